@@ -1,0 +1,29 @@
+//! Generates Rust code and the descriptor set from `proto/` with a vendored protoc.
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto").canonicalize()?;
+    let files: Vec<PathBuf> = [
+        "psa/api/v1/annotations.proto",
+        "psa/identity/v1/identity.proto",
+        "psa/contracts/v1/contracts.proto",
+        "psa/tickets/v1/tickets.proto",
+        "psa/events/v1/events.proto",
+    ]
+    .iter()
+    .map(|f| root.join(f))
+    .collect();
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    let mut config = prost_build::Config::new();
+    config
+        .protoc_executable(protoc_bin_vendored::protoc_bin_path()?)
+        .file_descriptor_set_path(out.join("psa_descriptor.bin"))
+        .enable_type_names();
+    tonic_prost_build::configure().compile_with_config(
+        config,
+        &files,
+        &[root.clone(), protoc_bin_vendored::include_path()?],
+    )?;
+    println!("cargo:rerun-if-changed={}", root.display());
+    Ok(())
+}
