@@ -1,1 +1,12 @@
+//! wasm-safe types shared by the services, the gateway and the web client (DESIGN.md §2):
+//! principals and permissions, domain errors with field violations, input validation and the
+//! AIP-160 filter subset used by list endpoints.
 
+pub mod error;
+pub mod filter;
+pub mod permissions;
+pub mod principal;
+pub mod validate;
+
+pub use error::{DomainError, FieldViolation};
+pub use principal::{Principal, PrincipalKind};

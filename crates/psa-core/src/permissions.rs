@@ -1,0 +1,52 @@
+//! Permission names `<area>.<action>` and the standard roles' permission sets
+//! (PRD §3.1.2, DESIGN.md §4). RPCs declare the permission they need in the proto
+//! (`psa.api.v1.access`); psa-kit checks it on every call.
+
+pub const COMPANIES_READ: &str = "companies.read";
+pub const COMPANIES_WRITE: &str = "companies.write";
+pub const CONTACTS_READ: &str = "contacts.read";
+pub const CONTACTS_WRITE: &str = "contacts.write";
+pub const TICKETS_READ: &str = "tickets.read";
+pub const TICKETS_WRITE: &str = "tickets.write";
+
+/// Every permission defined so far.
+pub const ALL: &[&str] =
+    &[COMPANIES_READ, COMPANIES_WRITE, CONTACTS_READ, CONTACTS_WRITE, TICKETS_READ, TICKETS_WRITE];
+
+/// A standard role (PRD §3.1.2). Only the staff roles needed so far are defined; custom
+/// roles and the portal roles arrive with the identity issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// MSP organisation administrator: everything in the tenant.
+    Admin,
+    /// Service delivery staff: tickets, read access to clients.
+    Technician,
+}
+
+impl Role {
+    /// The stored name (`admin`, `technician`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Technician => "technician",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "technician" => Some(Self::Technician),
+            _ => None,
+        }
+    }
+
+    /// The permissions this role grants.
+    pub fn permissions(self) -> Vec<String> {
+        let list: &[&str] = match self {
+            Self::Admin => ALL,
+            Self::Technician => &[COMPANIES_READ, CONTACTS_READ, TICKETS_READ, TICKETS_WRITE],
+        };
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+}

@@ -1,0 +1,366 @@
+//! Domain events over NATS JetStream with a transactional outbox (DESIGN.md §6).
+//!
+//! - [`enqueue`] writes an event into the service's `outbox` table inside the caller's
+//!   transaction, so the event exists if and only if the change committed.
+//! - [`Relay`] publishes pending outbox rows to JetStream with `Nats-Msg-Id` = event id (the
+//!   stream's duplicate window drops re-sends after a crash between publish and mark), marks
+//!   them sent, and wakes on `pg_notify` from the outbox trigger or every second. Several
+//!   replicas may run: rows are claimed with `FOR UPDATE SKIP LOCKED`. While NATS is down,
+//!   rows wait in the outbox; nothing is lost.
+//! - [`consume`] runs a durable pull consumer with explicit acks; each event is handled in a
+//!   tenant-scoped transaction that first records its id in the `inbox` table, so a redelivered
+//!   event is acknowledged without being applied twice.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use async_nats::jetstream::consumer::pull;
+use futures::StreamExt as _;
+use prost::Message as _;
+use psa_proto::events::Envelope;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::config::NatsConfig;
+use crate::db::TenantTx;
+
+/// Who/what an event is about.
+#[derive(Debug, Clone, Copy)]
+pub struct EventMeta {
+    pub tenant_id: Uuid,
+    /// User that caused the change (nil for system jobs).
+    pub actor_id: Uuid,
+    /// Aggregate id (company, ticket, …).
+    pub subject_id: Uuid,
+}
+
+/// Subject and stream naming for one service: subjects `psa.<service>.<entity>.<verb>` and a
+/// stream `PSA_<SERVICE>`, both prefixed by the configured namespace when set.
+#[derive(Debug, Clone)]
+pub struct Naming {
+    namespace: String,
+}
+
+impl Naming {
+    /// Naming for `config.nats_namespace` (may be empty).
+    pub fn new(config: &NatsConfig) -> Self {
+        Self { namespace: config.nats_namespace.clone() }
+    }
+
+    /// `[ns.]psa.<service>.<entity>.<verb>`.
+    pub fn subject(&self, service: &str, entity: &str, verb: &str) -> String {
+        self.prefixed(format!("psa.{service}.{entity}.{verb}"))
+    }
+
+    /// `[ns.]psa.<service>.>` — every subject of a service's stream.
+    pub fn stream_subjects(&self, service: &str) -> String {
+        self.prefixed(format!("psa.{service}.>"))
+    }
+
+    /// `[NS_]PSA_<SERVICE>`.
+    pub fn stream(&self, service: &str) -> String {
+        let base = format!("PSA_{}", service.to_ascii_uppercase());
+        if self.namespace.is_empty() { base } else { format!("{}_{base}", self.namespace.to_ascii_uppercase().replace(['.', '-'], "_")) }
+    }
+
+    fn prefixed(&self, s: String) -> String {
+        if self.namespace.is_empty() { s } else { format!("{}.{s}", self.namespace) }
+    }
+}
+
+/// Writes `payload` as an event on `subject` into the outbox of the transaction's service.
+/// Returns the event id (UUIDv7).
+///
+/// # Errors
+/// Database errors.
+pub async fn enqueue<M: prost::Name>(tx: &mut TenantTx, subject: &str, meta: EventMeta, payload: &M) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    let now = chrono::Utc::now();
+    let envelope = Envelope {
+        event_id: id.to_string(),
+        r#type: M::full_name(),
+        tenant_id: meta.tenant_id.to_string(),
+        occurred_at: Some(prost_types::Timestamp { seconds: now.timestamp(), nanos: now.timestamp_subsec_nanos() as i32 }),
+        actor_id: if meta.actor_id.is_nil() { String::new() } else { meta.actor_id.to_string() },
+        subject_id: meta.subject_id.to_string(),
+        traceparent: String::new(),
+        payload: Some(prost_types::Any::from_msg(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
+    };
+    sqlx::query("insert into outbox (id, tenant_id, subject, payload) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(meta.tenant_id)
+        .bind(subject)
+        .bind(envelope.encode_to_vec())
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+/// Creates (or updates) the stream of `service` with a 2-minute duplicate window.
+///
+/// # Errors
+/// NATS errors.
+pub async fn ensure_stream(js: &jetstream::Context, naming: &Naming, service: &str) -> anyhow::Result<()> {
+    js.get_or_create_stream(jetstream::stream::Config {
+        name: naming.stream(service),
+        subjects: vec![naming.stream_subjects(service)],
+        storage: jetstream::stream::StorageType::File,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("creating stream {}: {e}", naming.stream(service)))?;
+    Ok(())
+}
+
+/// Publishes a service's outbox to JetStream; see the module docs.
+pub struct Relay {
+    pub pool: PgPool,
+    pub js: jetstream::Context,
+    pub naming: Naming,
+    /// Service name (`contracts`); also the schema whose outbox is relayed.
+    pub service: &'static str,
+}
+
+impl Relay {
+    /// Runs until `shutdown` fires.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut listener = match PgListener::connect_with(&self.pool).await {
+            Ok(mut l) => match l.listen(&format!("{}_outbox", self.service)).await {
+                Ok(()) => Some(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox LISTEN failed; polling only");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox listener connect failed; polling only");
+                None
+            }
+        };
+        let mut stream_ready = false;
+        loop {
+            if !stream_ready {
+                match ensure_stream(&self.js, &self.naming, self.service).await {
+                    Ok(()) => stream_ready = true,
+                    Err(e) => tracing::warn!(error = %e, "stream not ready; will retry"),
+                }
+            }
+            let mut more = false;
+            if stream_ready {
+                match self.publish_batch().await {
+                    Ok(n) => more = n == BATCH,
+                    Err(e) => tracing::warn!(error = %e, "outbox relay: publish failed; will retry"),
+                }
+            }
+            if more {
+                continue;
+            }
+            let wait = async {
+                match listener.as_mut() {
+                    Some(l) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), l.recv()).await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(1)).await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = wait => {}
+            }
+        }
+    }
+
+    /// Publishes up to [`BATCH`] pending events in order; returns how many were sent.
+    async fn publish_batch(&self) -> anyhow::Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<(Uuid, String, Vec<u8>)> = sqlx::query_as(
+            "select id, subject, payload from outbox where published_at is null order by id limit $1 for update skip locked",
+        )
+        .bind(BATCH as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut sent = Vec::with_capacity(rows.len());
+        for (id, subject, payload) in rows {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", id.to_string().as_str());
+            let ack = self.js.publish_with_headers(subject, headers, payload.into()).await;
+            let ack = match ack {
+                Ok(f) => tokio::time::timeout(Duration::from_secs(5), f).await,
+                Err(e) => {
+                    self.mark(&mut tx, &sent).await?;
+                    tx.commit().await?;
+                    return Err(e.into());
+                }
+            };
+            match ack {
+                Ok(Ok(_)) => sent.push(id),
+                Ok(Err(e)) => {
+                    self.mark(&mut tx, &sent).await?;
+                    tx.commit().await?;
+                    return Err(e.into());
+                }
+                Err(_) => {
+                    self.mark(&mut tx, &sent).await?;
+                    tx.commit().await?;
+                    anyhow::bail!("publish ack timed out");
+                }
+            }
+        }
+        self.mark(&mut tx, &sent).await?;
+        tx.commit().await?;
+        Ok(sent.len())
+    }
+
+    async fn mark(&self, tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, ids: &[Uuid]) -> Result<(), sqlx::Error> {
+        if !ids.is_empty() {
+            sqlx::query("update outbox set published_at = now() where id = any($1)").bind(ids).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Outbox rows published per batch.
+pub const BATCH: usize = 100;
+
+/// A durable consumer of another service's stream.
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    /// Service whose stream is read (`contracts`).
+    pub stream_service: &'static str,
+    /// Durable name, unique per consuming purpose (`tickets-company-projection`); also the
+    /// `inbox.consumer` key.
+    pub durable: &'static str,
+    /// Subjects within the stream, as `(entity, verb)`; `("company", "*")` etc.
+    pub filters: Vec<(&'static str, &'static str)>,
+}
+
+/// Consumes events until `shutdown` fires; see the module docs. `handle` applies one event in
+/// the given tenant transaction (already scoped to the envelope's tenant); returning an error
+/// rolls back and leaves the message for redelivery (with a back-off of 5 s).
+pub async fn consume<H, F>(pool: PgPool, js: jetstream::Context, naming: Naming, spec: ConsumerSpec, handle: H, shutdown: CancellationToken)
+where
+    H: Fn(TenantTx, Envelope) -> F + Send + Sync,
+    F: Future<Output = anyhow::Result<TenantTx>> + Send,
+{
+    loop {
+        let result = consume_once(&pool, &js, &naming, &spec, &handle, &shutdown).await;
+        if shutdown.is_cancelled() {
+            return;
+        }
+        if let Err(e) = result {
+            tracing::warn!(error = %e, durable = spec.durable, "consumer stopped; restarting");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+async fn consume_once<H, F>(pool: &PgPool, js: &jetstream::Context, naming: &Naming, spec: &ConsumerSpec, handle: &H, shutdown: &CancellationToken) -> anyhow::Result<()>
+where
+    H: Fn(TenantTx, Envelope) -> F + Send + Sync,
+    F: Future<Output = anyhow::Result<TenantTx>> + Send,
+{
+    ensure_stream(js, naming, spec.stream_service).await?;
+    let stream = js.get_stream(naming.stream(spec.stream_service)).await?;
+    let durable = if naming.namespace.is_empty() { spec.durable.to_owned() } else { format!("{}_{}", naming.namespace, spec.durable) };
+    let consumer = stream
+        .get_or_create_consumer(
+            &durable,
+            pull::Config {
+                durable_name: Some(durable.clone()),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(30),
+                filter_subjects: spec.filters.iter().map(|(e, v)| naming.subject(spec.stream_service, e, v)).collect(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let mut messages = consumer.messages().await?;
+    loop {
+        let msg = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            m = messages.next() => m,
+        };
+        let Some(msg) = msg else { anyhow::bail!("message stream ended") };
+        let msg = msg.map_err(|e| anyhow::anyhow!("{e}"))?;
+        match apply(pool, spec.durable, &msg.payload, handle).await {
+            Ok(()) => {
+                msg.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, subject = %msg.subject, "event handling failed; will be redelivered");
+                let _ = msg.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(5)))).await;
+            }
+        }
+    }
+}
+
+async fn apply<H, F>(pool: &PgPool, consumer: &str, payload: &[u8], handle: &H) -> anyhow::Result<()>
+where
+    H: Fn(TenantTx, Envelope) -> F,
+    F: Future<Output = anyhow::Result<TenantTx>>,
+{
+    let envelope = match Envelope::decode(payload) {
+        Ok(e) => e,
+        Err(e) => {
+            // A message that can never be decoded is dropped (acked), not retried forever.
+            tracing::error!(error = %e, "undecodable event dropped");
+            return Ok(());
+        }
+    };
+    let (Ok(event_id), Ok(tenant_id)) = (envelope.event_id.parse::<Uuid>(), envelope.tenant_id.parse::<Uuid>()) else {
+        tracing::error!(event_id = %envelope.event_id, "event with malformed ids dropped");
+        return Ok(());
+    };
+    let mut tx = crate::db::begin(pool, tenant_id).await?;
+    let fresh = sqlx::query("insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing")
+        .bind(consumer)
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if !fresh {
+        return Ok(());
+    }
+    let tx = handle(tx, envelope).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Connects to NATS (retrying in the background if the server is down) and returns a
+/// JetStream context.
+///
+/// # Errors
+/// When the URL is invalid.
+pub async fn connect(config: &NatsConfig) -> anyhow::Result<(async_nats::Client, jetstream::Context)> {
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(5))
+        .connect(&config.nats_url)
+        .await?;
+    let js = jetstream::new(client.clone());
+    Ok((client, js))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naming() {
+        let n = Naming::new(&NatsConfig { nats_url: String::new(), nats_namespace: String::new() });
+        assert_eq!(n.subject("contracts", "company", "created"), "psa.contracts.company.created");
+        assert_eq!(n.stream("contracts"), "PSA_CONTRACTS");
+        let n = Naming::new(&NatsConfig { nats_url: String::new(), nats_namespace: "t1-ab".into() });
+        assert_eq!(n.subject("tickets", "ticket", "created"), "t1-ab.psa.tickets.ticket.created");
+        assert_eq!(n.stream_subjects("tickets"), "t1-ab.psa.tickets.>");
+        assert_eq!(n.stream("tickets"), "T1_AB_PSA_TICKETS");
+    }
+}
