@@ -1,1 +1,114 @@
+//! Identity service: tenants, staff users, login with EdDSA access tokens and rotating refresh
+//! tokens, sessions, JWKS (DESIGN.md §4, PRD §3.1).
+//!
+//! [`run`] serves `psa.identity.v1.AuthService` until shutdown; [`bootstrap`] creates a tenant
+//! and its admin (used by `scripts/run.sh` through `psa-identity bootstrap`).
 
+pub mod app;
+pub mod domain;
+pub mod grpc;
+pub mod repo;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use psa_kit::auth::{KeySource, Verifier};
+use psa_kit::config::{DatabaseConfig, RedisConfig};
+use psa_kit::db::ServiceDb;
+use serde::Deserialize;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use app::{Bootstrapped, bootstrap};
+
+/// Identity's database identity.
+pub const DB: ServiceDb = ServiceDb { schema: "identity", role: "psa_identity" };
+
+/// Embedded migrations of the `identity` schema.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Identity's own settings (`PSA_IDENTITY_ADDR`, `PSA_ACCESS_TOKEN_TTL_SECS`,
+/// `PSA_REFRESH_TOKEN_TTL_SECS`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Listen address, default `127.0.0.1:50051`.
+    #[serde(default = "default_addr")]
+    pub identity_addr: String,
+    /// Access token lifetime in seconds, default 900 (15 minutes).
+    #[serde(default = "default_access_ttl")]
+    pub access_token_ttl_secs: i64,
+    /// Session / refresh token lifetime in seconds, default 2 592 000 (30 days).
+    #[serde(default = "default_refresh_ttl")]
+    pub refresh_token_ttl_secs: i64,
+}
+
+fn default_addr() -> String {
+    "127.0.0.1:50051".into()
+}
+fn default_access_ttl() -> i64 {
+    900
+}
+fn default_refresh_ttl() -> i64 {
+    30 * 24 * 3600
+}
+
+/// Everything identity reads from the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+}
+
+impl Config {
+    /// Reads `PSA_*` variables.
+    ///
+    /// # Errors
+    /// A malformed variable.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self { settings: psa_kit::config::from_env()?, database: psa_kit::config::from_env()?, redis: psa_kit::config::from_env()? })
+    }
+}
+
+/// Identity verifies its own tokens (WhoAmI) with keys read straight from its database.
+struct LocalKeys(PgPool);
+
+impl KeySource for LocalKeys {
+    fn fetch(&self) -> BoxFuture<'_, anyhow::Result<Vec<psa_proto::identity::Jwk>>> {
+        Box::pin(async move {
+            let keys = repo::keys::all(&self.0).await?;
+            Ok(keys.iter().map(|k| domain::tokens::jwk(&k.kid, &k.public_raw)).collect())
+        })
+    }
+}
+
+/// Connects, migrates and returns the pool (used by `run` and the bootstrap command).
+///
+/// # Errors
+/// Database or migration failures.
+pub async fn connect(database: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    psa_kit::db::connect(database, DB, &MIGRATOR).await
+}
+
+/// Serves identity on `listener` until `shutdown` fires.
+///
+/// # Errors
+/// Database, Redis or transport failures at start-up.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let pool = connect(&config.database).await?;
+    let redis = redis::Client::open(config.redis.redis_url.as_str())?.get_connection_manager().await?;
+    let signing_key = repo::keys::ensure_active(&pool).await?;
+    let app = Arc::new(app::Identity {
+        pool: pool.clone(),
+        redis: redis.clone(),
+        signing_key,
+        access_ttl_secs: config.settings.access_token_ttl_secs,
+        refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
+    });
+    let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
+    let routes = tonic::service::Routes::new(psa_proto::identity::auth_service_server::AuthServiceServer::new(grpc::Grpc { app }));
+    psa_kit::server::serve(listener, routes, &["psa.identity.v1.AuthService"], verifier, shutdown).await?;
+    pool.close().await;
+    Ok(())
+}

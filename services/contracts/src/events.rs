@@ -1,0 +1,27 @@
+//! Events contracts publishes (subjects `psa.contracts.company.{created,updated}`), written to
+//! the outbox in the same transaction as the change.
+
+use psa_kit::db::TenantTx;
+use psa_kit::events::{EventMeta, Naming, enqueue};
+use psa_proto::events as ev;
+use uuid::Uuid;
+
+use crate::domain::company::Company;
+
+/// Service name in subjects and stream names.
+pub const SERVICE: &str = "contracts";
+
+/// Records `CompanyCreated`.
+pub async fn company_created(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c: &Company) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(tx, &naming.subject(SERVICE, "company", "created"), meta, &ev::CompanyCreated { company: Some(crate::proto::company(c)) }).await?;
+    Ok(())
+}
+
+/// Records `CompanyUpdated` with the names of the changed fields.
+pub async fn company_updated(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c: &Company, changed: Vec<String>) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(tx, &naming.subject(SERVICE, "company", "updated"), meta, &ev::CompanyUpdated { company: Some(crate::proto::company(c)), changed_fields: changed })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Domain ⇄ proto conversions shared by the gRPC adapter and the published events.
+
+use psa_core::DomainError;
+use psa_core::validate::Validator;
+use psa_kit::convert::{json_to_struct, struct_to_json, timestamp};
+use psa_proto::contracts as pb;
+
+use crate::domain::company::{Address, Company, CompanyFields, CompanySize, CompanyStatus, CompanyType};
+use crate::domain::contact::{Contact, ContactFields, ContactType};
+
+/// A company as its proto message.
+pub fn company(c: &Company) -> pb::Company {
+    let f = &c.fields;
+    pb::Company {
+        id: c.id.to_string(),
+        name: f.name.clone(),
+        company_type: match f.company_type {
+            CompanyType::Client => pb::CompanyType::Client,
+            CompanyType::Prospect => pb::CompanyType::Prospect,
+            CompanyType::Vendor => pb::CompanyType::Vendor,
+            CompanyType::Partner => pb::CompanyType::Partner,
+        } as i32,
+        status: match f.status {
+            CompanyStatus::Prospect => pb::CompanyStatus::Prospect,
+            CompanyStatus::Active => pb::CompanyStatus::Active,
+            CompanyStatus::Inactive => pb::CompanyStatus::Inactive,
+            CompanyStatus::Archived => pb::CompanyStatus::Archived,
+        } as i32,
+        industry: f.industry.clone(),
+        company_size: match f.company_size {
+            None => pb::CompanySize::Unspecified,
+            Some(CompanySize::Small) => pb::CompanySize::Small,
+            Some(CompanySize::Medium) => pb::CompanySize::Medium,
+            Some(CompanySize::Large) => pb::CompanySize::Large,
+            Some(CompanySize::Enterprise) => pb::CompanySize::Enterprise,
+        } as i32,
+        source: f.source.clone(),
+        website: f.website.clone(),
+        phone: f.phone.clone(),
+        email: f.email.clone(),
+        address: Some(pb::Address {
+            line1: f.address.line1.clone(),
+            line2: f.address.line2.clone(),
+            city: f.address.city.clone(),
+            region: f.address.region.clone(),
+            postal_code: f.address.postal_code.clone(),
+            country: f.address.country.clone(),
+        }),
+        notes: f.notes.clone(),
+        tags: f.tags.clone(),
+        custom_fields: Some(json_to_struct(&f.custom_fields)),
+        create_time: Some(timestamp(c.created_at)),
+        update_time: Some(timestamp(c.updated_at)),
+    }
+}
+
+/// The writable fields of a proto company (not yet normalised). Enum numbers outside the
+/// proto's range are INVALID_ARGUMENT on `<prefix>company_type` etc.
+pub fn company_fields(c: pb::Company, prefix: &str) -> Result<CompanyFields, DomainError> {
+    let mut v = Validator::new();
+    let company_type = match pb::CompanyType::try_from(c.company_type) {
+        Ok(pb::CompanyType::Unspecified | pb::CompanyType::Client) => CompanyType::Client,
+        Ok(pb::CompanyType::Prospect) => CompanyType::Prospect,
+        Ok(pb::CompanyType::Vendor) => CompanyType::Vendor,
+        Ok(pb::CompanyType::Partner) => CompanyType::Partner,
+        Err(_) => {
+            v.push(format!("{prefix}company_type"), "unknown value");
+            CompanyType::Client
+        }
+    };
+    let status = match pb::CompanyStatus::try_from(c.status) {
+        Ok(pb::CompanyStatus::Unspecified | pb::CompanyStatus::Active) => CompanyStatus::Active,
+        Ok(pb::CompanyStatus::Prospect) => CompanyStatus::Prospect,
+        Ok(pb::CompanyStatus::Inactive) => CompanyStatus::Inactive,
+        Ok(pb::CompanyStatus::Archived) => CompanyStatus::Archived,
+        Err(_) => {
+            v.push(format!("{prefix}status"), "unknown value");
+            CompanyStatus::Active
+        }
+    };
+    let company_size = match pb::CompanySize::try_from(c.company_size) {
+        Ok(pb::CompanySize::Unspecified) => None,
+        Ok(pb::CompanySize::Small) => Some(CompanySize::Small),
+        Ok(pb::CompanySize::Medium) => Some(CompanySize::Medium),
+        Ok(pb::CompanySize::Large) => Some(CompanySize::Large),
+        Ok(pb::CompanySize::Enterprise) => Some(CompanySize::Enterprise),
+        Err(_) => {
+            v.push(format!("{prefix}company_size"), "unknown value");
+            None
+        }
+    };
+    v.finish()?;
+    let a = c.address.unwrap_or_default();
+    Ok(CompanyFields {
+        name: c.name,
+        company_type,
+        status,
+        industry: c.industry,
+        company_size,
+        source: c.source,
+        website: c.website,
+        phone: c.phone,
+        email: c.email,
+        address: Address { line1: a.line1, line2: a.line2, city: a.city, region: a.region, postal_code: a.postal_code, country: a.country },
+        notes: c.notes,
+        tags: c.tags,
+        custom_fields: c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), struct_to_json),
+    })
+}
+
+/// A contact as its proto message.
+pub fn contact(c: &Contact) -> pb::Contact {
+    let f = &c.fields;
+    pb::Contact {
+        id: c.id.to_string(),
+        company_id: f.company_id.to_string(),
+        first_name: f.first_name.clone(),
+        last_name: f.last_name.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        title: f.title.clone(),
+        contact_type: match f.contact_type {
+            ContactType::Primary => pb::ContactType::Primary,
+            ContactType::Technical => pb::ContactType::Technical,
+            ContactType::Billing => pb::ContactType::Billing,
+            ContactType::Other => pb::ContactType::Other,
+        } as i32,
+        create_time: Some(timestamp(c.created_at)),
+        update_time: Some(timestamp(c.updated_at)),
+    }
+}
+
+/// The writable fields of a proto contact (not yet normalised).
+pub fn contact_fields(c: pb::Contact) -> Result<ContactFields, DomainError> {
+    let mut v = Validator::new();
+    let company_id = v.uuid("contact.company_id", &c.company_id);
+    let contact_type = match pb::ContactType::try_from(c.contact_type) {
+        Ok(pb::ContactType::Unspecified | pb::ContactType::Other) => ContactType::Other,
+        Ok(pb::ContactType::Primary) => ContactType::Primary,
+        Ok(pb::ContactType::Technical) => ContactType::Technical,
+        Ok(pb::ContactType::Billing) => ContactType::Billing,
+        Err(_) => {
+            v.push("contact.contact_type", "unknown value");
+            ContactType::Other
+        }
+    };
+    v.finish()?;
+    Ok(ContactFields {
+        company_id: company_id.unwrap_or_default(),
+        first_name: c.first_name,
+        last_name: c.last_name,
+        email: c.email,
+        phone: c.phone,
+        title: c.title,
+        contact_type,
+    })
+}

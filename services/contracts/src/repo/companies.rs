@@ -1,0 +1,184 @@
+//! Companies table.
+
+use chrono::{DateTime, Utc};
+use psa_kit::db::TenantTx;
+use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
+use psa_kit::{Error, Result};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::domain::company::{Address, Company, CompanyFields, CompanySize, CompanyStatus, CompanyType};
+use psa_core::DomainError;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    tenant_id: Uuid,
+    name: String,
+    company_type: String,
+    status: String,
+    industry: String,
+    company_size: Option<String>,
+    source: String,
+    website: String,
+    phone: String,
+    email: String,
+    address: sqlx::types::Json<Address>,
+    notes: String,
+    tags: Vec<String>,
+    custom_fields: serde_json::Value,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Company {
+    fn from(r: Row) -> Self {
+        Company {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            fields: CompanyFields {
+                name: r.name,
+                company_type: CompanyType::parse(&r.company_type).unwrap_or(CompanyType::Client),
+                status: CompanyStatus::parse(&r.status).unwrap_or(CompanyStatus::Active),
+                industry: r.industry,
+                company_size: r.company_size.as_deref().and_then(CompanySize::parse),
+                source: r.source,
+                website: r.website,
+                phone: r.phone,
+                email: r.email,
+                address: r.address.0,
+                notes: r.notes,
+                tags: r.tags,
+                custom_fields: r.custom_fields,
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields, created_at, updated_at";
+
+/// What `ListCompanies` may filter and order by.
+pub const LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterField { name: "name", column: "name", kind: FieldKind::Text },
+        FilterField { name: "industry", column: "industry", kind: FieldKind::Text },
+        FilterField { name: "status", column: "status", kind: FieldKind::Enum { prefix: "COMPANY_STATUS_", values: CompanyStatus::NAMES } },
+        FilterField { name: "company_type", column: "company_type", kind: FieldKind::Enum { prefix: "COMPANY_TYPE_", values: CompanyType::NAMES } },
+    ],
+    orders: &[
+        OrderField { name: "name", column: "lower(name)", kind: SortKind::Text },
+        OrderField { name: "create_time", column: "created_at", kind: SortKind::Time },
+        OrderField { name: "update_time", column: "updated_at", kind: SortKind::Time },
+    ],
+    default_order: "name",
+    id_column: "id",
+};
+
+fn already_exists(e: Error) -> Error {
+    if e.is_unique_violation("companies_name_per_tenant") { DomainError::AlreadyExists { entity: "company", field: "name" }.into() } else { e }
+}
+
+/// Inserts a company.
+///
+/// # Errors
+/// ALREADY_EXISTS on `name` when the tenant has a company of that name (case-insensitive).
+pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &CompanyFields) -> Result<Company> {
+    let row: Row = sqlx::query_as(&format!(
+        "insert into companies (id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(&f.name)
+    .bind(f.company_type.as_str())
+    .bind(f.status.as_str())
+    .bind(&f.industry)
+    .bind(f.company_size.map(CompanySize::as_str))
+    .bind(&f.source)
+    .bind(&f.website)
+    .bind(&f.phone)
+    .bind(&f.email)
+    .bind(sqlx::types::Json(&f.address))
+    .bind(&f.notes)
+    .bind(&f.tags)
+    .bind(&f.custom_fields)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| already_exists(e.into()))?;
+    Ok(row.into())
+}
+
+/// Whether the tenant has a company named `name` (case-insensitive).
+pub async fn name_exists(tx: &mut TenantTx, tenant: Uuid, name: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar("select exists(select 1 from companies where tenant_id = $1 and lower(name) = lower($2))")
+        .bind(tenant)
+        .bind(name)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// The company `id`; with `lock`, locked for update.
+pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Company> {
+    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from companies where tenant_id = $1 and id = $2{}", if lock { " for update" } else { "" }))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(Company::from).ok_or_else(|| DomainError::NotFound { entity: "company" }.into())
+}
+
+/// Writes every field of `c`, bumping `updated_at`.
+///
+/// # Errors
+/// ALREADY_EXISTS on `name`.
+pub async fn update(tx: &mut TenantTx, c: &Company) -> Result<Company> {
+    let f = &c.fields;
+    let row: Row = sqlx::query_as(&format!(
+        "update companies set name = $3, company_type = $4, status = $5, industry = $6, company_size = $7, source = $8, website = $9, \
+         phone = $10, email = $11, address = $12, notes = $13, tags = $14, custom_fields = $15, updated_at = now() \
+         where tenant_id = $1 and id = $2 returning {COLUMNS}"
+    ))
+    .bind(c.tenant_id)
+    .bind(c.id)
+    .bind(&f.name)
+    .bind(f.company_type.as_str())
+    .bind(f.status.as_str())
+    .bind(&f.industry)
+    .bind(f.company_size.map(CompanySize::as_str))
+    .bind(&f.source)
+    .bind(&f.website)
+    .bind(&f.phone)
+    .bind(&f.email)
+    .bind(sqlx::types::Json(&f.address))
+    .bind(&f.notes)
+    .bind(&f.tags)
+    .bind(&f.custom_fields)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| already_exists(e.into()))?;
+    Ok(row.into())
+}
+
+/// One page of companies. Archived companies are left out unless the filter names a status.
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, include_archived: bool) -> Result<(Vec<Company>, String)> {
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from companies where tenant_id = "));
+    qb.push_bind(tenant);
+    if !include_archived {
+        qb.push(" and status <> 'archived'");
+    }
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let mut companies: Vec<Company> = rows.into_iter().map(Company::from).collect();
+    let token = plan.finish(&mut companies, |c, order| {
+        let v = match order {
+            "create_time" => time_key(c.created_at),
+            "update_time" => time_key(c.updated_at),
+            _ => SortValue::Text(c.fields.name.to_lowercase()),
+        };
+        (v, c.id)
+    });
+    Ok((companies, token))
+}

@@ -1,0 +1,113 @@
+//! Contacts table.
+
+use chrono::{DateTime, Utc};
+use psa_core::DomainError;
+use psa_kit::Result;
+use psa_kit::db::TenantTx;
+use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::domain::contact::{Contact, ContactFields, ContactType};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    tenant_id: Uuid,
+    company_id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    title: String,
+    contact_type: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Contact {
+    fn from(r: Row) -> Self {
+        Contact {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            fields: ContactFields {
+                company_id: r.company_id,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                email: r.email,
+                phone: r.phone,
+                title: r.title,
+                contact_type: ContactType::parse(&r.contact_type).unwrap_or(ContactType::Other),
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at";
+
+/// What `ListContacts` may filter and order by.
+pub const LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterField { name: "company_id", column: "company_id", kind: FieldKind::Uuid },
+        FilterField { name: "email", column: "lower(email)", kind: FieldKind::Text },
+        FilterField { name: "name", column: "(first_name || ' ' || last_name)", kind: FieldKind::Text },
+        FilterField { name: "contact_type", column: "contact_type", kind: FieldKind::Enum { prefix: "CONTACT_TYPE_", values: ContactType::NAMES } },
+    ],
+    orders: &[
+        OrderField { name: "last_name", column: "lower(last_name || ' ' || first_name)", kind: SortKind::Text },
+        OrderField { name: "create_time", column: "created_at", kind: SortKind::Time },
+    ],
+    default_order: "last_name",
+    id_column: "id",
+};
+
+/// Inserts a contact; the company must belong to the tenant (NOT_FOUND on `company` otherwise).
+pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ContactFields) -> Result<Contact> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "insert into contacts (id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type) \
+         select $1, $2, c.id, $4, $5, $6, $7, $8, $9 from companies c where c.tenant_id = $2 and c.id = $3 \
+         returning {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(f.company_id)
+    .bind(&f.first_name)
+    .bind(&f.last_name)
+    .bind(&f.email)
+    .bind(&f.phone)
+    .bind(&f.title)
+    .bind(f.contact_type.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(Contact::from).ok_or_else(|| DomainError::invalid("contact.company_id", "no such company").into())
+}
+
+/// The contact `id`.
+pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Contact> {
+    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from contacts where tenant_id = $1 and id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(Contact::from).ok_or_else(|| DomainError::NotFound { entity: "contact" }.into())
+}
+
+/// One page of contacts.
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan) -> Result<(Vec<Contact>, String)> {
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from contacts where tenant_id = "));
+    qb.push_bind(tenant);
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let mut contacts: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
+    let token = plan.finish(&mut contacts, |c, order| {
+        let v = match order {
+            "create_time" => time_key(c.created_at),
+            _ => SortValue::Text(format!("{} {}", c.fields.last_name, c.fields.first_name).to_lowercase()),
+        };
+        (v, c.id)
+    });
+    Ok((contacts, token))
+}

@@ -1,0 +1,204 @@
+//! Identity use cases: login, refresh-token rotation, logout, who-am-I, bootstrap. Free of
+//! tonic; storage through `repo`, rules through `domain`.
+
+use chrono::{Duration, Utc};
+use psa_core::permissions::Role;
+use psa_core::validate::Validator;
+use psa_core::{DomainError, Principal, PrincipalKind};
+use psa_kit::auth::{AUDIENCE, Claims, ISSUER, revoked_session_key};
+use psa_kit::{Error, Result, db};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::{password, tokens};
+use crate::repo::{self, keys::SigningKey};
+
+/// What identity needs at run time.
+pub struct Identity {
+    pub pool: PgPool,
+    pub redis: redis::aio::ConnectionManager,
+    /// The key that signs new access tokens.
+    pub signing_key: SigningKey,
+    /// Access token lifetime in seconds.
+    pub access_ttl_secs: i64,
+    /// Session (and refresh token) lifetime in seconds.
+    pub refresh_ttl_secs: i64,
+}
+
+/// Tokens handed to a client.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Access token lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// The caller as identity knows them.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub principal: Principal,
+    pub tenant_slug: String,
+    pub email: String,
+    pub display_name: String,
+}
+
+const BAD_LOGIN: &str = "invalid tenant, email or password";
+
+fn unauthenticated(msg: &str) -> Error {
+    DomainError::Unauthenticated(msg.to_owned()).into()
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Other(e.into()))
+}
+
+impl Identity {
+    /// Signs in a staff user. Unknown tenant, unknown email, wrong password, disabled user and
+    /// suspended tenant all answer the same UNAUTHENTICATED message, after the same argon2 work.
+    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str) -> Result<Tokens> {
+        let mut v = Validator::new();
+        v.required("tenant", tenant_slug).required("email", email).required("password", pass);
+        v.finish()?;
+        let tenant = repo::tenants::by_slug(&self.pool, tenant_slug.trim()).await?;
+        let user = match &tenant {
+            Some(t) if t.status == "active" => {
+                let mut tx = db::begin(&self.pool, t.id).await?;
+                let u = repo::users::by_email(&mut tx, t.id, email.trim()).await?;
+                tx.commit().await?;
+                u.filter(|u| u.status == "active")
+            }
+            _ => None,
+        };
+        let hash = user.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |u| u.password_hash.clone());
+        let pass = pass.to_owned();
+        let ok = blocking(move || password::verify(&hash, &pass)).await?;
+        let (Some(tenant), Some(user), true) = (tenant, user, ok) else {
+            return Err(unauthenticated(BAD_LOGIN));
+        };
+        let now = Utc::now();
+        let mut tx = db::begin(&self.pool, tenant.id).await?;
+        let session = repo::sessions::create(&mut tx, tenant.id, user.id, now + Duration::seconds(self.refresh_ttl_secs)).await?;
+        let (refresh, hash) = tokens::new_refresh_token(tenant.id);
+        repo::sessions::insert_refresh(&mut tx, tenant.id, session, &hash, now + Duration::seconds(self.refresh_ttl_secs)).await?;
+        repo::users::touch_login(&mut tx, tenant.id, user.id).await?;
+        tx.commit().await?;
+        tracing::info!(tenant = %tenant.id, user = %user.id, session = %session, "login");
+        self.tokens(tenant.id, user.id, &user.role, session, refresh)
+    }
+
+    /// Rotates `refresh_token`: marks it used and issues a new pair. A token that was already
+    /// used revokes its whole session (it was stolen or replayed) and is refused.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens> {
+        let invalid = || unauthenticated("invalid refresh token");
+        let tenant = tokens::refresh_token_tenant(refresh_token).ok_or_else(invalid)?;
+        let hash = tokens::hash_refresh_token(refresh_token);
+        let now = Utc::now();
+        let mut tx = db::begin(&self.pool, tenant).await?;
+        let row = repo::sessions::find_refresh(&mut tx, tenant, &hash).await?.ok_or_else(invalid)?;
+        if row.used_at.is_some() {
+            repo::sessions::revoke(&mut tx, tenant, row.session_id, "refresh_token_reuse").await?;
+            tx.commit().await?;
+            self.mark_revoked(row.session_id).await?;
+            tracing::warn!(tenant = %tenant, session = %row.session_id, "refresh token reuse: session revoked");
+            return Err(unauthenticated("refresh token already used; session revoked"));
+        }
+        if row.session_revoked_at.is_some() || row.expires_at <= now || row.session_expires_at <= now {
+            return Err(unauthenticated("session ended"));
+        }
+        let user = repo::users::by_id(&mut tx, tenant, row.user_id).await?.filter(|u| u.status == "active").ok_or_else(invalid)?;
+        repo::sessions::mark_used(&mut tx, tenant, &hash, row.session_id).await?;
+        let (refresh, new_hash) = tokens::new_refresh_token(tenant);
+        repo::sessions::insert_refresh(&mut tx, tenant, row.session_id, &new_hash, row.session_expires_at).await?;
+        tx.commit().await?;
+        self.tokens(tenant, user.id, &user.role, row.session_id, refresh)
+    }
+
+    /// Ends the session of `refresh_token` (idempotent; unknown tokens are ignored).
+    pub async fn logout(&self, refresh_token: &str) -> Result<()> {
+        let Some(tenant) = tokens::refresh_token_tenant(refresh_token) else { return Ok(()) };
+        let hash = tokens::hash_refresh_token(refresh_token);
+        let mut tx = db::begin(&self.pool, tenant).await?;
+        if let Some(row) = repo::sessions::find_refresh(&mut tx, tenant, &hash).await? {
+            repo::sessions::revoke(&mut tx, tenant, row.session_id, "logout").await?;
+            tx.commit().await?;
+            self.mark_revoked(row.session_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Details of the signed-in caller.
+    pub async fn me(&self, principal: Principal) -> Result<Me> {
+        let tenant = repo::tenants::by_id(&self.pool, principal.tenant_id).await?.ok_or(DomainError::NotFound { entity: "tenant" })?;
+        let mut tx = db::begin(&self.pool, principal.tenant_id).await?;
+        let user = repo::users::by_id(&mut tx, principal.tenant_id, principal.user_id).await?.ok_or(DomainError::NotFound { entity: "user" })?;
+        tx.commit().await?;
+        Ok(Me { principal, tenant_slug: tenant.slug, email: user.email, display_name: user.display_name })
+    }
+
+    async fn mark_revoked(&self, session: Uuid) -> Result<()> {
+        let mut redis = self.redis.clone();
+        let _: () = redis::cmd("SET")
+            .arg(revoked_session_key(session))
+            .arg(1)
+            .arg("EX")
+            .arg(self.access_ttl_secs + 120)
+            .query_async(&mut redis)
+            .await
+            .map_err(|e| Error::Other(e.into()))?;
+        Ok(())
+    }
+
+    fn tokens(&self, tenant: Uuid, user: Uuid, role: &str, session: Uuid, refresh_token: String) -> Result<Tokens> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user,
+            tid: tenant,
+            kind: PrincipalKind::Staff,
+            perms: Role::parse(role).map(Role::permissions).unwrap_or_default(),
+            sid: session,
+            cid: None,
+            iat: now,
+            exp: now + self.access_ttl_secs,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let access_token = tokens::sign(&self.signing_key.kid, &self.signing_key.private_der, &claims)?;
+        Ok(Tokens { access_token, refresh_token, expires_in: self.access_ttl_secs })
+    }
+}
+
+/// Result of [`bootstrap`].
+#[derive(Debug, Clone)]
+pub struct Bootstrapped {
+    pub tenant_id: Uuid,
+    pub tenant_created: bool,
+    pub admin_created: bool,
+    /// The admin's password when it was generated (shown once).
+    pub generated_password: Option<String>,
+}
+
+/// Creates (idempotently) tenant `slug` and its admin `email`. The password is `password`
+/// when given, otherwise generated and returned. An existing admin keeps their password.
+///
+/// # Errors
+/// INVALID_ARGUMENT for a bad slug, email or too-short password; database errors.
+pub async fn bootstrap(pool: &PgPool, slug: &str, name: &str, email: &str, password: Option<&str>) -> Result<Bootstrapped> {
+    let mut v = Validator::new();
+    if !(2..=63).contains(&slug.len()) || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || slug.starts_with('-') {
+        v.push("tenant", "must be 2–63 lower-case letters, digits or dashes");
+    }
+    v.required("tenant_name", name).max_chars("tenant_name", name, 200).required("email", email).email("email", email);
+    v.finish()?;
+    let (tenant, tenant_created) = repo::tenants::create_if_absent(pool, slug, name).await?;
+    let mut tx = db::begin(pool, tenant.id).await?;
+    if repo::users::by_email(&mut tx, tenant.id, email).await?.is_some() {
+        return Ok(Bootstrapped { tenant_id: tenant.id, tenant_created, admin_created: false, generated_password: None });
+    }
+    let generated = password.is_none().then(password::generate);
+    let pass = password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
+    let hash = blocking(move || password::hash(&pass)).await??;
+    let admin_created = repo::users::insert_if_absent(&mut tx, tenant.id, email, "Administrator", &hash, Role::Admin.as_str()).await?;
+    tx.commit().await?;
+    Ok(Bootstrapped { tenant_id: tenant.id, tenant_created, admin_created, generated_password: generated.filter(|_| admin_created) })
+}

@@ -1,0 +1,61 @@
+//! Password hashing with argon2id at the OWASP-recommended parameters (m = 19 MiB, t = 2,
+//! p = 1; the `argon2` crate's defaults). CPU-heavy: call from `spawn_blocking`.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use psa_core::DomainError;
+
+/// Shortest accepted password, in characters.
+pub const MIN_LENGTH: usize = 10;
+
+/// Hashes `password` into a PHC string (`$argon2id$v=19$...`).
+///
+/// # Errors
+/// [`DomainError::Invalid`] on field `password` when shorter than [`MIN_LENGTH`].
+pub fn hash(password: &str) -> Result<String, DomainError> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(DomainError::invalid("password", format!("must be at least {MIN_LENGTH} characters")));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DomainError::invalid("password", e.to_string()))
+}
+
+/// Whether `password` matches the PHC string `hash`; malformed hashes never match.
+pub fn verify(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash of a random password, verified against when the user does not exist so that
+/// unknown and known emails take the same time.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash(&generate()).unwrap_or_default());
+    &DUMMY
+}
+
+/// A random 20-character password (letters and digits) for generated admin accounts.
+pub fn generate() -> String {
+    use rand::Rng as _;
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..20).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let h = hash("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify(&h, "correct horse battery"));
+        assert!(!verify(&h, "Correct horse battery"));
+        assert!(!verify("garbage", "x"));
+        assert!(hash("short").is_err());
+        assert_eq!(generate().len(), 20);
+    }
+}

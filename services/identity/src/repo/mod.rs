@@ -1,0 +1,7 @@
+//! Storage (sqlx). Global tables (tenants, signing keys) take the pool; tenant-owned tables
+//! take a tenant transaction and the tenant id, and filter by it in SQL as well as by RLS.
+
+pub mod keys;
+pub mod sessions;
+pub mod tenants;
+pub mod users;

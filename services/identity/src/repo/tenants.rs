@@ -1,0 +1,40 @@
+//! Tenants (global table: looked up by slug before any tenant context exists).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A tenant row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    /// `active` or `suspended`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The tenant with `slug`, if any.
+pub async fn by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
+    sqlx::query_as("select id, slug, name, status, created_at from tenants where slug = $1").bind(slug).fetch_optional(pool).await
+}
+
+/// The tenant with `id`, if any.
+pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Error> {
+    sqlx::query_as("select id, slug, name, status, created_at from tenants where id = $1").bind(id).fetch_optional(pool).await
+}
+
+/// Creates the tenant unless `slug` exists; returns it and whether it was created.
+pub async fn create_if_absent(pool: &PgPool, slug: &str, name: &str) -> Result<(Tenant, bool), sqlx::Error> {
+    let created = sqlx::query("insert into tenants (id, slug, name) values ($1, $2, $3) on conflict (slug) do nothing")
+        .bind(Uuid::now_v7())
+        .bind(slug)
+        .bind(name)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        == 1;
+    let tenant = by_slug(pool, slug).await?.ok_or(sqlx::Error::RowNotFound)?;
+    Ok((tenant, created))
+}
