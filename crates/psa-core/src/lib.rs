@@ -6,6 +6,7 @@ pub mod error;
 pub mod filter;
 pub mod permissions;
 pub mod principal;
+pub mod text_enum;
 pub mod validate;
 
 pub use error::{DomainError, FieldViolation};

@@ -6,27 +6,7 @@ use psa_core::validate::Validator;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-            /// The stored (lower-case) name.
-            pub fn as_str(self) -> &'static str { match self { $(Self::$variant => $s),+ } }
-            /// Parses a stored name, case-insensitively.
-            pub fn parse(s: &str) -> Option<Self> {
-                let s = s.trim().to_ascii_lowercase();
-                match s.as_str() { $($s => Some(Self::$variant),)+ _ => None }
-            }
-            /// Every stored name.
-            pub const NAMES: &'static [&'static str] = &[$($s),+];
-        }
-    };
-}
-pub(crate) use text_enum;
+use psa_core::text_enum;
 
 text_enum!(
     /// Relationship of the company to the MSP.

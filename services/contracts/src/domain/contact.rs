@@ -5,7 +5,7 @@ use psa_core::DomainError;
 use psa_core::validate::Validator;
 use uuid::Uuid;
 
-use super::company::text_enum;
+use psa_core::text_enum;
 
 text_enum!(
     /// Role of a contact at the company.

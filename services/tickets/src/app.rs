@@ -1,0 +1,111 @@
+//! Ticket use cases. Free of tonic.
+//!
+//! Portal principals (client users) are confined to their own company: lists are restricted
+//! to it, other companies' tickets answer NOT_FOUND, they see and write only public notes,
+//! and they cannot edit tickets.
+
+use chrono::Utc;
+use psa_core::{DomainError, Principal, PrincipalKind};
+use psa_kit::Result;
+use psa_kit::db::{self, TenantTx};
+use psa_kit::events::Naming;
+use psa_kit::list::ListParams;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::ticket::{Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, lifecycle_stamps};
+use crate::{events, repo};
+
+/// What the tickets service needs at run time.
+pub struct Tickets {
+    pub pool: PgPool,
+    pub naming: Naming,
+}
+
+/// The only company a portal principal may see (nil when the token has none: sees nothing).
+fn portal_company(p: &Principal) -> Option<Uuid> {
+    (p.kind == PrincipalKind::Portal).then(|| p.company_id.unwrap_or_default())
+}
+
+impl Tickets {
+    async fn tx(&self, p: &Principal) -> Result<TenantTx> {
+        Ok(db::begin(&self.pool, p.tenant_id).await?)
+    }
+
+    /// Loads a ticket the principal may see.
+    async fn visible(&self, tx: &mut TenantTx, p: &Principal, id: Uuid, lock: bool) -> Result<Ticket> {
+        let t = repo::tickets::get(tx, p.tenant_id, id, lock).await?;
+        match portal_company(p) {
+            Some(c) if c != t.fields.company_id => Err(DomainError::NotFound { entity: "ticket" }.into()),
+            _ => Ok(t),
+        }
+    }
+
+    /// Creates a ticket (numbered per tenant) and records `TicketCreated`.
+    pub async fn create_ticket(&self, p: &Principal, mut fields: TicketFields) -> Result<Ticket> {
+        if let Some(c) = portal_company(p) {
+            fields.company_id = c;
+            fields.source = TicketSource::Portal;
+            fields.assignee_id = None;
+        }
+        let fields = fields.normalize("ticket.")?;
+        let mut tx = self.tx(p).await?;
+        let t = repo::tickets::insert(&mut tx, p.tenant_id, &fields, p.user_id).await?;
+        events::ticket_created(&mut tx, &self.naming, p.user_id, &t).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// The ticket `id`.
+    pub async fn get_ticket(&self, p: &Principal, id: Uuid) -> Result<Ticket> {
+        let mut tx = self.tx(p).await?;
+        self.visible(&mut tx, p, id, false).await
+    }
+
+    /// Updates the masked fields, stamps resolve/close times, records `TicketUpdated`.
+    pub async fn update_ticket(&self, p: &Principal, id: Uuid, patch: TicketFields, mask: &[String]) -> Result<Ticket> {
+        if p.kind == PrincipalKind::Portal {
+            return Err(DomainError::PermissionDenied("tickets.write".into()).into());
+        }
+        let mut tx = self.tx(p).await?;
+        let mut t = self.visible(&mut tx, p, id, true).await?;
+        let changed = t.fields.apply(&patch, mask)?;
+        if changed.is_empty() {
+            return Ok(t);
+        }
+        t.fields = t.fields.normalize("ticket.")?;
+        (t.resolved_at, t.closed_at) = lifecycle_stamps(t.fields.status, t.resolved_at, t.closed_at, Utc::now());
+        let t = repo::tickets::update(&mut tx, &t).await?;
+        events::ticket_updated(&mut tx, &self.naming, p.user_id, &t, changed).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// One page of tickets.
+    pub async fn list_tickets(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Ticket>, String)> {
+        let plan = repo::tickets::LIST.plan(params)?;
+        let mut tx = self.tx(p).await?;
+        repo::tickets::list(&mut tx, p.tenant_id, &plan, portal_company(p)).await
+    }
+
+    /// Adds a note and records `TicketNoteAdded`.
+    pub async fn add_note(&self, p: &Principal, ticket: Uuid, body: String, visibility: NoteVisibility) -> Result<Note> {
+        check_note_body(&body)?;
+        let visibility = if p.kind == PrincipalKind::Portal { NoteVisibility::Public } else { visibility };
+        let mut tx = self.tx(p).await?;
+        self.visible(&mut tx, p, ticket, true).await?;
+        let n = repo::notes::insert(&mut tx, p.tenant_id, ticket, &body, visibility, p.user_id).await?;
+        repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
+        events::note_added(&mut tx, &self.naming, &n).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// One page of a ticket's notes, oldest first (portal users: public notes only).
+    pub async fn list_notes(&self, p: &Principal, ticket: Uuid, params: &ListParams) -> Result<(Vec<Note>, String)> {
+        let plan = repo::notes::LIST.plan(params)?;
+        let mut tx = self.tx(p).await?;
+        self.visible(&mut tx, p, ticket, false).await?;
+        repo::notes::list(&mut tx, p.tenant_id, ticket, &plan, p.kind == PrincipalKind::Portal).await
+    }
+}

@@ -1,0 +1,3 @@
+//! Ticket rules free of transport and storage.
+
+pub mod ticket;

@@ -1,0 +1,201 @@
+//! Tickets and notes: statuses, priorities, sources, numbering and input rules (PRD §3.4.2).
+
+use chrono::{DateTime, Utc};
+use psa_core::DomainError;
+use psa_core::text_enum;
+use psa_core::validate::Validator;
+use uuid::Uuid;
+
+text_enum!(
+    /// Where a ticket is in its life. RESOLVED and CLOSED stamp `resolved_at`/`closed_at`;
+    /// moving back to an open status clears them (a reopen).
+    TicketStatus { New => "new", Open => "open", InProgress => "in_progress", WaitingOnClient => "waiting_on_client", Resolved => "resolved", Closed => "closed" }
+);
+text_enum!(
+    /// Urgency, lowest first.
+    TicketPriority { Low => "low", Medium => "medium", High => "high", Critical => "critical" }
+);
+text_enum!(
+    /// Channel a ticket came from.
+    TicketSource { Portal => "portal", Email => "email", Phone => "phone", Api => "api", Chat => "chat", Rmm => "rmm" }
+);
+text_enum!(
+    /// Who may read a note.
+    NoteVisibility { Internal => "internal", Public => "public" }
+);
+
+/// Longest title, in characters.
+pub const MAX_TITLE: usize = 255;
+/// Longest description or note body, in characters.
+pub const MAX_BODY: usize = 65_536;
+
+/// `T-` and the number zero-padded to six digits (`T-000042`, `T-1234567`).
+pub fn format_number(n: i64) -> String {
+    format!("T-{n:06}")
+}
+
+/// The writable fields of a ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFields {
+    pub title: String,
+    pub description: String,
+    pub status: TicketStatus,
+    pub priority: TicketPriority,
+    pub source: TicketSource,
+    pub company_id: Uuid,
+    pub contact_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+}
+
+/// A stored ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub number: i64,
+    pub fields: TicketFields,
+    /// From the company projection; empty until contracts' event arrived.
+    pub company_name: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Field names an update mask may name.
+pub const UPDATABLE: &[&str] = &["title", "description", "status", "priority", "source", "company_id", "contact_id", "assignee_id"];
+
+impl TicketFields {
+    /// Trims the title and checks every rule, naming fields under `prefix` (`ticket.`).
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] listing every bad field.
+    pub fn normalize(mut self, prefix: &str) -> Result<Self, DomainError> {
+        self.title = self.title.trim().to_owned();
+        let f = |n: &str| format!("{prefix}{n}");
+        let mut v = Validator::new();
+        v.required(&f("title"), &self.title).max_chars(&f("title"), &self.title, MAX_TITLE);
+        v.max_chars(&f("description"), &self.description, MAX_BODY);
+        if self.company_id.is_nil() {
+            v.push(f("company_id"), "is required");
+        }
+        v.finish()?;
+        Ok(self)
+    }
+
+    /// Copies the masked fields from `patch`; returns the names that changed.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] on `update_mask` for a name not in [`UPDATABLE`].
+    pub fn apply(&mut self, patch: &TicketFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
+        let mut changed = Vec::new();
+        for name in mask {
+            let before = self.clone();
+            match name.as_str() {
+                "title" => self.title = patch.title.clone(),
+                "description" => self.description = patch.description.clone(),
+                "status" => self.status = patch.status,
+                "priority" => self.priority = patch.priority,
+                "source" => self.source = patch.source,
+                "company_id" => self.company_id = patch.company_id,
+                "contact_id" => self.contact_id = patch.contact_id,
+                "assignee_id" => self.assignee_id = patch.assignee_id,
+                other => return Err(DomainError::invalid("update_mask", format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")))),
+            }
+            if *self != before && !changed.contains(name) {
+                changed.push(name.clone());
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// `resolved_at` / `closed_at` after a move to `status` at `now`: stamped on entering
+/// RESOLVED or CLOSED (closing also resolves), kept while there, cleared on reopening.
+pub fn lifecycle_stamps(
+    status: TicketStatus,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    match status {
+        TicketStatus::Resolved => (resolved_at.or(Some(now)), None),
+        TicketStatus::Closed => (resolved_at.or(Some(now)), closed_at.or(Some(now))),
+        _ => (None, None),
+    }
+}
+
+/// A note on a ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub ticket_id: Uuid,
+    pub body: String,
+    pub visibility: NoteVisibility,
+    pub author_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Checks a note body.
+///
+/// # Errors
+/// [`DomainError::Invalid`] on `note.body` when blank or longer than [`MAX_BODY`].
+pub fn check_note_body(body: &str) -> Result<(), DomainError> {
+    let mut v = Validator::new();
+    v.required("note.body", body).max_chars("note.body", body, MAX_BODY);
+    v.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> TicketFields {
+        TicketFields {
+            title: " Printer on fire ".into(),
+            description: String::new(),
+            status: TicketStatus::New,
+            priority: TicketPriority::Medium,
+            source: TicketSource::Api,
+            company_id: Uuid::now_v7(),
+            contact_id: None,
+            assignee_id: None,
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(format_number(42), "T-000042");
+        assert_eq!(format_number(1_234_567), "T-1234567");
+    }
+
+    #[test]
+    fn validates_title_and_company() {
+        assert_eq!(fields().normalize("ticket.").unwrap().title, "Printer on fire");
+        let bad = TicketFields { title: "x".repeat(256), company_id: Uuid::nil(), ..fields() };
+        let Err(DomainError::Invalid(v)) = bad.normalize("ticket.") else { panic!() };
+        assert_eq!(v.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["ticket.title", "ticket.company_id"]);
+        assert!(check_note_body("  ").is_err());
+        assert!(check_note_body(&"x".repeat(MAX_BODY + 1)).is_err());
+    }
+
+    #[test]
+    fn stamps_follow_the_lifecycle() {
+        let t0 = Utc::now();
+        let t1 = t0 + chrono::Duration::minutes(5);
+        assert_eq!(lifecycle_stamps(TicketStatus::Resolved, None, None, t0), (Some(t0), None));
+        assert_eq!(lifecycle_stamps(TicketStatus::Closed, Some(t0), None, t1), (Some(t0), Some(t1)));
+        assert_eq!(lifecycle_stamps(TicketStatus::Open, Some(t0), Some(t1), t1), (None, None));
+    }
+
+    #[test]
+    fn masks() {
+        let mut f = fields();
+        let patch = TicketFields { status: TicketStatus::Open, title: "other".into(), ..f.clone() };
+        assert_eq!(f.apply(&patch, &["status".into(), "priority".into()]).unwrap(), ["status"]);
+        assert_eq!(f.title, " Printer on fire ");
+        assert!(f.apply(&patch, &["number".into()]).is_err());
+    }
+}

@@ -1,0 +1,91 @@
+//! gRPC adapter for `psa.tickets.v1.TicketService`: proto ⇄ domain, errors → status.
+
+use std::sync::Arc;
+
+use psa_core::DomainError;
+use psa_core::validate::parse_id;
+use psa_kit::auth::principal;
+use psa_kit::list::ListParams;
+use psa_proto::tickets::{self as pb, ticket_service_server::TicketService};
+use tonic::{Request, Response, Status};
+
+use crate::app::Tickets;
+use crate::proto;
+
+/// The service implementation.
+pub struct Grpc {
+    pub app: Arc<Tickets>,
+}
+
+fn err(e: impl Into<psa_kit::Error>) -> Status {
+    e.into().into()
+}
+
+#[tonic::async_trait]
+impl TicketService for Grpc {
+    async fn list_tickets(&self, req: Request<pb::ListTicketsRequest>) -> Result<Response<pb::ListTicketsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let params = ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (tickets, next_page_token) = self.app.list_tickets(&p, &params).await?;
+        Ok(Response::new(pb::ListTicketsResponse { tickets: tickets.iter().map(proto::ticket).collect(), next_page_token }))
+    }
+
+    async fn get_ticket(&self, req: Request<pb::GetTicketRequest>) -> Result<Response<pb::Ticket>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(proto::ticket(&self.app.get_ticket(&p, id).await?)))
+    }
+
+    async fn create_ticket(&self, req: Request<pb::CreateTicketRequest>) -> Result<Response<pb::Ticket>, Status> {
+        let p = principal(&req)?;
+        let t = req.into_inner().ticket.ok_or_else(|| err(DomainError::invalid("ticket", "is required")))?;
+        let fields = proto::ticket_fields(t).map_err(err)?;
+        Ok(Response::new(proto::ticket(&self.app.create_ticket(&p, fields).await?)))
+    }
+
+    async fn update_ticket(&self, req: Request<pb::UpdateTicketRequest>) -> Result<Response<pb::Ticket>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let t = r.ticket.ok_or_else(|| err(DomainError::invalid("ticket", "is required")))?;
+        let id = parse_id("ticket.id", &t.id).map_err(err)?;
+        let mask: Vec<String> = match r.update_mask {
+            Some(m) if !m.paths.is_empty() => m.paths,
+            // AIP-134: without a mask, every field with a non-default value.
+            _ => [
+                ("title", !t.title.is_empty()),
+                ("description", !t.description.is_empty()),
+                ("status", t.status != 0),
+                ("priority", t.priority != 0),
+                ("source", t.source != 0),
+                ("company_id", !t.company_id.is_empty()),
+                ("contact_id", !t.contact_id.is_empty()),
+                ("assignee_id", !t.assignee_id.is_empty()),
+            ]
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(n, _)| (*n).to_owned())
+            .collect(),
+        };
+        let fields = proto::ticket_fields(t).map_err(err)?;
+        Ok(Response::new(proto::ticket(&self.app.update_ticket(&p, id, fields, &mask).await?)))
+    }
+
+    async fn list_ticket_notes(&self, req: Request<pb::ListTicketNotesRequest>) -> Result<Response<pb::ListTicketNotesResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let ticket = parse_id("ticket_id", &r.ticket_id).map_err(err)?;
+        let params = ListParams { page_size: r.page_size, page_token: r.page_token, ..Default::default() };
+        let (notes, next_page_token) = self.app.list_notes(&p, ticket, &params).await?;
+        Ok(Response::new(pb::ListTicketNotesResponse { notes: notes.iter().map(proto::note).collect(), next_page_token }))
+    }
+
+    async fn create_ticket_note(&self, req: Request<pb::CreateTicketNoteRequest>) -> Result<Response<pb::TicketNote>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let ticket = parse_id("ticket_id", &r.ticket_id).map_err(err)?;
+        let note = r.note.ok_or_else(|| err(DomainError::invalid("note", "is required")))?;
+        let visibility = proto::visibility(note.visibility).map_err(err)?;
+        Ok(Response::new(proto::note(&self.app.add_note(&p, ticket, note.body, visibility).await?)))
+    }
+}

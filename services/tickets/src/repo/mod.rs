@@ -1,0 +1,6 @@
+//! Storage (sqlx). Every function takes the tenant transaction and the tenant id and filters
+//! by it in SQL as well as by RLS.
+
+pub mod companies;
+pub mod notes;
+pub mod tickets;

@@ -1,0 +1,183 @@
+//! Tickets table (with the company name joined from the projection).
+
+use chrono::{DateTime, Utc};
+use psa_core::DomainError;
+use psa_kit::Result;
+use psa_kit::db::TenantTx;
+use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::domain::ticket::{Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    tenant_id: Uuid,
+    number: i64,
+    title: String,
+    description: String,
+    status: String,
+    priority: String,
+    source: String,
+    company_id: Uuid,
+    company_name: Option<String>,
+    contact_id: Option<Uuid>,
+    assignee_id: Option<Uuid>,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Row> for Ticket {
+    fn from(r: Row) -> Self {
+        Ticket {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            number: r.number,
+            fields: TicketFields {
+                title: r.title,
+                description: r.description,
+                status: TicketStatus::parse(&r.status).unwrap_or(TicketStatus::New),
+                priority: TicketPriority::parse(&r.priority).unwrap_or(TicketPriority::Medium),
+                source: TicketSource::parse(&r.source).unwrap_or(TicketSource::Api),
+                company_id: r.company_id,
+                contact_id: r.contact_id,
+                assignee_id: r.assignee_id,
+            },
+            company_name: r.company_name.unwrap_or_default(),
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+        }
+    }
+}
+
+const SELECT: &str = "select t.id, t.tenant_id, t.number, t.title, t.description, t.status, t.priority, t.source, t.company_id, \
+    c.name as company_name, t.contact_id, t.assignee_id, t.created_by, t.created_at, t.updated_at, t.resolved_at, t.closed_at \
+    from tickets t left join companies c on c.tenant_id = t.tenant_id and c.id = t.company_id";
+
+const PRIORITY_RANK: &str = "(case t.priority when 'low' then 1 when 'medium' then 2 when 'high' then 3 else 4 end)";
+
+/// What `ListTickets` may filter and order by.
+pub const LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterField { name: "status", column: "t.status", kind: FieldKind::Enum { prefix: "TICKET_STATUS_", values: TicketStatus::NAMES } },
+        FilterField { name: "priority", column: "t.priority", kind: FieldKind::Enum { prefix: "TICKET_PRIORITY_", values: TicketPriority::NAMES } },
+        FilterField { name: "company_id", column: "t.company_id", kind: FieldKind::Uuid },
+        FilterField { name: "contact_id", column: "t.contact_id", kind: FieldKind::Uuid },
+        FilterField { name: "assignee_id", column: "t.assignee_id", kind: FieldKind::Uuid },
+        FilterField { name: "title", column: "t.title", kind: FieldKind::Text },
+    ],
+    orders: &[
+        OrderField { name: "create_time", column: "t.created_at", kind: SortKind::Time },
+        OrderField { name: "update_time", column: "t.updated_at", kind: SortKind::Time },
+        OrderField { name: "number", column: "t.number", kind: SortKind::Int },
+        OrderField { name: "priority", column: PRIORITY_RANK, kind: SortKind::Int },
+    ],
+    default_order: "create_time desc",
+    id_column: "t.id",
+};
+
+/// Inserts a ticket with the tenant's next number.
+pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_by: Uuid) -> Result<Ticket> {
+    let number: i64 = sqlx::query_scalar(
+        "insert into ticket_counters (tenant_id, last_number) values ($1, 1) \
+         on conflict (tenant_id) do update set last_number = ticket_counters.last_number + 1 returning last_number",
+    )
+    .bind(tenant)
+    .fetch_one(&mut **tx)
+    .await?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into tickets (id, tenant_id, number, title, description, status, priority, source, company_id, contact_id, assignee_id, created_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id)
+    .bind(tenant)
+    .bind(number)
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(f.status.as_str())
+    .bind(f.priority.as_str())
+    .bind(f.source.as_str())
+    .bind(f.company_id)
+    .bind(f.contact_id)
+    .bind(f.assignee_id)
+    .bind(created_by)
+    .execute(&mut **tx)
+    .await?;
+    get(tx, tenant, id, false).await
+}
+
+/// The ticket `id`; with `lock`, locked for update.
+pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Ticket> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} where t.tenant_id = $1 and t.id = $2{}", if lock { " for update of t" } else { "" }))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(Ticket::from).ok_or_else(|| DomainError::NotFound { entity: "ticket" }.into())
+}
+
+/// Writes the fields and lifecycle stamps of `t`, bumping `updated_at`.
+pub async fn update(tx: &mut TenantTx, t: &Ticket) -> Result<Ticket> {
+    let f = &t.fields;
+    sqlx::query(
+        "update tickets set title = $3, description = $4, status = $5, priority = $6, source = $7, company_id = $8, contact_id = $9, \
+         assignee_id = $10, resolved_at = $11, closed_at = $12, updated_at = now() where tenant_id = $1 and id = $2",
+    )
+    .bind(t.tenant_id)
+    .bind(t.id)
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(f.status.as_str())
+    .bind(f.priority.as_str())
+    .bind(f.source.as_str())
+    .bind(f.company_id)
+    .bind(f.contact_id)
+    .bind(f.assignee_id)
+    .bind(t.resolved_at)
+    .bind(t.closed_at)
+    .execute(&mut **tx)
+    .await?;
+    get(tx, t.tenant_id, t.id, false).await
+}
+
+/// Bumps `updated_at` (a note was added).
+pub async fn touch(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
+    sqlx::query("update tickets set updated_at = now() where tenant_id = $1 and id = $2").bind(tenant).bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// One page of tickets; `company` restricts to one company (portal users).
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, company: Option<Uuid>) -> Result<(Vec<Ticket>, String)> {
+    let mut qb = QueryBuilder::new(format!("{SELECT} where t.tenant_id = "));
+    qb.push_bind(tenant);
+    if let Some(c) = company {
+        qb.push(" and t.company_id = ").push_bind(c);
+    }
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let mut tickets: Vec<Ticket> = rows.into_iter().map(Ticket::from).collect();
+    let token = plan.finish(&mut tickets, |t, order| {
+        let v = match order {
+            "update_time" => time_key(t.updated_at),
+            "number" => SortValue::Int(t.number),
+            "priority" => SortValue::Int(match t.fields.priority {
+                TicketPriority::Low => 1,
+                TicketPriority::Medium => 2,
+                TicketPriority::High => 3,
+                TicketPriority::Critical => 4,
+            }),
+            _ => time_key(t.created_at),
+        };
+        (v, t.id)
+    });
+    Ok((tickets, token))
+}
