@@ -101,9 +101,10 @@ async fn prepare(admin: &mut PgConnection, base: &PgConnectOptions, svc: Service
             .as_str(),
         )
         .await?;
-    let mut conn = PgConnection::connect_with(&base.clone().options([("search_path", schema)])).await?;
+    // A one-connection pool: `Migrator::run` on a pool keeps the future `Send`.
+    let conn = PgPoolOptions::new().max_connections(1).connect_with(base.clone().options([("search_path", schema)])).await?;
     conn.execute(KIT_TABLES).await?;
-    migrator.run(&mut conn).await?;
+    migrator.run(&conn).await?;
     conn.execute(
         format!(
             "grant usage on schema {schema} to {role}; \
@@ -114,7 +115,7 @@ async fn prepare(admin: &mut PgConnection, base: &PgConnectOptions, svc: Service
         .as_str(),
     )
     .await?;
-    conn.close().await?;
+    conn.close().await;
     Ok(())
 }
 

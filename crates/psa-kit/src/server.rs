@@ -25,8 +25,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter.set_service_status("", tonic_health::ServingStatus::Serving).await;
-    for s in services {
-        reporter.set_service_status(*s, tonic_health::ServingStatus::Serving).await;
+    let names: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+    for name in names {
+        reporter.set_service_status(name, tonic_health::ServingStatus::Serving).await;
     }
     let routes = routes.add_service(health);
     let addr = listener.local_addr()?;

@@ -1,0 +1,286 @@
+//! Headless-Chromium test of the web client (DESIGN.md §8): a staff user signs in, creates a
+//! company and a ticket through the UI, and finds the ticket in the list with the company's
+//! name (which reaches the tickets service through an event projection, hence the polling).
+//!
+//! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`
+//! (`apt-get install -y chromium chromium-driver`). The element ids used here are the web
+//! client's stable test hooks; keep them in step with `web/src`.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const COMPANY: &str = "Browser Test Co";
+const TICKET: &str = "Printer on floor 2 is jammed";
+
+/// How long to wait for any one thing to appear on the page.
+const STEP: Duration = Duration::from_secs(15);
+
+type Flow<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// chromedriver and the browser profile directory, removed when the test ends (or fails).
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Self {
+        let port = free_port();
+        let profile = std::env::temp_dir().join(format!(
+            "psa-browser-test-{}-{port}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&profile).expect("create the browser profile directory");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        let driver = Self {
+            child,
+            port,
+            profile,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("find a free port")
+}
+
+fn preflight() {
+    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist/index.html");
+    assert!(
+        index.is_file(),
+        "{} is missing: run scripts/build-web.sh to build the web client first",
+        index.display()
+    );
+    for bin in [CHROMEDRIVER, CHROMIUM] {
+        assert!(
+            Path::new(bin).exists(),
+            "{bin} is missing: apt-get install -y chromium chromium-driver"
+        );
+    }
+}
+
+async fn connect(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", driver.profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url())
+        .await
+        .expect("start a Chromium session through chromedriver")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_creates_company_and_ticket_in_the_browser() {
+    preflight();
+    let stack = psa_testkit::Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let base = stack.gateway_url().to_string();
+
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
+    if outcome.is_err() {
+        save_evidence(&client).await;
+    }
+    // End the session so chromedriver takes Chromium down with it; the guard then stops
+    // chromedriver.
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+}
+
+async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
+    // Sign in.
+    c.goto(base).await?;
+    let tenant_input = wait_for(c, "#login-tenant").await?;
+    tenant_input.clear().await?;
+    tenant_input.send_keys(tenant).await?;
+    wait_for(c, "#login-email").await?.send_keys(email).await?;
+    wait_for(c, "#login-password").await?.send_keys(password).await?;
+    wait_for(c, "#login-submit").await?.click().await?;
+    let who = wait_for(c, "#nav-user-email").await?.text().await?;
+    if who != email {
+        return Err(format!("signed in as {who:?}, expected {email:?}").into());
+    }
+
+    // Create a company through the "New company" form; it shows up in the list.
+    wait_for(c, "#company-new-open").await?.click().await?;
+    wait_for(c, "#company-new-name").await?.send_keys(COMPANY).await?;
+    wait_for(c, "#company-new-submit").await?.click().await?;
+    wait_for(c, "#company-created").await?;
+    poll("the new company in the companies list", move || async move {
+        Ok(row_with(c, "[data-testid=company-row]", COMPANY)
+            .await?
+            .is_some())
+    })
+    .await?;
+
+    // Create a ticket for it through the New ticket form.
+    wait_for(c, "#nav-tickets").await?.click().await?;
+    wait_for(c, "#ticket-new-open").await?.click().await?;
+    wait_for(c, "#ticket-new-title").await?.send_keys(TICKET).await?;
+    let company_select = wait_for(c, "#ticket-new-company").await?;
+    let select = &company_select;
+    poll("the company in the ticket form's company select", move || async move {
+        Ok(select
+            .find_all(Locator::XPath(&format!(".//option[.='{COMPANY}']")))
+            .await?
+            .len()
+            == 1)
+    })
+    .await?;
+    company_select.select_by_label(COMPANY).await?;
+    wait_for(c, "#ticket-new-submit").await?.click().await?;
+    let number = wait_for(c, "#ticket-number").await?.text().await?;
+    if !number.starts_with("T-") {
+        return Err(format!("unexpected ticket number {number:?}").into());
+    }
+
+    // The tickets list shows it with the company's name (projected from the company event).
+    wait_for(c, "#nav-tickets").await?.click().await?;
+    let number = number.as_str();
+    poll("the ticket with its company name in the tickets list", move || async move {
+        if let Some(row) = row_with(c, "[data-testid=ticket-row]", TICKET).await? {
+            let company = row
+                .find(Locator::Css("[data-testid=ticket-company]"))
+                .await?
+                .text()
+                .await?;
+            let shown_number = row
+                .find(Locator::Css("[data-testid=ticket-number]"))
+                .await?
+                .text()
+                .await?;
+            if company == COMPANY && shown_number == number {
+                return Ok(true);
+            }
+        }
+        // Not there yet: ask the list to reload.
+        if let Ok(refresh) = c.find(Locator::Css("#tickets-refresh")).await {
+            if refresh.is_enabled().await.unwrap_or(false) {
+                refresh.click().await?;
+            }
+        }
+        Ok(false)
+    })
+    .await?;
+    Ok(())
+}
+
+/// Waits up to [`STEP`] for an element matching `css`.
+async fn wait_for(c: &Client, css: &str) -> Flow<Element> {
+    c.wait()
+        .at_most(STEP)
+        .every(Duration::from_millis(100))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("waiting for `{css}`: {e}").into())
+}
+
+/// The first element matching `css` whose text contains `text`.
+async fn row_with(c: &Client, css: &str, text: &str) -> Result<Option<Element>, CmdError> {
+    for row in c.find_all(Locator::Css(css)).await? {
+        // A row can be replaced while we read it (the list re-renders): skip it then.
+        if let Ok(t) = row.text().await {
+            if t.contains(text) {
+                return Ok(Some(row));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Repeats `check` every 500 ms until it is true, for up to [`STEP`].
+async fn poll<F, Fut>(what: &str, mut check: F) -> Flow<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, CmdError>>,
+{
+    let deadline = Instant::now() + STEP;
+    loop {
+        match check().await {
+            Ok(true) => return Ok(()),
+            // Stale elements during a re-render are expected; try again.
+            Ok(false) | Err(CmdError::Standard(_)) => {}
+            Err(e) => return Err(format!("waiting for {what}: {e}").into()),
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("timed out after {STEP:?} waiting for {what}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Saves a screenshot and the DOM of the failing page next to the build output.
+async fn save_evidence(c: &Client) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-test");
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(dir.join("failure.png"), png);
+    }
+    if let Ok(html) = c.source().await {
+        let _ = std::fs::write(dir.join("failure.html"), html);
+    }
+    eprintln!("browser test: screenshot and DOM saved in {}", dir.display());
+}
