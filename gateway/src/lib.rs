@@ -1,1 +1,303 @@
+//! The PSA gateway (DESIGN.md §5): the only public entry of the platform.
+//!
+//! - `/api/...`: REST transcoded to the gRPC services from the `psa.api.v1.http` rules in
+//!   the descriptor set ([`routes`], [`transcode`]); errors are RFC 9457 problems
+//!   ([`problem`]); files for the methods in [`upload::FILE_UPLOADS`].
+//! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document generated from the same
+//!   descriptors ([`openapi`]).
+//! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
+//!   proxied byte for byte to the owning service ([`upstream::proxy`]).
+//! - `/healthz` (alive) and `/readyz` (every upstream SERVING).
+//! - anything else: the static web client with SPA fallback ([`web`]).
+//!
+//! Every response carries `x-request-id` (the client's, or a new UUIDv7) and security headers;
+//! each request runs in a tracing span with its id.
 
+pub mod config;
+pub mod openapi;
+pub mod problem;
+pub mod rest;
+pub mod routes;
+pub mod transcode;
+pub mod upload;
+pub mod upstream;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use tokio_util::sync::CancellationToken;
+use tonic::Code;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use config::GatewayConfig;
+
+use crate::problem::Problem;
+use crate::routes::RouteTable;
+use crate::upstream::Upstreams;
+use crate::web::WebClient;
+
+/// Name of the request id header, generated when absent and echoed on every response.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `Content-Security-Policy` of every response: same-origin everything, WebAssembly
+/// compilation allowed (`'wasm-unsafe-eval'`) for the Yew client, inline styles allowed, no
+/// inline scripts, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+    form-action 'self'; frame-ancestors 'none'";
+
+/// How long in-flight requests may keep running after shutdown is requested.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Inner {
+    routes: RouteTable,
+    upstreams: Upstreams,
+    openapi: Vec<u8>,
+    web: WebClient,
+}
+
+#[derive(Clone)]
+struct AppState(Arc<Inner>);
+
+/// Builds the gateway's router from `config` and the descriptors of
+/// [`psa_proto::DESCRIPTOR_POOL`]. Upstream channels connect lazily, so the services need
+/// not be up yet. Must be called inside a Tokio runtime.
+///
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that the client
+/// address reaches the services as `x-forwarded-for` (as [`run`] does).
+///
+/// # Errors
+/// An invalid HTTP rule in the descriptors (bad template, unknown field, duplicate binding)
+/// or an invalid upstream URL.
+pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
+    let pool = &*psa_proto::DESCRIPTOR_POOL;
+    let routes = RouteTable::from_pool(pool)?;
+    let openapi = serde_json::to_vec(&openapi::document(pool, &routes))?;
+    let upstreams = Upstreams::new(config.upstreams())?;
+    tracing::info!(
+        routes = routes.routes().len(),
+        upstreams = ?upstreams.all().iter().map(|u| (u.name, u.url.as_str())).collect::<Vec<_>>(),
+        "gateway routes built"
+    );
+    let state = AppState(Arc::new(Inner {
+        routes,
+        upstreams,
+        openapi,
+        web: WebClient::new(config.web_dir.clone()),
+    }));
+
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let id = req.headers().get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+
+    let mut app = Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .fallback(dispatch)
+        .layer(trace)
+        // Probes are not traced: they come every few seconds.
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(state);
+    if let Some(cors) = cors(config) {
+        app = app.layer(cors);
+    }
+    let security_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    ];
+    for (name, value) in security_headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    Ok(app.layer(middleware::from_fn(request_id)))
+}
+
+/// Serves the gateway on `listener` until `shutdown` is cancelled, then drains in-flight
+/// requests for at most [`DRAIN_TIMEOUT`].
+///
+/// # Errors
+/// See [`router`]; or when the listener fails.
+pub async fn run(
+    config: GatewayConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let app = router(&config)?;
+    tracing::info!(addr = %listener.local_addr()?, "gateway listening");
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    tokio::select! {
+        res = server => res?,
+        () = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        } => tracing::warn!("drain timeout; closing remaining connections"),
+    }
+    tracing::info!("gateway stopped");
+    Ok(())
+}
+
+fn cors(config: &GatewayConfig) -> Option<CorsLayer> {
+    let origins = config.cors_origin_list();
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    let h = HeaderName::from_static;
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                X_REQUEST_ID,
+                h("traceparent"),
+                h("tracestate"),
+                h("x-grpc-web"),
+                h("x-user-agent"),
+                h("grpc-timeout"),
+            ])
+            .expose_headers([
+                X_REQUEST_ID,
+                h("grpc-status"),
+                h("grpc-message"),
+                h("grpc-status-details-bin"),
+            ])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+/// Takes the client's `x-request-id` (visible ASCII, at most 128 bytes) or makes a UUIDv7,
+/// puts it on the request (so it is forwarded upstream and logged) and on the response.
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let value = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(|b| b.is_ascii_graphic())
+        })
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+                .unwrap_or(HeaderValue::from_static("-"))
+        });
+    req.headers_mut().insert(X_REQUEST_ID, value.clone());
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(X_REQUEST_ID, value);
+    res
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.0.openapi.clone(),
+    )
+        .into_response()
+}
+
+/// Everything that is not a fixed route: gRPC(-web), REST, or the web client.
+async fn dispatch(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    if upstream::is_grpc(req.headers()) {
+        return upstream::proxy(&state.0.upstreams, req, client).await;
+    }
+    let path = req.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return rest::handle(&state.0.routes, &state.0.upstreams, req, client).await;
+    }
+    if let Some(service) = upstream::grpc_service_of(path)
+        && state.0.upstreams.for_service(service).is_some()
+    {
+        return Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::InvalidArgument,
+            "this is a gRPC method; send application/grpc or application/grpc-web",
+        )
+        .into_response();
+    }
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return state.0.web.serve(req).await;
+    }
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        Code::NotFound,
+        format!("no route {} {path}", req.method()),
+    )
+    .into_response()
+}
+
+/// 200 when every upstream answers `grpc.health.v1.Health/Check` with SERVING, else 503;
+/// the JSON body gives each upstream's state.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let checks: Vec<_> = state
+        .0
+        .upstreams
+        .all()
+        .iter()
+        .cloned()
+        .map(|u| tokio::spawn(async move { (u.name, upstream::check_health(&u).await) }))
+        .collect();
+    let mut ready = true;
+    let mut report = serde_json::Map::new();
+    for check in checks {
+        let (name, result) = match check.await {
+            Ok(r) => r,
+            Err(e) => ("?", Err(e.to_string())),
+        };
+        let text = match result {
+            Ok(()) => "SERVING".to_owned(),
+            Err(e) => {
+                ready = false;
+                e
+            }
+        };
+        report.insert(name.to_owned(), text.into());
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "upstreams": report,
+    });
+    (status, axum::Json(body)).into_response()
+}

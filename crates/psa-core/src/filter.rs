@@ -108,7 +108,7 @@ pub fn parse(filter: &str) -> Result<Vec<Comparison>, DomainError> {
             break;
         }
         match rest.split_once(char::is_whitespace) {
-            Some((kw, r)) if kw == "AND" => rest = r.trim_start(),
+            Some(("AND", r)) => rest = r.trim_start(),
             _ => return Err(err(format!("expected `AND` at `{}` (only AND is supported)", preview(rest)))),
         }
         if rest.is_empty() {

@@ -47,4 +47,10 @@ impl Principal {
     pub fn has(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission || p == "*")
     }
+
+    /// For portal principals, the only company whose data they may see (nil when the token
+    /// names none, which matches nothing); `None` for staff and services.
+    pub fn portal_company(&self) -> Option<Uuid> {
+        (self.kind == PrincipalKind::Portal).then(|| self.company_id.unwrap_or_default())
+    }
 }

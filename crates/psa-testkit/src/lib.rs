@@ -234,6 +234,47 @@ impl Stack {
         PgConnection::connect(&self.database_url).await.expect("connect test database")
     }
 
+    /// Signs `claims` with identity's current key, as identity would (for tokens identity
+    /// cannot issue yet, e.g. portal users, and for tampering tests).
+    ///
+    /// # Panics
+    /// When identity has no key yet (it creates one at start-up).
+    pub async fn mint_token(&self, claims: &psa_kit::auth::Claims) -> String {
+        let mut db = self.db().await;
+        let (kid, der): (String, Vec<u8>) = sqlx::query_as("select kid, private_der from identity.signing_keys order by created_at desc limit 1")
+            .fetch_one(&mut db)
+            .await
+            .expect("identity signing key");
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some(kid);
+        jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_ed_der(&der)).expect("sign")
+    }
+
+    /// Claims of a 15-minute token for `tenant_id` of the given kind and permissions.
+    pub fn claims(tenant_id: Uuid, kind: psa_core::PrincipalKind, perms: &[&str], company: Option<Uuid>) -> psa_kit::auth::Claims {
+        let now = chrono::Utc::now().timestamp();
+        psa_kit::auth::Claims {
+            sub: Uuid::now_v7(),
+            tid: tenant_id,
+            kind,
+            perms: perms.iter().map(|p| (*p).to_owned()).collect(),
+            sid: Uuid::now_v7(),
+            cid: company,
+            iat: now,
+            exp: now + 900,
+            iss: psa_kit::auth::ISSUER.into(),
+            aud: psa_kit::auth::AUDIENCE.into(),
+        }
+    }
+
+    /// A REST client for a portal user (Client User) of `company_id` in `tenant_id`, with read
+    /// and write access to tickets and read access to companies and contacts.
+    pub async fn portal_api(&self, tenant_id: Uuid, company_id: Uuid) -> Api {
+        let perms = ["companies.read", "contacts.read", "tickets.read", "tickets.write"];
+        let token = self.mint_token(&Self::claims(tenant_id, psa_core::PrincipalKind::Portal, &perms, Some(company_id))).await;
+        Api::new(&self.gateway_url, Some(token))
+    }
+
     /// Stops every service and waits for them (graceful shutdown).
     pub async fn stop(mut self) {
         self.shutdown.cancel();

@@ -1,4 +1,7 @@
 //! Contracts use cases: companies, contacts and the CSV import. Free of tonic.
+//!
+//! Portal principals (client users) see only their own company and its contacts; any other
+//! id answers NOT_FOUND. Writes need permissions portal roles do not have.
 
 use psa_core::{DomainError, Principal};
 use psa_kit::db::{self, TenantTx};
@@ -57,6 +60,9 @@ impl Contracts {
 
     /// The company `id`.
     pub async fn get_company(&self, p: &Principal, id: Uuid) -> Result<Company> {
+        if p.portal_company().is_some_and(|c| c != id) {
+            return Err(DomainError::NotFound { entity: "company" }.into());
+        }
         let mut tx = self.tx(p).await?;
         repo::companies::get(&mut tx, p.tenant_id, id, false).await
     }
@@ -87,7 +93,7 @@ impl Contracts {
         let plan = repo::companies::LIST.plan(params)?;
         let names_status = psa_core::filter::parse(&params.filter)?.iter().any(|c| c.field == "status");
         let mut tx = self.tx(p).await?;
-        repo::companies::list(&mut tx, p.tenant_id, &plan, names_status).await
+        repo::companies::list(&mut tx, p.tenant_id, &plan, names_status, p.portal_company()).await
     }
 
     /// Imports companies (and their primary contacts) from CSV; see `domain::import`.
@@ -151,13 +157,17 @@ impl Contracts {
     /// The contact `id`.
     pub async fn get_contact(&self, p: &Principal, id: Uuid) -> Result<Contact> {
         let mut tx = self.tx(p).await?;
-        repo::contacts::get(&mut tx, p.tenant_id, id).await
+        let c = repo::contacts::get(&mut tx, p.tenant_id, id).await?;
+        if p.portal_company().is_some_and(|company| company != c.fields.company_id) {
+            return Err(DomainError::NotFound { entity: "contact" }.into());
+        }
+        Ok(c)
     }
 
     /// One page of contacts.
     pub async fn list_contacts(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Contact>, String)> {
         let plan = repo::contacts::LIST.plan(params)?;
         let mut tx = self.tx(p).await?;
-        repo::contacts::list(&mut tx, p.tenant_id, &plan).await
+        repo::contacts::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
     }
 }

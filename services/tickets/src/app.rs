@@ -22,11 +22,6 @@ pub struct Tickets {
     pub naming: Naming,
 }
 
-/// The only company a portal principal may see (nil when the token has none: sees nothing).
-fn portal_company(p: &Principal) -> Option<Uuid> {
-    (p.kind == PrincipalKind::Portal).then(|| p.company_id.unwrap_or_default())
-}
-
 impl Tickets {
     async fn tx(&self, p: &Principal) -> Result<TenantTx> {
         Ok(db::begin(&self.pool, p.tenant_id).await?)
@@ -35,7 +30,7 @@ impl Tickets {
     /// Loads a ticket the principal may see.
     async fn visible(&self, tx: &mut TenantTx, p: &Principal, id: Uuid, lock: bool) -> Result<Ticket> {
         let t = repo::tickets::get(tx, p.tenant_id, id, lock).await?;
-        match portal_company(p) {
+        match p.portal_company() {
             Some(c) if c != t.fields.company_id => Err(DomainError::NotFound { entity: "ticket" }.into()),
             _ => Ok(t),
         }
@@ -43,7 +38,7 @@ impl Tickets {
 
     /// Creates a ticket (numbered per tenant) and records `TicketCreated`.
     pub async fn create_ticket(&self, p: &Principal, mut fields: TicketFields) -> Result<Ticket> {
-        if let Some(c) = portal_company(p) {
+        if let Some(c) = p.portal_company() {
             fields.company_id = c;
             fields.source = TicketSource::Portal;
             fields.assignee_id = None;
@@ -85,7 +80,7 @@ impl Tickets {
     pub async fn list_tickets(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Ticket>, String)> {
         let plan = repo::tickets::LIST.plan(params)?;
         let mut tx = self.tx(p).await?;
-        repo::tickets::list(&mut tx, p.tenant_id, &plan, portal_company(p)).await
+        repo::tickets::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
     }
 
     /// Adds a note and records `TicketNoteAdded`.

@@ -161,10 +161,14 @@ pub async fn update(tx: &mut TenantTx, c: &Company) -> Result<Company> {
     Ok(row.into())
 }
 
-/// One page of companies. Archived companies are left out unless the filter names a status.
-pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, include_archived: bool) -> Result<(Vec<Company>, String)> {
+/// One page of companies. Archived companies are left out unless the filter names a status;
+/// `only` restricts the list to one company (portal users).
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, include_archived: bool, only: Option<Uuid>) -> Result<(Vec<Company>, String)> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} from companies where tenant_id = "));
     qb.push_bind(tenant);
+    if let Some(id) = only {
+        qb.push(" and id = ").push_bind(id);
+    }
     if !include_archived {
         qb.push(" and status <> 'archived'");
     }

@@ -94,10 +94,13 @@ pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Contact> {
     row.map(Contact::from).ok_or_else(|| DomainError::NotFound { entity: "contact" }.into())
 }
 
-/// One page of contacts.
-pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan) -> Result<(Vec<Contact>, String)> {
+/// One page of contacts; `company` restricts to one company (portal users).
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, company: Option<Uuid>) -> Result<(Vec<Contact>, String)> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} from contacts where tenant_id = "));
     qb.push_bind(tenant);
+    if let Some(c) = company {
+        qb.push(" and company_id = ").push_bind(c);
+    }
     plan.push_where(&mut qb);
     plan.push_order_limit(&mut qb);
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
