@@ -86,11 +86,7 @@ impl GatewayConfig {
     /// the upstream whose package is `psa.tickets.v1`. A new service is one line here (plus
     /// its URL field above).
     pub fn upstreams(&self) -> Vec<UpstreamSpec> {
-        let spec = |name, package, url: &String| UpstreamSpec {
-            name,
-            package,
-            url: url.clone(),
-        };
+        let spec = |name, package, url: &String| UpstreamSpec { name, package, url: url.clone() };
         vec![
             spec("identity", "psa.identity.v1", &self.identity_url),
             spec("contracts", "psa.contracts.v1", &self.contracts_url),
@@ -100,12 +96,7 @@ impl GatewayConfig {
 
     /// The CORS origins of [`GatewayConfig::cors_origins`], trimmed, empty entries dropped.
     pub fn cors_origin_list(&self) -> Vec<String> {
-        self.cors_origins
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+        self.cors_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 }
 
@@ -128,15 +119,8 @@ mod tests {
         assert_eq!(c.identity_url, "http://127.0.0.1:50051");
         assert_eq!(c.web_dir, PathBuf::from("web/dist"));
         assert_eq!(c.telemetry.log.as_deref(), Some("debug"));
-        assert_eq!(
-            c.cors_origin_list(),
-            ["https://a.example", "https://b.example"]
-        );
-        let tickets = c
-            .upstreams()
-            .into_iter()
-            .find(|u| u.name == "tickets")
-            .unwrap();
+        assert_eq!(c.cors_origin_list(), ["https://a.example", "https://b.example"]);
+        let tickets = c.upstreams().into_iter().find(|u| u.name == "tickets").unwrap();
         assert_eq!(tickets.package, "psa.tickets.v1");
         assert_eq!(tickets.url, "http://10.0.0.1:1");
     }

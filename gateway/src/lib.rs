@@ -92,12 +92,7 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         upstreams = ?upstreams.all().iter().map(|u| (u.name, u.url.as_str())).collect::<Vec<_>>(),
         "gateway routes built"
     );
-    let state = AppState(Arc::new(Inner {
-        routes,
-        upstreams,
-        openapi,
-        web: WebClient::new(config.web_dir.clone()),
-    }));
+    let state = AppState(Arc::new(Inner { routes, upstreams, openapi, web: WebClient::new(config.web_dir.clone()) }));
 
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
@@ -124,10 +119,7 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
     ];
     for (name, value) in security_headers {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     Ok(app.layer(middleware::from_fn(request_id)))
 }
@@ -144,11 +136,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let app = router(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway listening");
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     tokio::select! {
         res = server => res?,
         () = async {
@@ -174,13 +163,7 @@ fn cors(config: &GatewayConfig) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([
-                Method::GET,
-                Method::POST,
-                Method::PUT,
-                Method::PATCH,
-                Method::DELETE,
-            ])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
@@ -191,12 +174,7 @@ fn cors(config: &GatewayConfig) -> Option<CorsLayer> {
                 h("x-user-agent"),
                 h("grpc-timeout"),
             ])
-            .expose_headers([
-                X_REQUEST_ID,
-                h("grpc-status"),
-                h("grpc-message"),
-                h("grpc-status-details-bin"),
-            ])
+            .expose_headers([X_REQUEST_ID, h("grpc-status"), h("grpc-message"), h("grpc-status-details-bin")])
             .max_age(Duration::from_secs(3600)),
     )
 }
@@ -207,13 +185,10 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     let value = req
         .headers()
         .get(X_REQUEST_ID)
-        .filter(|v| {
-            !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(|b| b.is_ascii_graphic())
-        })
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(|b| b.is_ascii_graphic()))
         .cloned()
         .unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
-                .unwrap_or(HeaderValue::from_static("-"))
+            HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()).unwrap_or(HeaderValue::from_static("-"))
         });
     req.headers_mut().insert(X_REQUEST_ID, value.clone());
     let mut res = next.run(req).await;
@@ -222,19 +197,12 @@ async fn request_id(mut req: Request, next: Next) -> Response {
 }
 
 async fn openapi_json(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.0.openapi.clone(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.0.openapi.clone()).into_response()
 }
 
 /// Everything that is not a fixed route: gRPC(-web), REST, or the web client.
 async fn dispatch(State(state): State<AppState>, req: Request<Body>) -> Response {
-    let client = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let client = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     if upstream::is_grpc(req.headers()) {
         return upstream::proxy(&state.0.upstreams, req, client).await;
     }
@@ -255,12 +223,7 @@ async fn dispatch(State(state): State<AppState>, req: Request<Body>) -> Response
     if req.method() == Method::GET || req.method() == Method::HEAD {
         return state.0.web.serve(req).await;
     }
-    Problem::new(
-        StatusCode::NOT_FOUND,
-        Code::NotFound,
-        format!("no route {} {path}", req.method()),
-    )
-    .into_response()
+    Problem::new(StatusCode::NOT_FOUND, Code::NotFound, format!("no route {} {path}", req.method())).into_response()
 }
 
 /// 200 when every upstream answers `grpc.health.v1.Health/Check` with SERVING, else 503;
@@ -290,11 +253,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         };
         report.insert(name.to_owned(), text.into());
     }
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "unavailable" },
         "upstreams": report,

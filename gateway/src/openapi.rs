@@ -12,8 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use prost_reflect::{
-    DescriptorPool, EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor,
-    Value as PValue,
+    DescriptorPool, EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, Value as PValue,
 };
 use serde_json::{Map, Value, json};
 
@@ -31,11 +30,7 @@ const MAX_QUERY_DEPTH: usize = 3;
 
 /// Builds the OpenAPI 3.1 document for every route in `routes`.
 pub fn document(pool: &DescriptorPool, routes: &RouteTable) -> Value {
-    let mut g = Generator {
-        pool,
-        queue: VecDeque::new(),
-        seen: BTreeSet::new(),
-    };
+    let mut g = Generator { pool, queue: VecDeque::new(), seen: BTreeSet::new() };
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut tags = BTreeMap::new();
     let mut canonical: BTreeMap<String, String> = BTreeMap::new();
@@ -53,10 +48,7 @@ pub fn document(pool: &DescriptorPool, routes: &RouteTable) -> Value {
         let path = route.template.openapi_path();
         let key = canonical.entry(path_shape(&path)).or_insert(path).clone();
         let op = g.operation(route, &path_variables(&key));
-        paths
-            .entry(key)
-            .or_default()
-            .insert(route.http_method.as_str().to_ascii_lowercase(), op);
+        paths.entry(key).or_default().insert(route.http_method.as_str().to_ascii_lowercase(), op);
     }
     let mut schemas = Map::new();
     while let Some(name) = g.queue.pop_front() {
@@ -114,16 +106,10 @@ impl Generator<'_> {
         let service = method.parent_service();
         let input = method.input();
         let mut op = Map::new();
-        op.insert(
-            "operationId".into(),
-            format!("{}_{}", service.name(), method.name()).into(),
-        );
+        op.insert("operationId".into(), format!("{}_{}", service.name(), method.name()).into());
         op.insert("tags".into(), json!([service.name()]));
         if let Some(d) = comment(&method.parent_file(), method.path()) {
-            op.insert(
-                "summary".into(),
-                d.lines().next().unwrap_or_default().into(),
-            );
+            op.insert("summary".into(), d.lines().next().unwrap_or_default().into());
             op.insert("description".into(), d.into());
         }
 
@@ -175,16 +161,10 @@ impl Generator<'_> {
             content.insert("application/json".into(), json!({ "schema": schema }));
             if let Some(u) = upload {
                 for mt in u.media_types {
-                    content.insert(
-                        (*mt).into(),
-                        json!({ "schema": { "type": "string", "contentMediaType": mt } }),
-                    );
+                    content.insert((*mt).into(), json!({ "schema": { "type": "string", "contentMediaType": mt } }));
                 }
                 let mut props = Map::new();
-                props.insert(
-                    u.form_field.into(),
-                    json!({ "type": "string", "contentMediaType": u.media_types[0] }),
-                );
+                props.insert(u.form_field.into(), json!({ "type": "string", "contentMediaType": u.media_types[0] }));
                 for f in input.fields().filter(|f| f.name() != u.field) {
                     props.insert(f.json_name().into(), self.field_schema(&f));
                 }
@@ -197,10 +177,7 @@ impl Generator<'_> {
                     }}),
                 );
             }
-            op.insert(
-                "requestBody".into(),
-                json!({ "required": true, "content": content }),
-            );
+            op.insert("requestBody".into(), json!({ "required": true, "content": content }));
         }
 
         let output = method.output();
@@ -212,30 +189,15 @@ impl Generator<'_> {
                 "content": { "application/json": { "schema": self.message_ref(&output) } },
             }),
         );
-        responses.insert(
-            "400".into(),
-            json!({ "$ref": "#/components/responses/BadRequest" }),
-        );
+        responses.insert("400".into(), json!({ "$ref": "#/components/responses/BadRequest" }));
         if !route.access.public {
-            responses.insert(
-                "401".into(),
-                json!({ "$ref": "#/components/responses/Unauthorized" }),
-            );
-            responses.insert(
-                "403".into(),
-                json!({ "$ref": "#/components/responses/Forbidden" }),
-            );
+            responses.insert("401".into(), json!({ "$ref": "#/components/responses/Unauthorized" }));
+            responses.insert("403".into(), json!({ "$ref": "#/components/responses/Forbidden" }));
         }
         if !bound.is_empty() {
-            responses.insert(
-                "404".into(),
-                json!({ "$ref": "#/components/responses/NotFound" }),
-            );
+            responses.insert("404".into(), json!({ "$ref": "#/components/responses/NotFound" }));
         }
-        responses.insert(
-            "default".into(),
-            json!({ "$ref": "#/components/responses/Error" }),
-        );
+        responses.insert("default".into(), json!({ "$ref": "#/components/responses/Error" }));
         op.insert("responses".into(), responses.into());
 
         if route.access.public {
@@ -243,10 +205,7 @@ impl Generator<'_> {
         } else {
             op.insert("security".into(), json!([{ "bearerAuth": [] }]));
             if !route.access.permission.is_empty() {
-                op.insert(
-                    "x-psa-permission".into(),
-                    route.access.permission.clone().into(),
-                );
+                op.insert("x-psa-permission".into(), route.access.permission.clone().into());
             }
         }
         Value::Object(op)
@@ -277,11 +236,7 @@ impl Generator<'_> {
             }
             return;
         }
-        let name = path
-            .iter()
-            .map(|s| lower_camel(s))
-            .collect::<Vec<_>>()
-            .join(".");
+        let name = path.iter().map(|s| lower_camel(s)).collect::<Vec<_>>().join(".");
         let mut p = json!({ "name": name, "in": "query", "schema": self.field_schema(field) });
         if let Some(d) = comment(&field.parent_file(), field.path()) {
             p["description"] = d.into();
@@ -302,11 +257,8 @@ impl Generator<'_> {
                 required.push(Value::from(field.json_name()));
             }
             if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-                let others: Vec<String> = oneof
-                    .fields()
-                    .filter(|f| *f != field)
-                    .map(|f| format!("`{}`", f.json_name()))
-                    .collect();
+                let others: Vec<String> =
+                    oneof.fields().filter(|f| *f != field).map(|f| format!("`{}`", f.json_name())).collect();
                 let note = format!("Exclusive with {}.", others.join(", "));
                 append_description(&mut schema, &note);
             }
@@ -333,11 +285,7 @@ impl Generator<'_> {
             return json!({ "type": "object", "additionalProperties": value });
         }
         let schema = self.kind_schema(&field.kind());
-        if field.is_list() {
-            json!({ "type": "array", "items": schema })
-        } else {
-            schema
-        }
+        if field.is_list() { json!({ "type": "array", "items": schema }) } else { schema }
     }
 
     fn kind_schema(&mut self, kind: &Kind) -> Value {
@@ -441,10 +389,7 @@ fn path_shape(path: &str) -> String {
 
 /// The variable names of an OpenAPI path, in order.
 fn path_variables(path: &str) -> Vec<String> {
-    path.split('{')
-        .skip(1)
-        .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_owned()))
-        .collect()
+    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name.to_owned())).collect()
 }
 
 fn append_description(schema: &mut Value, text: &str) {
@@ -493,10 +438,7 @@ pub fn field_behaviors(pool: &DescriptorPool, field: &FieldDescriptor) -> Vec<i3
 fn comment(file: &FileDescriptor, path: &[i32]) -> Option<String> {
     let info = file.file_descriptor_proto().source_code_info.as_ref()?;
     let loc = info.location.iter().find(|l| l.path == path)?;
-    let text = loc
-        .leading_comments
-        .as_deref()
-        .or(loc.trailing_comments.as_deref())?;
+    let text = loc.leading_comments.as_deref().or(loc.trailing_comments.as_deref())?;
     let text = text.lines().map(str::trim).collect::<Vec<_>>().join("\n");
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
@@ -593,33 +535,17 @@ mod tests {
         assert_eq!(patch["parameters"][0]["name"], "id");
         let about = patch["parameters"][0]["description"].as_str().unwrap();
         assert!(about.contains("ticket.id"), "{about}");
-        assert!(
-            patch["parameters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["name"] == "updateMask")
-        );
+        assert!(patch["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "updateMask"));
         assert_eq!(
             patch["requestBody"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/psa.tickets.v1.Ticket"
         );
 
         let list = &d["paths"]["/api/v1/tickets"]["get"];
-        let names: Vec<&str> = list["parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> =
+            list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["pageSize", "pageToken", "filter", "orderBy"]);
-        assert!(
-            list["description"]
-                .as_str()
-                .unwrap_or("")
-                .contains("AIP-160"),
-            "comments carried"
-        );
+        assert!(list["description"].as_str().unwrap_or("").contains("AIP-160"), "comments carried");
 
         let login = &d["paths"]["/api/v1/auth/login"]["post"];
         assert_eq!(login["security"], json!([]));
@@ -639,34 +565,17 @@ mod tests {
         assert_eq!(ticket["properties"]["id"]["readOnly"], true);
         assert_eq!(ticket["properties"]["createTime"]["format"], "date-time");
         assert_eq!(ticket["properties"]["createTime"]["readOnly"], true);
-        assert_eq!(
-            ticket["properties"]["priority"]["$ref"],
-            "#/components/schemas/psa.tickets.v1.TicketPriority"
-        );
-        let required: Vec<&str> = ticket["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        assert_eq!(ticket["properties"]["priority"]["$ref"], "#/components/schemas/psa.tickets.v1.TicketPriority");
+        let required: Vec<&str> = ticket["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(required, ["title", "companyId"]);
         assert!(
-            s["psa.tickets.v1.TicketPriority"]["enum"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("TICKET_PRIORITY_HIGH"))
+            s["psa.tickets.v1.TicketPriority"]["enum"].as_array().unwrap().contains(&json!("TICKET_PRIORITY_HIGH"))
         );
         let company = &s["psa.contracts.v1.Company"];
         assert_eq!(company["properties"]["customFields"]["type"], "object");
         assert_eq!(company["properties"]["tags"]["type"], "array");
-        assert_eq!(
-            s["psa.contracts.v1.ImportCompaniesRequest"]["properties"]["csv"]["contentEncoding"],
-            "base64"
-        );
+        assert_eq!(s["psa.contracts.v1.ImportCompaniesRequest"]["properties"]["csv"]["contentEncoding"], "base64");
         assert!(s["Problem"]["properties"]["errors"].is_object());
-        assert_eq!(
-            d["components"]["securitySchemes"]["bearerAuth"]["bearerFormat"],
-            "JWT"
-        );
+        assert_eq!(d["components"]["securitySchemes"]["bearerAuth"]["bearerFormat"], "JWT");
     }
 }

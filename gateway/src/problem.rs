@@ -87,11 +87,7 @@ impl Problem {
     /// 500 INTERNAL with a generic detail; `cause` is logged, never shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal gateway error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Code::Internal,
-            generic_detail(500),
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, generic_detail(500))
     }
 
     /// Maps a gRPC status from an upstream: HTTP status per [`http_status`], `detail` from the
@@ -107,10 +103,7 @@ impl Problem {
             p.errors = bad
                 .field_violations
                 .into_iter()
-                .map(|v| FieldError {
-                    field: json_path(&v.field),
-                    detail: v.description,
-                })
+                .map(|v| FieldError { field: json_path(&v.field), detail: v.description })
                 .collect();
         }
         p
@@ -126,8 +119,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (self.status_code(), body).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         res
     }
 }
@@ -148,9 +140,7 @@ fn generic_detail(status: u16) -> &'static str {
 pub fn http_status(code: Code) -> StatusCode {
     match code {
         Code::Ok => StatusCode::OK,
-        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
-            StatusCode::BAD_REQUEST
-        }
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => StatusCode::BAD_REQUEST,
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::PermissionDenied => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
@@ -199,20 +189,13 @@ mod tests {
             FieldViolation::new("company.company_type", "unknown type"),
             FieldViolation::new("line 3: contactEmail", "not an email"),
         ]);
-        let status =
-            tonic::Status::with_error_details(Code::InvalidArgument, "invalid company", details);
+        let status = tonic::Status::with_error_details(Code::InvalidArgument, "invalid company", details);
         let p = Problem::from_status(&status);
         assert_eq!(p.status, 400);
         assert_eq!(p.title, "Bad Request");
         assert_eq!(p.code, "INVALID_ARGUMENT");
         assert_eq!(p.detail, "invalid company");
-        assert_eq!(
-            p.errors[0],
-            FieldError {
-                field: "company.companyType".into(),
-                detail: "unknown type".into()
-            }
-        );
+        assert_eq!(p.errors[0], FieldError { field: "company.companyType".into(), detail: "unknown type".into() });
         assert_eq!(p.errors[1].field, "line 3: contactEmail");
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(json["type"], "about:blank");

@@ -60,33 +60,18 @@ async fn call(
     let request = transcode::build_request(route, &bindings, &query, body)?;
     let service = route.method.parent_service();
     let upstream = upstreams.for_service(service.full_name()).ok_or_else(|| {
-        tracing::error!(
-            service = service.full_name(),
-            "no upstream configured for service"
-        );
-        Problem::new(
-            StatusCode::NOT_IMPLEMENTED,
-            Code::Unimplemented,
-            "not available",
-        )
+        tracing::error!(service = service.full_name(), "no upstream configured for service");
+        Problem::new(StatusCode::NOT_IMPLEMENTED, Code::Unimplemented, "not available")
     })?;
     let metadata = upstream::forwarded_metadata(&parts.headers, client);
     let reply = upstream::unary(upstream, &route.method, request, metadata)
         .await
         .map_err(|status| Problem::from_status(&status))?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        transcode::to_json(&reply),
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], transcode::to_json(&reply)).into_response())
 }
 
 fn method_not_allowed(method: &http::Method, allowed: &[http::Method]) -> Response {
-    let list = allowed
-        .iter()
-        .map(http::Method::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = allowed.iter().map(http::Method::as_str).collect::<Vec<_>>().join(", ");
     let problem = Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         Code::Unimplemented,
@@ -103,33 +88,26 @@ fn too_large() -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         Code::ResourceExhausted,
-        format!(
-            "the request body is larger than {} MiB",
-            MAX_BODY_BYTES / (1024 * 1024)
-        ),
+        format!("the request body is larger than {} MiB", MAX_BODY_BYTES / (1024 * 1024)),
     )
 }
 
 /// Reads the whole body, at most [`MAX_BODY_BYTES`].
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Problem> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|e| {
-            let inner = e.into_inner();
-            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(inner.as_ref());
-            while let Some(c) = cause {
-                if c.is::<LengthLimitError>() {
-                    return too_large();
-                }
-                cause = c.source();
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
+        let inner = e.into_inner();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(inner.as_ref());
+        while let Some(c) = cause {
+            if c.is::<LengthLimitError>() {
+                return too_large();
             }
-            Problem::bad_request(format!("could not read the request body: {inner}"))
-        })
+            cause = c.source();
+        }
+        Problem::bad_request(format!("could not read the request body: {inner}"))
+    })
 }

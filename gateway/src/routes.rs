@@ -12,9 +12,7 @@ use std::fmt;
 use anyhow::{Context, bail};
 use http::Method;
 use percent_encoding::percent_decode_str;
-use prost_reflect::{
-    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MethodDescriptor, Value,
-};
+use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MethodDescriptor, Value};
 
 /// Full name of the HTTP rule method option.
 pub const HTTP_OPTION: &str = "psa.api.v1.http";
@@ -108,11 +106,7 @@ impl PathTemplate {
                 for p in pattern.split('/') {
                     segments.push(parse_seg(p, raw)?);
                 }
-                vars.push(Var {
-                    field_path: name.split('.').map(str::to_owned).collect(),
-                    start,
-                    end: segments.len(),
-                });
+                vars.push(Var { field_path: name.split('.').map(str::to_owned).collect(), start, end: segments.len() });
             } else {
                 segments.push(parse_seg(part, raw)?);
             }
@@ -122,12 +116,7 @@ impl PathTemplate {
         {
             bail!("path template `{raw}`: `**` must be the last segment");
         }
-        Ok(Self {
-            raw: raw.to_owned(),
-            segments,
-            vars,
-            verb,
-        })
+        Ok(Self { raw: raw.to_owned(), segments, vars, verb })
     }
 
     /// The template as written in the proto file.
@@ -190,11 +179,7 @@ impl PathTemplate {
             }
             None => rest,
         };
-        let parts: Vec<&str> = if rest.is_empty() {
-            Vec::new()
-        } else {
-            rest.split('/').collect()
-        };
+        let parts: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('/').collect() };
         let multi = self.segments.last() == Some(&Seg::Multi);
         let fixed = self.segments.len() - usize::from(multi);
         if parts.len() < fixed || (!multi && parts.len() != fixed) {
@@ -219,16 +204,8 @@ impl PathTemplate {
             .vars
             .iter()
             .map(|v| {
-                let end = if v.end == self.segments.len() && multi {
-                    parts.len()
-                } else {
-                    v.end
-                };
-                let value = parts[v.start..end]
-                    .iter()
-                    .map(|p| decode(p))
-                    .collect::<Vec<_>>()
-                    .join("/");
+                let end = if v.end == self.segments.len() && multi { parts.len() } else { v.end };
+                let value = parts[v.start..end].iter().map(|p| decode(p)).collect::<Vec<_>>().join("/");
                 (v.field_path.clone(), value)
             })
             .collect();
@@ -238,11 +215,7 @@ impl PathTemplate {
     /// Sort key: more specific templates first (a verb, then more literal segments, then
     /// no `**`), so that `/x/{id}:cancel` is tried before `/x/{id}`.
     fn specificity(&self) -> (bool, usize, bool, usize) {
-        let literals = self
-            .segments
-            .iter()
-            .filter(|s| matches!(s, Seg::Literal(_)))
-            .count();
+        let literals = self.segments.iter().filter(|s| matches!(s, Seg::Literal(_))).count();
         let multi = self.segments.contains(&Seg::Multi);
         (self.verb.is_some(), literals, !multi, self.segments.len())
     }
@@ -371,23 +344,16 @@ impl RouteTable {
                 let route = build_route(
                     &method,
                     rule,
-                    access_ext
-                        .as_ref()
-                        .map(|a| match options.get_extension(a).as_ref() {
-                            Value::Message(m) => read_access(m),
-                            _ => Access::default(),
-                        }),
+                    access_ext.as_ref().map(|a| match options.get_extension(a).as_ref() {
+                        Value::Message(m) => read_access(m),
+                        _ => Access::default(),
+                    }),
                 )
                 .with_context(|| format!("HTTP rule of {name}"))?;
-                if let Some(other) = routes.iter().find(|r| {
-                    r.http_method == route.http_method && r.template.raw == route.template.raw
-                }) {
-                    bail!(
-                        "{name} and {} both bind {} {}",
-                        other.method.full_name(),
-                        route.http_method,
-                        route.template
-                    );
+                if let Some(other) =
+                    routes.iter().find(|r| r.http_method == route.http_method && r.template.raw == route.template.raw)
+                {
+                    bail!("{name} and {} both bind {} {}", other.method.full_name(), route.http_method, route.template);
                 }
                 routes.push(route);
             }
@@ -414,38 +380,22 @@ impl RouteTable {
                 }
             }
         }
-        if allowed.is_empty() {
-            Lookup::NotFound
-        } else {
-            Lookup::MethodNotAllowed(allowed)
-        }
+        if allowed.is_empty() { Lookup::NotFound } else { Lookup::MethodNotAllowed(allowed) }
     }
 
     /// The route that calls the gRPC method `full_name` (`pkg.Service.Method`), if any.
     pub fn by_method(&self, full_name: &str) -> Option<&Route> {
-        self.routes
-            .iter()
-            .find(|r| r.method.full_name() == full_name)
+        self.routes.iter().find(|r| r.method.full_name() == full_name)
     }
 }
 
 fn read_access(m: &DynamicMessage) -> Access {
-    let public = m
-        .get_field_by_name("public")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let permission = m
-        .get_field_by_name("permission")
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let public = m.get_field_by_name("public").and_then(|v| v.as_bool()).unwrap_or(false);
+    let permission = m.get_field_by_name("permission").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     Access { public, permission }
 }
 
-fn build_route(
-    method: &MethodDescriptor,
-    rule: &DynamicMessage,
-    access: Option<Access>,
-) -> anyhow::Result<Route> {
+fn build_route(method: &MethodDescriptor, rule: &DynamicMessage, access: Option<Access>) -> anyhow::Result<Route> {
     let mut pattern = None;
     for (name, http) in [
         ("get", Method::GET),
@@ -455,9 +405,7 @@ fn build_route(
         ("patch", Method::PATCH),
     ] {
         if rule.has_field_by_name(name) {
-            let path = rule
-                .get_field_by_name(name)
-                .and_then(|v| v.as_str().map(str::to_owned));
+            let path = rule.get_field_by_name(name).and_then(|v| v.as_str().map(str::to_owned));
             pattern = Some((http, path.unwrap_or_default()));
         }
     }
@@ -470,11 +418,7 @@ fn build_route(
         let mut desc = input.clone();
         for (i, seg) in var.iter().enumerate() {
             let field = desc.get_field_by_name(seg).with_context(|| {
-                format!(
-                    "path variable `{}`: no field `{seg}` in {}",
-                    var.join("."),
-                    desc.full_name()
-                )
+                format!("path variable `{}`: no field `{seg}` in {}", var.join("."), desc.full_name())
             })?;
             if field.is_list() || field.is_map() {
                 bail!("path variable `{}` names a repeated field", var.join("."));
@@ -483,33 +427,23 @@ fn build_route(
                 Kind::Message(m) if i + 1 < var.len() => desc = m,
                 Kind::Message(_) => bail!("path variable `{}` names a message", var.join(".")),
                 _ if i + 1 < var.len() => {
-                    bail!(
-                        "path variable `{}`: `{seg}` is not a message",
-                        var.join(".")
-                    )
+                    bail!("path variable `{}`: `{seg}` is not a message", var.join("."))
                 }
                 _ => {}
             }
         }
     }
-    let body = rule
-        .get_field_by_name("body")
-        .and_then(|v| v.as_str().map(str::to_owned));
-    let body =
-        match body.as_deref() {
-            None | Some("") => BodyRule::None,
-            Some("*") => BodyRule::Whole,
-            Some(field) => BodyRule::Field(input.get_field_by_name(field).with_context(|| {
-                format!("body `{field}`: no such field in {}", input.full_name())
-            })?),
-        };
-    Ok(Route {
-        http_method,
-        template,
-        method: method.clone(),
-        body,
-        access: access.unwrap_or_default(),
-    })
+    let body = rule.get_field_by_name("body").and_then(|v| v.as_str().map(str::to_owned));
+    let body = match body.as_deref() {
+        None | Some("") => BodyRule::None,
+        Some("*") => BodyRule::Whole,
+        Some(field) => BodyRule::Field(
+            input
+                .get_field_by_name(field)
+                .with_context(|| format!("body `{field}`: no such field in {}", input.full_name()))?,
+        ),
+    };
+    Ok(Route { http_method, template, method: method.clone(), body, access: access.unwrap_or_default() })
 }
 
 #[cfg(test)]
@@ -521,23 +455,14 @@ mod tests {
     }
 
     fn bind(path: &[&str], value: &str) -> Binding {
-        (
-            path.iter().map(|s| s.to_string()).collect(),
-            value.to_owned(),
-        )
+        (path.iter().map(|s| s.to_string()).collect(), value.to_owned())
     }
 
     #[test]
     fn simple_variable() {
         let tpl = t("/api/v1/tickets/{id}");
-        assert_eq!(
-            tpl.matches("/api/v1/tickets/abc"),
-            Some(vec![bind(&["id"], "abc")])
-        );
-        assert_eq!(
-            tpl.matches("/api/v1/tickets/a%20b"),
-            Some(vec![bind(&["id"], "a b")])
-        );
+        assert_eq!(tpl.matches("/api/v1/tickets/abc"), Some(vec![bind(&["id"], "abc")]));
+        assert_eq!(tpl.matches("/api/v1/tickets/a%20b"), Some(vec![bind(&["id"], "a b")]));
         assert_eq!(tpl.matches("/api/v1/tickets/"), None);
         assert_eq!(tpl.matches("/api/v1/tickets"), None);
         assert_eq!(tpl.matches("/api/v1/tickets/abc/notes"), None);
@@ -548,10 +473,7 @@ mod tests {
     fn nested_field_variable() {
         let tpl = t("/api/v1/companies/{company.id}");
         assert_eq!(tpl.variables().next().unwrap(), ["company", "id"]);
-        assert_eq!(
-            tpl.matches("/api/v1/companies/0193"),
-            Some(vec![bind(&["company", "id"], "0193")])
-        );
+        assert_eq!(tpl.matches("/api/v1/companies/0193"), Some(vec![bind(&["company", "id"], "0193")]));
         assert_eq!(tpl.openapi_path(), "/api/v1/companies/{company.id}");
     }
 
@@ -566,20 +488,14 @@ mod tests {
         assert_eq!(tpl.openapi_path(), "/api/v1/companies:import");
 
         let tpl = t("/api/v1/tickets/{id}:close");
-        assert_eq!(
-            tpl.matches("/api/v1/tickets/42:close"),
-            Some(vec![bind(&["id"], "42")])
-        );
+        assert_eq!(tpl.matches("/api/v1/tickets/42:close"), Some(vec![bind(&["id"], "42")]));
         assert_eq!(tpl.matches("/api/v1/tickets/:close"), None);
     }
 
     #[test]
     fn patterns_and_multi_segment() {
         let tpl = t("/v1/{name=projects/*/docs/**}");
-        assert_eq!(
-            tpl.matches("/v1/projects/p1/docs/a/b"),
-            Some(vec![bind(&["name"], "projects/p1/docs/a/b")])
-        );
+        assert_eq!(tpl.matches("/v1/projects/p1/docs/a/b"), Some(vec![bind(&["name"], "projects/p1/docs/a/b")]));
         assert_eq!(tpl.matches("/v1/projects/p1/other/a"), None);
         assert_eq!(tpl.openapi_path(), "/v1/{name}");
         assert!(PathTemplate::parse("/v1/**/x").is_err());
@@ -591,20 +507,15 @@ mod tests {
     #[test]
     fn table_from_descriptors_prefers_specific_templates() {
         let table = RouteTable::from_pool(&psa_proto::DESCRIPTOR_POOL).unwrap();
-        let Lookup::Found(route, bindings) = table.lookup(&Method::PATCH, "/api/v1/companies/c1")
-        else {
+        let Lookup::Found(route, bindings) = table.lookup(&Method::PATCH, "/api/v1/companies/c1") else {
             panic!("no PATCH route for a company");
         };
-        assert_eq!(
-            route.method.full_name(),
-            "psa.contracts.v1.CompanyService.UpdateCompany"
-        );
+        assert_eq!(route.method.full_name(), "psa.contracts.v1.CompanyService.UpdateCompany");
         assert_eq!(bindings, vec![bind(&["company", "id"], "c1")]);
         assert!(matches!(&route.body, BodyRule::Field(f) if f.name() == "company"));
         assert_eq!(route.access.permission, "companies.write");
 
-        let Lookup::Found(route, _) = table.lookup(&Method::POST, "/api/v1/companies:import")
-        else {
+        let Lookup::Found(route, _) = table.lookup(&Method::POST, "/api/v1/companies:import") else {
             panic!("no import route");
         };
         assert_eq!(route.method.name(), "ImportCompanies");
@@ -622,14 +533,7 @@ mod tests {
             }
             other => panic!("expected 405, got {other:?}"),
         }
-        assert!(matches!(
-            table.lookup(&Method::GET, "/api/v1/nope"),
-            Lookup::NotFound
-        ));
-        assert!(
-            table
-                .by_method("psa.identity.v1.AuthService.Login")
-                .is_some_and(|r| r.access.public)
-        );
+        assert!(matches!(table.lookup(&Method::GET, "/api/v1/nope"), Lookup::NotFound));
+        assert!(table.by_method("psa.identity.v1.AuthService.Login").is_some_and(|r| r.access.public));
     }
 }

@@ -15,8 +15,8 @@
 use base64::Engine as _;
 use bytes::Bytes;
 use prost_reflect::{
-    DeserializeOptions, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage,
-    SerializeOptions, Value,
+    DeserializeOptions, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, SerializeOptions,
+    Value,
 };
 
 use crate::problem::Problem;
@@ -75,17 +75,11 @@ pub fn build_request(
                 }
             }
         }
-        Body::File {
-            field,
-            data,
-            params,
-        } => {
+        Body::File { field, data, params } => {
             let f = desc
                 .get_field_by_name(&field)
                 .filter(|f| f.kind() == Kind::Bytes)
-                .ok_or_else(|| {
-                    Problem::internal(format!("upload field `{field}` is not a bytes field"))
-                })?;
+                .ok_or_else(|| Problem::internal(format!("upload field `{field}` is not a bytes field")))?;
             msg.set_field(&f, Value::Bytes(data));
             for (name, value) in &params {
                 set_param(&mut msg, name, value)?;
@@ -142,30 +136,18 @@ fn strip_position(msg: &str) -> &str {
 
 /// Deserialises `json` as a `desc` message (proto3 JSON, unknown fields rejected). The
 /// error names the JSON path of the offending value.
-pub fn message_from_json(
-    desc: &MessageDescriptor,
-    json: &serde_json::Value,
-) -> Result<DynamicMessage, Problem> {
+pub fn message_from_json(desc: &MessageDescriptor, json: &serde_json::Value) -> Result<DynamicMessage, Problem> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(json, &mut track);
-    DynamicMessage::deserialize_with_options(desc.clone(), de, &DeserializeOptions::new()).map_err(
-        |e| {
-            let mut path = render_path(&track.path());
-            let detail = e.to_string();
-            // An unknown key is reported at its parent; name the key itself.
-            if let Some(key) = detail
-                .strip_prefix("unrecognized field name '")
-                .and_then(|s| s.strip_suffix('\''))
-            {
-                path = if path.is_empty() {
-                    key.to_owned()
-                } else {
-                    format!("{path}.{key}")
-                };
-            }
-            Problem::invalid_field(json_path(&path), detail)
-        },
-    )
+    DynamicMessage::deserialize_with_options(desc.clone(), de, &DeserializeOptions::new()).map_err(|e| {
+        let mut path = render_path(&track.path());
+        let detail = e.to_string();
+        // An unknown key is reported at its parent; name the key itself.
+        if let Some(key) = detail.strip_prefix("unrecognized field name '").and_then(|s| s.strip_suffix('\'')) {
+            path = if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+        }
+        Problem::invalid_field(json_path(&path), detail)
+    })
 }
 
 fn render_path(path: &serde_path_to_error::Path) -> String {
@@ -203,16 +185,13 @@ fn set_param(msg: &mut DynamicMessage, name: &str, value: &str) -> Result<(), Pr
 fn set_path(msg: &mut DynamicMessage, segs: &[&str], value: &str) -> Result<(), String> {
     let (first, rest) = segs.split_first().ok_or("empty field name")?;
     let desc = msg.descriptor();
-    let field = find_field(&desc, first)
-        .ok_or_else(|| format!("no field `{first}` in {}", desc.full_name()))?;
+    let field = find_field(&desc, first).ok_or_else(|| format!("no field `{first}` in {}", desc.full_name()))?;
     if !rest.is_empty() {
         return match field.kind() {
-            Kind::Message(m) if !field.is_list() && !field.is_map() && !is_wkt(&m) => {
-                match msg.get_field_mut(&field) {
-                    Value::Message(child) => set_path(child, rest, value),
-                    _ => Err(format!("`{first}` is not a message")),
-                }
-            }
+            Kind::Message(m) if !field.is_list() && !field.is_map() && !is_wkt(&m) => match msg.get_field_mut(&field) {
+                Value::Message(child) => set_path(child, rest, value),
+                _ => Err(format!("`{first}` is not a message")),
+            },
             _ => Err(format!("`{first}` has no sub-fields")),
         };
     }
@@ -232,8 +211,7 @@ fn set_path(msg: &mut DynamicMessage, segs: &[&str], value: &str) -> Result<(), 
 
 /// Looks a field up by its JSON (lowerCamelCase) name, then by its proto name.
 pub fn find_field(desc: &MessageDescriptor, name: &str) -> Option<FieldDescriptor> {
-    desc.get_field_by_json_name(name)
-        .or_else(|| desc.get_field_by_name(name))
+    desc.get_field_by_json_name(name).or_else(|| desc.get_field_by_name(name))
 }
 
 fn is_wkt(m: &MessageDescriptor) -> bool {
@@ -266,17 +244,11 @@ fn parse_value(kind: &Kind, s: &str) -> Result<Value, String> {
                 Value::EnumNumber(v.number())
             } else {
                 let names: Vec<String> = e.values().map(|v| v.name().to_owned()).collect();
-                return Err(format!(
-                    "unknown value `{s}` of {}; expected one of {}",
-                    e.name(),
-                    names.join(", ")
-                ));
+                return Err(format!("unknown value `{s}` of {}; expected one of {}", e.name(), names.join(", ")));
             }
         }
         Kind::Message(m) if is_wrapper(m) => {
-            let inner = m
-                .get_field_by_name("value")
-                .ok_or("malformed wrapper type")?;
+            let inner = m.get_field_by_name("value").ok_or("malformed wrapper type")?;
             let mut w = DynamicMessage::new(m.clone());
             w.set_field(&inner, parse_value(&inner.kind(), s)?);
             Value::Message(w)
@@ -288,19 +260,13 @@ fn parse_value(kind: &Kind, s: &str) -> Result<Value, String> {
             Value::Message(de)
         }
         Kind::Message(m) => {
-            return Err(format!(
-                "{} is a message; set its fields as `name.field`",
-                m.name()
-            ));
+            return Err(format!("{} is a message; set its fields as `name.field`", m.name()));
         }
     })
 }
 
 fn is_wrapper(m: &MessageDescriptor) -> bool {
-    is_wkt(m)
-        && m.name().ends_with("Value")
-        && !matches!(m.name(), "Value" | "ListValue")
-        && m.fields().len() == 1
+    is_wkt(m) && m.name().ends_with("Value") && !matches!(m.name(), "Value" | "ListValue") && m.fields().len() == 1
 }
 
 fn parse_float(s: &str) -> Result<f64, String> {
@@ -308,10 +274,7 @@ fn parse_float(s: &str) -> Result<f64, String> {
         "NaN" => Ok(f64::NAN),
         "Infinity" => Ok(f64::INFINITY),
         "-Infinity" => Ok(f64::NEG_INFINITY),
-        _ => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{s}` is not a number")),
+        _ => s.trim().parse().map_err(|_| format!("`{s}` is not a number")),
     }
 }
 
@@ -342,16 +305,10 @@ pub fn infer_update_mask(msg: &mut DynamicMessage, body_field: &FieldDescriptor,
     let Kind::Message(resource) = body_field.kind() else {
         return;
     };
-    let mut fields: Vec<FieldDescriptor> = keys
-        .iter()
-        .filter_map(|k| find_field(&resource, k))
-        .collect();
+    let mut fields: Vec<FieldDescriptor> = keys.iter().filter_map(|k| find_field(&resource, k)).collect();
     fields.sort_by_key(FieldDescriptor::number);
     fields.dedup();
-    let paths = fields
-        .iter()
-        .map(|f| Value::String(f.name().to_owned()))
-        .collect();
+    let paths = fields.iter().map(|f| Value::String(f.name().to_owned())).collect();
     let mut mask = DynamicMessage::new(mask_desc);
     mask.set_field_by_name("paths", Value::List(paths));
     msg.set_field(&mask_field, Value::Message(mask));
@@ -385,14 +342,8 @@ pub fn json_path(path: &str) -> String {
                 _ => (seg, ""),
             };
             let is_ident = ident.starts_with(|c: char| c.is_ascii_lowercase())
-                && ident
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if is_ident {
-                format!("{}{index}", lower_camel(ident))
-            } else {
-                seg.to_owned()
-            }
+                && ident.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if is_ident { format!("{}{index}", lower_camel(ident)) } else { seg.to_owned() }
         })
         .collect::<Vec<_>>()
         .join(".")
@@ -413,10 +364,7 @@ mod tests {
     }
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn table() -> RouteTable {
@@ -434,22 +382,10 @@ mod tests {
             ("orderBy", "number desc"),
         ]);
         let msg = build_request(&r, &b, &query, Body::Empty).unwrap();
-        assert_eq!(
-            msg.get_field_by_name("page_size").unwrap().as_i32(),
-            Some(10)
-        );
-        assert_eq!(
-            msg.get_field_by_name("page_token").unwrap().as_str(),
-            Some("abc")
-        );
-        assert_eq!(
-            msg.get_field_by_name("filter").unwrap().as_str(),
-            Some("status=TICKET_STATUS_OPEN")
-        );
-        assert_eq!(
-            msg.get_field_by_name("order_by").unwrap().as_str(),
-            Some("number desc")
-        );
+        assert_eq!(msg.get_field_by_name("page_size").unwrap().as_i32(), Some(10));
+        assert_eq!(msg.get_field_by_name("page_token").unwrap().as_str(), Some("abc"));
+        assert_eq!(msg.get_field_by_name("filter").unwrap().as_str(), Some("status=TICKET_STATUS_OPEN"));
+        assert_eq!(msg.get_field_by_name("order_by").unwrap().as_str(), Some("number desc"));
 
         let err = build_request(&r, &b, &q(&[("pageSize", "ten")]), Body::Empty).unwrap_err();
         assert_eq!(err.status, 400);
@@ -463,55 +399,22 @@ mod tests {
         let t = table();
         // Query parameters may also set nested fields and enums, by name or number.
         let (r, b) = route(&t, Method::PATCH, "/api/v1/tickets/t1");
-        let query = q(&[
-            ("ticket.priority", "TICKET_PRIORITY_HIGH"),
-            ("ticket.status", "2"),
-        ]);
+        let query = q(&[("ticket.priority", "TICKET_PRIORITY_HIGH"), ("ticket.status", "2")]);
         let msg = build_request(&r, &b, &query, Body::Empty).unwrap();
-        let ticket = msg
-            .get_field_by_name("ticket")
-            .unwrap()
-            .as_message()
-            .unwrap()
-            .clone();
+        let ticket = msg.get_field_by_name("ticket").unwrap().as_message().unwrap().clone();
         assert_eq!(ticket.get_field_by_name("id").unwrap().as_str(), Some("t1"));
-        assert_eq!(
-            ticket
-                .get_field_by_name("priority")
-                .unwrap()
-                .as_enum_number(),
-            Some(3)
-        );
-        assert_eq!(
-            ticket.get_field_by_name("status").unwrap().as_enum_number(),
-            Some(2)
-        );
+        assert_eq!(ticket.get_field_by_name("priority").unwrap().as_enum_number(), Some(3));
+        assert_eq!(ticket.get_field_by_name("status").unwrap().as_enum_number(), Some(2));
 
-        let err =
-            build_request(&r, &b, &q(&[("ticket.priority", "HUGE")]), Body::Empty).unwrap_err();
+        let err = build_request(&r, &b, &q(&[("ticket.priority", "HUGE")]), Body::Empty).unwrap_err();
         assert_eq!(err.errors[0].field, "ticket.priority");
-        assert!(
-            err.errors[0].detail.contains("TICKET_PRIORITY_HIGH"),
-            "{}",
-            err.errors[0].detail
-        );
+        assert!(err.errors[0].detail.contains("TICKET_PRIORITY_HIGH"), "{}", err.errors[0].detail);
 
         let (r, b) = route(&t, Method::POST, "/api/v1/companies:import");
-        let msg = build_request(
-            &r,
-            &b,
-            &q(&[("dryRun", "true"), ("mode", "IMPORT_MODE_VALID_ROWS")]),
-            Body::Empty,
-        )
-        .unwrap();
-        assert_eq!(
-            msg.get_field_by_name("dry_run").unwrap().as_bool(),
-            Some(true)
-        );
-        assert_eq!(
-            msg.get_field_by_name("mode").unwrap().as_enum_number(),
-            Some(2)
-        );
+        let msg =
+            build_request(&r, &b, &q(&[("dryRun", "true"), ("mode", "IMPORT_MODE_VALID_ROWS")]), Body::Empty).unwrap();
+        assert_eq!(msg.get_field_by_name("dry_run").unwrap().as_bool(), Some(true));
+        assert_eq!(msg.get_field_by_name("mode").unwrap().as_enum_number(), Some(2));
     }
 
     #[test]
@@ -522,43 +425,17 @@ mod tests {
             br#"{"name":"Acme","company_type":"COMPANY_TYPE_VENDOR","address":{"city":"Oslo"}}"#,
         ));
         let msg = build_request(&r, &b, &[], body).unwrap();
-        let company = msg
-            .get_field_by_name("company")
-            .unwrap()
-            .as_message()
-            .unwrap()
-            .clone();
-        assert_eq!(
-            company.get_field_by_name("id").unwrap().as_str(),
-            Some("c-1")
-        );
-        assert_eq!(
-            company.get_field_by_name("name").unwrap().as_str(),
-            Some("Acme")
-        );
-        assert_eq!(
-            company
-                .get_field_by_name("company_type")
-                .unwrap()
-                .as_enum_number(),
-            Some(3)
-        );
+        let company = msg.get_field_by_name("company").unwrap().as_message().unwrap().clone();
+        assert_eq!(company.get_field_by_name("id").unwrap().as_str(), Some("c-1"));
+        assert_eq!(company.get_field_by_name("name").unwrap().as_str(), Some("Acme"));
+        assert_eq!(company.get_field_by_name("company_type").unwrap().as_enum_number(), Some(3));
         assert_eq!(mask_paths(&msg), ["name", "company_type", "address"]); // field order
     }
 
     fn mask_paths(msg: &DynamicMessage) -> Vec<String> {
         let mask = msg.get_field_by_name("update_mask").unwrap();
-        let paths = mask
-            .as_message()
-            .unwrap()
-            .get_field_by_name("paths")
-            .unwrap();
-        paths
-            .as_list()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect()
+        let paths = mask.as_message().unwrap().get_field_by_name("paths").unwrap();
+        paths.as_list().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
     }
 
     #[test]
@@ -581,9 +458,8 @@ mod tests {
     fn json_errors_name_the_field() {
         let t = table();
         let (r, b) = route(&t, Method::POST, "/api/v1/tickets");
-        let bad = |s: &'static str| {
-            build_request(&r, &b, &[], Body::Json(Bytes::from_static(s.as_bytes()))).unwrap_err()
-        };
+        let bad =
+            |s: &'static str| build_request(&r, &b, &[], Body::Json(Bytes::from_static(s.as_bytes()))).unwrap_err();
         let e = bad(r#"{"title": "x", "priority": "TICKET_PRIORITY_NOPE"}"#);
         assert_eq!(e.status, 400);
         assert_eq!(e.errors[0].field, "ticket.priority");
@@ -596,11 +472,7 @@ mod tests {
         assert_eq!(e.errors[0].field, "ticket.titel");
 
         let e = bad(r#"{"title": "x""#);
-        assert!(
-            e.detail.starts_with("malformed JSON at line 1 column"),
-            "{}",
-            e.detail
-        );
+        assert!(e.detail.starts_with("malformed JSON at line 1 column"), "{}", e.detail);
     }
 
     #[test]
@@ -613,22 +485,9 @@ mod tests {
             params: q(&[("dryRun", "true")]),
         };
         let msg = build_request(&r, &b, &q(&[("mode", "IMPORT_MODE_VALID_ROWS")]), body).unwrap();
-        assert_eq!(
-            msg.get_field_by_name("csv")
-                .unwrap()
-                .as_bytes()
-                .unwrap()
-                .as_ref(),
-            b"name\nAcme\n"
-        );
-        assert_eq!(
-            msg.get_field_by_name("dry_run").unwrap().as_bool(),
-            Some(true)
-        );
-        assert_eq!(
-            msg.get_field_by_name("mode").unwrap().as_enum_number(),
-            Some(2)
-        );
+        assert_eq!(msg.get_field_by_name("csv").unwrap().as_bytes().unwrap().as_ref(), b"name\nAcme\n");
+        assert_eq!(msg.get_field_by_name("dry_run").unwrap().as_bool(), Some(true));
+        assert_eq!(msg.get_field_by_name("mode").unwrap().as_enum_number(), Some(2));
     }
 
     #[test]
@@ -639,10 +498,7 @@ mod tests {
         m.set_field_by_name("company_id", Value::String("c".into()));
         m.set_field_by_name("priority", Value::EnumNumber(3));
         let json: serde_json::Value = serde_json::from_slice(&to_json(&m)).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"companyId": "c", "priority": "TICKET_PRIORITY_HIGH"})
-        );
+        assert_eq!(json, serde_json::json!({"companyId": "c", "priority": "TICKET_PRIORITY_HIGH"}));
         let empty = DynamicMessage::new(pool.get_message_by_name("google.protobuf.Empty").unwrap());
         assert_eq!(to_json(&empty), b"{}");
     }

@@ -41,12 +41,7 @@ pub fn file_upload(full_name: &str) -> Option<&'static FileUpload> {
 /// The media type of `headers` (`content-type` without parameters, lower case), if any.
 pub fn media_type(headers: &HeaderMap) -> Option<String> {
     let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     (!essence.is_empty()).then_some(essence)
 }
 
@@ -55,38 +50,24 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
 ///
 /// # Errors
 /// 415 for another content type; 400 for a malformed form or one without the file field.
-pub async fn read_body(
-    headers: &HeaderMap,
-    bytes: Bytes,
-    upload: Option<&FileUpload>,
-) -> Result<Body, Problem> {
+pub async fn read_body(headers: &HeaderMap, bytes: Bytes, upload: Option<&FileUpload>) -> Result<Body, Problem> {
     let media = media_type(headers);
     let is_json = match media.as_deref() {
         None => true,
         Some(m) => m == "application/json" || m.ends_with("+json"),
     };
     if is_json {
-        return Ok(if bytes.is_empty() {
-            Body::Empty
-        } else {
-            Body::Json(bytes)
-        });
+        return Ok(if bytes.is_empty() { Body::Empty } else { Body::Json(bytes) });
     }
     let media = media.unwrap_or_default();
     match upload {
         Some(u) if media == "multipart/form-data" => read_multipart(headers, bytes, u).await,
-        Some(u) if u.media_types.contains(&media.as_str()) => Ok(Body::File {
-            field: u.field.to_owned(),
-            data: bytes,
-            params: Vec::new(),
-        }),
-        Some(u) => Err(unsupported(
-            &media,
-            &format!(
-                "application/json, multipart/form-data or {}",
-                u.media_types.join(", ")
-            ),
-        )),
+        Some(u) if u.media_types.contains(&media.as_str()) => {
+            Ok(Body::File { field: u.field.to_owned(), data: bytes, params: Vec::new() })
+        }
+        Some(u) => {
+            Err(unsupported(&media, &format!("application/json, multipart/form-data or {}", u.media_types.join(", "))))
+        }
         None => Err(unsupported(&media, "application/json")),
     }
 }
@@ -99,48 +80,33 @@ fn unsupported(media: &str, expected: &str) -> Problem {
     )
 }
 
-async fn read_multipart(
-    headers: &HeaderMap,
-    bytes: Bytes,
-    u: &FileUpload,
-) -> Result<Body, Problem> {
+async fn read_multipart(headers: &HeaderMap, bytes: Bytes, u: &FileUpload) -> Result<Body, Problem> {
     let mut req = http::Request::new(axum::body::Body::from(bytes));
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         req.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
     }
-    let mut form = Multipart::from_request(req, &()).await.map_err(|e| {
-        Problem::bad_request(format!("malformed multipart form: {}", e.body_text()))
-    })?;
+    let mut form = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| Problem::bad_request(format!("malformed multipart form: {}", e.body_text())))?;
     let mut data = None;
     let mut params = Vec::new();
     loop {
-        let field = form.next_field().await.map_err(|e| {
-            Problem::bad_request(format!("malformed multipart form: {}", e.body_text()))
-        })?;
+        let field = form
+            .next_field()
+            .await
+            .map_err(|e| Problem::bad_request(format!("malformed multipart form: {}", e.body_text())))?;
         let Some(field) = field else { break };
         let name = field.name().unwrap_or_default().to_owned();
         if name == u.form_field {
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| Problem::invalid_field(&name, e.body_text()))?;
+            let bytes = field.bytes().await.map_err(|e| Problem::invalid_field(&name, e.body_text()))?;
             data = Some(bytes);
         } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| Problem::invalid_field(&name, e.body_text()))?;
+            let text = field.text().await.map_err(|e| Problem::invalid_field(&name, e.body_text()))?;
             params.push((name, text));
         }
     }
-    let data = data.ok_or_else(|| {
-        Problem::invalid_field(u.form_field, "the form has no file field of this name")
-    })?;
-    Ok(Body::File {
-        field: u.field.to_owned(),
-        data,
-        params,
-    })
+    let data = data.ok_or_else(|| Problem::invalid_field(u.form_field, "the form has no file field of this name"))?;
+    Ok(Body::File { field: u.field.to_owned(), data, params })
 }
 
 #[cfg(test)]
@@ -158,49 +124,25 @@ mod tests {
     #[tokio::test]
     async fn csv_multipart_and_json_bodies() {
         let u = file_upload("psa.contracts.v1.CompanyService.ImportCompanies");
-        let b = read_body(
-            &headers("text/csv; charset=utf-8"),
-            Bytes::from_static(b"a\n"),
-            u,
-        )
-        .await
-        .unwrap();
-        assert!(
-            matches!(b, Body::File { ref field, ref data, .. } if field == "csv" && data.as_ref() == b"a\n")
-        );
+        let b = read_body(&headers("text/csv; charset=utf-8"), Bytes::from_static(b"a\n"), u).await.unwrap();
+        assert!(matches!(b, Body::File { ref field, ref data, .. } if field == "csv" && data.as_ref() == b"a\n"));
 
         let form = "--XX\r\nContent-Disposition: form-data; name=\"dryRun\"\r\n\r\ntrue\r\n\
                     --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\n\
                     Content-Type: text/csv\r\n\r\nname\nAcme\n\r\n--XX--\r\n";
-        let b = read_body(
-            &headers("multipart/form-data; boundary=XX"),
-            Bytes::from(form),
-            u,
-        )
-        .await
-        .unwrap();
-        let Body::File { data, params, .. } = b else {
-            panic!("not a file")
-        };
+        let b = read_body(&headers("multipart/form-data; boundary=XX"), Bytes::from(form), u).await.unwrap();
+        let Body::File { data, params, .. } = b else { panic!("not a file") };
         assert_eq!(data.as_ref(), b"name\nAcme\n");
         assert_eq!(params, vec![("dryRun".to_owned(), "true".to_owned())]);
 
-        let b = read_body(&headers("application/json"), Bytes::from_static(b"{}"), u)
-            .await
-            .unwrap();
+        let b = read_body(&headers("application/json"), Bytes::from_static(b"{}"), u).await.unwrap();
         assert!(matches!(b, Body::Json(_)));
 
-        let e = read_body(&headers("text/csv"), Bytes::new(), None)
+        let e = read_body(&headers("text/csv"), Bytes::new(), None).await.unwrap_err();
+        assert_eq!(e.status, 415);
+        let e = read_body(&headers("multipart/form-data; boundary=XX"), Bytes::from_static(b"--XX--\r\n"), u)
             .await
             .unwrap_err();
-        assert_eq!(e.status, 415);
-        let e = read_body(
-            &headers("multipart/form-data; boundary=XX"),
-            Bytes::from_static(b"--XX--\r\n"),
-            u,
-        )
-        .await
-        .unwrap_err();
         assert_eq!(e.status, 400);
     }
 }

@@ -28,8 +28,7 @@ pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Request headers passed on to the upstream as gRPC metadata on transcoded calls
 /// (the caller's token, the request id and W3C trace context).
-pub const FORWARDED_HEADERS: [&str; 4] =
-    ["authorization", "x-request-id", "traceparent", "tracestate"];
+pub const FORWARDED_HEADERS: [&str; 4] = ["authorization", "x-request-id", "traceparent", "tracestate"];
 
 /// One upstream service and its channel.
 #[derive(Debug, Clone)]
@@ -63,12 +62,7 @@ impl Upstreams {
                     .map_err(|e| anyhow::anyhow!("upstream {} URL `{}`: {e}", s.name, s.url))?
                     .connect_timeout(CONNECT_TIMEOUT)
                     .tcp_nodelay(true);
-                Ok(Upstream {
-                    name: s.name,
-                    package: s.package,
-                    url: s.url,
-                    channel: endpoint.connect_lazy(),
-                })
+                Ok(Upstream { name: s.name, package: s.package, url: s.url, channel: endpoint.connect_lazy() })
             })
             .collect::<anyhow::Result<_>>()?;
         Ok(Self { all })
@@ -84,11 +78,7 @@ impl Upstreams {
     pub fn for_service(&self, full_name: &str) -> Option<&Upstream> {
         self.all
             .iter()
-            .filter(|u| {
-                full_name
-                    .strip_prefix(u.package)
-                    .is_some_and(|rest| rest.starts_with('.'))
-            })
+            .filter(|u| full_name.strip_prefix(u.package).is_some_and(|rest| rest.starts_with('.')))
             .max_by_key(|u| u.package.len())
     }
 }
@@ -130,8 +120,7 @@ impl Encoder for DynamicEncoder {
     type Error = Status;
 
     fn encode(&mut self, item: Self::Item, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        item.encode(dst)
-            .map_err(|e| Status::internal(format!("encoding request: {e}")))
+        item.encode(dst).map_err(|e| Status::internal(format!("encoding request: {e}")))
     }
 }
 
@@ -197,36 +186,26 @@ pub async fn unary(
     req.set_timeout(CALL_TIMEOUT);
     let mut grpc = tonic::client::Grpc::new(upstream.channel.clone());
     let call = async {
-        grpc.ready()
-            .await
-            .map_err(|e| Status::unavailable(format!("{}: {e}", upstream.name)))?;
-        grpc.unary(req, path, DynamicCodec::new(method.output()))
-            .await
+        grpc.ready().await.map_err(|e| Status::unavailable(format!("{}: {e}", upstream.name)))?;
+        grpc.unary(req, path, DynamicCodec::new(method.output())).await
     };
     match tokio::time::timeout(CALL_TIMEOUT, call).await {
         Ok(res) => res.map(tonic::Response::into_inner),
-        Err(_) => Err(Status::deadline_exceeded(format!(
-            "{} did not answer",
-            upstream.name
-        ))),
+        Err(_) => Err(Status::deadline_exceeded(format!("{} did not answer", upstream.name))),
     }
 }
 
 /// Whether `content-type` is gRPC or gRPC-web (`application/grpc`, `application/grpc+proto`,
 /// `application/grpc-web`, `application/grpc-web-text+proto`, …).
 pub fn is_grpc(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/grpc"))
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("application/grpc"))
 }
 
 /// The service full name of a gRPC path `/<package.Service>/<Method>`.
 pub fn grpc_service_of(path: &str) -> Option<&str> {
     let rest = path.strip_prefix('/')?;
     let (service, method) = rest.split_once('/')?;
-    (!service.is_empty() && service.contains('.') && !method.is_empty() && !method.contains('/'))
-        .then_some(service)
+    (!service.is_empty() && service.contains('.') && !method.is_empty() && !method.contains('/')).then_some(service)
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not pass on, plus `host`.
@@ -253,11 +232,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Proxies a gRPC or gRPC-web request byte for byte (streaming both ways, trailers kept) to
 /// the upstream owning its service. The upstreams run tonic with `tonic_web::GrpcWebLayer`,
 /// so they decode gRPC-web themselves. Errors are gRPC errors (HTTP 200, `grpc-status`).
-pub async fn proxy(
-    upstreams: &Upstreams,
-    req: Request<axum::body::Body>,
-    client: Option<SocketAddr>,
-) -> Response {
+pub async fn proxy(upstreams: &Upstreams, req: Request<axum::body::Body>, client: Option<SocketAddr>) -> Response {
     let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
     let grpc_error = |code: Code, msg: &str| {
         let mut res = Status::new(code, msg).into_http::<axum::body::Body>();
@@ -276,15 +251,9 @@ pub async fn proxy(
     let forwarded = forwarded_for(&parts.headers, client);
     strip_hop_by_hop(&mut parts.headers);
     if let Some(v) = forwarded.and_then(|v| HeaderValue::try_from(v).ok()) {
-        parts
-            .headers
-            .insert(HeaderName::from_static("x-forwarded-for"), v);
+        parts.headers.insert(HeaderName::from_static("x-forwarded-for"), v);
     }
-    let path = parts
-        .uri
-        .path_and_query()
-        .cloned()
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let path = parts.uri.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
     parts.uri = Uri::from(path);
     parts.version = Version::HTTP_2;
     let upstream_req = Request::from_parts(parts, tonic::body::Body::new(body));
@@ -309,9 +278,7 @@ pub async fn check_health(upstream: &Upstream) -> Result<(), String> {
     use tonic_health::pb::health_check_response::ServingStatus;
     use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
     let mut client = HealthClient::new(upstream.channel.clone());
-    let check = client.check(HealthCheckRequest {
-        service: String::new(),
-    });
+    let check = client.check(HealthCheckRequest { service: String::new() });
     match tokio::time::timeout(HEALTH_TIMEOUT, check).await {
         Err(_) => Err("health check timed out".into()),
         Ok(Err(status)) if status.message().is_empty() => Err(format!("{:?}", status.code())),
@@ -345,30 +312,16 @@ mod tests {
     #[tokio::test]
     async fn services_route_by_package() {
         let u = upstreams();
-        assert_eq!(
-            u.for_service("psa.tickets.v1.TicketService").unwrap().name,
-            "tickets"
-        );
-        assert_eq!(
-            u.for_service("psa.contracts.v1.CompanyService")
-                .unwrap()
-                .name,
-            "contracts"
-        );
-        assert_eq!(
-            u.for_service("psa.identity.v1.AuthService").unwrap().name,
-            "identity"
-        );
+        assert_eq!(u.for_service("psa.tickets.v1.TicketService").unwrap().name, "tickets");
+        assert_eq!(u.for_service("psa.contracts.v1.CompanyService").unwrap().name, "contracts");
+        assert_eq!(u.for_service("psa.identity.v1.AuthService").unwrap().name, "identity");
         assert!(u.for_service("psa.tickets.v10.X").is_none());
         assert!(u.for_service("grpc.health.v1.Health").is_none());
     }
 
     #[test]
     fn grpc_paths() {
-        assert_eq!(
-            grpc_service_of("/psa.tickets.v1.TicketService/GetTicket"),
-            Some("psa.tickets.v1.TicketService")
-        );
+        assert_eq!(grpc_service_of("/psa.tickets.v1.TicketService/GetTicket"), Some("psa.tickets.v1.TicketService"));
         assert_eq!(grpc_service_of("/api/v1/tickets"), None);
         assert_eq!(grpc_service_of("/index.html"), None);
     }

@@ -50,15 +50,10 @@ impl WebClient {
             req.headers_mut().remove(header::RANGE);
             let Ok(res) = ServeFile::new(index).oneshot(req).await;
             let mut res = res.map(Body::new);
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             return res;
         }
-        let status = if parts.uri.path() == "/" {
-            StatusCode::OK
-        } else {
-            StatusCode::NOT_FOUND
-        };
+        let status = if parts.uri.path() == "/" { StatusCode::OK } else { StatusCode::NOT_FOUND };
         (status, Html(NOT_BUILT)).into_response()
     }
 }
@@ -71,9 +66,7 @@ mod tests {
         let req = Request::get(path).body(Body::empty()).unwrap();
         let res = web.serve(req).await;
         let status = res.status();
-        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
-            .await
-            .unwrap();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
@@ -84,18 +77,9 @@ mod tests {
         std::fs::write(dir.join("index.html"), "<html>app</html>").unwrap();
         std::fs::write(dir.join("assets/app.js"), "js").unwrap();
         let web = WebClient::new(dir.clone());
-        assert_eq!(
-            get(&web, "/").await,
-            (StatusCode::OK, "<html>app</html>".into())
-        );
-        assert_eq!(
-            get(&web, "/assets/app.js").await,
-            (StatusCode::OK, "js".into())
-        );
-        assert_eq!(
-            get(&web, "/tickets/42").await,
-            (StatusCode::OK, "<html>app</html>".into())
-        );
+        assert_eq!(get(&web, "/").await, (StatusCode::OK, "<html>app</html>".into()));
+        assert_eq!(get(&web, "/assets/app.js").await, (StatusCode::OK, "js".into()));
+        assert_eq!(get(&web, "/tickets/42").await, (StatusCode::OK, "<html>app</html>".into()));
         std::fs::remove_dir_all(&dir).unwrap();
 
         let (status, body) = get(&web, "/").await;

@@ -8,9 +8,8 @@ use prost::Message as _;
 use psa_gateway::GatewayConfig;
 use psa_proto::tickets::ticket_service_server::{TicketService, TicketServiceServer};
 use psa_proto::tickets::{
-    CreateTicketNoteRequest, CreateTicketRequest, GetTicketRequest, ListTicketNotesRequest,
-    ListTicketNotesResponse, ListTicketsRequest, ListTicketsResponse, Ticket, TicketNote,
-    UpdateTicketRequest,
+    CreateTicketNoteRequest, CreateTicketRequest, GetTicketRequest, ListTicketNotesRequest, ListTicketNotesResponse,
+    ListTicketsRequest, ListTicketsResponse, Ticket, TicketNote, UpdateTicketRequest,
 };
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -34,10 +33,7 @@ struct Fake {
 }
 
 fn md(req: &Request<impl Sized>, name: &str) -> Option<String> {
-    req.metadata()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    req.metadata().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 #[tonic::async_trait]
@@ -48,36 +44,19 @@ impl TicketService for Fake {
     ) -> Result<Response<ListTicketsResponse>, Status> {
         let req = request.into_inner();
         let n = usize::try_from(req.page_size).unwrap_or(0);
-        let tickets: Vec<Ticket> = self
-            .tickets
-            .lock()
-            .unwrap()
-            .iter()
-            .take(n)
-            .cloned()
-            .collect();
+        let tickets: Vec<Ticket> = self.tickets.lock().unwrap().iter().take(n).cloned().collect();
         self.seen.lock().unwrap().list = Some(req);
-        Ok(Response::new(ListTicketsResponse {
-            tickets,
-            next_page_token: "next".into(),
-        }))
+        Ok(Response::new(ListTicketsResponse { tickets, next_page_token: "next".into() }))
     }
 
-    async fn get_ticket(
-        &self,
-        request: Request<GetTicketRequest>,
-    ) -> Result<Response<Ticket>, Status> {
+    async fn get_ticket(&self, request: Request<GetTicketRequest>) -> Result<Response<Ticket>, Status> {
         let id = request.into_inner().id;
         let tickets = self.tickets.lock().unwrap();
         let t = tickets.iter().find(|t| t.id == id).cloned();
-        t.map(Response::new)
-            .ok_or_else(|| Status::not_found("ticket not found"))
+        t.map(Response::new).ok_or_else(|| Status::not_found("ticket not found"))
     }
 
-    async fn create_ticket(
-        &self,
-        request: Request<CreateTicketRequest>,
-    ) -> Result<Response<Ticket>, Status> {
+    async fn create_ticket(&self, request: Request<CreateTicketRequest>) -> Result<Response<Ticket>, Status> {
         {
             let mut seen = self.seen.lock().unwrap();
             seen.authorization = md(&request, "authorization");
@@ -91,10 +70,7 @@ impl TicketService for Fake {
                 return Err(Status::with_error_details(
                     tonic::Code::InvalidArgument,
                     "invalid ticket",
-                    ErrorDetails::with_bad_request(vec![FieldViolation::new(
-                        "ticket.company_id",
-                        "must be a UUID",
-                    )]),
+                    ErrorDetails::with_bad_request(vec![FieldViolation::new("ticket.company_id", "must be a UUID")]),
                 ));
             }
             _ => {}
@@ -102,27 +78,18 @@ impl TicketService for Fake {
         let mut tickets = self.tickets.lock().unwrap();
         ticket.id = format!("t{}", tickets.len() + 1);
         ticket.number = format!("T-{:06}", tickets.len() + 1);
-        ticket.create_time = Some(prost_types::Timestamp {
-            seconds: 1_700_000_000,
-            nanos: 0,
-        });
+        ticket.create_time = Some(prost_types::Timestamp { seconds: 1_700_000_000, nanos: 0 });
         tickets.push(ticket.clone());
         Ok(Response::new(ticket))
     }
 
-    async fn update_ticket(
-        &self,
-        request: Request<UpdateTicketRequest>,
-    ) -> Result<Response<Ticket>, Status> {
+    async fn update_ticket(&self, request: Request<UpdateTicketRequest>) -> Result<Response<Ticket>, Status> {
         let req = request.into_inner();
         let patch = req.ticket.unwrap_or_default();
         let mask = req.update_mask.map(|m| m.paths).unwrap_or_default();
         self.seen.lock().unwrap().update_mask = Some(mask.clone());
         let mut tickets = self.tickets.lock().unwrap();
-        let t = tickets
-            .iter_mut()
-            .find(|t| t.id == patch.id)
-            .ok_or_else(|| Status::not_found("ticket not found"))?;
+        let t = tickets.iter_mut().find(|t| t.id == patch.id).ok_or_else(|| Status::not_found("ticket not found"))?;
         if mask.iter().any(|p| p == "title") {
             t.title = patch.title;
         }
@@ -136,10 +103,7 @@ impl TicketService for Fake {
         Err(Status::unimplemented("not in the fake"))
     }
 
-    async fn create_ticket_note(
-        &self,
-        _: Request<CreateTicketNoteRequest>,
-    ) -> Result<Response<TicketNote>, Status> {
+    async fn create_ticket_note(&self, _: Request<CreateTicketNoteRequest>) -> Result<Response<TicketNote>, Status> {
         Err(Status::unimplemented("not in the fake"))
     }
 }
@@ -187,12 +151,7 @@ async fn start(cors_origins: &str) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(psa_gateway::run(config, listener, stop.clone()));
-    Harness {
-        base,
-        fake,
-        http: reqwest::Client::new(),
-        stop,
-    }
+    Harness { base, fake, http: reqwest::Client::new(), stop }
 }
 
 impl Harness {
@@ -211,15 +170,12 @@ impl Harness {
     }
 
     async fn create(&self, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
-        self.send(self.http.post(self.url("/api/v1/tickets")).json(&body))
-            .await
+        self.send(self.http.post(self.url("/api/v1/tickets")).json(&body)).await
     }
 }
 
 fn content_type(h: &reqwest::header::HeaderMap) -> &str {
-    h.get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+    h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 #[tokio::test]
@@ -256,20 +212,12 @@ async fn create_get_and_list_in_lower_camel_case() {
     assert!(!headers["x-request-id"].is_empty());
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
-    assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("'wasm-unsafe-eval'")
-    );
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("'wasm-unsafe-eval'"));
 
-    h.create(json!({"title": "second", "companyId": "c1"}))
-        .await;
+    h.create(json!({"title": "second", "companyId": "c1"})).await;
     h.create(json!({"title": "third", "companyId": "c1"})).await;
     let (status, _, body) = h
-        .send(h.http.get(h.url(
-            "/api/v1/tickets?pageSize=2&filter=status%3DTICKET_STATUS_OPEN&order_by=number%20desc",
-        )))
+        .send(h.http.get(h.url("/api/v1/tickets?pageSize=2&filter=status%3DTICKET_STATUS_OPEN&order_by=number%20desc")))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["tickets"].as_array().unwrap().len(), 2);
@@ -289,49 +237,26 @@ async fn create_get_and_list_in_lower_camel_case() {
 #[tokio::test]
 async fn patch_infers_the_update_mask() {
     let h = start("").await;
-    h.create(json!({"title": "old", "companyId": "c1", "description": "keep"}))
-        .await;
-    let (status, _, body) = h
-        .send(
-            h.http
-                .patch(h.url("/api/v1/tickets/t1"))
-                .json(&json!({"title": "x"})),
-        )
-        .await;
+    h.create(json!({"title": "old", "companyId": "c1", "description": "keep"})).await;
+    let (status, _, body) = h.send(h.http.patch(h.url("/api/v1/tickets/t1")).json(&json!({"title": "x"}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "x");
     assert_eq!(body["description"], "keep");
-    assert_eq!(
-        h.fake.seen.lock().unwrap().update_mask.as_deref(),
-        Some(&["title".to_owned()][..])
-    );
+    assert_eq!(h.fake.seen.lock().unwrap().update_mask.as_deref(), Some(&["title".to_owned()][..]));
 
     // An explicit mask wins.
-    let (status, _, body) = h
-        .send(
-            h.http
-                .patch(h.url("/api/v1/tickets/t1?updateMask=description"))
-                .json(&json!({"title": "y"})),
-        )
-        .await;
+    let (status, _, body) =
+        h.send(h.http.patch(h.url("/api/v1/tickets/t1?updateMask=description")).json(&json!({"title": "y"}))).await;
     assert_eq!(status, 200);
     assert_eq!(body["title"], "x");
-    assert_eq!(
-        h.fake.seen.lock().unwrap().update_mask.as_deref(),
-        Some(&["description".to_owned()][..])
-    );
+    assert_eq!(h.fake.seen.lock().unwrap().update_mask.as_deref(), Some(&["description".to_owned()][..]));
 }
 
 #[tokio::test]
 async fn input_errors_are_problems_naming_the_field() {
     let h = start("").await;
     let (status, headers, body) = h
-        .send(
-            h.http
-                .post(h.url("/api/v1/tickets"))
-                .header("content-type", "application/json")
-                .body("{\"title\": "),
-        )
+        .send(h.http.post(h.url("/api/v1/tickets")).header("content-type", "application/json").body("{\"title\": "))
         .await;
     assert_eq!(status, 400);
     assert_eq!(content_type(&headers), "application/problem+json");
@@ -339,37 +264,23 @@ async fn input_errors_are_problems_naming_the_field() {
     assert_eq!(body["title"], "Bad Request");
     assert_eq!(body["status"], 400);
     assert_eq!(body["code"], "INVALID_ARGUMENT");
-    assert!(
-        body["detail"].as_str().unwrap().contains("line 1 column"),
-        "{body}"
-    );
+    assert!(body["detail"].as_str().unwrap().contains("line 1 column"), "{body}");
 
-    let (status, _, body) = h
-        .create(json!({"title": "t", "priority": "TICKET_PRIORITY_NOPE"}))
-        .await;
+    let (status, _, body) = h.create(json!({"title": "t", "priority": "TICKET_PRIORITY_NOPE"})).await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["field"], "ticket.priority");
-    assert!(
-        body["errors"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("TICKET_PRIORITY_NOPE")
-    );
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("TICKET_PRIORITY_NOPE"));
 
     let (status, _, body) = h.create(json!({"title": ["not", "a", "string"]})).await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["field"], "ticket.title");
 
-    let (status, _, body) = h
-        .send(h.http.get(h.url("/api/v1/tickets?pageSize=lots")))
-        .await;
+    let (status, _, body) = h.send(h.http.get(h.url("/api/v1/tickets?pageSize=lots"))).await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["field"], "pageSize");
 
     // The service's own field violations, in lowerCamelCase.
-    let (status, _, body) = h
-        .create(json!({"title": "invalid", "companyId": "x"}))
-        .await;
+    let (status, _, body) = h.create(json!({"title": "invalid", "companyId": "x"})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["detail"], "invalid ticket");
     assert_eq!(body["errors"][0]["field"], "ticket.companyId");
@@ -387,10 +298,7 @@ async fn input_errors_are_problems_naming_the_field() {
 async fn routing_limits_and_other_endpoints() {
     let h = start("").await;
     let (status, headers, body) = h.send(h.http.get(h.url("/api/v1/nothing"))).await;
-    assert_eq!(
-        (status, content_type(&headers)),
-        (404, "application/problem+json")
-    );
+    assert_eq!((status, content_type(&headers)), (404, "application/problem+json"));
     assert_eq!(body["code"], "NOT_FOUND");
 
     let (status, headers, _) = h.send(h.http.put(h.url("/api/v1/tickets/t1"))).await;
@@ -399,24 +307,12 @@ async fn routing_limits_and_other_endpoints() {
     assert!(allow.contains("GET") && allow.contains("PATCH"), "{allow}");
 
     let big = vec![b' '; 11 * 1024 * 1024];
-    let (status, _, body) = h
-        .send(
-            h.http
-                .post(h.url("/api/v1/tickets"))
-                .header("content-type", "application/json")
-                .body(big),
-        )
-        .await;
+    let (status, _, body) =
+        h.send(h.http.post(h.url("/api/v1/tickets")).header("content-type", "application/json").body(big)).await;
     assert_eq!(status, 413, "{body}");
 
-    let (status, _, body) = h
-        .send(
-            h.http
-                .post(h.url("/api/v1/tickets"))
-                .header("content-type", "text/xml")
-                .body("<a/>"),
-        )
-        .await;
+    let (status, _, body) =
+        h.send(h.http.post(h.url("/api/v1/tickets")).header("content-type", "text/xml").body("<a/>")).await;
     assert_eq!(status, 415, "{body}");
 
     // A CSV import is accepted as a file and sent to contracts (down here: 503, no detail).
@@ -470,8 +366,7 @@ fn parse_frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
 #[tokio::test]
 async fn grpc_web_and_grpc_are_proxied() {
     let h = start("https://app.example").await;
-    h.create(json!({"title": "via grpc-web", "companyId": "c1"}))
-        .await;
+    h.create(json!({"title": "via grpc-web", "companyId": "c1"})).await;
 
     let req = GetTicketRequest { id: "t1".into() }.encode_to_vec();
     let res = h
@@ -492,9 +387,7 @@ async fn grpc_web_and_grpc_are_proxied() {
     let ticket = Ticket::decode(frames[0].1.as_slice()).unwrap();
     assert_eq!(ticket.title, "via grpc-web");
     assert_eq!(frames[1].0 & 0x80, 0x80);
-    let trailers = String::from_utf8(frames[1].1.clone())
-        .unwrap()
-        .to_ascii_lowercase();
+    let trailers = String::from_utf8(frames[1].1.clone()).unwrap().to_ascii_lowercase();
     assert!(trailers.contains("grpc-status:0"), "{trailers}");
 
     // An error comes back as a gRPC status, not a problem document.
@@ -508,42 +401,25 @@ async fn grpc_web_and_grpc_are_proxied() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let grpc_status = res
-        .headers()
-        .get("grpc-status")
-        .map(|v| v.to_str().unwrap().to_owned());
+    let grpc_status = res.headers().get("grpc-status").map(|v| v.to_str().unwrap().to_owned());
     let body = res.bytes().await.unwrap();
     let in_body = parse_frames(&body)
         .iter()
         .any(|(flag, t)| flag & 0x80 != 0 && String::from_utf8_lossy(t).contains("grpc-status:5"));
-    assert!(
-        grpc_status.as_deref() == Some("5") || in_body,
-        "NOT_FOUND expected"
-    );
+    assert!(grpc_status.as_deref() == Some("5") || in_body, "NOT_FOUND expected");
 
     // Native gRPC (HTTP/2, real trailers) goes through the same proxy.
     let mut client =
-        psa_proto::tickets::ticket_service_client::TicketServiceClient::connect(h.base.clone())
-            .await
-            .unwrap();
-    let ticket = client
-        .get_ticket(GetTicketRequest { id: "t1".into() })
-        .await
-        .unwrap();
+        psa_proto::tickets::ticket_service_client::TicketServiceClient::connect(h.base.clone()).await.unwrap();
+    let ticket = client.get_ticket(GetTicketRequest { id: "t1".into() }).await.unwrap();
     assert_eq!(ticket.into_inner().title, "via grpc-web");
-    let err = client
-        .get_ticket(GetTicketRequest { id: "nope".into() })
-        .await
-        .unwrap_err();
+    let err = client.get_ticket(GetTicketRequest { id: "nope".into() }).await.unwrap_err();
     assert_eq!(err.code(), tonic::Code::NotFound);
 
     // CORS preflight for a browser on another origin.
     let res = h
         .http
-        .request(
-            reqwest::Method::OPTIONS,
-            h.url("/psa.tickets.v1.TicketService/GetTicket"),
-        )
+        .request(reqwest::Method::OPTIONS, h.url("/psa.tickets.v1.TicketService/GetTicket"))
         .header("origin", "https://app.example")
         .header("access-control-request-method", "POST")
         .header("access-control-request-headers", "content-type,x-grpc-web")
@@ -551,13 +427,7 @@ async fn grpc_web_and_grpc_are_proxied() {
         .await
         .unwrap();
     assert!(res.status().is_success());
-    assert_eq!(
-        res.headers()["access-control-allow-origin"],
-        "https://app.example"
-    );
-    let allowed = res.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://app.example");
+    let allowed = res.headers()["access-control-allow-headers"].to_str().unwrap().to_owned();
     assert!(allowed.contains("x-grpc-web"), "{allowed}");
 }

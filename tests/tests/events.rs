@@ -103,12 +103,18 @@ async fn events_written_while_nats_is_down_are_published_once_when_it_is_back() 
     nats.stop().await;
     let mut created = Vec::new();
     for i in 0..3 {
-        created.push(create(&api, "/api/v1/tickets", json!({"title": format!("during outage {i}"), "companyId": company})).await);
+        created.push(
+            create(&api, "/api/v1/tickets", json!({"title": format!("during outage {i}"), "companyId": company})).await,
+        );
     }
     let (s, _) = api.patch(&format!("/api/v1/companies/{company}"), &json!({"name": "Umbrella Corp"})).await;
     assert_eq!(s, 200, "writes keep working while NATS is down");
     let mut db = stack.db().await;
-    let pending: i64 = sqlx::query("select count(*) from tickets.outbox where published_at is null").fetch_one(&mut db).await.unwrap().get(0);
+    let pending: i64 = sqlx::query("select count(*) from tickets.outbox where published_at is null")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
     assert!(pending >= 3, "events wait in the outbox ({pending})");
 
     nats.restart().await;
@@ -128,7 +134,11 @@ async fn events_written_while_nats_is_down_are_published_once_when_it_is_back() 
         m
     });
     assert!(ids.values().all(|&n| n == 1), "no event id twice in the stream");
-    let pending: i64 = sqlx::query("select count(*) from tickets.outbox where published_at is null").fetch_one(&mut db).await.unwrap().get(0);
+    let pending: i64 = sqlx::query("select count(*) from tickets.outbox where published_at is null")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(pending, 0);
     // The rename made during the outage reaches the projection too.
     eventually(60, "rename after the outage", || async {
@@ -139,14 +149,20 @@ async fn events_written_while_nats_is_down_are_published_once_when_it_is_back() 
 
     // A redelivered event (same event id, new message id) is applied once: one inbox row.
     let contracts_events = stream_events(&js, &stream_name(&ns, "contracts")).await;
-    let (_, original) = contracts_events.iter().find(|(_, e)| e.r#type == "psa.events.v1.CompanyCreated").expect("CompanyCreated");
+    let (_, original) =
+        contracts_events.iter().find(|(_, e)| e.r#type == "psa.events.v1.CompanyCreated").expect("CompanyCreated");
     let subject = format!("{ns}.psa.contracts.company.created");
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", "redelivery-test");
     js.publish_with_headers(subject, headers, original.encode_to_vec().into()).await.unwrap().await.unwrap();
     let event_id: uuid::Uuid = original.event_id.parse().unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let seen: i64 = sqlx::query("select count(*) from tickets.inbox where event_id = $1").bind(event_id).fetch_one(&mut db).await.unwrap().get(0);
+    let seen: i64 = sqlx::query("select count(*) from tickets.inbox where event_id = $1")
+        .bind(event_id)
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(seen, 1);
     let (_, v) = api.get(&format!("/api/v1/tickets/{}", created[0])).await;
     assert_eq!(v["companyName"], "Umbrella Corp", "an old event replayed does not roll the name back");

@@ -21,17 +21,41 @@ async fn services_refuse_bad_tokens_directly() {
     let admin = stack.create_tenant("acme-msp").await;
     let other = stack.create_tenant("other-msp").await;
     let mut auth = identity::auth_service_client::AuthServiceClient::connect(stack.identity_url.clone()).await.unwrap();
-    let login = auth.login(identity::LoginRequest { tenant: admin.slug.clone(), email: admin.email.clone(), password: admin.password.clone() }).await.unwrap().into_inner();
-    let mut companies = contracts::company_service_client::CompanyServiceClient::connect(stack.contracts_url.clone()).await.unwrap();
-    let mut tickets = tickets::ticket_service_client::TicketServiceClient::connect(stack.tickets_url.clone()).await.unwrap();
+    let login = auth
+        .login(identity::LoginRequest {
+            tenant: admin.slug.clone(),
+            email: admin.email.clone(),
+            password: admin.password.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut companies =
+        contracts::company_service_client::CompanyServiceClient::connect(stack.contracts_url.clone()).await.unwrap();
+    let mut tickets =
+        tickets::ticket_service_client::TicketServiceClient::connect(stack.tickets_url.clone()).await.unwrap();
 
     let company = companies
-        .create_company(authed(contracts::CreateCompanyRequest { company: Some(contracts::Company { name: "Direct".into(), ..Default::default() }) }, &login.access_token))
+        .create_company(authed(
+            contracts::CreateCompanyRequest {
+                company: Some(contracts::Company { name: "Direct".into(), ..Default::default() }),
+            },
+            &login.access_token,
+        ))
         .await
         .unwrap()
         .into_inner();
     let ticket = tickets
-        .create_ticket(authed(tickets::CreateTicketRequest { ticket: Some(tickets::Ticket { title: "Direct".into(), company_id: company.id.clone(), ..Default::default() }) }, &login.access_token))
+        .create_ticket(authed(
+            tickets::CreateTicketRequest {
+                ticket: Some(tickets::Ticket {
+                    title: "Direct".into(),
+                    company_id: company.id.clone(),
+                    ..Default::default()
+                }),
+            },
+            &login.access_token,
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -43,31 +67,55 @@ async fn services_refuse_bad_tokens_directly() {
     parts[1] = base64_url_encode(&serde_json::to_vec(&claims).unwrap());
     let tampered = parts.join(".");
     // Expired (beyond the 30 s leeway).
-    let mut expired: Claims = Stack::claims(admin.tenant_id, psa_core_kind(), &["tickets.read", "companies.read"], None);
+    let mut expired: Claims =
+        Stack::claims(admin.tenant_id, psa_core_kind(), &["tickets.read", "companies.read"], None);
     expired.iat -= 3600;
     expired.exp = chrono_now() - 120;
     let expired = stack.mint_token(&expired).await;
     // Valid token, but without the permission the method declares.
     let no_perm = stack.mint_token(&Stack::claims(admin.tenant_id, psa_core_kind(), &["companies.read"], None)).await;
     // Another tenant's valid token.
-    let other_tenant = stack.mint_token(&Stack::claims(other.tenant_id, psa_core_kind(), &["tickets.read", "companies.read"], None)).await;
+    let other_tenant = stack
+        .mint_token(&Stack::claims(other.tenant_id, psa_core_kind(), &["tickets.read", "companies.read"], None))
+        .await;
 
-    for (token, code) in [("", Code::Unauthenticated), (tampered.as_str(), Code::Unauthenticated), (expired.as_str(), Code::Unauthenticated), ("garbage", Code::Unauthenticated)] {
-        let t = tickets.get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, token)).await.unwrap_err();
+    for (token, code) in [
+        ("", Code::Unauthenticated),
+        (tampered.as_str(), Code::Unauthenticated),
+        (expired.as_str(), Code::Unauthenticated),
+        ("garbage", Code::Unauthenticated),
+    ] {
+        let t =
+            tickets.get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, token)).await.unwrap_err();
         assert_eq!(t.code(), code, "tickets with {token:.20}: {t:?}");
-        let c = companies.get_company(authed(contracts::GetCompanyRequest { id: company.id.clone() }, token)).await.unwrap_err();
+        let c = companies
+            .get_company(authed(contracts::GetCompanyRequest { id: company.id.clone() }, token))
+            .await
+            .unwrap_err();
         assert_eq!(c.code(), code, "contracts with {token:.20}: {c:?}");
         let i = auth.who_am_i(authed(identity::WhoAmIRequest {}, token)).await.unwrap_err();
         assert_eq!(i.code(), code, "identity with {token:.20}: {i:?}");
     }
-    let denied = tickets.get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, &no_perm)).await.unwrap_err();
+    let denied =
+        tickets.get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, &no_perm)).await.unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let t = tickets.get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, &other_tenant)).await.unwrap_err();
+    let t = tickets
+        .get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, &other_tenant))
+        .await
+        .unwrap_err();
     assert_eq!(t.code(), Code::NotFound);
-    let c = companies.get_company(authed(contracts::GetCompanyRequest { id: company.id.clone() }, &other_tenant)).await.unwrap_err();
+    let c = companies
+        .get_company(authed(contracts::GetCompanyRequest { id: company.id.clone() }, &other_tenant))
+        .await
+        .unwrap_err();
     assert_eq!(c.code(), Code::NotFound);
     // The genuine token still works.
-    assert!(tickets.get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, &login.access_token)).await.is_ok());
+    assert!(
+        tickets
+            .get_ticket(authed(tickets::GetTicketRequest { id: ticket.id.clone() }, &login.access_token))
+            .await
+            .is_ok()
+    );
     stack.stop().await;
 }
 
@@ -77,7 +125,8 @@ async fn grpc_web_through_the_gateway() {
     let admin = stack.create_tenant("acme-msp").await;
     let (api, login) = stack.login(&admin).await;
     let (_, company) = api.post("/api/v1/companies", &serde_json::json!({"name": "Web Co"})).await;
-    let (_, t) = api.post("/api/v1/tickets", &serde_json::json!({"title": "via REST", "companyId": company["id"]})).await;
+    let (_, t) =
+        api.post("/api/v1/tickets", &serde_json::json!({"title": "via REST", "companyId": company["id"]})).await;
 
     let msg = tickets::ListTicketsRequest { page_size: 10, ..Default::default() }.encode_to_vec();
     let mut frame = vec![0u8];

@@ -23,7 +23,12 @@ async fn seed(api: &Api) -> Seeded {
         assert_eq!(s, 200, "{c}");
         ids.push(c["id"].as_str().unwrap().to_owned());
     }
-    let (s, contact) = api.post("/api/v1/contacts", &json!({"companyId": ids[0], "firstName": "Ann", "lastName": "Lee", "email": "ann@alpha.example"})).await;
+    let (s, contact) = api
+        .post(
+            "/api/v1/contacts",
+            &json!({"companyId": ids[0], "firstName": "Ann", "lastName": "Lee", "email": "ann@alpha.example"}),
+        )
+        .await;
     assert_eq!(s, 200, "{contact}");
     let mut tickets = Vec::new();
     for company in &ids {
@@ -32,7 +37,8 @@ async fn seed(api: &Api) -> Seeded {
         tickets.push(t["id"].as_str().unwrap().to_owned());
     }
     for (body, vis) in [("internal only", "NOTE_VISIBILITY_INTERNAL"), ("hello client", "NOTE_VISIBILITY_PUBLIC")] {
-        let (s, _) = api.post(&format!("/api/v1/tickets/{}/notes", tickets[0]), &json!({"body": body, "visibility": vis})).await;
+        let (s, _) =
+            api.post(&format!("/api/v1/tickets/{}/notes", tickets[0]), &json!({"body": body, "visibility": vis})).await;
         assert_eq!(s, 200);
     }
     Seeded {
@@ -57,7 +63,8 @@ async fn other_tenant_sees_nothing_and_changes_nothing() {
 
     let company = format!("/api/v1/companies/{}", s.company);
     let ticket = format!("/api/v1/tickets/{}", s.ticket);
-    for path in [company.clone(), format!("/api/v1/contacts/{}", s.contact), ticket.clone(), format!("{ticket}/notes")] {
+    for path in [company.clone(), format!("/api/v1/contacts/{}", s.contact), ticket.clone(), format!("{ticket}/notes")]
+    {
         let (status, body) = b.get(&path).await;
         assert_eq!(status, 404, "GET {path}: {body}");
         assert_eq!(body["status"], 404);
@@ -71,7 +78,15 @@ async fn other_tenant_sees_nothing_and_changes_nothing() {
     for path in ["/api/v1/companies", "/api/v1/contacts", "/api/v1/tickets"] {
         let (status, body) = b.get(path).await;
         assert_eq!(status, 200);
-        assert_eq!(body.as_object().map(|o| o.values().filter(|v| v.is_array()).map(|v| v.as_array().unwrap().len()).sum::<usize>()), Some(0), "{path}: {body}");
+        assert_eq!(
+            body.as_object().map(|o| o
+                .values()
+                .filter(|v| v.is_array())
+                .map(|v| v.as_array().unwrap().len())
+                .sum::<usize>()),
+            Some(0),
+            "{path}: {body}"
+        );
     }
     // A's data is unchanged.
     let (_, c) = a.get(&company).await;
@@ -98,20 +113,35 @@ async fn portal_user_sees_only_their_company_and_public_notes() {
     let bodies: Vec<&str> = notes["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["hello client"], "never an internal note");
     // Another company of the same tenant: 404 everywhere.
-    for path in [format!("/api/v1/tickets/{}", s.other_ticket), format!("/api/v1/tickets/{}/notes", s.other_ticket), format!("/api/v1/companies/{}", s.other_company)] {
+    for path in [
+        format!("/api/v1/tickets/{}", s.other_ticket),
+        format!("/api/v1/tickets/{}/notes", s.other_ticket),
+        format!("/api/v1/companies/{}", s.other_company),
+    ] {
         assert_eq!(portal.get(&path).await.0, 404, "{path}");
     }
     assert_eq!(portal.post(&format!("/api/v1/tickets/{}/notes", s.other_ticket), &json!({"body": "x"})).await.0, 404);
     let (_, companies) = portal.get("/api/v1/companies").await;
     assert_eq!(len(&companies, "companies"), 1);
     // A portal user's note is public; a ticket they raise lands on their company.
-    let (_, n) = portal.post(&format!("/api/v1/tickets/{}/notes", s.ticket), &json!({"body": "thanks", "visibility": "NOTE_VISIBILITY_INTERNAL"})).await;
+    let (_, n) = portal
+        .post(
+            &format!("/api/v1/tickets/{}/notes", s.ticket),
+            &json!({"body": "thanks", "visibility": "NOTE_VISIBILITY_INTERNAL"}),
+        )
+        .await;
     assert_eq!(n["visibility"], "NOTE_VISIBILITY_PUBLIC");
     let (_, t) = portal.post("/api/v1/tickets", &json!({"title": "Printer", "companyId": s.other_company})).await;
-    assert_eq!((t["companyId"].as_str(), t["source"].as_str()), (Some(s.company.as_str()), Some("TICKET_SOURCE_PORTAL")));
+    assert_eq!(
+        (t["companyId"].as_str(), t["source"].as_str()),
+        (Some(s.company.as_str()), Some("TICKET_SOURCE_PORTAL"))
+    );
     // Portal users cannot write companies (no permission) nor edit tickets.
     assert_eq!(portal.post("/api/v1/companies", &json!({"name": "Mine"})).await.0, 403);
-    assert_eq!(portal.patch(&format!("/api/v1/tickets/{}", s.ticket), &json!({"status": "TICKET_STATUS_CLOSED"})).await.0, 403);
+    assert_eq!(
+        portal.patch(&format!("/api/v1/tickets/{}", s.ticket), &json!({"status": "TICKET_STATUS_CLOSED"})).await.0,
+        403
+    );
     // A portal token of another tenant sees nothing of this one.
     let stranger = stack.portal_api(Uuid::now_v7(), s.company.parse().unwrap()).await;
     assert_eq!(stranger.get(&format!("/api/v1/tickets/{}", s.ticket)).await.0, 404);
@@ -126,9 +156,18 @@ async fn count_as(url: &str, role: &str, table: &str, owner: Uuid, tenant: Optio
     conn.execute(format!("set role {role}").as_str()).await.unwrap();
     let mut tx = conn.begin().await.unwrap();
     if let Some(t) = tenant {
-        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.unwrap();
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(t.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
     }
-    sqlx::query(&format!("select count(*) from {table} where tenant_id = $1")).bind(owner).fetch_one(&mut *tx).await.unwrap().get(0)
+    sqlx::query(&format!("select count(*) from {table} where tenant_id = $1"))
+        .bind(owner)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .get(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -157,7 +196,11 @@ async fn row_level_security_alone_blocks_other_tenants() {
     let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
     conn.execute("set role psa_contracts").await.unwrap();
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant_b.tenant_id.to_string()).execute(&mut *tx).await.unwrap();
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant_b.tenant_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let err = sqlx::query("insert into contracts.companies (id, tenant_id, name) values ($1, $2, 'Sneaky')")
         .bind(Uuid::now_v7())
         .bind(tenant_a.tenant_id)
@@ -169,7 +212,10 @@ async fn row_level_security_alone_blocks_other_tenants() {
     // The service roles cannot touch other services' schemas at all.
     let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
     conn.execute("set role psa_tickets").await.unwrap();
-    let err = sqlx::query("select count(*) from contracts.companies").fetch_one(&mut conn).await.expect_err("no access to contracts' schema");
+    let err = sqlx::query("select count(*) from contracts.companies")
+        .fetch_one(&mut conn)
+        .await
+        .expect_err("no access to contracts' schema");
     assert!(err.to_string().contains("permission denied"), "{err}");
     stack.stop().await;
 }

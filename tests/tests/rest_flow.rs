@@ -9,7 +9,8 @@ const SEED_002_CLIENTS: &str = "name,industry,companySize,status,source,address,
 \"Acme Corporation\",\"Technology\",\"Large\",\"active\",\"referral\",\"123 Main St, New York, NY 10001\",\"https://acme.com\",\"Primary technology client\",\"John Smith\",\"john.smith@acme.com\",\"+1-555-0123\",\"CTO\"\n";
 
 fn alga_fixture() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/csv/alga-psa_client_import_template.csv")).expect("fixture")
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/csv/alga-psa_client_import_template.csv"))
+        .expect("fixture")
 }
 
 async fn company_id(api: &Api, name: &str) -> String {
@@ -38,7 +39,10 @@ async fn import_tickets_notes_pages_and_refresh() {
     // Import: dry run reports without writing, then the real import.
     let (s, dry) = api.post_raw("/api/v1/companies:import?dryRun=true", "text/csv", SEED_002_CLIENTS.into()).await;
     assert_eq!(s, 200, "{dry}");
-    assert_eq!((dry["totalRows"].as_i64(), dry["createdCompanies"].as_i64(), dry["committed"].as_bool()), (Some(1), Some(1), None));
+    assert_eq!(
+        (dry["totalRows"].as_i64(), dry["createdCompanies"].as_i64(), dry["committed"].as_bool()),
+        (Some(1), Some(1), None)
+    );
     let (_, list) = api.get("/api/v1/companies").await;
     assert_eq!(list["companies"].as_array().map(Vec::len).unwrap_or(0), 0, "dry run wrote nothing");
     let (s, report) = api.post_raw("/api/v1/companies:import", "text/csv", SEED_002_CLIENTS.into()).await;
@@ -61,35 +65,48 @@ async fn import_tickets_notes_pages_and_refresh() {
     let (_, hatter_body) = api.get(&format!("/api/v1/companies/{hatter}")).await;
     assert_eq!(hatter_body["tags"], json!(["Tea", "Party Planning", "Whimsical"]));
     assert_eq!(hatter_body["address"]["city"], "Wonderland");
-    let (_, contacts) = api.get(&format!("/api/v1/contacts?filter={}", urlencode(&format!("company_id=\"{acme}\"")))).await;
+    let (_, contacts) =
+        api.get(&format!("/api/v1/contacts?filter={}", urlencode(&format!("company_id=\"{acme}\"")))).await;
     assert_eq!(contacts["contacts"][0]["email"], "john.smith@acme.com");
     assert_eq!(contacts["contacts"][0]["contactType"], "CONTACT_TYPE_PRIMARY");
 
     // Tickets: numbered per tenant, notes internal and public.
-    let (s, t1) = api.post("/api/v1/tickets", &json!({"title": "Email down", "companyId": acme, "priority": "TICKET_PRIORITY_HIGH"})).await;
+    let (s, t1) = api
+        .post("/api/v1/tickets", &json!({"title": "Email down", "companyId": acme, "priority": "TICKET_PRIORITY_HIGH"}))
+        .await;
     assert_eq!(s, 200, "{t1}");
     assert_eq!(t1["number"], "T-000001");
     assert_eq!(t1["status"], "TICKET_STATUS_NEW");
     let t1_id = t1["id"].as_str().unwrap().to_owned();
-    for (body, vis) in [("Checked MX records", "NOTE_VISIBILITY_INTERNAL"), ("We are on it", "NOTE_VISIBILITY_PUBLIC")] {
-        let (s, n) = api.post(&format!("/api/v1/tickets/{t1_id}/notes"), &json!({"body": body, "visibility": vis})).await;
+    for (body, vis) in [("Checked MX records", "NOTE_VISIBILITY_INTERNAL"), ("We are on it", "NOTE_VISIBILITY_PUBLIC")]
+    {
+        let (s, n) =
+            api.post(&format!("/api/v1/tickets/{t1_id}/notes"), &json!({"body": body, "visibility": vis})).await;
         assert_eq!(s, 200, "{n}");
         assert_eq!(n["visibility"], vis);
     }
     let (_, notes) = api.get(&format!("/api/v1/tickets/{t1_id}/notes")).await;
     let bodies: Vec<&str> = notes["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["Checked MX records", "We are on it"]);
-    let (s, resolved) = api.patch(&format!("/api/v1/tickets/{t1_id}"), &json!({"status": "TICKET_STATUS_RESOLVED"})).await;
+    let (s, resolved) =
+        api.patch(&format!("/api/v1/tickets/{t1_id}"), &json!({"status": "TICKET_STATUS_RESOLVED"})).await;
     assert_eq!(s, 200, "{resolved}");
-    assert_eq!((resolved["status"].as_str(), resolved["title"].as_str()), (Some("TICKET_STATUS_RESOLVED"), Some("Email down")));
+    assert_eq!(
+        (resolved["status"].as_str(), resolved["title"].as_str()),
+        (Some("TICKET_STATUS_RESOLVED"), Some("Email down"))
+    );
     assert!(resolved["resolveTime"].is_string());
 
     // More tickets for paging and filters; the list carries company names (projection).
     for i in 0..4 {
-        let (s, t) = api.post("/api/v1/tickets", &json!({"title": format!("Hatter issue {i}"), "companyId": hatter})).await;
+        let (s, t) =
+            api.post("/api/v1/tickets", &json!({"title": format!("Hatter issue {i}"), "companyId": hatter})).await;
         assert_eq!(s, 200, "{t}");
     }
-    let by_company = format!("/api/v1/tickets?pageSize=3&filter={}", urlencode(&format!("company_id=\"{hatter}\" AND status=TICKET_STATUS_NEW")));
+    let by_company = format!(
+        "/api/v1/tickets?pageSize=3&filter={}",
+        urlencode(&format!("company_id=\"{hatter}\" AND status=TICKET_STATUS_NEW"))
+    );
     let first: Value = eventually(15, "company names in the ticket list", || async {
         let (_, page) = api.get(&by_company).await;
         (page["tickets"][0]["companyName"] == "Mad Hatter Tea Client").then_some(page)
@@ -100,10 +117,17 @@ async fn import_tickets_notes_pages_and_refresh() {
     let (_, second) = api.get(&format!("{by_company}&pageToken={}", urlencode(&token))).await;
     assert_eq!(second["tickets"].as_array().unwrap().len(), 1);
     assert!(second["nextPageToken"].as_str().unwrap_or("").is_empty());
-    let mut titles: Vec<String> = first["tickets"].as_array().unwrap().iter().chain(second["tickets"].as_array().unwrap()).map(|t| t["title"].as_str().unwrap().to_owned()).collect();
+    let mut titles: Vec<String> = first["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["tickets"].as_array().unwrap())
+        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .collect();
     titles.sort();
     assert_eq!(titles, ["Hatter issue 0", "Hatter issue 1", "Hatter issue 2", "Hatter issue 3"]);
-    let (_, resolved_list) = api.get(&format!("/api/v1/tickets?filter={}", urlencode("status=TICKET_STATUS_RESOLVED"))).await;
+    let (_, resolved_list) =
+        api.get(&format!("/api/v1/tickets?filter={}", urlencode("status=TICKET_STATUS_RESOLVED"))).await;
     let resolved_list = resolved_list["tickets"].as_array().unwrap();
     assert_eq!(resolved_list.len(), 1);
     assert_eq!(resolved_list[0]["companyName"], "Acme Corporation");
@@ -145,8 +169,13 @@ async fn login_errors_do_not_reveal_accounts() {
     let admin = stack.create_tenant("acme-msp").await;
     let anon = Api::new(&stack.gateway_url(), None);
     let mut details = Vec::new();
-    for (tenant, email, password) in [("acme-msp", admin.email.as_str(), "wrong password!"), ("acme-msp", "nobody@acme.example", "whatever12345"), ("nope", admin.email.as_str(), admin.password.as_str())] {
-        let (s, body) = anon.post("/api/v1/auth/login", &json!({"tenant": tenant, "email": email, "password": password})).await;
+    for (tenant, email, password) in [
+        ("acme-msp", admin.email.as_str(), "wrong password!"),
+        ("acme-msp", "nobody@acme.example", "whatever12345"),
+        ("nope", admin.email.as_str(), admin.password.as_str()),
+    ] {
+        let (s, body) =
+            anon.post("/api/v1/auth/login", &json!({"tenant": tenant, "email": email, "password": password})).await;
         assert_eq!(s, 401, "{body}");
         details.push(body["detail"].clone());
     }

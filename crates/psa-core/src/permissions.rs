@@ -10,8 +10,7 @@ pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
 
 /// Every permission defined so far.
-pub const ALL: &[&str] =
-    &[COMPANIES_READ, COMPANIES_WRITE, CONTACTS_READ, CONTACTS_WRITE, TICKETS_READ, TICKETS_WRITE];
+pub const ALL: &[&str] = &[COMPANIES_READ, COMPANIES_WRITE, CONTACTS_READ, CONTACTS_WRITE, TICKETS_READ, TICKETS_WRITE];
 
 /// A standard role (PRD §3.1.2). Only the staff roles needed so far are defined; custom
 /// roles and the portal roles arrive with the identity issue.

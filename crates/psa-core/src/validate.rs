@@ -101,7 +101,7 @@ impl Validator {
 /// Whether `s` is a plausible mailbox address: RFC 5322 addr-spec with a dotted domain.
 pub fn is_email(s: &str) -> bool {
     email_address::EmailAddress::parse_with_options(s, email_address::Options::default().without_display_text())
-        .map(|e| e.domain().contains('.') && !e.domain().starts_with('[') )
+        .map(|e| e.domain().contains('.') && !e.domain().starts_with('['))
         .unwrap_or(false)
 }
 
@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn collects_every_violation() {
         let mut v = Validator::new();
-        v.required("name", " ").email("email", "not-an-email").http_url("website", "ftp://x").max_chars("title", "abcd", 3);
+        v.required("name", " ")
+            .email("email", "not-an-email")
+            .http_url("website", "ftp://x")
+            .max_chars("title", "abcd", 3);
         let Err(DomainError::Invalid(list)) = v.finish() else { panic!("expected Invalid") };
         let fields: Vec<_> = list.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["name", "email", "website", "title"]);

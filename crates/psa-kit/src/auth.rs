@@ -91,9 +91,8 @@ impl RemoteKeys {
     /// # Errors
     /// When `url` is not a valid endpoint URI.
     pub fn new(url: &str) -> anyhow::Result<Self> {
-        let channel = tonic::transport::Endpoint::from_shared(url.to_owned())?
-            .timeout(Duration::from_secs(5))
-            .connect_lazy();
+        let channel =
+            tonic::transport::Endpoint::from_shared(url.to_owned())?.timeout(Duration::from_secs(5)).connect_lazy();
         Ok(Self { client: psa_proto::identity::auth_service_client::AuthServiceClient::new(channel) })
     }
 }
@@ -127,7 +126,8 @@ impl Verifier {
     /// UNAUTHENTICATED for bad, expired, foreign or revoked tokens; UNAVAILABLE when keys or
     /// the revocation list cannot be read.
     pub async fn verify(&self, token: &str) -> Result<Claims, Status> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| Status::unauthenticated("malformed access token"))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| Status::unauthenticated("malformed access token"))?;
         if header.alg != Algorithm::EdDSA {
             return Err(Status::unauthenticated("unsupported token algorithm"));
         }
@@ -145,14 +145,13 @@ impl Verifier {
             }
         })?;
         let mut redis = self.redis.clone();
-        let revoked: bool = redis::cmd("EXISTS")
-            .arg(revoked_session_key(data.claims.sid))
-            .query_async(&mut redis)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "redis unavailable for revocation check");
-                Status::unavailable("session check unavailable")
-            })?;
+        let revoked: bool =
+            redis::cmd("EXISTS").arg(revoked_session_key(data.claims.sid)).query_async(&mut redis).await.map_err(
+                |e| {
+                    tracing::error!(error = %e, "redis unavailable for revocation check");
+                    Status::unavailable("session check unavailable")
+                },
+            )?;
         if revoked {
             return Err(Status::unauthenticated("session revoked"));
         }
@@ -200,10 +199,10 @@ static ACCESS: LazyLock<HashMap<String, Access>> = LazyLock::new(|| {
         for m in svc.methods() {
             let opts = m.options();
             let mut access = Access::default();
-            if opts.has_extension(&ext) {
-                if let Value::Message(msg) = opts.get_extension(&ext).as_ref() {
-                    access = parse_access(msg);
-                }
+            if opts.has_extension(&ext)
+                && let Value::Message(msg) = opts.get_extension(&ext).as_ref()
+            {
+                access = parse_access(msg);
             }
             map.insert(format!("/{}/{}", svc.full_name(), m.name()), access);
         }

@@ -19,12 +19,8 @@ pub fn from_env<T: DeserializeOwned>() -> anyhow::Result<T> {
 ///
 /// # Errors
 /// A message naming the variable that is missing or malformed.
-pub fn from_iter<T: DeserializeOwned>(
-    vars: impl IntoIterator<Item = (String, String)>,
-) -> anyhow::Result<T> {
-    envy::prefixed("PSA_")
-        .from_iter(vars)
-        .map_err(|e| anyhow::anyhow!("configuration (PSA_* environment): {e}"))
+pub fn from_iter<T: DeserializeOwned>(vars: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<T> {
+    envy::prefixed("PSA_").from_iter(vars).map_err(|e| anyhow::anyhow!("configuration (PSA_* environment): {e}"))
 }
 
 /// PostgreSQL connection. `PSA_DATABASE_URL`, default

@@ -21,7 +21,9 @@ pub fn opt_id(id: Option<Uuid>) -> String {
 /// A JSON object as a `google.protobuf.Struct` (non-objects give an empty struct).
 pub fn json_to_struct(v: &serde_json::Value) -> prost_types::Struct {
     match v {
-        serde_json::Value::Object(map) => prost_types::Struct { fields: map.iter().map(|(k, v)| (k.clone(), json_to_value(v))).collect() },
+        serde_json::Value::Object(map) => {
+            prost_types::Struct { fields: map.iter().map(|(k, v)| (k.clone(), json_to_value(v))).collect() }
+        }
         _ => prost_types::Struct::default(),
     }
 }
@@ -33,7 +35,9 @@ fn json_to_value(v: &serde_json::Value) -> prost_types::Value {
         serde_json::Value::Bool(b) => Kind::BoolValue(*b),
         serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or_default()),
         serde_json::Value::String(s) => Kind::StringValue(s.clone()),
-        serde_json::Value::Array(a) => Kind::ListValue(prost_types::ListValue { values: a.iter().map(json_to_value).collect() }),
+        serde_json::Value::Array(a) => {
+            Kind::ListValue(prost_types::ListValue { values: a.iter().map(json_to_value).collect() })
+        }
         serde_json::Value::Object(_) => Kind::StructValue(json_to_struct(v)),
     };
     prost_types::Value { kind: Some(kind) }
@@ -49,7 +53,9 @@ fn value_to_json(v: &prost_types::Value) -> serde_json::Value {
     match &v.kind {
         None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
         Some(Kind::BoolValue(b)) => (*b).into(),
-        Some(Kind::NumberValue(n)) => serde_json::Number::from_f64(*n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+        Some(Kind::NumberValue(n)) => {
+            serde_json::Number::from_f64(*n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+        }
         Some(Kind::StringValue(s)) => s.clone().into(),
         Some(Kind::ListValue(l)) => serde_json::Value::Array(l.values.iter().map(value_to_json).collect()),
         Some(Kind::StructValue(s)) => struct_to_json(s),

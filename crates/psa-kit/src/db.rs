@@ -88,7 +88,12 @@ pub async fn connect(config: &DatabaseConfig, svc: ServiceDb, migrator: &Migrato
     Ok(pool)
 }
 
-async fn prepare(admin: &mut PgConnection, base: &PgConnectOptions, svc: ServiceDb, migrator: &Migrator) -> anyhow::Result<()> {
+async fn prepare(
+    admin: &mut PgConnection,
+    base: &PgConnectOptions,
+    svc: ServiceDb,
+    migrator: &Migrator,
+) -> anyhow::Result<()> {
     let (schema, role) = (svc.schema, svc.role);
     admin
         .execute(
@@ -102,7 +107,8 @@ async fn prepare(admin: &mut PgConnection, base: &PgConnectOptions, svc: Service
         )
         .await?;
     // A one-connection pool: `Migrator::run` on a pool keeps the future `Send`.
-    let conn = PgPoolOptions::new().max_connections(1).connect_with(base.clone().options([("search_path", schema)])).await?;
+    let conn =
+        PgPoolOptions::new().max_connections(1).connect_with(base.clone().options([("search_path", schema)])).await?;
     conn.execute(KIT_TABLES).await?;
     migrator.run(&conn).await?;
     conn.execute(
@@ -134,9 +140,6 @@ fn check_ident(s: &str) -> anyhow::Result<()> {
 /// Database errors.
 pub async fn begin(pool: &PgPool, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("select set_config('app.tenant_id', $1, true)")
-        .bind(tenant_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant_id.to_string()).execute(&mut *tx).await?;
     Ok(tx)
 }

@@ -28,9 +28,7 @@ impl Error {
     /// Whether this is a PostgreSQL unique violation of `constraint`.
     pub fn is_unique_violation(&self, constraint: &str) -> bool {
         match self {
-            Self::Db(sqlx::Error::Database(e)) => {
-                e.is_unique_violation() && e.constraint() == Some(constraint)
-            }
+            Self::Db(sqlx::Error::Database(e)) => e.is_unique_violation() && e.constraint() == Some(constraint),
             _ => false,
         }
     }

@@ -63,7 +63,11 @@ impl Naming {
     /// `[NS_]PSA_<SERVICE>`.
     pub fn stream(&self, service: &str) -> String {
         let base = format!("PSA_{}", service.to_ascii_uppercase());
-        if self.namespace.is_empty() { base } else { format!("{}_{base}", self.namespace.to_ascii_uppercase().replace(['.', '-'], "_")) }
+        if self.namespace.is_empty() {
+            base
+        } else {
+            format!("{}_{base}", self.namespace.to_ascii_uppercase().replace(['.', '-'], "_"))
+        }
     }
 
     fn prefixed(&self, s: String) -> String {
@@ -76,14 +80,22 @@ impl Naming {
 ///
 /// # Errors
 /// Database errors.
-pub async fn enqueue<M: prost::Name>(tx: &mut TenantTx, subject: &str, meta: EventMeta, payload: &M) -> Result<Uuid, sqlx::Error> {
+pub async fn enqueue<M: prost::Name>(
+    tx: &mut TenantTx,
+    subject: &str,
+    meta: EventMeta,
+    payload: &M,
+) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
     let now = chrono::Utc::now();
     let envelope = Envelope {
         event_id: id.to_string(),
         r#type: M::full_name(),
         tenant_id: meta.tenant_id.to_string(),
-        occurred_at: Some(prost_types::Timestamp { seconds: now.timestamp(), nanos: now.timestamp_subsec_nanos() as i32 }),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: now.timestamp(),
+            nanos: now.timestamp_subsec_nanos() as i32,
+        }),
         actor_id: if meta.actor_id.is_nil() { String::new() } else { meta.actor_id.to_string() },
         subject_id: meta.subject_id.to_string(),
         traceparent: String::new(),
@@ -217,7 +229,10 @@ impl Relay {
 
     async fn mark(&self, tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, ids: &[Uuid]) -> Result<(), sqlx::Error> {
         if !ids.is_empty() {
-            sqlx::query("update outbox set published_at = now() where id = any($1)").bind(ids).execute(&mut **tx).await?;
+            sqlx::query("update outbox set published_at = now() where id = any($1)")
+                .bind(ids)
+                .execute(&mut **tx)
+                .await?;
         }
         Ok(())
     }
@@ -241,8 +256,14 @@ pub struct ConsumerSpec {
 /// Consumes events until `shutdown` fires; see the module docs. `handle` applies one event in
 /// the given tenant transaction (already scoped to the envelope's tenant); returning an error
 /// rolls back and leaves the message for redelivery (with a back-off of 5 s).
-pub async fn consume<H, F>(pool: PgPool, js: jetstream::Context, naming: Naming, spec: ConsumerSpec, handle: H, shutdown: CancellationToken)
-where
+pub async fn consume<H, F>(
+    pool: PgPool,
+    js: jetstream::Context,
+    naming: Naming,
+    spec: ConsumerSpec,
+    handle: H,
+    shutdown: CancellationToken,
+) where
     H: Fn(TenantTx, Envelope) -> F + Send + Sync,
     F: Future<Output = anyhow::Result<TenantTx>> + Send,
 {
@@ -261,14 +282,25 @@ where
     }
 }
 
-async fn consume_once<H, F>(pool: &PgPool, js: &jetstream::Context, naming: &Naming, spec: &ConsumerSpec, handle: &H, shutdown: &CancellationToken) -> anyhow::Result<()>
+async fn consume_once<H, F>(
+    pool: &PgPool,
+    js: &jetstream::Context,
+    naming: &Naming,
+    spec: &ConsumerSpec,
+    handle: &H,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()>
 where
     H: Fn(TenantTx, Envelope) -> F + Send + Sync,
     F: Future<Output = anyhow::Result<TenantTx>> + Send,
 {
     ensure_stream(js, naming, spec.stream_service).await?;
     let stream = js.get_stream(naming.stream(spec.stream_service)).await?;
-    let durable = if naming.namespace.is_empty() { spec.durable.to_owned() } else { format!("{}_{}", naming.namespace, spec.durable) };
+    let durable = if naming.namespace.is_empty() {
+        spec.durable.to_owned()
+    } else {
+        format!("{}_{}", naming.namespace, spec.durable)
+    };
     let consumer = stream
         .get_or_create_consumer(
             &durable,

@@ -135,13 +135,21 @@ impl ListSpec {
         let page_size = match params.page_size {
             0 => DEFAULT_PAGE_SIZE,
             n if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-            n => return Err(DomainError::invalid("page_size", format!("must be between 1 and {MAX_PAGE_SIZE} (got {n})"))),
+            n => {
+                return Err(DomainError::invalid(
+                    "page_size",
+                    format!("must be between 1 and {MAX_PAGE_SIZE} (got {n})"),
+                ));
+            }
         };
         let mut terms = Vec::new();
         for c in filter::parse(&params.filter)? {
             let Some(f) = self.filters.iter().find(|f| f.name == c.field) else {
                 let allowed: Vec<_> = self.filters.iter().map(|f| f.name).collect();
-                return Err(DomainError::invalid("filter", format!("cannot filter on `{}`; allowed: {}", c.field, allowed.join(", "))));
+                return Err(DomainError::invalid(
+                    "filter",
+                    format!("cannot filter on `{}`; allowed: {}", c.field, allowed.join(", ")),
+                ));
             };
             let value = match f.kind {
                 FieldKind::Text => Bound::Text(c.value),
@@ -149,7 +157,11 @@ impl ListSpec {
                     if c.op == Op::Has {
                         return Err(DomainError::invalid("filter", format!("`{}` supports `=` and `!=` only", f.name)));
                     }
-                    Bound::Uuid(c.value.parse().map_err(|_| DomainError::invalid("filter", format!("`{}` must be a UUID", f.name)))?)
+                    Bound::Uuid(
+                        c.value
+                            .parse()
+                            .map_err(|_| DomainError::invalid("filter", format!("`{}` must be a UUID", f.name)))?,
+                    )
                 }
                 FieldKind::Enum { prefix, values } => {
                     let v = c.value.strip_prefix(prefix).unwrap_or(&c.value).to_ascii_lowercase();
@@ -174,7 +186,10 @@ impl ListSpec {
         }
         let Some(order) = self.orders.iter().find(|o| o.name == name).copied() else {
             let allowed: Vec<_> = self.orders.iter().map(|o| o.name).collect();
-            return Err(DomainError::invalid("order_by", format!("cannot order by `{name}`; allowed: {}", allowed.join(", "))));
+            return Err(DomainError::invalid(
+                "order_by",
+                format!("cannot order by `{name}`; allowed: {}", allowed.join(", ")),
+            ));
         };
         let mut plan = ListPlan {
             terms,
@@ -188,19 +203,23 @@ impl ListSpec {
         };
         if !params.page_token.is_empty() {
             let bad = || DomainError::invalid("page_token", "invalid page token");
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&params.page_token).map_err(|_| bad())?;
+            let bytes =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&params.page_token).map_err(|_| bad())?;
             let t: Token = serde_json::from_slice(&bytes).map_err(|_| bad())?;
             if t.f != plan.filter || t.o != plan.order_by {
                 return Err(DomainError::invalid("page_token", "page token was made for another filter or order_by"));
             }
-            let ok = matches!((&t.v, order.kind), (SortValue::Int(_), SortKind::Int) | (SortValue::Text(_), SortKind::Text | SortKind::Time));
+            let ok = matches!(
+                (&t.v, order.kind),
+                (SortValue::Int(_), SortKind::Int) | (SortValue::Text(_), SortKind::Text | SortKind::Time)
+            );
             if !ok {
                 return Err(bad());
             }
-            if order.kind == SortKind::Time {
-                if let SortValue::Text(s) = &t.v {
-                    DateTime::parse_from_rfc3339(s).map_err(|_| bad())?;
-                }
+            if order.kind == SortKind::Time
+                && let SortValue::Text(s) = &t.v
+            {
+                DateTime::parse_from_rfc3339(s).map_err(|_| bad())?;
             }
             plan.after = Some((t.v, t.id));
         }
@@ -290,7 +309,11 @@ mod tests {
         filters: &[
             FilterField { name: "name", column: "c.name", kind: FieldKind::Text },
             FilterField { name: "company_id", column: "c.company_id", kind: FieldKind::Uuid },
-            FilterField { name: "status", column: "c.status", kind: FieldKind::Enum { prefix: "COMPANY_STATUS_", values: &["active", "inactive"] } },
+            FilterField {
+                name: "status",
+                column: "c.status",
+                kind: FieldKind::Enum { prefix: "COMPANY_STATUS_", values: &["active", "inactive"] },
+            },
         ],
         orders: &[
             OrderField { name: "name", column: "lower(c.name)", kind: SortKind::Text },

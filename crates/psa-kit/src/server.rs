@@ -38,7 +38,10 @@ pub async fn serve(
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(AuthLayer::new(verifier))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown.cancelled_owned(),
+        )
         .await?;
     tracing::info!(%addr, "gRPC server stopped");
     Ok(())

@@ -29,7 +29,8 @@ impl Drop for TelemetryGuard {
 /// # Errors
 /// When the OTLP exporter cannot be built from the configured endpoint.
 pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
-    let filter = || EnvFilter::try_new(config.log.as_deref().unwrap_or("info")).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        || EnvFilter::try_new(config.log.as_deref().unwrap_or("info")).unwrap_or_else(|_| EnvFilter::new("info"));
     let json = config.log_format.as_deref() == Some("json");
     let fmt = if json {
         tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_filter(filter()).boxed()
@@ -39,10 +40,8 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<T
     let mut provider = None;
     let otel = match &config.otlp_endpoint {
         Some(endpoint) if !endpoint.is_empty() => {
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .with_endpoint(endpoint.clone())
-                .build()?;
+            let exporter =
+                opentelemetry_otlp::SpanExporter::builder().with_tonic().with_endpoint(endpoint.clone()).build()?;
             let p = opentelemetry_sdk::trace::SdkTracerProvider::builder()
                 .with_batch_exporter(exporter)
                 .with_resource(opentelemetry_sdk::Resource::builder().with_service_name(service).build())

@@ -10,9 +10,8 @@ use prost_reflect::DescriptorPool;
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/psa_descriptor.bin"));
 
 /// The descriptor pool decoded from [`FILE_DESCRIPTOR_SET`], with the `psa.api.v1` options.
-pub static DESCRIPTOR_POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
-    DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("descriptor set built by build.rs decodes")
-});
+pub static DESCRIPTOR_POOL: LazyLock<DescriptorPool> =
+    LazyLock::new(|| DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("descriptor set built by build.rs decodes"));
 
 pub mod psa {
     pub mod api {
@@ -42,4 +41,6 @@ pub mod psa {
     }
 }
 
-pub use psa::{api::v1 as api, contracts::v1 as contracts, events::v1 as events, identity::v1 as identity, tickets::v1 as tickets};
+pub use psa::{
+    api::v1 as api, contracts::v1 as contracts, events::v1 as events, identity::v1 as identity, tickets::v1 as tickets,
+};

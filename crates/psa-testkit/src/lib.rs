@@ -119,7 +119,10 @@ impl Stack {
     pub async fn start_with(options: StackOptions) -> Self {
         let database_url = fresh_database().await;
         let database = DatabaseConfig { database_url: database_url.clone(), database_max_connections: 5 };
-        let nats = NatsConfig { nats_url: options.nats_url, nats_namespace: format!("t{}", &Uuid::new_v4().simple().to_string()[..12]) };
+        let nats = NatsConfig {
+            nats_url: options.nats_url,
+            nats_namespace: format!("t{}", &Uuid::new_v4().simple().to_string()[..12]),
+        };
         let redis = RedisConfig { redis_url: env_or("PSA_TEST_REDIS_URL", "redis://127.0.0.1:6379") };
         let shutdown = CancellationToken::new();
         let (id_l, id_addr) = listener().await;
@@ -131,7 +134,11 @@ impl Stack {
         // Migrations run one service at a time (psa-kit takes an advisory lock), so start
         // order does not matter; identity first makes JWKS available soonest.
         let identity = psa_identity::Config {
-            settings: psa_identity::Settings { identity_addr: id_addr.clone(), access_token_ttl_secs: 900, refresh_token_ttl_secs: 3600 },
+            settings: psa_identity::Settings {
+                identity_addr: id_addr.clone(),
+                access_token_ttl_secs: 900,
+                refresh_token_ttl_secs: 3600,
+            },
             database: database.clone(),
             redis: redis.clone(),
         };
@@ -185,10 +192,10 @@ impl Stack {
             for (name, task) in &self.tasks {
                 assert!(!task.is_finished(), "{name} stopped during start-up (see the log above)");
             }
-            if let Ok(r) = client.get(format!("{}/readyz", self.gateway_url)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            if let Ok(r) = client.get(format!("{}/readyz", self.gateway_url)).send().await
+                && r.status().is_success()
+            {
+                return;
             }
             assert!(tokio::time::Instant::now() < deadline, "stack not ready within 60 s");
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -205,10 +212,17 @@ impl Stack {
     /// # Panics
     /// On database errors.
     pub async fn create_tenant(&self, slug: &str) -> TenantAdmin {
-        let pool = psa_identity::connect(&DatabaseConfig { database_url: self.database_url.clone(), database_max_connections: 1 }).await.expect("identity db");
+        let pool = psa_identity::connect(&DatabaseConfig {
+            database_url: self.database_url.clone(),
+            database_max_connections: 1,
+        })
+        .await
+        .expect("identity db");
         let email = format!("admin@{slug}.example");
         let password = format!("pw-{}", Uuid::new_v4().simple());
-        let out = psa_identity::bootstrap(&pool, slug, &format!("{slug} MSP"), &email, Some(&password)).await.expect("bootstrap tenant");
+        let out = psa_identity::bootstrap(&pool, slug, &format!("{slug} MSP"), &email, Some(&password))
+            .await
+            .expect("bootstrap tenant");
         pool.close().await;
         TenantAdmin { tenant_id: out.tenant_id, slug: slug.to_owned(), email, password }
     }
@@ -220,7 +234,12 @@ impl Stack {
     /// When the login fails.
     pub async fn login(&self, admin: &TenantAdmin) -> (Api, Value) {
         let anon = Api::new(&self.gateway_url, None);
-        let (status, body) = anon.post("/api/v1/auth/login", &serde_json::json!({"tenant": admin.slug, "email": admin.email, "password": admin.password})).await;
+        let (status, body) = anon
+            .post(
+                "/api/v1/auth/login",
+                &serde_json::json!({"tenant": admin.slug, "email": admin.email, "password": admin.password}),
+            )
+            .await;
         assert_eq!(status, 200, "login failed: {body}");
         let token = body["accessToken"].as_str().expect("accessToken").to_owned();
         (Api::new(&self.gateway_url, Some(token)), body)
@@ -241,17 +260,23 @@ impl Stack {
     /// When identity has no key yet (it creates one at start-up).
     pub async fn mint_token(&self, claims: &psa_kit::auth::Claims) -> String {
         let mut db = self.db().await;
-        let (kid, der): (String, Vec<u8>) = sqlx::query_as("select kid, private_der from identity.signing_keys order by created_at desc limit 1")
-            .fetch_one(&mut db)
-            .await
-            .expect("identity signing key");
+        let (kid, der): (String, Vec<u8>) =
+            sqlx::query_as("select kid, private_der from identity.signing_keys order by created_at desc limit 1")
+                .fetch_one(&mut db)
+                .await
+                .expect("identity signing key");
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
         header.kid = Some(kid);
         jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_ed_der(&der)).expect("sign")
     }
 
     /// Claims of a 15-minute token for `tenant_id` of the given kind and permissions.
-    pub fn claims(tenant_id: Uuid, kind: psa_core::PrincipalKind, perms: &[&str], company: Option<Uuid>) -> psa_kit::auth::Claims {
+    pub fn claims(
+        tenant_id: Uuid,
+        kind: psa_core::PrincipalKind,
+        perms: &[&str],
+        company: Option<Uuid>,
+    ) -> psa_kit::auth::Claims {
         let now = chrono::Utc::now().timestamp();
         psa_kit::auth::Claims {
             sub: Uuid::now_v7(),
@@ -271,7 +296,8 @@ impl Stack {
     /// and write access to tickets and read access to companies and contacts.
     pub async fn portal_api(&self, tenant_id: Uuid, company_id: Uuid) -> Api {
         let perms = ["companies.read", "contacts.read", "tickets.read", "tickets.write"];
-        let token = self.mint_token(&Self::claims(tenant_id, psa_core::PrincipalKind::Portal, &perms, Some(company_id))).await;
+        let token =
+            self.mint_token(&Self::claims(tenant_id, psa_core::PrincipalKind::Portal, &perms, Some(company_id))).await;
         Api::new(&self.gateway_url, Some(token))
     }
 
@@ -361,7 +387,8 @@ impl Api {
 
     /// POST raw bytes with a content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, Some(RequestBody::Raw { content_type: content_type.to_owned(), bytes })).await
+        self.send(reqwest::Method::POST, path, Some(RequestBody::Raw { content_type: content_type.to_owned(), bytes }))
+            .await
     }
 }
 

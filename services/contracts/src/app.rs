@@ -4,10 +4,10 @@
 //! id answers NOT_FOUND. Writes need permissions portal roles do not have.
 
 use psa_core::{DomainError, Principal};
+use psa_kit::Result;
 use psa_kit::db::{self, TenantTx};
 use psa_kit::events::Naming;
 use psa_kit::list::ListParams;
-use psa_kit::Result;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -68,7 +68,13 @@ impl Contracts {
     }
 
     /// Updates the masked fields and records `CompanyUpdated` when something changed.
-    pub async fn update_company(&self, p: &Principal, id: Uuid, patch: CompanyFields, mask: &[String]) -> Result<Company> {
+    pub async fn update_company(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: CompanyFields,
+        mask: &[String],
+    ) -> Result<Company> {
         let mut tx = self.tx(p).await?;
         let mut c = repo::companies::get(&mut tx, p.tenant_id, id, true).await?;
         let changed = c.fields.apply(patch, mask)?;
@@ -99,9 +105,20 @@ impl Contracts {
     /// Imports companies (and their primary contacts) from CSV; see `domain::import`.
     /// Companies whose name exists are skipped. Writes nothing on `dry_run`, nor — in
     /// [`ImportMode::AllOrNothing`] — when any row is bad.
-    pub async fn import_companies(&self, p: &Principal, data: &[u8], dry_run: bool, mode: ImportMode) -> Result<ImportReport> {
+    pub async fn import_companies(
+        &self,
+        p: &Principal,
+        data: &[u8],
+        dry_run: bool,
+        mode: ImportMode,
+    ) -> Result<ImportReport> {
         let plan = import::parse(data)?;
-        let mut report = ImportReport { total_rows: plan.total_rows, errors: plan.errors, ignored_columns: plan.ignored_columns, ..Default::default() };
+        let mut report = ImportReport {
+            total_rows: plan.total_rows,
+            errors: plan.errors,
+            ignored_columns: plan.ignored_columns,
+            ..Default::default()
+        };
         let mut tx = self.tx(p).await?;
         let mut new_rows = Vec::new();
         for row in plan.rows {
@@ -134,7 +151,16 @@ impl Contracts {
                 }
                 .normalize("")
                 .map_err(|e| match e {
-                    DomainError::Invalid(v) => DomainError::Invalid(v.into_iter().map(|f| psa_core::FieldViolation::new(format!("line {}: contact {}", row.line, f.field), f.description)).collect()),
+                    DomainError::Invalid(v) => DomainError::Invalid(
+                        v.into_iter()
+                            .map(|f| {
+                                psa_core::FieldViolation::new(
+                                    format!("line {}: contact {}", row.line, f.field),
+                                    f.description,
+                                )
+                            })
+                            .collect(),
+                    ),
                     other => other,
                 })?;
                 repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;

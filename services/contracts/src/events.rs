@@ -14,14 +14,31 @@ pub const SERVICE: &str = "contracts";
 /// Records `CompanyCreated`.
 pub async fn company_created(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c: &Company) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
-    enqueue(tx, &naming.subject(SERVICE, "company", "created"), meta, &ev::CompanyCreated { company: Some(crate::proto::company(c)) }).await?;
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "company", "created"),
+        meta,
+        &ev::CompanyCreated { company: Some(crate::proto::company(c)) },
+    )
+    .await?;
     Ok(())
 }
 
 /// Records `CompanyUpdated` with the names of the changed fields.
-pub async fn company_updated(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c: &Company, changed: Vec<String>) -> Result<(), sqlx::Error> {
+pub async fn company_updated(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Company,
+    changed: Vec<String>,
+) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
-    enqueue(tx, &naming.subject(SERVICE, "company", "updated"), meta, &ev::CompanyUpdated { company: Some(crate::proto::company(c)), changed_fields: changed })
-        .await?;
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "company", "updated"),
+        meta,
+        &ev::CompanyUpdated { company: Some(crate::proto::company(c)), changed_fields: changed },
+    )
+    .await?;
     Ok(())
 }

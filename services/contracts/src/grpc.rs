@@ -6,7 +6,9 @@ use std::sync::Arc;
 use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_kit::list::ListParams;
-use psa_proto::contracts::{self as pb, company_service_server::CompanyService, contact_service_server::ContactService};
+use psa_proto::contracts::{
+    self as pb, company_service_server::CompanyService, contact_service_server::ContactService,
+};
 use tonic::{Request, Response, Status};
 
 use crate::app::{Contracts, ImportMode};
@@ -25,12 +27,19 @@ fn err(e: impl Into<psa_kit::Error>) -> Status {
 
 #[tonic::async_trait]
 impl CompanyService for Grpc {
-    async fn list_companies(&self, req: Request<pb::ListCompaniesRequest>) -> Result<Response<pb::ListCompaniesResponse>, Status> {
+    async fn list_companies(
+        &self,
+        req: Request<pb::ListCompaniesRequest>,
+    ) -> Result<Response<pb::ListCompaniesResponse>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
-        let params = ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
         let (companies, next_page_token) = self.app.list_companies(&p, &params).await?;
-        Ok(Response::new(pb::ListCompaniesResponse { companies: companies.iter().map(proto::company).collect(), next_page_token }))
+        Ok(Response::new(pb::ListCompaniesResponse {
+            companies: companies.iter().map(proto::company).collect(),
+            next_page_token,
+        }))
     }
 
     async fn get_company(&self, req: Request<pb::GetCompanyRequest>) -> Result<Response<pb::Company>, Status> {
@@ -41,7 +50,8 @@ impl CompanyService for Grpc {
 
     async fn create_company(&self, req: Request<pb::CreateCompanyRequest>) -> Result<Response<pb::Company>, Status> {
         let p = principal(&req)?;
-        let c = req.into_inner().company.ok_or_else(|| err(psa_core::DomainError::invalid("company", "is required")))?;
+        let c =
+            req.into_inner().company.ok_or_else(|| err(psa_core::DomainError::invalid("company", "is required")))?;
         let fields = proto::company_fields(c, "company.").map_err(err)?;
         Ok(Response::new(proto::company(&self.app.create_company(&p, fields).await?)))
     }
@@ -85,7 +95,10 @@ impl CompanyService for Grpc {
         Ok(Response::new(proto::company(&self.app.archive_company(&p, id).await?)))
     }
 
-    async fn import_companies(&self, req: Request<pb::ImportCompaniesRequest>) -> Result<Response<pb::ImportCompaniesResponse>, Status> {
+    async fn import_companies(
+        &self,
+        req: Request<pb::ImportCompaniesRequest>,
+    ) -> Result<Response<pb::ImportCompaniesResponse>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
         let mode = match pb::ImportMode::try_from(r.mode) {
@@ -99,7 +112,11 @@ impl CompanyService for Grpc {
             created_companies: report.created_companies as i32,
             created_contacts: report.created_contacts as i32,
             skipped_rows: report.skipped_rows as i32,
-            errors: report.errors.into_iter().map(|e| pb::ImportRowError { line: e.line as i32, field: e.field, message: e.message }).collect(),
+            errors: report
+                .errors
+                .into_iter()
+                .map(|e| pb::ImportRowError { line: e.line as i32, field: e.field, message: e.message })
+                .collect(),
             committed: report.committed,
             ignored_columns: report.ignored_columns,
         }))
@@ -108,12 +125,19 @@ impl CompanyService for Grpc {
 
 #[tonic::async_trait]
 impl ContactService for Grpc {
-    async fn list_contacts(&self, req: Request<pb::ListContactsRequest>) -> Result<Response<pb::ListContactsResponse>, Status> {
+    async fn list_contacts(
+        &self,
+        req: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
-        let params = ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
         let (contacts, next_page_token) = self.app.list_contacts(&p, &params).await?;
-        Ok(Response::new(pb::ListContactsResponse { contacts: contacts.iter().map(proto::contact).collect(), next_page_token }))
+        Ok(Response::new(pb::ListContactsResponse {
+            contacts: contacts.iter().map(proto::contact).collect(),
+            next_page_token,
+        }))
     }
 
     async fn get_contact(&self, req: Request<pb::GetContactRequest>) -> Result<Response<pb::Contact>, Status> {
@@ -124,7 +148,8 @@ impl ContactService for Grpc {
 
     async fn create_contact(&self, req: Request<pb::CreateContactRequest>) -> Result<Response<pb::Contact>, Status> {
         let p = principal(&req)?;
-        let c = req.into_inner().contact.ok_or_else(|| err(psa_core::DomainError::invalid("contact", "is required")))?;
+        let c =
+            req.into_inner().contact.ok_or_else(|| err(psa_core::DomainError::invalid("contact", "is required")))?;
         let fields = proto::contact_fields(c).map_err(err)?;
         Ok(Response::new(proto::contact(&self.app.create_contact(&p, fields).await?)))
     }

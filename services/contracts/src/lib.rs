@@ -53,7 +53,13 @@ impl Config {
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
         use psa_kit::config::from_env;
-        Ok(Self { settings: from_env()?, database: from_env()?, nats: from_env()?, redis: from_env()?, auth: from_env()? })
+        Ok(Self {
+            settings: from_env()?,
+            database: from_env()?,
+            nats: from_env()?,
+            redis: from_env()?,
+            auth: from_env()?,
+        })
     }
 }
 
@@ -70,9 +76,18 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let relay = tokio::spawn(relay.run(shutdown.clone()));
     let verifier = Verifier::new(RemoteKeys::new(&config.auth.identity_url)?, redis);
     let grpc = grpc::Grpc { app: Arc::new(app::Contracts { pool: pool.clone(), naming }) };
-    let routes = tonic::service::Routes::new(psa_proto::contracts::company_service_server::CompanyServiceServer::new(grpc.clone()))
-        .add_service(psa_proto::contracts::contact_service_server::ContactServiceServer::new(grpc));
-    let served = psa_kit::server::serve(listener, routes, &["psa.contracts.v1.CompanyService", "psa.contracts.v1.ContactService"], verifier, shutdown.clone()).await;
+    let routes = tonic::service::Routes::new(psa_proto::contracts::company_service_server::CompanyServiceServer::new(
+        grpc.clone(),
+    ))
+    .add_service(psa_proto::contracts::contact_service_server::ContactServiceServer::new(grpc));
+    let served = psa_kit::server::serve(
+        listener,
+        routes,
+        &["psa.contracts.v1.CompanyService", "psa.contracts.v1.ContactService"],
+        verifier,
+        shutdown.clone(),
+    )
+    .await;
     shutdown.cancel();
     let _ = relay.await;
     pool.close().await;

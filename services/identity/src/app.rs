@@ -78,9 +78,17 @@ impl Identity {
         };
         let now = Utc::now();
         let mut tx = db::begin(&self.pool, tenant.id).await?;
-        let session = repo::sessions::create(&mut tx, tenant.id, user.id, now + Duration::seconds(self.refresh_ttl_secs)).await?;
+        let session =
+            repo::sessions::create(&mut tx, tenant.id, user.id, now + Duration::seconds(self.refresh_ttl_secs)).await?;
         let (refresh, hash) = tokens::new_refresh_token(tenant.id);
-        repo::sessions::insert_refresh(&mut tx, tenant.id, session, &hash, now + Duration::seconds(self.refresh_ttl_secs)).await?;
+        repo::sessions::insert_refresh(
+            &mut tx,
+            tenant.id,
+            session,
+            &hash,
+            now + Duration::seconds(self.refresh_ttl_secs),
+        )
+        .await?;
         repo::users::touch_login(&mut tx, tenant.id, user.id).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant.id, user = %user.id, session = %session, "login");
@@ -106,7 +114,10 @@ impl Identity {
         if row.session_revoked_at.is_some() || row.expires_at <= now || row.session_expires_at <= now {
             return Err(unauthenticated("session ended"));
         }
-        let user = repo::users::by_id(&mut tx, tenant, row.user_id).await?.filter(|u| u.status == "active").ok_or_else(invalid)?;
+        let user = repo::users::by_id(&mut tx, tenant, row.user_id)
+            .await?
+            .filter(|u| u.status == "active")
+            .ok_or_else(invalid)?;
         repo::sessions::mark_used(&mut tx, tenant, &hash, row.session_id).await?;
         let (refresh, new_hash) = tokens::new_refresh_token(tenant);
         repo::sessions::insert_refresh(&mut tx, tenant, row.session_id, &new_hash, row.session_expires_at).await?;
@@ -129,9 +140,13 @@ impl Identity {
 
     /// Details of the signed-in caller.
     pub async fn me(&self, principal: Principal) -> Result<Me> {
-        let tenant = repo::tenants::by_id(&self.pool, principal.tenant_id).await?.ok_or(DomainError::NotFound { entity: "tenant" })?;
+        let tenant = repo::tenants::by_id(&self.pool, principal.tenant_id)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "tenant" })?;
         let mut tx = db::begin(&self.pool, principal.tenant_id).await?;
-        let user = repo::users::by_id(&mut tx, principal.tenant_id, principal.user_id).await?.ok_or(DomainError::NotFound { entity: "user" })?;
+        let user = repo::users::by_id(&mut tx, principal.tenant_id, principal.user_id)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "user" })?;
         tx.commit().await?;
         Ok(Me { principal, tenant_slug: tenant.slug, email: user.email, display_name: user.display_name })
     }
@@ -183,9 +198,18 @@ pub struct Bootstrapped {
 ///
 /// # Errors
 /// INVALID_ARGUMENT for a bad slug, email or too-short password; database errors.
-pub async fn bootstrap(pool: &PgPool, slug: &str, name: &str, email: &str, password: Option<&str>) -> Result<Bootstrapped> {
+pub async fn bootstrap(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    email: &str,
+    password: Option<&str>,
+) -> Result<Bootstrapped> {
     let mut v = Validator::new();
-    if !(2..=63).contains(&slug.len()) || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || slug.starts_with('-') {
+    if !(2..=63).contains(&slug.len())
+        || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || slug.starts_with('-')
+    {
         v.push("tenant", "must be 2–63 lower-case letters, digits or dashes");
     }
     v.required("tenant_name", name).max_chars("tenant_name", name, 200).required("email", email).email("email", email);
@@ -193,12 +217,23 @@ pub async fn bootstrap(pool: &PgPool, slug: &str, name: &str, email: &str, passw
     let (tenant, tenant_created) = repo::tenants::create_if_absent(pool, slug, name).await?;
     let mut tx = db::begin(pool, tenant.id).await?;
     if repo::users::by_email(&mut tx, tenant.id, email).await?.is_some() {
-        return Ok(Bootstrapped { tenant_id: tenant.id, tenant_created, admin_created: false, generated_password: None });
+        return Ok(Bootstrapped {
+            tenant_id: tenant.id,
+            tenant_created,
+            admin_created: false,
+            generated_password: None,
+        });
     }
     let generated = password.is_none().then(password::generate);
     let pass = password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
     let hash = blocking(move || password::hash(&pass)).await??;
-    let admin_created = repo::users::insert_if_absent(&mut tx, tenant.id, email, "Administrator", &hash, Role::Admin.as_str()).await?;
+    let admin_created =
+        repo::users::insert_if_absent(&mut tx, tenant.id, email, "Administrator", &hash, Role::Admin.as_str()).await?;
     tx.commit().await?;
-    Ok(Bootstrapped { tenant_id: tenant.id, tenant_created, admin_created, generated_password: generated.filter(|_| admin_created) })
+    Ok(Bootstrapped {
+        tenant_id: tenant.id,
+        tenant_created,
+        admin_created,
+        generated_password: generated.filter(|_| admin_created),
+    })
 }

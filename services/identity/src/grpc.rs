@@ -15,7 +15,12 @@ pub struct Grpc {
 }
 
 fn token_pair(t: Tokens) -> pb::TokenPair {
-    pb::TokenPair { access_token: t.access_token, refresh_token: t.refresh_token, expires_in: t.expires_in as i32, token_type: "Bearer".into() }
+    pb::TokenPair {
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        expires_in: t.expires_in as i32,
+        token_type: "Bearer".into(),
+    }
 }
 
 #[tonic::async_trait]

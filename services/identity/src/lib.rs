@@ -67,7 +67,11 @@ impl Config {
     /// # Errors
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
-        Ok(Self { settings: psa_kit::config::from_env()?, database: psa_kit::config::from_env()?, redis: psa_kit::config::from_env()? })
+        Ok(Self {
+            settings: psa_kit::config::from_env()?,
+            database: psa_kit::config::from_env()?,
+            redis: psa_kit::config::from_env()?,
+        })
     }
 }
 
@@ -107,7 +111,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
     });
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
-    let routes = tonic::service::Routes::new(psa_proto::identity::auth_service_server::AuthServiceServer::new(grpc::Grpc { app }));
+    let routes =
+        tonic::service::Routes::new(psa_proto::identity::auth_service_server::AuthServiceServer::new(grpc::Grpc {
+            app,
+        }));
     psa_kit::server::serve(listener, routes, &["psa.identity.v1.AuthService"], verifier, shutdown).await?;
     pool.close().await;
     Ok(())

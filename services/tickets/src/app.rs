@@ -13,7 +13,9 @@ use psa_kit::list::ListParams;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::ticket::{Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, lifecycle_stamps};
+use crate::domain::ticket::{
+    Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, lifecycle_stamps,
+};
 use crate::{events, repo};
 
 /// What the tickets service needs at run time.
@@ -84,7 +86,13 @@ impl Tickets {
     }
 
     /// Adds a note and records `TicketNoteAdded`.
-    pub async fn add_note(&self, p: &Principal, ticket: Uuid, body: String, visibility: NoteVisibility) -> Result<Note> {
+    pub async fn add_note(
+        &self,
+        p: &Principal,
+        ticket: Uuid,
+        body: String,
+        visibility: NoteVisibility,
+    ) -> Result<Note> {
         check_note_body(&body)?;
         let visibility = if p.kind == PrincipalKind::Portal { NoteVisibility::Public } else { visibility };
         let mut tx = self.tx(p).await?;

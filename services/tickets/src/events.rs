@@ -17,21 +17,45 @@ pub const SERVICE: &str = "tickets";
 /// Records `TicketCreated`.
 pub async fn ticket_created(tx: &mut TenantTx, naming: &Naming, actor: Uuid, t: &Ticket) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: t.tenant_id, actor_id: actor, subject_id: t.id };
-    enqueue(tx, &naming.subject(SERVICE, "ticket", "created"), meta, &ev::TicketCreated { ticket: Some(crate::proto::ticket(t)) }).await?;
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "ticket", "created"),
+        meta,
+        &ev::TicketCreated { ticket: Some(crate::proto::ticket(t)) },
+    )
+    .await?;
     Ok(())
 }
 
 /// Records `TicketUpdated` with the names of the changed fields.
-pub async fn ticket_updated(tx: &mut TenantTx, naming: &Naming, actor: Uuid, t: &Ticket, changed: Vec<String>) -> Result<(), sqlx::Error> {
+pub async fn ticket_updated(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    t: &Ticket,
+    changed: Vec<String>,
+) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: t.tenant_id, actor_id: actor, subject_id: t.id };
-    enqueue(tx, &naming.subject(SERVICE, "ticket", "updated"), meta, &ev::TicketUpdated { ticket: Some(crate::proto::ticket(t)), changed_fields: changed }).await?;
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "ticket", "updated"),
+        meta,
+        &ev::TicketUpdated { ticket: Some(crate::proto::ticket(t)), changed_fields: changed },
+    )
+    .await?;
     Ok(())
 }
 
 /// Records `TicketNoteAdded`.
 pub async fn note_added(tx: &mut TenantTx, naming: &Naming, n: &Note) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: n.tenant_id, actor_id: n.author_id, subject_id: n.ticket_id };
-    enqueue(tx, &naming.subject(SERVICE, "note", "added"), meta, &ev::TicketNoteAdded { note: Some(crate::proto::note(n)) }).await?;
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "note", "added"),
+        meta,
+        &ev::TicketNoteAdded { note: Some(crate::proto::note(n)) },
+    )
+    .await?;
     Ok(())
 }
 
@@ -56,8 +80,13 @@ pub async fn apply_company_event(mut tx: TenantTx, envelope: Envelope) -> anyhow
     };
     if let Some(c) = company {
         let id: Uuid = c.id.parse()?;
-        let updated = c.update_time.map(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32).unwrap_or_default()).unwrap_or_default();
-        let status = psa_proto::contracts::CompanyStatus::try_from(c.status).map(|s| s.as_str_name()).unwrap_or("COMPANY_STATUS_UNSPECIFIED");
+        let updated = c
+            .update_time
+            .map(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32).unwrap_or_default())
+            .unwrap_or_default();
+        let status = psa_proto::contracts::CompanyStatus::try_from(c.status)
+            .map(|s| s.as_str_name())
+            .unwrap_or("COMPANY_STATUS_UNSPECIFIED");
         let status = status.trim_start_matches("COMPANY_STATUS_").to_ascii_lowercase();
         repo::companies::upsert(&mut tx, tenant, id, &c.name, &status, updated).await?;
     }

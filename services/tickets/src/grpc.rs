@@ -23,12 +23,19 @@ fn err(e: impl Into<psa_kit::Error>) -> Status {
 
 #[tonic::async_trait]
 impl TicketService for Grpc {
-    async fn list_tickets(&self, req: Request<pb::ListTicketsRequest>) -> Result<Response<pb::ListTicketsResponse>, Status> {
+    async fn list_tickets(
+        &self,
+        req: Request<pb::ListTicketsRequest>,
+    ) -> Result<Response<pb::ListTicketsResponse>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
-        let params = ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
         let (tickets, next_page_token) = self.app.list_tickets(&p, &params).await?;
-        Ok(Response::new(pb::ListTicketsResponse { tickets: tickets.iter().map(proto::ticket).collect(), next_page_token }))
+        Ok(Response::new(pb::ListTicketsResponse {
+            tickets: tickets.iter().map(proto::ticket).collect(),
+            next_page_token,
+        }))
     }
 
     async fn get_ticket(&self, req: Request<pb::GetTicketRequest>) -> Result<Response<pb::Ticket>, Status> {
@@ -71,16 +78,25 @@ impl TicketService for Grpc {
         Ok(Response::new(proto::ticket(&self.app.update_ticket(&p, id, fields, &mask).await?)))
     }
 
-    async fn list_ticket_notes(&self, req: Request<pb::ListTicketNotesRequest>) -> Result<Response<pb::ListTicketNotesResponse>, Status> {
+    async fn list_ticket_notes(
+        &self,
+        req: Request<pb::ListTicketNotesRequest>,
+    ) -> Result<Response<pb::ListTicketNotesResponse>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
         let ticket = parse_id("ticket_id", &r.ticket_id).map_err(err)?;
         let params = ListParams { page_size: r.page_size, page_token: r.page_token, ..Default::default() };
         let (notes, next_page_token) = self.app.list_notes(&p, ticket, &params).await?;
-        Ok(Response::new(pb::ListTicketNotesResponse { notes: notes.iter().map(proto::note).collect(), next_page_token }))
+        Ok(Response::new(pb::ListTicketNotesResponse {
+            notes: notes.iter().map(proto::note).collect(),
+            next_page_token,
+        }))
     }
 
-    async fn create_ticket_note(&self, req: Request<pb::CreateTicketNoteRequest>) -> Result<Response<pb::TicketNote>, Status> {
+    async fn create_ticket_note(
+        &self,
+        req: Request<pb::CreateTicketNoteRequest>,
+    ) -> Result<Response<pb::TicketNote>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
         let ticket = parse_id("ticket_id", &r.ticket_id).map_err(err)?;

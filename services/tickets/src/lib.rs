@@ -53,7 +53,13 @@ impl Config {
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
         use psa_kit::config::from_env;
-        Ok(Self { settings: from_env()?, database: from_env()?, nats: from_env()?, redis: from_env()?, auth: from_env()? })
+        Ok(Self {
+            settings: from_env()?,
+            database: from_env()?,
+            nats: from_env()?,
+            redis: from_env()?,
+            auth: from_env()?,
+        })
     }
 }
 
@@ -80,7 +86,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let verifier = Verifier::new(RemoteKeys::new(&config.auth.identity_url)?, redis);
     let grpc = grpc::Grpc { app: Arc::new(app::Tickets { pool: pool.clone(), naming }) };
     let routes = tonic::service::Routes::new(psa_proto::tickets::ticket_service_server::TicketServiceServer::new(grpc));
-    let served = psa_kit::server::serve(listener, routes, &["psa.tickets.v1.TicketService"], verifier, shutdown.clone()).await;
+    let served =
+        psa_kit::server::serve(listener, routes, &["psa.tickets.v1.TicketService"], verifier, shutdown.clone()).await;
     shutdown.cancel();
     let _ = relay.await;
     let _ = consumer.await;

@@ -5,7 +5,9 @@ use psa_core::validate::Validator;
 use psa_kit::convert::{opt_id, opt_timestamp, timestamp};
 use psa_proto::tickets as pb;
 
-use crate::domain::ticket::{Note, NoteVisibility, Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus, format_number};
+use crate::domain::ticket::{
+    Note, NoteVisibility, Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus, format_number,
+};
 
 fn status_pb(s: TicketStatus) -> pb::TicketStatus {
     match s {
@@ -103,7 +105,16 @@ pub fn ticket_fields(t: pb::Ticket) -> Result<TicketFields, DomainError> {
     let contact_id = v.optional_uuid("ticket.contact_id", &t.contact_id);
     let assignee_id = v.optional_uuid("ticket.assignee_id", &t.assignee_id);
     v.finish()?;
-    Ok(TicketFields { title: t.title, description: t.description, status, priority, source, company_id, contact_id, assignee_id })
+    Ok(TicketFields {
+        title: t.title,
+        description: t.description,
+        status,
+        priority,
+        source,
+        company_id,
+        contact_id,
+        assignee_id,
+    })
 }
 
 /// A note as its proto message.

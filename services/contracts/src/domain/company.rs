@@ -88,8 +88,21 @@ pub struct Company {
 }
 
 /// Field names an update mask may name.
-pub const UPDATABLE: &[&str] =
-    &["name", "company_type", "status", "industry", "company_size", "source", "website", "phone", "email", "address", "notes", "tags", "custom_fields"];
+pub const UPDATABLE: &[&str] = &[
+    "name",
+    "company_type",
+    "status",
+    "industry",
+    "company_size",
+    "source",
+    "website",
+    "phone",
+    "email",
+    "address",
+    "notes",
+    "tags",
+    "custom_fields",
+];
 
 impl CompanyFields {
     /// Trims text, normalises tags (trimmed, non-empty, unique, in order) and checks every
@@ -98,7 +111,9 @@ impl CompanyFields {
     /// # Errors
     /// [`DomainError::Invalid`] listing every bad field.
     pub fn normalize(mut self, prefix: &str) -> Result<Self, DomainError> {
-        for s in [&mut self.name, &mut self.industry, &mut self.source, &mut self.website, &mut self.phone, &mut self.email] {
+        for s in
+            [&mut self.name, &mut self.industry, &mut self.source, &mut self.website, &mut self.phone, &mut self.email]
+        {
             *s = s.trim().to_owned();
         }
         let mut tags: Vec<String> = Vec::new();
@@ -113,7 +128,9 @@ impl CompanyFields {
         v.required(&f("name"), &self.name).max_chars(&f("name"), &self.name, 200);
         v.max_chars(&f("industry"), &self.industry, 100).max_chars(&f("source"), &self.source, 100);
         v.max_chars(&f("website"), &self.website, 2048).http_url(&f("website"), &self.website);
-        v.max_chars(&f("phone"), &self.phone, 50).max_chars(&f("email"), &self.email, 320).email(&f("email"), &self.email);
+        v.max_chars(&f("phone"), &self.phone, 50)
+            .max_chars(&f("email"), &self.email, 320)
+            .email(&f("email"), &self.email);
         v.max_chars(&f("notes"), &self.notes, 65_536);
         if self.tags.len() > 50 {
             v.push(f("tags"), "at most 50 tags");
@@ -125,7 +142,14 @@ impl CompanyFields {
             v.push(f("custom_fields"), "must be an object");
         }
         let a = &self.address;
-        for (n, s) in [("line1", &a.line1), ("line2", &a.line2), ("city", &a.city), ("region", &a.region), ("postal_code", &a.postal_code), ("country", &a.country)] {
+        for (n, s) in [
+            ("line1", &a.line1),
+            ("line2", &a.line2),
+            ("city", &a.city),
+            ("region", &a.region),
+            ("postal_code", &a.postal_code),
+            ("country", &a.country),
+        ] {
             v.max_chars(&f(&format!("address.{n}")), s, 200);
         }
         v.finish()?;
@@ -155,7 +179,12 @@ impl CompanyFields {
                 "notes" => self.notes = patch.notes.clone(),
                 "tags" => self.tags = patch.tags.clone(),
                 "custom_fields" => self.custom_fields = patch.custom_fields.clone(),
-                other => return Err(DomainError::invalid("update_mask", format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")))),
+                other => {
+                    return Err(DomainError::invalid(
+                        "update_mask",
+                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
+                    ));
+                }
             }
             if *self != before && !changed.contains(name) {
                 changed.push(name.clone());
@@ -171,11 +200,20 @@ mod tests {
 
     #[test]
     fn normalizes_and_validates() {
-        let f = CompanyFields { name: "  Acme ".into(), tags: vec![" a".into(), "A".into(), "".into(), "b".into()], ..Default::default() };
+        let f = CompanyFields {
+            name: "  Acme ".into(),
+            tags: vec![" a".into(), "A".into(), "".into(), "b".into()],
+            ..Default::default()
+        };
         let f = f.normalize("company.").unwrap();
         assert_eq!(f.name, "Acme");
         assert_eq!(f.tags, ["a", "b"]);
-        let bad = CompanyFields { name: "x".repeat(201), email: "nope".into(), website: "javascript:alert(1)".into(), ..Default::default() };
+        let bad = CompanyFields {
+            name: "x".repeat(201),
+            email: "nope".into(),
+            website: "javascript:alert(1)".into(),
+            ..Default::default()
+        };
         let Err(DomainError::Invalid(v)) = bad.normalize("company.") else { panic!() };
         let fields: Vec<_> = v.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["company.name", "company.website", "company.email"]);
@@ -184,7 +222,12 @@ mod tests {
     #[test]
     fn applies_masks() {
         let mut f = CompanyFields { name: "Acme".into(), ..Default::default() };
-        let patch = CompanyFields { name: "Acme 2".into(), status: CompanyStatus::Inactive, industry: "x".into(), ..Default::default() };
+        let patch = CompanyFields {
+            name: "Acme 2".into(),
+            status: CompanyStatus::Inactive,
+            industry: "x".into(),
+            ..Default::default()
+        };
         let changed = f.apply(patch.clone(), &["name".into(), "status".into(), "phone".into()]).unwrap();
         assert_eq!(changed, ["name", "status"]);
         assert_eq!(f.industry, "");

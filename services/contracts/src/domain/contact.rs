@@ -47,7 +47,11 @@ impl ContactFields {
         let mut v = Validator::new();
         v.required(&f("first_name"), &self.first_name).max_chars(&f("first_name"), &self.first_name, 100);
         v.max_chars(&f("last_name"), &self.last_name, 100).max_chars(&f("title"), &self.title, 100);
-        v.max_chars(&f("email"), &self.email, 320).email(&f("email"), &self.email).max_chars(&f("phone"), &self.phone, 50);
+        v.max_chars(&f("email"), &self.email, 320).email(&f("email"), &self.email).max_chars(
+            &f("phone"),
+            &self.phone,
+            50,
+        );
         v.finish()?;
         Ok(self)
     }

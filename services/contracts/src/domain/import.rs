@@ -190,13 +190,24 @@ pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
         }
         plan.total_rows += 1;
         if record.len() != headers.len() {
-            plan.errors.push(RowError { line, field: String::new(), message: format!("expected {} fields, found {}", headers.len(), record.len()) });
+            plan.errors.push(RowError {
+                line,
+                field: String::new(),
+                message: format!("expected {} fields, found {}", headers.len(), record.len()),
+            });
             continue;
         }
         let get = |c: Col| cols.get(&c).and_then(|&i| record.get(i)).map(str::trim).unwrap_or("");
         let mut errors = Vec::new();
         let mut err = |c: Col, message: String| errors.push(RowError { line, field: header_name(c), message });
-        let mut company = CompanyFields { name: get(Col::Name).to_owned(), industry: get(Col::Industry).to_owned(), source: get(Col::Source).to_owned(), notes: get(Col::Notes).to_owned(), email: get(Col::Email).to_owned(), ..Default::default() };
+        let mut company = CompanyFields {
+            name: get(Col::Name).to_owned(),
+            industry: get(Col::Industry).to_owned(),
+            source: get(Col::Source).to_owned(),
+            notes: get(Col::Notes).to_owned(),
+            email: get(Col::Email).to_owned(),
+            ..Default::default()
+        };
         match get(Col::Size) {
             "" => {}
             s => match CompanySize::parse(s) {
@@ -224,12 +235,17 @@ pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
             },
         }
         let website = get(Col::Website);
-        company.website = if !website.is_empty() && !website.contains("://") { format!("https://{website}") } else { website.to_owned() };
+        company.website = if !website.is_empty() && !website.contains("://") {
+            format!("https://{website}")
+        } else {
+            website.to_owned()
+        };
         company.phone = match (get(Col::Phone), get(Col::PhoneExt)) {
             (p, "") => p.to_owned(),
             (p, ext) => format!("{p} x{ext}"),
         };
-        company.address.line1 = if get(Col::Line1).is_empty() { get(Col::Address).to_owned() } else { get(Col::Line1).to_owned() };
+        company.address.line1 =
+            if get(Col::Line1).is_empty() { get(Col::Address).to_owned() } else { get(Col::Line1).to_owned() };
         company.address.line2 = get(Col::Line2).to_owned();
         company.address.city = get(Col::City).to_owned();
         company.address.region = get(Col::Region).to_owned();
@@ -237,7 +253,8 @@ pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
         company.address.country = get(Col::Country).to_owned();
         company.tags = get(Col::Tags).split([',', '|']).map(str::to_owned).collect();
         let contact = {
-            let (name, email, phone, title) = (get(Col::ContactName), get(Col::ContactEmail), get(Col::ContactPhone), get(Col::ContactTitle));
+            let (name, email, phone, title) =
+                (get(Col::ContactName), get(Col::ContactEmail), get(Col::ContactPhone), get(Col::ContactTitle));
             if [name, email, phone, title].iter().all(|s| s.is_empty()) {
                 None
             } else {
@@ -248,7 +265,13 @@ pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
                     err(Col::ContactEmail, "must be a valid email address".into());
                 }
                 let (first_name, last_name) = split_name(name);
-                Some(ContactDraft { first_name, last_name, email: email.to_owned(), phone: phone.to_owned(), title: title.to_owned() })
+                Some(ContactDraft {
+                    first_name,
+                    last_name,
+                    email: email.to_owned(),
+                    phone: phone.to_owned(),
+                    title: title.to_owned(),
+                })
             }
         };
         let company = match company.normalize("") {

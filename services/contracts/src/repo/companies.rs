@@ -64,8 +64,16 @@ pub const LIST: ListSpec = ListSpec {
     filters: &[
         FilterField { name: "name", column: "name", kind: FieldKind::Text },
         FilterField { name: "industry", column: "industry", kind: FieldKind::Text },
-        FilterField { name: "status", column: "status", kind: FieldKind::Enum { prefix: "COMPANY_STATUS_", values: CompanyStatus::NAMES } },
-        FilterField { name: "company_type", column: "company_type", kind: FieldKind::Enum { prefix: "COMPANY_TYPE_", values: CompanyType::NAMES } },
+        FilterField {
+            name: "status",
+            column: "status",
+            kind: FieldKind::Enum { prefix: "COMPANY_STATUS_", values: CompanyStatus::NAMES },
+        },
+        FilterField {
+            name: "company_type",
+            column: "company_type",
+            kind: FieldKind::Enum { prefix: "COMPANY_TYPE_", values: CompanyType::NAMES },
+        },
     ],
     orders: &[
         OrderField { name: "name", column: "lower(name)", kind: SortKind::Text },
@@ -77,7 +85,11 @@ pub const LIST: ListSpec = ListSpec {
 };
 
 fn already_exists(e: Error) -> Error {
-    if e.is_unique_violation("companies_name_per_tenant") { DomainError::AlreadyExists { entity: "company", field: "name" }.into() } else { e }
+    if e.is_unique_violation("companies_name_per_tenant") {
+        DomainError::AlreadyExists { entity: "company", field: "name" }.into()
+    } else {
+        e
+    }
 }
 
 /// Inserts a company.
@@ -121,11 +133,14 @@ pub async fn name_exists(tx: &mut TenantTx, tenant: Uuid, name: &str) -> Result<
 
 /// The company `id`; with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Company> {
-    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from companies where tenant_id = $1 and id = $2{}", if lock { " for update" } else { "" }))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select {COLUMNS} from companies where tenant_id = $1 and id = $2{}",
+        if lock { " for update" } else { "" }
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
     row.map(Company::from).ok_or_else(|| DomainError::NotFound { entity: "company" }.into())
 }
 
@@ -163,7 +178,13 @@ pub async fn update(tx: &mut TenantTx, c: &Company) -> Result<Company> {
 
 /// One page of companies. Archived companies are left out unless the filter names a status;
 /// `only` restricts the list to one company (portal users).
-pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, include_archived: bool, only: Option<Uuid>) -> Result<(Vec<Company>, String)> {
+pub async fn list(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    plan: &ListPlan,
+    include_archived: bool,
+    only: Option<Uuid>,
+) -> Result<(Vec<Company>, String)> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} from companies where tenant_id = "));
     qb.push_bind(tenant);
     if let Some(id) = only {

@@ -45,7 +45,8 @@ impl From<Row> for Contact {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at";
+const COLUMNS: &str =
+    "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at";
 
 /// What `ListContacts` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -53,7 +54,11 @@ pub const LIST: ListSpec = ListSpec {
         FilterField { name: "company_id", column: "company_id", kind: FieldKind::Uuid },
         FilterField { name: "email", column: "lower(email)", kind: FieldKind::Text },
         FilterField { name: "name", column: "(first_name || ' ' || last_name)", kind: FieldKind::Text },
-        FilterField { name: "contact_type", column: "contact_type", kind: FieldKind::Enum { prefix: "CONTACT_TYPE_", values: ContactType::NAMES } },
+        FilterField {
+            name: "contact_type",
+            column: "contact_type",
+            kind: FieldKind::Enum { prefix: "CONTACT_TYPE_", values: ContactType::NAMES },
+        },
     ],
     orders: &[
         OrderField { name: "last_name", column: "lower(last_name || ' ' || first_name)", kind: SortKind::Text },
@@ -95,7 +100,12 @@ pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Contact> {
 }
 
 /// One page of contacts; `company` restricts to one company (portal users).
-pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, company: Option<Uuid>) -> Result<(Vec<Contact>, String)> {
+pub async fn list(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    plan: &ListPlan,
+    company: Option<Uuid>,
+) -> Result<(Vec<Contact>, String)> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} from contacts where tenant_id = "));
     qb.push_bind(tenant);
     if let Some(c) = company {

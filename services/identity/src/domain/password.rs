@@ -1,8 +1,8 @@
 //! Password hashing with argon2id at the OWASP-recommended parameters (m = 19 MiB, t = 2,
 //! p = 1; the `argon2` crate's defaults). CPU-heavy: call from `spawn_blocking`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use psa_core::DomainError;
 
 /// Shortest accepted password, in characters.
@@ -31,8 +31,7 @@ pub fn verify(hash: &str, password: &str) -> bool {
 /// A hash of a random password, verified against when the user does not exist so that
 /// unknown and known emails take the same time.
 pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| hash(&generate()).unwrap_or_default());
+    static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash(&generate()).unwrap_or_default());
     &DUMMY
 }
 

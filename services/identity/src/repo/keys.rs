@@ -17,7 +17,9 @@ pub async fn ensure_active(pool: &PgPool) -> anyhow::Result<SigningKey> {
     let mut tx = pool.begin().await?;
     sqlx::query("select pg_advisory_xact_lock(7270450002)").execute(&mut *tx).await?;
     let existing: Option<SigningKey> =
-        sqlx::query_as("select kid, private_der, public_raw from signing_keys order by created_at desc limit 1").fetch_optional(&mut *tx).await?;
+        sqlx::query_as("select kid, private_der, public_raw from signing_keys order by created_at desc limit 1")
+            .fetch_optional(&mut *tx)
+            .await?;
     let key = match existing {
         Some(k) => k,
         None => {
@@ -37,5 +39,7 @@ pub async fn ensure_active(pool: &PgPool) -> anyhow::Result<SigningKey> {
 
 /// Every key (all are published in the JWKS so tokens signed before a rotation still verify).
 pub async fn all(pool: &PgPool) -> Result<Vec<SigningKey>, sqlx::Error> {
-    sqlx::query_as("select kid, private_der, public_raw from signing_keys order by created_at desc").fetch_all(pool).await
+    sqlx::query_as("select kid, private_der, public_raw from signing_keys order by created_at desc")
+        .fetch_all(pool)
+        .await
 }

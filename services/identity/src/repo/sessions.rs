@@ -5,7 +5,12 @@ use psa_kit::db::TenantTx;
 use uuid::Uuid;
 
 /// Creates a session for `user_id` ending at `expires_at`; returns its id.
-pub async fn create(tx: &mut TenantTx, tenant: Uuid, user_id: Uuid, expires_at: DateTime<Utc>) -> Result<Uuid, sqlx::Error> {
+pub async fn create(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    user_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
     sqlx::query("insert into sessions (id, tenant_id, user_id, expires_at) values ($1, $2, $3, $4)")
         .bind(id)
@@ -18,7 +23,13 @@ pub async fn create(tx: &mut TenantTx, tenant: Uuid, user_id: Uuid, expires_at: 
 }
 
 /// Stores a refresh token hash for `session_id`.
-pub async fn insert_refresh(tx: &mut TenantTx, tenant: Uuid, session_id: Uuid, hash: &[u8], expires_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn insert_refresh(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    session_id: Uuid,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("insert into refresh_tokens (token_hash, tenant_id, session_id, expires_at) values ($1, $2, $3, $4)")
         .bind(hash)
         .bind(tenant)
@@ -57,8 +68,16 @@ pub async fn find_refresh(tx: &mut TenantTx, tenant: Uuid, hash: &[u8]) -> Resul
 
 /// Marks a refresh token used and the session seen.
 pub async fn mark_used(tx: &mut TenantTx, tenant: Uuid, hash: &[u8], session_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("update refresh_tokens set used_at = now() where tenant_id = $1 and token_hash = $2").bind(tenant).bind(hash).execute(&mut **tx).await?;
-    sqlx::query("update sessions set last_seen_at = now() where tenant_id = $1 and id = $2").bind(tenant).bind(session_id).execute(&mut **tx).await?;
+    sqlx::query("update refresh_tokens set used_at = now() where tenant_id = $1 and token_hash = $2")
+        .bind(tenant)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("update sessions set last_seen_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(session_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

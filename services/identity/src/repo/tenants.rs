@@ -17,12 +17,18 @@ pub struct Tenant {
 
 /// The tenant with `slug`, if any.
 pub async fn by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as("select id, slug, name, status, created_at from tenants where slug = $1").bind(slug).fetch_optional(pool).await
+    sqlx::query_as("select id, slug, name, status, created_at from tenants where slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
 }
 
 /// The tenant with `id`, if any.
 pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as("select id, slug, name, status, created_at from tenants where id = $1").bind(id).fetch_optional(pool).await
+    sqlx::query_as("select id, slug, name, status, created_at from tenants where id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Creates the tenant unless `slug` exists; returns it and whether it was created.

@@ -66,6 +66,10 @@ pub async fn insert_if_absent(
 
 /// Records a successful login.
 pub async fn touch_login(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("update users set last_login_at = now() where tenant_id = $1 and id = $2").bind(tenant).bind(id).execute(&mut **tx).await?;
+    sqlx::query("update users set last_login_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

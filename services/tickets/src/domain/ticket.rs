@@ -64,7 +64,8 @@ pub struct Ticket {
 }
 
 /// Field names an update mask may name.
-pub const UPDATABLE: &[&str] = &["title", "description", "status", "priority", "source", "company_id", "contact_id", "assignee_id"];
+pub const UPDATABLE: &[&str] =
+    &["title", "description", "status", "priority", "source", "company_id", "contact_id", "assignee_id"];
 
 impl TicketFields {
     /// Trims the title and checks every rule, naming fields under `prefix` (`ticket.`).
@@ -101,7 +102,12 @@ impl TicketFields {
                 "company_id" => self.company_id = patch.company_id,
                 "contact_id" => self.contact_id = patch.contact_id,
                 "assignee_id" => self.assignee_id = patch.assignee_id,
-                other => return Err(DomainError::invalid("update_mask", format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")))),
+                other => {
+                    return Err(DomainError::invalid(
+                        "update_mask",
+                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
+                    ));
+                }
             }
             if *self != before && !changed.contains(name) {
                 changed.push(name.clone());

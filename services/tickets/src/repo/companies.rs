@@ -5,7 +5,14 @@ use psa_kit::db::TenantTx;
 use uuid::Uuid;
 
 /// Applies a company snapshot unless a newer one (by contracts' `update_time`) was applied.
-pub async fn upsert(tx: &mut TenantTx, tenant: Uuid, id: Uuid, name: &str, status: &str, updated_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn upsert(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    id: Uuid,
+    name: &str,
+    status: &str,
+    updated_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into companies (tenant_id, id, name, status, source_updated_at) values ($1, $2, $3, $4, $5) \
          on conflict (tenant_id, id) do update set name = excluded.name, status = excluded.status, \

@@ -45,7 +45,14 @@ pub const LIST: ListSpec = ListSpec {
 };
 
 /// Inserts a note.
-pub async fn insert(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, body: &str, visibility: NoteVisibility, author: Uuid) -> Result<Note> {
+pub async fn insert(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    ticket: Uuid,
+    body: &str,
+    visibility: NoteVisibility,
+    author: Uuid,
+) -> Result<Note> {
     let row: Row = sqlx::query_as(&format!(
         "insert into ticket_notes (id, tenant_id, ticket_id, body, visibility, author_id) values ($1, $2, $3, $4, $5, $6) returning {COLUMNS}"
     ))
@@ -61,7 +68,13 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, body: &str, v
 }
 
 /// One page of a ticket's notes; `public_only` hides internal notes (portal users).
-pub async fn list(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, plan: &ListPlan, public_only: bool) -> Result<(Vec<Note>, String)> {
+pub async fn list(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    ticket: Uuid,
+    plan: &ListPlan,
+    public_only: bool,
+) -> Result<(Vec<Note>, String)> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} from ticket_notes where tenant_id = "));
     qb.push_bind(tenant).push(" and ticket_id = ").push_bind(ticket);
     if public_only {

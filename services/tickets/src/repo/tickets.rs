@@ -66,8 +66,16 @@ const PRIORITY_RANK: &str = "(case t.priority when 'low' then 1 when 'medium' th
 /// What `ListTickets` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
     filters: &[
-        FilterField { name: "status", column: "t.status", kind: FieldKind::Enum { prefix: "TICKET_STATUS_", values: TicketStatus::NAMES } },
-        FilterField { name: "priority", column: "t.priority", kind: FieldKind::Enum { prefix: "TICKET_PRIORITY_", values: TicketPriority::NAMES } },
+        FilterField {
+            name: "status",
+            column: "t.status",
+            kind: FieldKind::Enum { prefix: "TICKET_STATUS_", values: TicketStatus::NAMES },
+        },
+        FilterField {
+            name: "priority",
+            column: "t.priority",
+            kind: FieldKind::Enum { prefix: "TICKET_PRIORITY_", values: TicketPriority::NAMES },
+        },
         FilterField { name: "company_id", column: "t.company_id", kind: FieldKind::Uuid },
         FilterField { name: "contact_id", column: "t.contact_id", kind: FieldKind::Uuid },
         FilterField { name: "assignee_id", column: "t.assignee_id", kind: FieldKind::Uuid },
@@ -116,11 +124,14 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_b
 
 /// The ticket `id`; with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Ticket> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} where t.tenant_id = $1 and t.id = $2{}", if lock { " for update of t" } else { "" }))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{SELECT} where t.tenant_id = $1 and t.id = $2{}",
+        if lock { " for update of t" } else { "" }
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
     row.map(Ticket::from).ok_or_else(|| DomainError::NotFound { entity: "ticket" }.into())
 }
 
@@ -150,12 +161,21 @@ pub async fn update(tx: &mut TenantTx, t: &Ticket) -> Result<Ticket> {
 
 /// Bumps `updated_at` (a note was added).
 pub async fn touch(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
-    sqlx::query("update tickets set updated_at = now() where tenant_id = $1 and id = $2").bind(tenant).bind(id).execute(&mut **tx).await?;
+    sqlx::query("update tickets set updated_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// One page of tickets; `company` restricts to one company (portal users).
-pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan, company: Option<Uuid>) -> Result<(Vec<Ticket>, String)> {
+pub async fn list(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    plan: &ListPlan,
+    company: Option<Uuid>,
+) -> Result<(Vec<Ticket>, String)> {
     let mut qb = QueryBuilder::new(format!("{SELECT} where t.tenant_id = "));
     qb.push_bind(tenant);
     if let Some(c) = company {
