@@ -27,7 +27,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Tickets' own settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
-    /// Listen address (`PSA_CONTRACTS_ADDR`), default `127.0.0.1:50053`.
+    /// Listen address (`PSA_TICKETS_ADDR`), default `127.0.0.1:50053`.
     #[serde(default = "default_addr")]
     pub tickets_addr: String,
 }
