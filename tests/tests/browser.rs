@@ -37,10 +37,7 @@ struct Driver {
 impl Driver {
     fn start() -> Self {
         let port = free_port();
-        let profile = std::env::temp_dir().join(format!(
-            "psa-browser-test-{}-{port}",
-            std::process::id()
-        ));
+        let profile = std::env::temp_dir().join(format!("psa-browser-test-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&profile).expect("create the browser profile directory");
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -49,17 +46,10 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        let driver = Self {
-            child,
-            port,
-            profile,
-        };
+        let driver = Self { child, port, profile };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on port {port} within 20 s"
-            );
+            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 20 s");
             std::thread::sleep(Duration::from_millis(100));
         }
         driver
@@ -79,24 +69,14 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("find a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("find a free port")
 }
 
 fn preflight() {
     let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist/index.html");
-    assert!(
-        index.is_file(),
-        "{} is missing: run scripts/build-web.sh to build the web client first",
-        index.display()
-    );
+    assert!(index.is_file(), "{} is missing: run scripts/build-web.sh to build the web client first", index.display());
     for bin in [CHROMEDRIVER, CHROMIUM] {
-        assert!(
-            Path::new(bin).exists(),
-            "{bin} is missing: apt-get install -y chromium chromium-driver"
-        );
+        assert!(Path::new(bin).exists(), "{bin} is missing: apt-get install -y chromium chromium-driver");
     }
 }
 
@@ -170,9 +150,7 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str)
     wait_for(c, "#company-new-submit").await?.click().await?;
     wait_for(c, "#company-created").await?;
     poll("the new company in the companies list", move || async move {
-        Ok(row_with(c, "[data-testid=company-row]", COMPANY)
-            .await?
-            .is_some())
+        Ok(row_with(c, "[data-testid=company-row]", COMPANY).await?.is_some())
     })
     .await?;
 
@@ -183,11 +161,7 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str)
     let company_select = wait_for(c, "#ticket-new-company").await?;
     let select = &company_select;
     poll("the company in the ticket form's company select", move || async move {
-        Ok(select
-            .find_all(Locator::XPath(&format!(".//option[.='{COMPANY}']")))
-            .await?
-            .len()
-            == 1)
+        Ok(select.find_all(Locator::XPath(&format!(".//option[.='{COMPANY}']"))).await?.len() == 1)
     })
     .await?;
     company_select.select_by_label(COMPANY).await?;
@@ -202,25 +176,17 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str)
     let number = number.as_str();
     poll("the ticket with its company name in the tickets list", move || async move {
         if let Some(row) = row_with(c, "[data-testid=ticket-row]", TICKET).await? {
-            let company = row
-                .find(Locator::Css("[data-testid=ticket-company]"))
-                .await?
-                .text()
-                .await?;
-            let shown_number = row
-                .find(Locator::Css("[data-testid=ticket-number]"))
-                .await?
-                .text()
-                .await?;
+            let company = row.find(Locator::Css("[data-testid=ticket-company]")).await?.text().await?;
+            let shown_number = row.find(Locator::Css("[data-testid=ticket-number]")).await?.text().await?;
             if company == COMPANY && shown_number == number {
                 return Ok(true);
             }
         }
         // Not there yet: ask the list to reload.
-        if let Ok(refresh) = c.find(Locator::Css("#tickets-refresh")).await {
-            if refresh.is_enabled().await.unwrap_or(false) {
-                refresh.click().await?;
-            }
+        if let Ok(refresh) = c.find(Locator::Css("#tickets-refresh")).await
+            && refresh.is_enabled().await.unwrap_or(false)
+        {
+            refresh.click().await?;
         }
         Ok(false)
     })
@@ -242,10 +208,10 @@ async fn wait_for(c: &Client, css: &str) -> Flow<Element> {
 async fn row_with(c: &Client, css: &str, text: &str) -> Result<Option<Element>, CmdError> {
     for row in c.find_all(Locator::Css(css)).await? {
         // A row can be replaced while we read it (the list re-renders): skip it then.
-        if let Ok(t) = row.text().await {
-            if t.contains(text) {
-                return Ok(Some(row));
-            }
+        if let Ok(t) = row.text().await
+            && t.contains(text)
+        {
+            return Ok(Some(row));
         }
     }
     Ok(None)

@@ -28,10 +28,12 @@ pub struct ServiceDb {
 /// A transaction with `app.tenant_id` set (transaction-local) for RLS.
 pub type TenantTx = Transaction<'static, Postgres>;
 
-/// Tables every service has, created in its schema before its own migrations.
+/// Tables and functions every service has, created in its schema before its own migrations.
 /// `outbox`: events written in the same transaction as the change (relayed to JetStream).
 /// `inbox`: ids of consumed events, for idempotent consumers. Both are infrastructure read
 /// across tenants by the relay/consumers only, so they carry `tenant_id` but no RLS policy.
+/// `enable_tenant_rls(table)`: enables and forces RLS with the standard policy comparing
+/// `tenant_id` with the transaction's `app.tenant_id` (unset or empty matches nothing).
 const KIT_TABLES: &str = r#"
 create table if not exists outbox (
     id           uuid primary key,
@@ -55,6 +57,17 @@ begin
 end $$;
 drop trigger if exists outbox_notify on outbox;
 create trigger outbox_notify after insert on outbox for each statement execute function outbox_notify();
+-- The one tenant-isolation policy (DESIGN.md §3): migrations call
+-- `select enable_tenant_rls('table')` for every tenant-owned table.
+create or replace function enable_tenant_rls(tbl regclass) returns void language plpgsql as $$
+begin
+    execute format('alter table %s enable row level security', tbl);
+    execute format('alter table %s force row level security', tbl);
+    execute format('drop policy if exists tenant_isolation on %s', tbl);
+    execute format('create policy tenant_isolation on %s '
+        'using (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid) '
+        'with check (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid)', tbl);
+end $$;
 "#;
 
 /// Prepares the service's schema and role, migrates, and returns the runtime pool.

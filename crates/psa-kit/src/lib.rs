@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod list;
 pub mod server;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 

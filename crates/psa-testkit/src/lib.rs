@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use psa_kit::config::{AuthConfig, DatabaseConfig, NatsConfig, RedisConfig};
+use psa_kit::service::ServiceConfig;
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 use tokio::net::TcpListener;
@@ -131,6 +132,7 @@ impl Stack {
         let (gw_l, gw_addr) = listener().await;
         let identity_url = format!("http://{id_addr}");
         let auth = AuthConfig { identity_url: identity_url.clone() };
+        let service = ServiceConfig { database: database.clone(), nats: nats.clone(), redis: redis.clone(), auth };
         // Migrations run one service at a time (psa-kit takes an advisory lock), so start
         // order does not matter; identity first makes JWKS available soonest.
         let identity = psa_identity::Config {
@@ -144,17 +146,11 @@ impl Stack {
         };
         let contracts = psa_contracts::Config {
             settings: psa_contracts::Settings { contracts_addr: co_addr.clone() },
-            database: database.clone(),
-            nats: nats.clone(),
-            redis: redis.clone(),
-            auth: auth.clone(),
+            service: service.clone(),
         };
         let tickets = psa_tickets::Config {
             settings: psa_tickets::Settings { tickets_addr: ti_addr.clone() },
-            database: database.clone(),
-            nats: nats.clone(),
-            redis: redis.clone(),
-            auth: auth.clone(),
+            service: service.clone(),
         };
         let gateway = psa_gateway::GatewayConfig {
             gateway_addr: gw_addr.clone(),
@@ -171,7 +167,7 @@ impl Stack {
             ("tickets", tokio::spawn(psa_tickets::run(tickets, ti_l, shutdown.clone()))),
             ("gateway", tokio::spawn(psa_gateway::run(gateway, gw_l, shutdown.clone()))),
         ];
-        let stack = Self {
+        let mut stack = Self {
             database_url,
             nats,
             identity_url,
@@ -185,12 +181,13 @@ impl Stack {
         stack
     }
 
-    async fn wait_ready(&self) {
+    async fn wait_ready(&mut self) {
         let client = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
-            for (name, task) in &self.tasks {
-                assert!(!task.is_finished(), "{name} stopped during start-up (see the log above)");
+            if let Some(i) = self.tasks.iter().position(|(_, t)| t.is_finished()) {
+                let (name, task) = self.tasks.remove(i);
+                panic!("{name} stopped during start-up: {:?}", task.await);
             }
             if let Ok(r) = client.get(format!("{}/readyz", self.gateway_url)).send().await
                 && r.status().is_success()

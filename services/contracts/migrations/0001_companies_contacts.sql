@@ -40,14 +40,6 @@ create table contacts (
 create index contacts_company on contacts (tenant_id, company_id);
 create index contacts_email on contacts (tenant_id, lower(email));
 
-alter table companies enable row level security;
-alter table companies force row level security;
-create policy tenant_isolation on companies
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
-
-alter table contacts enable row level security;
-alter table contacts force row level security;
-create policy tenant_isolation on contacts
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+-- Row-level security with the standard tenant policy (psa-kit creates enable_tenant_rls).
+select enable_tenant_rls('companies');
+select enable_tenant_rls('contacts');

@@ -10,10 +10,8 @@ pub mod repo;
 
 use std::sync::Arc;
 
-use psa_kit::auth::{RemoteKeys, Verifier};
-use psa_kit::config::{AuthConfig, DatabaseConfig, NatsConfig, RedisConfig};
 use psa_kit::db::ServiceDb;
-use psa_kit::events::{Naming, Relay};
+use psa_kit::service::{Runtime, ServiceConfig};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -40,10 +38,7 @@ fn default_addr() -> String {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub settings: Settings,
-    pub database: DatabaseConfig,
-    pub nats: NatsConfig,
-    pub redis: RedisConfig,
-    pub auth: AuthConfig,
+    pub service: ServiceConfig,
 }
 
 impl Config {
@@ -52,14 +47,7 @@ impl Config {
     /// # Errors
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
-        use psa_kit::config::from_env;
-        Ok(Self {
-            settings: from_env()?,
-            database: from_env()?,
-            nats: from_env()?,
-            redis: from_env()?,
-            auth: from_env()?,
-        })
+        Ok(Self { settings: psa_kit::config::from_env()?, service: ServiceConfig::from_env()? })
     }
 }
 
@@ -68,14 +56,8 @@ impl Config {
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let pool = psa_kit::db::connect(&config.database, DB, &MIGRATOR).await?;
-    let redis = redis::Client::open(config.redis.redis_url.as_str())?.get_connection_manager().await?;
-    let (_nats, js) = psa_kit::events::connect(&config.nats).await?;
-    let naming = Naming::new(&config.nats);
-    let relay = Relay { pool: pool.clone(), js, naming: naming.clone(), service: events::SERVICE };
-    let relay = tokio::spawn(relay.run(shutdown.clone()));
-    let verifier = Verifier::new(RemoteKeys::new(&config.auth.identity_url)?, redis);
-    let grpc = grpc::Grpc { app: Arc::new(app::Contracts { pool: pool.clone(), naming }) };
+    let rt = Runtime::start(&config.service, DB, &MIGRATOR, events::SERVICE, &shutdown).await?;
+    let grpc = grpc::Grpc { app: Arc::new(app::Contracts { pool: rt.pool.clone(), naming: rt.naming.clone() }) };
     let routes = tonic::service::Routes::new(psa_proto::contracts::company_service_server::CompanyServiceServer::new(
         grpc.clone(),
     ))
@@ -84,12 +66,11 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         listener,
         routes,
         &["psa.contracts.v1.CompanyService", "psa.contracts.v1.ContactService"],
-        verifier,
+        rt.verifier.clone(),
         shutdown.clone(),
     )
     .await;
     shutdown.cancel();
-    let _ = relay.await;
-    pool.close().await;
+    rt.finish().await;
     served
 }

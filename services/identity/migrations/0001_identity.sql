@@ -55,20 +55,7 @@ create table signing_keys (
     created_at  timestamptz not null default now()
 );
 
-alter table users enable row level security;
-alter table users force row level security;
-create policy tenant_isolation on users
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
-
-alter table sessions enable row level security;
-alter table sessions force row level security;
-create policy tenant_isolation on sessions
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
-
-alter table refresh_tokens enable row level security;
-alter table refresh_tokens force row level security;
-create policy tenant_isolation on refresh_tokens
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+-- Row-level security with the standard tenant policy (psa-kit creates enable_tenant_rls).
+select enable_tenant_rls('users');
+select enable_tenant_rls('sessions');
+select enable_tenant_rls('refresh_tokens');

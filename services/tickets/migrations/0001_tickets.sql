@@ -52,26 +52,8 @@ create table ticket_notes (
 );
 create index ticket_notes_ticket on ticket_notes (tenant_id, ticket_id, created_at, id);
 
-alter table companies enable row level security;
-alter table companies force row level security;
-create policy tenant_isolation on companies
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
-
-alter table ticket_counters enable row level security;
-alter table ticket_counters force row level security;
-create policy tenant_isolation on ticket_counters
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
-
-alter table tickets enable row level security;
-alter table tickets force row level security;
-create policy tenant_isolation on tickets
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
-
-alter table ticket_notes enable row level security;
-alter table ticket_notes force row level security;
-create policy tenant_isolation on ticket_notes
-    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+-- Row-level security with the standard tenant policy (psa-kit creates enable_tenant_rls).
+select enable_tenant_rls('companies');
+select enable_tenant_rls('ticket_counters');
+select enable_tenant_rls('tickets');
+select enable_tenant_rls('ticket_notes');

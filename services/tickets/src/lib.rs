@@ -1,5 +1,7 @@
-//! Tickets service: client companies and contacts, and the CSV import of companies
-//! (PRD §3.3, seeds 001–002). Publishes `CompanyCreated` / `CompanyUpdated` through the outbox.
+//! Tickets service: the service desk — tickets with per-tenant numbers, internal and public
+//! notes, lists with filters and cursor pages (PRD §3.4). Publishes `TicketCreated`,
+//! `TicketUpdated` and `TicketNoteAdded` through the outbox, and keeps a projection of
+//! contracts' companies so lists show company names without calling contracts.
 
 pub mod app;
 pub mod domain;
@@ -10,10 +12,8 @@ pub mod repo;
 
 use std::sync::Arc;
 
-use psa_kit::auth::{RemoteKeys, Verifier};
-use psa_kit::config::{AuthConfig, DatabaseConfig, NatsConfig, RedisConfig};
 use psa_kit::db::ServiceDb;
-use psa_kit::events::{Naming, Relay};
+use psa_kit::service::{Runtime, ServiceConfig};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -40,10 +40,7 @@ fn default_addr() -> String {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub settings: Settings,
-    pub database: DatabaseConfig,
-    pub nats: NatsConfig,
-    pub redis: RedisConfig,
-    pub auth: AuthConfig,
+    pub service: ServiceConfig,
 }
 
 impl Config {
@@ -52,14 +49,7 @@ impl Config {
     /// # Errors
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
-        use psa_kit::config::from_env;
-        Ok(Self {
-            settings: from_env()?,
-            database: from_env()?,
-            nats: from_env()?,
-            redis: from_env()?,
-            auth: from_env()?,
-        })
+        Ok(Self { settings: psa_kit::config::from_env()?, service: ServiceConfig::from_env()? })
     }
 }
 
@@ -69,28 +59,27 @@ impl Config {
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let pool = psa_kit::db::connect(&config.database, DB, &MIGRATOR).await?;
-    let redis = redis::Client::open(config.redis.redis_url.as_str())?.get_connection_manager().await?;
-    let (_nats, js) = psa_kit::events::connect(&config.nats).await?;
-    let naming = Naming::new(&config.nats);
-    let relay = Relay { pool: pool.clone(), js: js.clone(), naming: naming.clone(), service: events::SERVICE };
-    let relay = tokio::spawn(relay.run(shutdown.clone()));
+    let rt = Runtime::start(&config.service, DB, &MIGRATOR, events::SERVICE, &shutdown).await?;
     let consumer = tokio::spawn(psa_kit::events::consume(
-        pool.clone(),
-        js,
-        naming.clone(),
+        rt.pool.clone(),
+        rt.js.clone(),
+        rt.naming.clone(),
         events::company_projection(),
         events::apply_company_event,
         shutdown.clone(),
     ));
-    let verifier = Verifier::new(RemoteKeys::new(&config.auth.identity_url)?, redis);
-    let grpc = grpc::Grpc { app: Arc::new(app::Tickets { pool: pool.clone(), naming }) };
+    let grpc = grpc::Grpc { app: Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone() }) };
     let routes = tonic::service::Routes::new(psa_proto::tickets::ticket_service_server::TicketServiceServer::new(grpc));
-    let served =
-        psa_kit::server::serve(listener, routes, &["psa.tickets.v1.TicketService"], verifier, shutdown.clone()).await;
+    let served = psa_kit::server::serve(
+        listener,
+        routes,
+        &["psa.tickets.v1.TicketService"],
+        rt.verifier.clone(),
+        shutdown.clone(),
+    )
+    .await;
     shutdown.cancel();
-    let _ = relay.await;
     let _ = consumer.await;
-    pool.close().await;
+    rt.finish().await;
     served
 }

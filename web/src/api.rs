@@ -1,0 +1,677 @@
+//! Typed client for the REST API (transcoded from the proto files, proto3 JSON mapping) and
+//! its models.
+//!
+//! Every call carries the bearer token; a 401 triggers one refresh (see [`crate::auth`]) and
+//! one retry, and if that fails too the session ends and the app shows the login page.
+//! Errors are RFC 9457 problem documents, surfaced as [`ApiError`].
+
+use std::fmt;
+
+use gloo_net::http::{Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::auth;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// One field violation of a problem document, e.g. `company.name`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FieldError {
+    /// Path of the offending field (`company.name`, `name`, `company_type`, …).
+    pub field: String,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+/// An RFC 9457 problem (or a network failure, with `status` 0).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApiError {
+    /// HTTP status; 0 when the request never got an answer.
+    pub status: u16,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// Human-readable explanation of this occurrence.
+    pub detail: String,
+    /// Machine-readable error code.
+    pub code: String,
+    /// Per-field violations.
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    fn network(err: impl fmt::Display) -> Self {
+        Self {
+            title: "Network error".into(),
+            detail: format!("The server could not be reached ({err})."),
+            ..Self::default()
+        }
+    }
+
+    /// The sentence to show the user.
+    pub fn message(&self) -> String {
+        if !self.detail.is_empty() {
+            self.detail.clone()
+        } else if !self.title.is_empty() {
+            self.title.clone()
+        } else {
+            format!("The request failed (HTTP {}).", self.status)
+        }
+    }
+
+    /// The violation reported for a form field, matched on the last path segment with case and
+    /// underscores ignored (`company.company_type` matches `companyType`).
+    pub fn field(&self, name: &str) -> Option<String> {
+        let want = normalize_field(name);
+        self.errors.iter().find(|e| normalize_field(&e.field) == want).map(|e| e.detail.clone())
+    }
+
+    /// Violations that match none of `fields` (to be listed with the general message).
+    pub fn unmatched(&self, fields: &[&str]) -> Vec<FieldError> {
+        let known: Vec<String> = fields.iter().map(|f| normalize_field(f)).collect();
+        self.errors.iter().filter(|e| !known.contains(&normalize_field(&e.field))).cloned().collect()
+    }
+}
+
+impl ApiError {
+    /// The error as a form shows it above its fields: when every violation belongs to one of
+    /// `fields` (and so is shown next to it), a short pointer to them replaces the detail;
+    /// violations of other fields stay in `errors` to be listed with the message.
+    pub fn for_form(&self, fields: &[&str]) -> ApiError {
+        let unmatched = self.unmatched(fields);
+        let mut shown = self.clone();
+        if !self.errors.is_empty() && unmatched.is_empty() {
+            shown.detail = if self.errors.len() == 1 {
+                "Please correct the highlighted field.".into()
+            } else {
+                "Please correct the highlighted fields.".into()
+            };
+        }
+        shown.errors = unmatched;
+        shown
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+fn normalize_field(path: &str) -> String {
+    path.rsplit('.').next().unwrap_or(path).chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+}
+
+/// Shorthand for API results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+// ---------------------------------------------------------------------------------------------
+// Transport
+
+enum Body {
+    Empty,
+    Json(String),
+    Raw { value: JsValue, content_type: &'static str },
+}
+
+/// Appends `?k=v&…` (values percent-encoded, empty values left out).
+fn with_query(path: &str, params: &[(&str, &str)]) -> String {
+    let mut url = path.to_string();
+    let mut sep = '?';
+    for (key, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        url.push(sep);
+        url.push_str(key);
+        url.push('=');
+        url.push_str(&String::from(js_sys::encode_uri_component(value)));
+        sep = '&';
+    }
+    url
+}
+
+async fn send_once(method: &Method, url: &str, body: &Body, token: Option<&str>) -> ApiResult<Response> {
+    let mut builder = RequestBuilder::new(url).method(method.clone()).header("Accept", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = match body {
+        Body::Empty => builder.build(),
+        Body::Json(json) => builder.header("Content-Type", "application/json").body(json.as_str()),
+        Body::Raw { value, content_type } => builder.header("Content-Type", content_type).body(value.clone()),
+    }
+    .map_err(ApiError::network)?;
+    request.send().await.map_err(ApiError::network)
+}
+
+/// Sends an authenticated request; refreshes once on 401. Returns the response body text.
+async fn call(method: Method, url: String, body: Body) -> ApiResult<String> {
+    auth::ensure_fresh().await;
+    let token = auth::access_token();
+    let mut response = send_once(&method, &url, &body, token.as_deref()).await?;
+    if response.status() == 401 && token.is_some() {
+        if auth::refresh().await {
+            let token = auth::access_token();
+            response = send_once(&method, &url, &body, token.as_deref()).await?;
+        }
+        if response.status() == 401 {
+            auth::expire();
+        }
+    }
+    read(response).await
+}
+
+/// Sends a request without credentials (login, refresh, logout).
+async fn call_public(url: &str, json: String) -> ApiResult<String> {
+    let response = send_once(&Method::POST, url, &Body::Json(json), None).await?;
+    read(response).await
+}
+
+async fn read(response: Response) -> ApiResult<String> {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if response.ok() {
+        return Ok(text);
+    }
+    let mut err: ApiError = serde_json::from_str(&text).unwrap_or_default();
+    err.status = status;
+    if err.detail.is_empty() && err.title.is_empty() {
+        err.title = match status {
+            401 => "Your session has ended. Please sign in again.".into(),
+            403 => "You do not have permission to do this.".into(),
+            404 => "Not found.".into(),
+            500..=599 => "The server had a problem. Please try again.".into(),
+            _ => response.status_text(),
+        };
+    }
+    Err(err)
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    serde_json::from_str(text).map_err(|e| ApiError {
+        title: "Unexpected response".into(),
+        detail: format!("The server's answer could not be read ({e})."),
+        ..ApiError::default()
+    })
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+async fn get<T: DeserializeOwned>(url: String) -> ApiResult<T> {
+    parse(&call(Method::GET, url, Body::Empty).await?)
+}
+
+async fn send_json<T: DeserializeOwned, B: Serialize + ?Sized>(method: Method, url: String, body: &B) -> ApiResult<T> {
+    parse(&call(method, url, Body::Json(to_json(body))).await?)
+}
+
+/// Quotes a value for an AIP-160 filter (`"…"`, with `\` and `"` escaped).
+pub fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Joins filter clauses with ` AND `, leaving out empty ones.
+pub fn and(clauses: &[String]) -> String {
+    clauses.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join(" AND ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+
+/// Credentials for `POST /api/v1/auth/login`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoginRequest {
+    /// Tenant slug, e.g. `demo`.
+    pub tenant: String,
+    /// User email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Tokens issued by login and refresh.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TokenPair {
+    /// EdDSA JWT.
+    pub access_token: String,
+    /// Opaque, rotated on every refresh.
+    pub refresh_token: String,
+    /// Access-token lifetime in seconds.
+    pub expires_in: i64,
+    /// Always `Bearer`.
+    pub token_type: String,
+}
+
+/// The signed-in user (`GET /api/v1/auth/me`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Me {
+    /// User id.
+    pub user_id: String,
+    /// Tenant id.
+    pub tenant_id: String,
+    /// Tenant slug.
+    pub tenant_slug: String,
+    /// Email address.
+    pub email: String,
+    /// Name to show.
+    pub display_name: String,
+    /// `staff`, `portal` or `service`.
+    pub kind: String,
+    /// Granted permissions (`tickets.write`, …).
+    pub permissions: Vec<String>,
+}
+
+/// Signs in; stores nothing (the caller does, see [`auth::store`]).
+pub async fn login(request: &LoginRequest) -> ApiResult<TokenPair> {
+    parse(&call_public("/api/v1/auth/login", to_json(request)).await?)
+}
+
+/// Rotates a refresh token. Used by [`auth::refresh`]; the old token is dead afterwards.
+pub async fn refresh(refresh_token: &str) -> ApiResult<TokenPair> {
+    let body = serde_json::json!({ "refreshToken": refresh_token });
+    parse(&call_public("/api/v1/auth/refresh", body.to_string()).await?)
+}
+
+/// Ends the session the refresh token belongs to.
+pub async fn logout(refresh_token: &str) -> ApiResult<()> {
+    let body = serde_json::json!({ "refreshToken": refresh_token });
+    call_public("/api/v1/auth/logout", body.to_string()).await.map(|_| ())
+}
+
+/// Who the bearer is.
+pub async fn me() -> ApiResult<Me> {
+    get("/api/v1/auth/me".into()).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Companies and contacts
+
+/// A postal address.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Address {
+    /// First street line.
+    pub line1: String,
+    /// Second street line.
+    pub line2: String,
+    /// City.
+    pub city: String,
+    /// State, province or region.
+    pub region: String,
+    /// Postal code.
+    pub postal_code: String,
+    /// Country as written by the user.
+    pub country: String,
+}
+
+impl Address {
+    /// The non-empty parts, comma-separated.
+    pub fn one_line(&self) -> String {
+        [&self.line1, &self.line2, &self.city, &self.region, &self.postal_code, &self.country]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A client company. Enum fields hold proto enum value names (`COMPANY_STATUS_ACTIVE`); empty
+/// fields are left out of request bodies so the server applies its defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Company {
+    /// Server-assigned id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Unique per tenant.
+    pub name: String,
+    /// `COMPANY_TYPE_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub company_type: String,
+    /// `COMPANY_STATUS_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// Industry, free text.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub industry: String,
+    /// `COMPANY_SIZE_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub company_size: String,
+    /// How the client was acquired.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// http(s) URL.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub website: String,
+    /// Main phone number.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    /// Postal address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Free-text notes.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub create_time: String,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub update_time: String,
+}
+
+/// One page of companies.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CompanyPage {
+    /// The companies on this page.
+    pub companies: Vec<Company>,
+    /// Token of the next page; empty on the last one.
+    pub next_page_token: String,
+}
+
+/// Query of `GET /api/v1/companies`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListQuery {
+    /// AIP-160 filter.
+    pub filter: String,
+    /// Page token from the previous page.
+    pub page_token: String,
+    /// Page size (server default when 0).
+    pub page_size: u32,
+    /// `order_by` (server default when empty).
+    pub order_by: String,
+}
+
+impl ListQuery {
+    fn url(&self, path: &str) -> String {
+        let size = if self.page_size > 0 { self.page_size.to_string() } else { String::new() };
+        with_query(
+            path,
+            &[
+                ("pageSize", &size),
+                ("pageToken", &self.page_token),
+                ("filter", &self.filter),
+                ("orderBy", &self.order_by),
+            ],
+        )
+    }
+}
+
+/// Lists companies.
+pub async fn list_companies(query: &ListQuery) -> ApiResult<CompanyPage> {
+    get(query.url("/api/v1/companies")).await
+}
+
+/// Fetches one company.
+pub async fn get_company(id: &str) -> ApiResult<Company> {
+    get(format!("/api/v1/companies/{}", encode(id))).await
+}
+
+/// Creates a company.
+pub async fn create_company(company: &Company) -> ApiResult<Company> {
+    send_json(Method::POST, "/api/v1/companies".into(), company).await
+}
+
+/// Updates the fields present in `patch` (a JSON object in proto3 JSON form).
+pub async fn update_company(id: &str, patch: &serde_json::Value) -> ApiResult<Company> {
+    send_json(Method::PATCH, format!("/api/v1/companies/{}", encode(id)), patch).await
+}
+
+/// One problem in one CSV row of an import.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ImportRowError {
+    /// 1-based line in the file (the header is line 1).
+    pub line: i64,
+    /// Column name; empty for whole-row problems.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Result of a CSV import (or its dry run).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ImportReport {
+    /// Data rows read.
+    pub total_rows: i64,
+    /// Companies created (or that would be, on a dry run).
+    pub created_companies: i64,
+    /// Contacts created (or that would be).
+    pub created_contacts: i64,
+    /// Rows whose company already existed.
+    pub skipped_rows: i64,
+    /// Per-row problems.
+    pub errors: Vec<ImportRowError>,
+    /// True when rows were written.
+    pub committed: bool,
+}
+
+/// Imports companies from a CSV file (a `File` or `Blob`), as a dry run or for real.
+pub async fn import_companies(file: &JsValue, dry_run: bool) -> ApiResult<ImportReport> {
+    let url = with_query("/api/v1/companies:import", &[("dryRun", if dry_run { "true" } else { "false" })]);
+    let body = Body::Raw { value: file.clone(), content_type: "text/csv" };
+    parse(&call(Method::POST, url, body).await?)
+}
+
+/// A person at a client company.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Contact {
+    /// Server-assigned id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Company the contact belongs to.
+    pub company_id: String,
+    /// Given name (required).
+    pub first_name: String,
+    /// Family name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub last_name: String,
+    /// Email address.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    /// Phone number.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    /// Job title.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// `CONTACT_TYPE_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub contact_type: String,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub create_time: String,
+}
+
+impl Contact {
+    /// First and last name.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+    }
+}
+
+/// One page of contacts.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContactPage {
+    /// The contacts.
+    pub contacts: Vec<Contact>,
+    /// Token of the next page; empty on the last one.
+    pub next_page_token: String,
+}
+
+/// Lists the contacts of a company (first 200).
+pub async fn list_contacts(company_id: &str) -> ApiResult<ContactPage> {
+    let query =
+        ListQuery { filter: format!("company_id={}", quote(company_id)), page_size: 200, ..ListQuery::default() };
+    get(query.url("/api/v1/contacts")).await
+}
+
+/// Fetches one contact.
+pub async fn get_contact(id: &str) -> ApiResult<Contact> {
+    get(format!("/api/v1/contacts/{}", encode(id))).await
+}
+
+/// Creates a contact.
+pub async fn create_contact(contact: &Contact) -> ApiResult<Contact> {
+    send_json(Method::POST, "/api/v1/contacts".into(), contact).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tickets
+
+/// A service-desk ticket.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Ticket {
+    /// Server-assigned id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// `T-000042`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub number: String,
+    /// Title (required).
+    pub title: String,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `TICKET_STATUS_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// `TICKET_PRIORITY_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub priority: String,
+    /// `TICKET_SOURCE_*`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// Company (required).
+    pub company_id: String,
+    /// Company name from the tickets service's projection; empty until it arrives.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub company_name: String,
+    /// Contact who raised it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub contact_id: String,
+    /// Assigned staff user.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub assignee_id: String,
+    /// User who created it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub create_time: String,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub update_time: String,
+    /// RFC 3339, when resolved.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resolve_time: String,
+    /// RFC 3339, when closed.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub close_time: String,
+}
+
+/// One page of tickets.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TicketPage {
+    /// The tickets.
+    pub tickets: Vec<Ticket>,
+    /// Token of the next page; empty on the last one.
+    pub next_page_token: String,
+}
+
+/// Lists tickets.
+pub async fn list_tickets(query: &ListQuery) -> ApiResult<TicketPage> {
+    get(query.url("/api/v1/tickets")).await
+}
+
+/// Fetches one ticket.
+pub async fn get_ticket(id: &str) -> ApiResult<Ticket> {
+    get(format!("/api/v1/tickets/{}", encode(id))).await
+}
+
+/// Creates a ticket.
+pub async fn create_ticket(ticket: &Ticket) -> ApiResult<Ticket> {
+    send_json(Method::POST, "/api/v1/tickets".into(), ticket).await
+}
+
+/// Updates the fields present in `patch`, e.g. `{"status":"TICKET_STATUS_RESOLVED"}`.
+pub async fn update_ticket(id: &str, patch: &serde_json::Value) -> ApiResult<Ticket> {
+    send_json(Method::PATCH, format!("/api/v1/tickets/{}", encode(id)), patch).await
+}
+
+/// A note on a ticket.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TicketNote {
+    /// Server-assigned id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Ticket it belongs to.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ticket_id: String,
+    /// Text.
+    pub body: String,
+    /// `NOTE_VISIBILITY_INTERNAL` (staff only) or `NOTE_VISIBILITY_PUBLIC`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub visibility: String,
+    /// Author's user id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub author_id: String,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub create_time: String,
+}
+
+/// Notes of a ticket.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NotePage {
+    /// Oldest first.
+    pub notes: Vec<TicketNote>,
+    /// Token of the next page; empty on the last one.
+    pub next_page_token: String,
+}
+
+/// Lists the notes of a ticket, oldest first (follows page tokens).
+pub async fn list_notes(ticket_id: &str) -> ApiResult<Vec<TicketNote>> {
+    let mut notes = Vec::new();
+    let mut token = String::new();
+    loop {
+        let url = with_query(
+            &format!("/api/v1/tickets/{}/notes", encode(ticket_id)),
+            &[("pageSize", "200"), ("pageToken", &token)],
+        );
+        let page: NotePage = get(url).await?;
+        notes.extend(page.notes);
+        if page.next_page_token.is_empty() || page.next_page_token == token {
+            return Ok(notes);
+        }
+        token = page.next_page_token;
+    }
+}
+
+/// Adds a note to a ticket.
+pub async fn create_note(ticket_id: &str, note: &TicketNote) -> ApiResult<TicketNote> {
+    send_json(Method::POST, format!("/api/v1/tickets/{}/notes", encode(ticket_id)), note).await
+}
+
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
+}

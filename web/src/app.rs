@@ -1,0 +1,173 @@
+//! Routes, the session context and the signed-in layout.
+
+use std::rc::Rc;
+
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::{self, Me};
+use crate::auth;
+use crate::components::nav::Nav;
+use crate::pages::{
+    companies::CompaniesPage, company_detail::CompanyPage, login::LoginPage, not_found::NotFoundPage,
+    portal::PortalPage, ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage,
+};
+
+/// The app's paths.
+#[derive(Clone, Debug, PartialEq, Routable)]
+pub enum Route {
+    /// Redirects to the companies list.
+    #[at("/")]
+    Home,
+    /// Sign-in page.
+    #[at("/login")]
+    Login,
+    /// Companies list, search, new company and CSV import.
+    #[at("/companies")]
+    Companies,
+    /// One company with its contacts and tickets.
+    #[at("/companies/:id")]
+    Company {
+        /// Company id.
+        id: String,
+    },
+    /// Tickets list with filters.
+    #[at("/tickets")]
+    Tickets,
+    /// New ticket form (`?company=<id>` preselects the company).
+    #[at("/tickets/new")]
+    TicketNew,
+    /// One ticket with its notes.
+    #[at("/tickets/:id")]
+    Ticket {
+        /// Ticket id.
+        id: String,
+    },
+    /// Reserved for the client portal.
+    #[at("/portal")]
+    Portal,
+    /// Reserved for the client portal.
+    #[at("/portal/*")]
+    PortalAny,
+    /// Anything else.
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+/// The signed-in user and how to sign out, provided to every page of the staff app.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    /// Who is signed in.
+    pub me: Rc<Me>,
+    /// Ends the session and shows the login page.
+    pub sign_out: Callback<()>,
+}
+
+/// The current [`Session`]. Only call below the signed-in layout.
+#[hook]
+pub fn use_session() -> Session {
+    use_context::<Session>().expect("use_session outside the signed-in layout")
+}
+
+/// The root component: router plus the session gate.
+#[function_component(App)]
+pub fn app() -> Html {
+    html! {
+        <BrowserRouter>
+            <Root />
+        </BrowserRouter>
+    }
+}
+
+#[function_component(Root)]
+fn root() -> Html {
+    let me = use_state(|| None::<Rc<Me>>);
+    // Whether the stored tokens (if any) have been checked against /auth/me.
+    let checked = use_state(|| auth::load().is_none());
+    let route = use_route::<Route>();
+    let navigator = use_navigator();
+
+    {
+        let (me, checked) = (me.clone(), checked.clone());
+        use_effect_with((), move |_| {
+            let expired = me.clone();
+            auth::set_on_expired(Callback::from(move |_| expired.set(None)));
+            if !*checked {
+                spawn_local(async move {
+                    if let Ok(user) = api::me().await {
+                        me.set(Some(Rc::new(user)));
+                    }
+                    checked.set(true);
+                });
+            }
+        });
+    }
+
+    if matches!(route, Some(Route::Portal | Route::PortalAny)) {
+        return html! { <PortalPage /> };
+    }
+    if !*checked {
+        return html! {
+            <div class="splash" data-testid="splash">
+                <span class="spinner" aria-hidden="true"></span>
+            </div>
+        };
+    }
+    let Some(user) = (*me).clone() else {
+        let on_signed_in = {
+            let me = me.clone();
+            let navigator = navigator.clone();
+            let route = route.clone();
+            Callback::from(move |user: Me| {
+                me.set(Some(Rc::new(user)));
+                if matches!(route, Some(Route::Login | Route::Home) | None)
+                    && let Some(nav) = &navigator
+                {
+                    nav.replace(&Route::Companies);
+                }
+            })
+        };
+        return html! { <LoginPage {on_signed_in} /> };
+    };
+
+    let sign_out = {
+        let me = me.clone();
+        Callback::from(move |_| {
+            if let Some(tokens) = auth::load() {
+                spawn_local(async move {
+                    // The session ends server-side too; the tokens go whatever the answer.
+                    let _ = api::logout(&tokens.refresh_token).await;
+                });
+            }
+            auth::clear();
+            me.set(None);
+            if let Some(nav) = &navigator {
+                nav.push(&Route::Login);
+            }
+        })
+    };
+    let session = Session { me: user, sign_out };
+    html! {
+        <ContextProvider<Session> context={session}>
+            <Nav />
+            <main class="container">
+                <Switch<Route> render={switch} />
+            </main>
+        </ContextProvider<Session>>
+    }
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home | Route::Login => html! { <Redirect<Route> to={Route::Companies} /> },
+        Route::Companies => html! { <CompaniesPage /> },
+        Route::Company { id } => html! { <CompanyPage {id} /> },
+        Route::Tickets => html! { <TicketsPage /> },
+        Route::TicketNew => html! { <TicketNewPage /> },
+        Route::Ticket { id } => html! { <TicketPage {id} /> },
+        Route::Portal | Route::PortalAny => html! { <PortalPage /> },
+        Route::NotFound => html! { <NotFoundPage /> },
+    }
+}

@@ -1,0 +1,13 @@
+//! Reusable building blocks of the pages.
+
+pub mod badge;
+pub mod company_form;
+pub mod company_select;
+pub mod contact_form;
+pub mod contact_select;
+pub mod feedback;
+pub mod field;
+pub mod import_panel;
+pub mod nav;
+pub mod pager;
+pub mod ticket_table;

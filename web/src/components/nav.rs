@@ -1,0 +1,63 @@
+//! The top navigation bar.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::{Route, use_session};
+
+/// Brand, section links, the signed-in user and Sign out.
+#[function_component(Nav)]
+pub fn nav() -> Html {
+    let session = use_session();
+    let route = use_route::<Route>();
+    let section = |r: &Route| match r {
+        Route::Companies | Route::Company { .. } => "companies",
+        Route::Tickets | Route::TicketNew | Route::Ticket { .. } => "tickets",
+        _ => "",
+    };
+    let current = route.as_ref().map(section).unwrap_or("");
+    let link_class = |name: &str| classes!("nav-link", (current == name).then_some("active"));
+    let sign_out = {
+        let cb = session.sign_out.clone();
+        Callback::from(move |_| cb.emit(()))
+    };
+    let who =
+        if session.me.display_name.is_empty() { session.me.email.clone() } else { session.me.display_name.clone() };
+    html! {
+        <header class="topbar">
+            <div class="topbar-inner">
+                <Link<Route> to={Route::Companies} classes="brand">
+                    <span class="brand-mark">{ "P" }</span>
+                    <span class="brand-name">{ "PSA" }</span>
+                </Link<Route>>
+                <nav class="nav-links" aria-label="Main">
+                    <Link<Route> to={Route::Companies} classes={link_class("companies")}>
+                        <span id="nav-companies">{ "Companies" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
+                        <span id="nav-tickets">{ "Tickets" }</span>
+                    </Link<Route>>
+                </nav>
+                <div class="nav-user">
+                    <span class="nav-user-name" title={session.me.email.clone()}>
+                        <span class="avatar" aria-hidden="true">{ initials(&who) }</span>
+                        <span id="nav-user-email">{ &session.me.email }</span>
+                    </span>
+                    <span class="nav-tenant">{ &session.me.tenant_slug }</span>
+                    <button type="button" class="btn btn-ghost btn-small" id="nav-signout" onclick={sign_out}>
+                        { "Sign out" }
+                    </button>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+fn initials(name: &str) -> String {
+    let letters: String = name
+        .split(|c: char| c.is_whitespace() || c == '.' || c == '@')
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect();
+    letters.to_uppercase()
+}

@@ -1,0 +1,267 @@
+//! One company: its fields, contacts (with "Add contact") and tickets.
+
+use serde::Serialize;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::{self, Company, Contact, ListQuery, quote};
+use crate::app::Route;
+use crate::components::badge::Badge;
+use crate::components::contact_form::ContactForm;
+use crate::components::feedback::{Empty, ErrorBanner, Loading};
+use crate::components::ticket_table::TicketTable;
+use crate::format::{datetime, enum_label, or_dash};
+use crate::hooks::use_fetch;
+
+/// Query string of the new-ticket and tickets pages (`?company=<id>`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct CompanyQuery {
+    /// Company id.
+    #[serde(default)]
+    pub company: String,
+}
+
+/// Props of [`CompanyPage`].
+#[derive(Properties, PartialEq)]
+pub struct CompanyPageProps {
+    /// Company id from the path.
+    pub id: String,
+}
+
+/// The company detail page.
+#[function_component(CompanyPage)]
+pub fn company_page(props: &CompanyPageProps) -> Html {
+    let reload = use_state(|| 0u32);
+    let company = use_fetch((props.id.clone(), *reload), |(id, _)| async move { api::get_company(&id).await });
+    let retry = {
+        let reload = reload.clone();
+        Callback::from(move |_| reload.set(*reload + 1))
+    };
+    match &company.result {
+        None => html! { <div class="page"><Loading /></div> },
+        Some(Err(err)) => html! {
+            <div class="page">
+                <Breadcrumb name="Company" />
+                <ErrorBanner error={err.clone()} on_retry={retry} />
+            </div>
+        },
+        Some(Ok(c)) => html! { <CompanyView company={c.clone()} /> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BreadcrumbProps {
+    name: AttrValue,
+}
+
+#[function_component(Breadcrumb)]
+fn breadcrumb(props: &BreadcrumbProps) -> Html {
+    html! {
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <Link<Route> to={Route::Companies}>{ "Companies" }</Link<Route>>
+            <span class="sep">{ "/" }</span>
+            <span>{ &props.name }</span>
+        </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CompanyViewProps {
+    company: Company,
+}
+
+#[function_component(CompanyView)]
+fn company_view(props: &CompanyViewProps) -> Html {
+    let c = &props.company;
+    let navigator = use_navigator();
+    let new_ticket = {
+        let id = c.id.clone();
+        Callback::from(move |_| {
+            if let Some(nav) = &navigator {
+                let _ = nav.push_with_query(&Route::TicketNew, &CompanyQuery { company: id.clone() });
+            }
+        })
+    };
+    let address = c.address.as_ref().map(|a| a.one_line()).unwrap_or_default();
+    let website = if c.website.is_empty() {
+        html! { { "—" } }
+    } else {
+        html! { <a href={c.website.clone()} target="_blank" rel="noopener noreferrer">{ &c.website }</a> }
+    };
+    html! {
+        <div class="page" id="company-detail" data-id={c.id.clone()}>
+            <Breadcrumb name={c.name.clone()} />
+            <div class="page-header">
+                <div>
+                    <h1 id="company-name">{ &c.name }</h1>
+                    <p class="header-meta">
+                        <Badge kind="company-status" value={c.status.clone()} />
+                        <span>{ enum_label(&c.company_type) }</span>
+                        if !c.industry.is_empty() { <span>{ &c.industry }</span> }
+                    </p>
+                </div>
+                <div class="page-actions">
+                    <button type="button" class="btn btn-primary" id="company-new-ticket" onclick={new_ticket}>
+                        { "New ticket" }
+                    </button>
+                </div>
+            </div>
+            <div class="detail-grid">
+                <section class="card">
+                    <div class="card-header"><h2>{ "Details" }</h2></div>
+                    <dl class="props">
+                        <dt>{ "Type" }</dt><dd>{ enum_label(&c.company_type) }</dd>
+                        <dt>{ "Status" }</dt><dd>{ enum_label(&c.status) }</dd>
+                        <dt>{ "Industry" }</dt><dd>{ or_dash(&c.industry) }</dd>
+                        <dt>{ "Size" }</dt><dd>{ enum_label(&c.company_size) }</dd>
+                        <dt>{ "Source" }</dt><dd>{ or_dash(&c.source) }</dd>
+                        <dt>{ "Website" }</dt><dd>{ website }</dd>
+                        <dt>{ "Phone" }</dt><dd>{ or_dash(&c.phone) }</dd>
+                        <dt>{ "Address" }</dt><dd>{ or_dash(&address) }</dd>
+                        <dt>{ "Tags" }</dt>
+                        <dd>
+                            if c.tags.is_empty() { { "—" } }
+                            { for c.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }
+                        </dd>
+                        <dt>{ "Created" }</dt><dd>{ datetime(&c.create_time) }</dd>
+                        <dt>{ "Updated" }</dt><dd>{ datetime(&c.update_time) }</dd>
+                    </dl>
+                    if !c.notes.is_empty() {
+                        <div class="notes-block">
+                            <h3>{ "Notes" }</h3>
+                            <p class="pre">{ &c.notes }</p>
+                        </div>
+                    }
+                </section>
+                <div class="stack">
+                    <Contacts company_id={c.id.clone()} />
+                    <CompanyTickets company_id={c.id.clone()} />
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CompanyIdProps {
+    company_id: String,
+}
+
+#[function_component(Contacts)]
+fn contacts(props: &CompanyIdProps) -> Html {
+    let reload = use_state(|| 0u32);
+    let adding = use_state(|| false);
+    let contacts = use_fetch((props.company_id.clone(), *reload), |(id, _)| async move {
+        api::list_contacts(&id).await.map(|p| p.contacts)
+    });
+    let toggle = {
+        let adding = adding.clone();
+        Callback::from(move |_| adding.set(!*adding))
+    };
+    let on_created = {
+        let (adding, reload) = (adding.clone(), reload.clone());
+        Callback::from(move |_: Contact| {
+            adding.set(false);
+            reload.set(*reload + 1);
+        })
+    };
+    let on_cancel = {
+        let adding = adding.clone();
+        Callback::from(move |_| adding.set(false))
+    };
+    let retry = {
+        let reload = reload.clone();
+        Callback::from(move |_| reload.set(*reload + 1))
+    };
+    let body = match &contacts.result {
+        None => html! { <Loading /> },
+        Some(Err(err)) => html! { <ErrorBanner error={err.clone()} on_retry={retry} /> },
+        Some(Ok(list)) if list.is_empty() => html! {
+            <Empty title="No contacts yet" hint="Add the people you work with at this company." />
+        },
+        Some(Ok(list)) => html! {
+            <div class="table-wrap">
+                <table class="table" id="contacts-table">
+                    <thead><tr>
+                        <th>{ "Name" }</th><th>{ "Title" }</th><th>{ "Email" }</th><th>{ "Phone" }</th><th>{ "Type" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for list.iter().map(|c| html! {
+                            <tr data-testid="contact-row">
+                                <td class="cell-strong">{ c.full_name() }</td>
+                                <td>{ or_dash(&c.title) }</td>
+                                <td>
+                                    if c.email.is_empty() { { "—" } }
+                                    else { <a href={format!("mailto:{}", c.email)}>{ &c.email }</a> }
+                                </td>
+                                <td>{ or_dash(&c.phone) }</td>
+                                <td>{ enum_label(&c.contact_type) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        },
+    };
+    html! {
+        <section class="card" id="company-contacts">
+            <div class="card-header">
+                <h2>{ "Contacts" }</h2>
+                if !*adding {
+                    <button type="button" class="btn btn-secondary btn-small" id="contact-new-open" onclick={toggle}>
+                        { "Add contact" }
+                    </button>
+                }
+            </div>
+            if *adding {
+                <ContactForm company_id={props.company_id.clone()} {on_created} {on_cancel} />
+            }
+            { body }
+        </section>
+    }
+}
+
+#[function_component(CompanyTickets)]
+fn company_tickets(props: &CompanyIdProps) -> Html {
+    let tickets = use_fetch(props.company_id.clone(), |id: String| async move {
+        api::list_tickets(&ListQuery {
+            filter: format!("company_id={}", quote(&id)),
+            page_size: 50,
+            ..ListQuery::default()
+        })
+        .await
+    });
+    let navigator = use_navigator();
+    let view_all = {
+        let id = props.company_id.clone();
+        Callback::from(move |_| {
+            if let Some(nav) = &navigator {
+                let _ = nav.push_with_query(&Route::Tickets, &CompanyQuery { company: id.clone() });
+            }
+        })
+    };
+    let body = match &tickets.result {
+        None => html! { <Loading /> },
+        Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
+        Some(Ok(p)) if p.tickets.is_empty() => html! {
+            <Empty title="No tickets for this company" hint="Use New ticket to raise one." />
+        },
+        Some(Ok(p)) => html! {
+            <>
+                <TicketTable id="company-tickets-table" tickets={p.tickets.clone()} show_company={false} />
+                if !p.next_page_token.is_empty() {
+                    <p class="card-footer muted small">{ "Showing the 50 most recent tickets." }</p>
+                }
+            </>
+        },
+    };
+    html! {
+        <section class="card" id="company-tickets">
+            <div class="card-header">
+                <h2>{ "Tickets" }</h2>
+                <button type="button" class="btn btn-ghost btn-small" onclick={view_all}>{ "Open in ticket list" }</button>
+            </div>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,111 @@
+//! Sign-in page.
+
+use gloo_storage::{LocalStorage, Storage};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::api::{self, ApiError, LoginRequest, Me};
+use crate::auth;
+use crate::components::field::{Field, bind};
+
+/// localStorage key remembering the last tenant slug used.
+const TENANT_KEY: &str = "psa.tenant";
+
+/// Props of [`LoginPage`].
+#[derive(Properties, PartialEq)]
+pub struct LoginPageProps {
+    /// Called with the user once signed in (tokens are stored by then).
+    pub on_signed_in: Callback<Me>,
+}
+
+/// Tenant slug (default `demo`), email and password.
+#[function_component(LoginPage)]
+pub fn login_page(props: &LoginPageProps) -> Html {
+    let tenant = use_state(|| {
+        LocalStorage::get::<String>(TENANT_KEY).ok().filter(|t| !t.is_empty()).unwrap_or_else(|| "demo".into())
+    });
+    let email = use_state(String::new);
+    let password = use_state(String::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+
+    let onsubmit = {
+        let (tenant, email, password) = (tenant.clone(), email.clone(), password.clone());
+        let (busy, error, on_signed_in) = (busy.clone(), error.clone(), props.on_signed_in.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let request = LoginRequest {
+                tenant: tenant.trim().to_string(),
+                email: email.trim().to_string(),
+                password: (*password).clone(),
+            };
+            if request.tenant.is_empty() || request.email.is_empty() || request.password.is_empty() {
+                error.set(Some(ApiError {
+                    detail: "Enter your organisation, email and password.".into(),
+                    ..ApiError::default()
+                }));
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let (busy, error, on_signed_in) = (busy.clone(), error.clone(), on_signed_in.clone());
+            spawn_local(async move {
+                let result = async {
+                    let pair = api::login(&request).await?;
+                    auth::store(&pair);
+                    api::me().await
+                }
+                .await;
+                busy.set(false);
+                match result {
+                    Ok(me) => {
+                        let _ = LocalStorage::set(TENANT_KEY, &request.tenant);
+                        on_signed_in.emit(me);
+                    }
+                    Err(mut err) => {
+                        auth::clear();
+                        if err.status == 401 {
+                            err.detail = "The organisation, email or password is not right.".into();
+                        }
+                        error.set(Some(err));
+                    }
+                }
+            });
+        })
+    };
+
+    html! {
+        <div class="login-screen">
+            <form class="login-card" id="login-form" {onsubmit} novalidate=true>
+                <div class="login-brand">
+                    <span class="brand-mark brand-mark-lg">{ "P" }</span>
+                    <div>
+                        <h1>{ "Sign in" }</h1>
+                        <p class="muted">{ "Professional services automation" }</p>
+                    </div>
+                </div>
+                if let Some(err) = &*error {
+                    <div class="alert alert-error" role="alert" id="login-error">{ err.message() }</div>
+                }
+                <Field label="Organisation" id="login-tenant">
+                    <input id="login-tenant" type="text" autocomplete="organization" autocapitalize="none"
+                        spellcheck="false" value={(*tenant).clone()} oninput={bind(&tenant)} />
+                </Field>
+                <Field label="Email" id="login-email">
+                    <input id="login-email" type="email" autocomplete="username" autofocus=true
+                        value={(*email).clone()} oninput={bind(&email)} />
+                </Field>
+                <Field label="Password" id="login-password">
+                    <input id="login-password" type="password" autocomplete="current-password"
+                        value={(*password).clone()} oninput={bind(&password)} />
+                </Field>
+                <button type="submit" class="btn btn-primary btn-block" id="login-submit" disabled={*busy}>
+                    { if *busy { "Signing in…" } else { "Sign in" } }
+                </button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,10 @@
+//! One module per page.
+
+pub mod companies;
+pub mod company_detail;
+pub mod login;
+pub mod not_found;
+pub mod portal;
+pub mod ticket_detail;
+pub mod ticket_new;
+pub mod tickets;
