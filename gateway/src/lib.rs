@@ -181,7 +181,15 @@ fn cors(config: &GatewayConfig) -> Option<CorsLayer> {
 
 /// Takes the client's `x-request-id` (visible ASCII, at most 128 bytes) or makes a UUIDv7,
 /// puts it on the request (so it is forwarded upstream and logged) and on the response.
+/// Likewise starts a W3C trace (`traceparent`) when the client sent no valid one, so every
+/// call and the events it causes share a trace id.
 async fn request_id(mut req: Request, next: Next) -> Response {
+    let traceparent = header::HeaderName::from_static(psa_kit::trace_context::HEADER);
+    let valid =
+        req.headers().get(&traceparent).and_then(|v| v.to_str().ok()).is_some_and(psa_kit::trace_context::is_valid);
+    if !valid && let Ok(v) = HeaderValue::from_str(&psa_kit::trace_context::generate()) {
+        req.headers_mut().insert(traceparent, v);
+    }
     let value = req
         .headers()
         .get(X_REQUEST_ID)

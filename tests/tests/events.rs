@@ -44,7 +44,18 @@ async fn each_change_is_published_exactly_once() {
     let stack = Stack::start().await;
     let admin = stack.create_tenant("acme-msp").await;
     let (api, _) = stack.login(&admin).await;
-    let company = create(&api, "/api/v1/companies", json!({"name": "Initech"})).await;
+    // The client's W3C trace context reaches the event (envelope and NATS header).
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/companies", stack.gateway_url()))
+        .bearer_auth(api.token().unwrap())
+        .header("traceparent", traceparent)
+        .json(&json!({"name": "Initech"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let company = resp.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     let ticket = create(&api, "/api/v1/tickets", json!({"title": "TPS reports", "companyId": company})).await;
     let (s, _) = api.post(&format!("/api/v1/tickets/{ticket}/notes"), &json!({"body": "Did you get the memo?"})).await;
     assert_eq!(s, 200);
@@ -63,6 +74,12 @@ async fn each_change_is_published_exactly_once() {
     })
     .await;
     assert_eq!(count(&contracts, "psa.events.v1.CompanyCreated", &company), 1);
+    let created = contracts.iter().find(|(_, e)| e.subject_id == company).map(|(_, e)| e).unwrap();
+    assert_eq!(created.traceparent, traceparent);
+    // Requests without one get a fresh trace from the gateway.
+    let ticket_event = tickets.iter().find(|(_, e)| e.subject_id == ticket).map(|(_, e)| e).unwrap();
+    assert!(psa_kit::trace_context::is_valid(&ticket_event.traceparent), "{}", ticket_event.traceparent);
+    assert_ne!(ticket_event.traceparent, traceparent);
     assert_eq!(count(&tickets, "psa.events.v1.TicketCreated", &ticket), 1);
     for (msg_id, e) in contracts.iter().chain(&tickets) {
         assert_eq!(msg_id, &e.event_id, "Nats-Msg-Id is the event id");

@@ -10,6 +10,9 @@
 //! - [`consume`] runs a durable pull consumer with explicit acks; each event is handled in a
 //!   tenant-scoped transaction that first records its id in the `inbox` table, so a redelivered
 //!   event is acknowledged without being applied twice.
+//! - Trace context: the envelope and the NATS `traceparent` header carry the causing request's
+//!   W3C trace context; handlers run with it as their current context (see
+//!   [`crate::trace_context`]).
 
 use std::future::Future;
 use std::time::Duration;
@@ -98,7 +101,7 @@ pub async fn enqueue<M: prost::Name>(
         }),
         actor_id: if meta.actor_id.is_nil() { String::new() } else { meta.actor_id.to_string() },
         subject_id: meta.subject_id.to_string(),
-        traceparent: String::new(),
+        traceparent: crate::trace_context::current().unwrap_or_default(),
         payload: Some(prost_types::Any::from_msg(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
     };
     sqlx::query("insert into outbox (id, tenant_id, subject, payload) values ($1, $2, $3, $4)")
@@ -199,6 +202,11 @@ impl Relay {
         for (id, subject, payload) in rows {
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("Nats-Msg-Id", id.to_string().as_str());
+            if let Ok(envelope) = Envelope::decode(payload.as_slice())
+                && !envelope.traceparent.is_empty()
+            {
+                headers.insert(crate::trace_context::HEADER, envelope.traceparent.as_str());
+            }
             let ack = self.js.publish_with_headers(subject, headers, payload.into()).await;
             let ack = match ack {
                 Ok(f) => tokio::time::timeout(Duration::from_secs(5), f).await,
@@ -361,7 +369,8 @@ where
     if !fresh {
         return Ok(());
     }
-    let tx = handle(tx, envelope).await?;
+    let traceparent = Some(envelope.traceparent.clone());
+    let tx = crate::trace_context::scope(traceparent, handle(tx, envelope)).await?;
     tx.commit().await?;
     Ok(())
 }

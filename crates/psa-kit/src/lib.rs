@@ -15,5 +15,6 @@ pub mod server;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;
+pub mod trace_context;
 
 pub use error::{Error, Result};

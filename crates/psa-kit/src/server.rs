@@ -36,6 +36,7 @@ pub async fn serve(
         .accept_http1(true)
         .trace_fn(|req| tracing::info_span!("grpc", path = %req.uri().path()))
         .layer(tonic_web::GrpcWebLayer::new())
+        .layer(crate::trace_context::TraceContextLayer)
         .layer(AuthLayer::new(verifier))
         .add_routes(routes)
         .serve_with_incoming_shutdown(
