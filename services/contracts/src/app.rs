@@ -120,14 +120,11 @@ impl Contracts {
             ..Default::default()
         };
         let mut tx = self.tx(p).await?;
-        let mut new_rows = Vec::new();
-        for row in plan.rows {
-            if repo::companies::name_exists(&mut tx, p.tenant_id, &row.company.name).await? {
-                report.skipped_rows += 1;
-            } else {
-                new_rows.push(row);
-            }
-        }
+        let names: Vec<String> = plan.rows.iter().map(|r| r.company.name.clone()).collect();
+        let existing = repo::companies::existing_names(&mut tx, p.tenant_id, &names).await?;
+        let (skipped, new_rows): (Vec<_>, Vec<_>) =
+            plan.rows.into_iter().partition(|r| existing.contains(&r.company.name.to_lowercase()));
+        report.skipped_rows = skipped.len();
         let blocked = mode == ImportMode::AllOrNothing && !report.errors.is_empty();
         for row in &new_rows {
             report.created_companies += 1;

@@ -122,12 +122,13 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &CompanyFields) -> Resul
     Ok(row.into())
 }
 
-/// Whether the tenant has a company named `name` (case-insensitive).
-pub async fn name_exists(tx: &mut TenantTx, tenant: Uuid, name: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("select exists(select 1 from companies where tenant_id = $1 and lower(name) = lower($2))")
+/// Which of `names` the tenant already has (case-insensitive), as lower-cased names.
+pub async fn existing_names(tx: &mut TenantTx, tenant: Uuid, names: &[String]) -> Result<Vec<String>> {
+    let lowered: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    Ok(sqlx::query_scalar("select lower(name) from companies where tenant_id = $1 and lower(name) = any($2)")
         .bind(tenant)
-        .bind(name)
-        .fetch_one(&mut **tx)
+        .bind(&lowered)
+        .fetch_all(&mut **tx)
         .await?)
 }
 
