@@ -97,29 +97,12 @@ fn already_exists(e: Error) -> Error {
 /// # Errors
 /// ALREADY_EXISTS on `name` when the tenant has a company of that name (case-insensitive).
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &CompanyFields) -> Result<Company> {
-    let row: Row = sqlx::query_as(&format!(
-        "insert into companies (id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields) \
+    let sql = format!(
+        "insert into companies (id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, \
+         email, address, notes, tags, custom_fields) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(tenant)
-    .bind(&f.name)
-    .bind(f.company_type.as_str())
-    .bind(f.status.as_str())
-    .bind(&f.industry)
-    .bind(f.company_size.map(CompanySize::as_str))
-    .bind(&f.source)
-    .bind(&f.website)
-    .bind(&f.phone)
-    .bind(&f.email)
-    .bind(sqlx::types::Json(&f.address))
-    .bind(&f.notes)
-    .bind(&f.tags)
-    .bind(&f.custom_fields)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| already_exists(e.into()))?;
-    Ok(row.into())
+    );
+    write(tx, &sql, Uuid::now_v7(), tenant, f).await
 }
 
 /// Which of `names` the tenant already has (case-insensitive), as lower-cased names.
@@ -150,30 +133,36 @@ pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Resul
 /// # Errors
 /// ALREADY_EXISTS on `name`.
 pub async fn update(tx: &mut TenantTx, c: &Company) -> Result<Company> {
-    let f = &c.fields;
-    let row: Row = sqlx::query_as(&format!(
-        "update companies set name = $3, company_type = $4, status = $5, industry = $6, company_size = $7, source = $8, website = $9, \
-         phone = $10, email = $11, address = $12, notes = $13, tags = $14, custom_fields = $15, updated_at = now() \
-         where tenant_id = $1 and id = $2 returning {COLUMNS}"
-    ))
-    .bind(c.tenant_id)
-    .bind(c.id)
-    .bind(&f.name)
-    .bind(f.company_type.as_str())
-    .bind(f.status.as_str())
-    .bind(&f.industry)
-    .bind(f.company_size.map(CompanySize::as_str))
-    .bind(&f.source)
-    .bind(&f.website)
-    .bind(&f.phone)
-    .bind(&f.email)
-    .bind(sqlx::types::Json(&f.address))
-    .bind(&f.notes)
-    .bind(&f.tags)
-    .bind(&f.custom_fields)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| already_exists(e.into()))?;
+    let sql = format!(
+        "update companies set name = $3, company_type = $4, status = $5, industry = $6, company_size = $7, source = $8, \
+         website = $9, phone = $10, email = $11, address = $12, notes = $13, tags = $14, custom_fields = $15, \
+         updated_at = now() where id = $1 and tenant_id = $2 returning {COLUMNS}"
+    );
+    write(tx, &sql, c.id, c.tenant_id, &c.fields).await
+}
+
+/// Runs an insert or update whose parameters are `$1` id, `$2` tenant and `$3..$15` the
+/// fields in column order, returning the row.
+async fn write(tx: &mut TenantTx, sql: &str, id: Uuid, tenant: Uuid, f: &CompanyFields) -> Result<Company> {
+    let row: Row = sqlx::query_as(sql)
+        .bind(id)
+        .bind(tenant)
+        .bind(&f.name)
+        .bind(f.company_type.as_str())
+        .bind(f.status.as_str())
+        .bind(&f.industry)
+        .bind(f.company_size.map(CompanySize::as_str))
+        .bind(&f.source)
+        .bind(&f.website)
+        .bind(&f.phone)
+        .bind(&f.email)
+        .bind(sqlx::types::Json(&f.address))
+        .bind(&f.notes)
+        .bind(&f.tags)
+        .bind(&f.custom_fields)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| already_exists(e.into()))?;
     Ok(row.into())
 }
 
