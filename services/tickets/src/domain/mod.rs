@@ -1,3 +1,4 @@
 //! Ticket rules free of transport and storage.
 
+pub mod sla;
 pub mod ticket;
