@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/identity/v1/identity.proto",
         "psa/contracts/v1/contracts.proto",
         "psa/tickets/v1/tickets.proto",
+        "psa/tickets/v1/sla.proto",
         "psa/events/v1/events.proto",
     ]
     .iter()

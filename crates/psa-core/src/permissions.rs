@@ -8,9 +8,14 @@ pub const CONTACTS_READ: &str = "contacts.read";
 pub const CONTACTS_WRITE: &str = "contacts.write";
 pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
+/// Read SLA policies, business hours, holiday calendars and SLA reports (PRD §3.9).
+pub const SLA_READ: &str = "sla.read";
+/// Manage SLA policies, business hours, holiday calendars and company assignments.
+pub const SLA_WRITE: &str = "sla.write";
 
 /// Every permission defined so far.
-pub const ALL: &[&str] = &[COMPANIES_READ, COMPANIES_WRITE, CONTACTS_READ, CONTACTS_WRITE, TICKETS_READ, TICKETS_WRITE];
+pub const ALL: &[&str] =
+    &[COMPANIES_READ, COMPANIES_WRITE, CONTACTS_READ, CONTACTS_WRITE, TICKETS_READ, TICKETS_WRITE, SLA_READ, SLA_WRITE];
 
 /// A standard role (PRD §3.1.2). Only the staff roles needed so far are defined; custom
 /// roles and the portal roles arrive with the identity issue.
@@ -44,7 +49,7 @@ impl Role {
     pub fn permissions(self) -> Vec<String> {
         let list: &[&str] = match self {
             Self::Admin => ALL,
-            Self::Technician => &[COMPANIES_READ, CONTACTS_READ, TICKETS_READ, TICKETS_WRITE],
+            Self::Technician => &[COMPANIES_READ, CONTACTS_READ, TICKETS_READ, TICKETS_WRITE, SLA_READ],
         };
         list.iter().map(|s| (*s).to_owned()).collect()
     }

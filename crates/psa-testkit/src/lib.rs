@@ -149,7 +149,7 @@ impl Stack {
             service: service.clone(),
         };
         let tickets = psa_tickets::Config {
-            settings: psa_tickets::Settings { tickets_addr: ti_addr.clone() },
+            settings: psa_tickets::Settings { tickets_addr: ti_addr.clone(), sla_job_interval_ms: 200 },
             service: service.clone(),
         };
         let gateway = psa_gateway::GatewayConfig {

@@ -8,7 +8,8 @@ use psa_kit::events::{ConsumerSpec, EventMeta, Naming, enqueue};
 use psa_proto::events::{self as ev, Envelope};
 use uuid::Uuid;
 
-use crate::domain::ticket::{Note, Ticket};
+use crate::domain::sla::clock::{ClockKind, SlaSummary};
+use crate::domain::ticket::{Note, Ticket, format_number};
 use crate::repo;
 
 /// Service name in subjects and stream names.
@@ -57,6 +58,42 @@ pub async fn note_added(tx: &mut TenantTx, naming: &Naming, n: &Note) -> Result<
     )
     .await?;
     Ok(())
+}
+
+/// Records `SlaWarning` (`psa.tickets.sla.warning`) for a threshold below 100 % or
+/// `SlaBreached` (`psa.tickets.sla.breached`) for 100 %; returns the event id.
+pub async fn sla_point(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    t: &Ticket,
+    s: &SlaSummary,
+    clock: ClockKind,
+    threshold: i16,
+) -> Result<Uuid, sqlx::Error> {
+    let meta = EventMeta { tenant_id: t.tenant_id, actor_id: Uuid::nil(), subject_id: t.id };
+    let (pb_clock, due) = match clock {
+        ClockKind::FirstResponse => (psa_proto::tickets::SlaClock::FirstResponse, Some(s.first_response_due)),
+        ClockKind::Resolution => (psa_proto::tickets::SlaClock::Resolution, s.resolution_due),
+    };
+    let due_time = psa_kit::convert::opt_timestamp(due);
+    let (ticket_id, ticket_number) = (t.id.to_string(), format_number(t.number));
+    let (company_id, policy_id) = (t.fields.company_id.to_string(), s.policy_id.to_string());
+    if threshold >= crate::domain::sla::policy::BREACH {
+        let payload =
+            ev::SlaBreached { ticket_id, ticket_number, company_id, policy_id, clock: pb_clock as i32, due_time };
+        enqueue(tx, &naming.subject(SERVICE, "sla", "breached"), meta, &payload).await
+    } else {
+        let payload = ev::SlaWarning {
+            ticket_id,
+            ticket_number,
+            company_id,
+            policy_id,
+            clock: pb_clock as i32,
+            threshold_percent: threshold.into(),
+            due_time,
+        };
+        enqueue(tx, &naming.subject(SERVICE, "sla", "warning"), meta, &payload).await
+    }
 }
 
 /// The durable consumer that keeps the company projection.

@@ -30,10 +30,18 @@ pub struct Settings {
     /// Listen address (`PSA_TICKETS_ADDR`), default `127.0.0.1:50053`.
     #[serde(default = "default_addr")]
     pub tickets_addr: String,
+    /// How often the SLA job looks for due warnings and breaches, in milliseconds
+    /// (`PSA_SLA_JOB_INTERVAL_MS`), default 1000.
+    #[serde(default = "default_sla_interval")]
+    pub sla_job_interval_ms: u64,
 }
 
 fn default_addr() -> String {
     "127.0.0.1:50053".into()
+}
+
+fn default_sla_interval() -> u64 {
+    1000
 }
 
 /// Everything tickets reads from the environment.
@@ -53,8 +61,8 @@ impl Config {
     }
 }
 
-/// Serves tickets on `listener` until `shutdown` fires; runs the outbox relay and the company
-/// projection consumer alongside.
+/// Serves tickets (and SLA management) on `listener` until `shutdown` fires; runs the outbox
+/// relay, the company projection consumer and the SLA job alongside.
 ///
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
@@ -68,18 +76,26 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         events::apply_company_event,
         shutdown.clone(),
     ));
-    let grpc = grpc::Grpc { app: Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone() }) };
-    let routes = tonic::service::Routes::new(psa_proto::tickets::ticket_service_server::TicketServiceServer::new(grpc));
+    let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone() });
+    let job = tokio::spawn(app::sla::run_job(
+        app.clone(),
+        std::time::Duration::from_millis(config.settings.sla_job_interval_ms.max(10)),
+        shutdown.clone(),
+    ));
+    let grpc = grpc::Grpc { app: app.clone() };
+    let routes = tonic::service::Routes::new(psa_proto::tickets::ticket_service_server::TicketServiceServer::new(grpc))
+        .add_service(psa_proto::tickets::sla_service_server::SlaServiceServer::new(grpc::sla::SlaGrpc { app }));
     let served = psa_kit::server::serve(
         listener,
         routes,
-        &["psa.tickets.v1.TicketService"],
+        &["psa.tickets.v1.TicketService", "psa.tickets.v1.SlaService"],
         rt.verifier.clone(),
         shutdown.clone(),
     )
     .await;
     shutdown.cancel();
     let _ = consumer.await;
+    let _ = job.await;
     rt.finish().await;
     served
 }

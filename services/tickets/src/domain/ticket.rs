@@ -61,6 +61,8 @@ pub struct Ticket {
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// SLA state as last computed; `None` when no policy applies.
+    pub sla: Option<crate::domain::sla::clock::SlaSummary>,
 }
 
 /// Field names an update mask may name.

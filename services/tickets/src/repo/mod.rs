@@ -3,4 +3,6 @@
 
 pub mod companies;
 pub mod notes;
+pub mod sla;
+pub mod sla_state;
 pub mod tickets;

@@ -8,6 +8,7 @@ use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, Sort
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use crate::domain::sla::clock::{Outcome, SlaSummary};
 use crate::domain::ticket::{Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus};
 
 #[derive(sqlx::FromRow)]
@@ -29,6 +30,14 @@ struct Row {
     updated_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    sla_policy_id: Option<Uuid>,
+    sla_first_response_due: Option<DateTime<Utc>>,
+    sla_first_response_at: Option<DateTime<Utc>>,
+    sla_first_response: Option<String>,
+    sla_resolution_due: Option<DateTime<Utc>>,
+    sla_resolved: Option<bool>,
+    sla_paused: Option<bool>,
+    sla_resolution: Option<String>,
 }
 
 impl From<Row> for Ticket {
@@ -53,13 +62,27 @@ impl From<Row> for Ticket {
             updated_at: r.updated_at,
             resolved_at: r.resolved_at,
             closed_at: r.closed_at,
+            sla: r.sla_policy_id.map(|policy_id| SlaSummary {
+                policy_id,
+                first_response_due: r.sla_first_response_due.unwrap_or_default(),
+                first_response_at: r.sla_first_response_at,
+                first_response: r.sla_first_response.as_deref().and_then(Outcome::parse).unwrap_or(Outcome::Pending),
+                resolution_due: r.sla_resolution_due,
+                resolved: r.sla_resolved.unwrap_or_default(),
+                paused: r.sla_paused.unwrap_or_default(),
+                resolution: r.sla_resolution.as_deref().and_then(Outcome::parse).unwrap_or(Outcome::Pending),
+            }),
         }
     }
 }
 
 const SELECT: &str = "select t.id, t.tenant_id, t.number, t.title, t.description, t.status, t.priority, t.source, t.company_id, \
-    c.name as company_name, t.contact_id, t.assignee_id, t.created_by, t.created_at, t.updated_at, t.resolved_at, t.closed_at \
-    from tickets t left join companies c on c.tenant_id = t.tenant_id and c.id = t.company_id";
+    c.name as company_name, t.contact_id, t.assignee_id, t.created_by, t.created_at, t.updated_at, t.resolved_at, t.closed_at, \
+    s.policy_id as sla_policy_id, s.first_response_due as sla_first_response_due, s.first_response_at as sla_first_response_at, \
+    s.first_response as sla_first_response, s.resolution_due as sla_resolution_due, s.resolved as sla_resolved, \
+    s.paused as sla_paused, s.resolution as sla_resolution \
+    from tickets t left join companies c on c.tenant_id = t.tenant_id and c.id = t.company_id \
+    left join ticket_sla s on s.tenant_id = t.tenant_id and s.ticket_id = t.id";
 
 const PRIORITY_RANK: &str = "(case t.priority when 'low' then 1 when 'medium' then 2 when 'high' then 3 else 4 end)";
 

@@ -14,6 +14,8 @@
 //! edit or a reopen gives consistent answers.
 
 use chrono::{DateTime, Duration, Utc};
+use psa_core::text_enum;
+use uuid::Uuid;
 
 use super::calendar::Hours;
 use crate::domain::ticket::TicketStatus;
@@ -45,16 +47,11 @@ pub struct Target {
     pub hours: Hours,
 }
 
-/// Where a clock stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Running or paused, not breached yet.
-    Pending,
-    /// Stopped within the target.
-    Met,
-    /// More than the target elapsed (stopped or not).
-    Breached,
-}
+text_enum!(
+    /// Where a clock stands: `pending` (running or paused within the target), `met` (stopped
+    /// within it), `breached` (the target passed, stopped or not).
+    Outcome { Pending => "pending", Met => "met", Breached => "breached" }
+);
 
 /// One clock at `now`.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +90,8 @@ pub struct SlaClocks {
 }
 
 fn outcome(elapsed: Duration, target: Duration, stopped: bool) -> Outcome {
-    if elapsed > target {
+    // A running clock that used up its whole target is breached at that instant.
+    if elapsed > target || (!stopped && elapsed >= target) {
         Outcome::Breached
     } else if stopped {
         Outcome::Met
@@ -168,6 +166,83 @@ pub fn resolution_clock(h: &History, target: &Target, now: DateTime<Utc>) -> Clo
         outcome: outcome(elapsed, limit, stopped_at.is_some()),
         target: limit,
         running,
+    }
+}
+
+text_enum!(
+    /// Which clock a threshold belongs to.
+    ClockKind { FirstResponse => "first_response", Resolution => "resolution" }
+);
+
+/// One announcement point of a clock: a warning threshold or the breach (100 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    pub clock: ClockKind,
+    /// Percent of the target; 100 is the breach.
+    pub threshold: i16,
+    /// When it falls due if the clock keeps running (possibly in the past); `None` while the
+    /// clock is paused or stopped — except a breach that already happened, due at once.
+    pub fire_at: Option<DateTime<Utc>>,
+    /// Whether the clock has counted at least `threshold` % of its target by now.
+    pub reached: bool,
+}
+
+/// Every point of both clocks for `thresholds` (percent, below 100) plus the breach, at `now`.
+pub fn points(
+    clocks: &SlaClocks,
+    first_response: &Hours,
+    resolution: &Hours,
+    thresholds: &[i16],
+    now: DateTime<Utc>,
+) -> Vec<Point> {
+    let mut out = Vec::new();
+    for (clock, state, hours) in [
+        (ClockKind::FirstResponse, &clocks.first_response, first_response),
+        (ClockKind::Resolution, &clocks.resolution, resolution),
+    ] {
+        for &threshold in thresholds.iter().chain(std::iter::once(&100)) {
+            let pct = u32::try_from(threshold).unwrap_or(100);
+            let reached = if threshold >= 100 {
+                state.outcome == Outcome::Breached
+            } else {
+                state.elapsed.num_seconds() * 100 >= state.target.num_seconds() * i64::from(pct)
+            };
+            let fire_at = state.reaches(hours, pct).or((threshold >= 100 && reached).then_some(now));
+            out.push(Point { clock, threshold, fire_at, reached });
+        }
+    }
+    out
+}
+
+/// A ticket's SLA state as stored and shown (`ticket_sla`, proto `SlaState`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaSummary {
+    pub policy_id: Uuid,
+    pub first_response_due: DateTime<Utc>,
+    /// When the first-response clock stopped.
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub first_response: Outcome,
+    /// `None` while paused.
+    pub resolution_due: Option<DateTime<Utc>>,
+    pub resolved: bool,
+    pub paused: bool,
+    pub resolution: Outcome,
+}
+
+impl SlaSummary {
+    /// The summary of `clocks` under `policy_id`.
+    pub fn new(policy_id: Uuid, clocks: &SlaClocks) -> Self {
+        let (f, r) = (&clocks.first_response, &clocks.resolution);
+        SlaSummary {
+            policy_id,
+            first_response_due: f.due.unwrap_or_default(),
+            first_response_at: f.stopped_at,
+            first_response: f.outcome,
+            resolution_due: r.due,
+            resolved: r.stopped_at.is_some(),
+            paused: r.paused,
+            resolution: r.outcome,
+        }
     }
 }
 
@@ -275,6 +350,21 @@ mod tests {
         let bh = nine_to_five("Europe/London", &[]);
         let b = resolution_clock(&h, &target(15, bh), utc("2026-01-18T12:00:00Z"));
         assert_eq!((b.due, b.elapsed), (Some(utc("2026-01-19T09:15:00Z")), Duration::zero()));
+    }
+
+    #[test]
+    fn points_follow_the_clocks() {
+        let t = target(100, Hours::Always);
+        let h = history("2026-02-02T10:00:00Z", &[("2026-02-02T10:00:00Z", New)], Some("2026-02-02T10:10:00Z"));
+        let now = utc("2026-02-02T11:20:00Z");
+        let c = compute(&h, &t, &t, now);
+        let p = points(&c, &Hours::Always, &Hours::Always, &[75, 90], now);
+        let res: Vec<_> = p.iter().filter(|p| p.clock == ClockKind::Resolution).collect();
+        assert_eq!(res.iter().map(|p| p.reached).collect::<Vec<_>>(), [true, false, false]);
+        assert_eq!(res[1].fire_at, Some(utc("2026-02-02T11:30:00Z")));
+        assert_eq!(res[2].fire_at, Some(utc("2026-02-02T11:40:00Z")));
+        // First response was met: no point will fire.
+        assert!(p.iter().filter(|p| p.clock == ClockKind::FirstResponse).all(|p| p.fire_at.is_none() && !p.reached));
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::domain::ticket::{
 };
 use crate::{events, repo};
 
+pub mod sla;
+
 /// What the tickets service needs at run time.
 pub struct Tickets {
     pub pool: PgPool,
@@ -48,6 +50,9 @@ impl Tickets {
         let fields = fields.normalize("ticket.")?;
         let mut tx = self.tx(p).await?;
         let t = repo::tickets::insert(&mut tx, p.tenant_id, &fields, p.user_id).await?;
+        repo::sla_state::record_status(&mut tx, p.tenant_id, t.id, t.fields.status, t.created_at).await?;
+        sla::refresh(&mut tx, &self.naming, &t, t.created_at, true, false).await?;
+        let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
         events::ticket_created(&mut tx, &self.naming, p.user_id, &t).await?;
         tx.commit().await?;
         Ok(t)
@@ -71,8 +76,15 @@ impl Tickets {
             return Ok(t);
         }
         t.fields = t.fields.normalize("ticket.")?;
-        (t.resolved_at, t.closed_at) = lifecycle_stamps(t.fields.status, t.resolved_at, t.closed_at, Utc::now());
+        let now = Utc::now();
+        (t.resolved_at, t.closed_at) = lifecycle_stamps(t.fields.status, t.resolved_at, t.closed_at, now);
         let t = repo::tickets::update(&mut tx, &t).await?;
+        if changed.iter().any(|c| c == "status") {
+            repo::sla_state::record_status(&mut tx, p.tenant_id, t.id, t.fields.status, now).await?;
+        }
+        let reselect = changed.iter().any(|c| c == "company_id");
+        sla::refresh(&mut tx, &self.naming, &t, now, reselect, false).await?;
+        let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
         events::ticket_updated(&mut tx, &self.naming, p.user_id, &t, changed).await?;
         tx.commit().await?;
         Ok(t)
@@ -96,9 +108,14 @@ impl Tickets {
         check_note_body(&body)?;
         let visibility = if p.kind == PrincipalKind::Portal { NoteVisibility::Public } else { visibility };
         let mut tx = self.tx(p).await?;
-        self.visible(&mut tx, p, ticket, true).await?;
+        let t = self.visible(&mut tx, p, ticket, true).await?;
         let n = repo::notes::insert(&mut tx, p.tenant_id, ticket, &body, visibility, p.user_id).await?;
         repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
+        // The first public note by a staff user stops the first-response clock.
+        if visibility == NoteVisibility::Public && p.kind == PrincipalKind::Staff {
+            repo::sla_state::record_first_response(&mut tx, p.tenant_id, ticket, n.created_at).await?;
+            sla::refresh(&mut tx, &self.naming, &t, Utc::now(), false, false).await?;
+        }
         events::note_added(&mut tx, &self.naming, &n).await?;
         tx.commit().await?;
         Ok(n)

@@ -5,6 +5,8 @@ use psa_core::validate::Validator;
 use psa_kit::convert::{opt_id, opt_timestamp, timestamp};
 use psa_proto::tickets as pb;
 
+pub mod sla;
+
 use crate::domain::ticket::{
     Note, NoteVisibility, Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus, format_number,
 };
@@ -20,7 +22,7 @@ fn status_pb(s: TicketStatus) -> pb::TicketStatus {
     }
 }
 
-fn priority_pb(p: TicketPriority) -> pb::TicketPriority {
+pub(crate) fn priority_pb(p: TicketPriority) -> pb::TicketPriority {
     match p {
         TicketPriority::Low => pb::TicketPriority::Low,
         TicketPriority::Medium => pb::TicketPriority::Medium,
@@ -60,6 +62,7 @@ pub fn ticket(t: &Ticket) -> pb::Ticket {
         update_time: Some(timestamp(t.updated_at)),
         resolve_time: opt_timestamp(t.resolved_at),
         close_time: opt_timestamp(t.closed_at),
+        sla: t.sla.as_ref().map(sla::state),
     }
 }
 

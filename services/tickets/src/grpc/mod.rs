@@ -12,6 +12,8 @@ use tonic::{Request, Response, Status};
 use crate::app::Tickets;
 use crate::proto;
 
+pub mod sla;
+
 /// The service implementation.
 pub struct Grpc {
     pub app: Arc<Tickets>,
