@@ -377,6 +377,11 @@ impl Api {
         self.send(reqwest::Method::PATCH, path, Some(RequestBody::Json(body.clone()))).await
     }
 
+    /// PUT JSON.
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, Some(RequestBody::Json(body.clone()))).await
+    }
+
     /// DELETE.
     pub async fn delete(&self, path: &str) -> (u16, Value) {
         self.send(reqwest::Method::DELETE, path, None).await

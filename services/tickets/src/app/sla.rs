@@ -179,6 +179,7 @@ impl Tickets {
     pub async fn update_policy(&self, p: &Principal, id: Uuid, f: PolicyFields) -> Result<Policy> {
         let f = f.normalize()?;
         let mut tx = self.sla_tx(p).await?;
+        repo::sla::get_policy(&mut tx, p.tenant_id, id, false).await?;
         self.check_policy_refs(&mut tx, p.tenant_id, &f).await?;
         let policy = repo::sla::update_policy(&mut tx, p.tenant_id, id, &f).await?;
         self.recompute(&mut tx, p.tenant_id, &[id]).await?;
@@ -232,6 +233,7 @@ impl Tickets {
     ) -> Result<BusinessHoursRecord> {
         let f = f.normalize()?;
         let mut tx = self.sla_tx(p).await?;
+        repo::sla::get_business_hours(&mut tx, p.tenant_id, id).await?;
         self.check_hours_refs(&mut tx, p.tenant_id, &f).await?;
         let r = repo::sla::update_business_hours(&mut tx, p.tenant_id, id, &f).await?;
         let policies = repo::sla_state::policies_using(&mut tx, p.tenant_id, Some(id), None).await?;

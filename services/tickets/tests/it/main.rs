@@ -5,6 +5,8 @@ use psa_proto::tickets::{self as pb, ticket_service_client::TicketServiceClient}
 use psa_testkit::{Stack, eventually};
 use tonic::metadata::MetadataValue;
 
+mod sla;
+
 fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
     req.metadata_mut().insert("authorization", MetadataValue::try_from(format!("Bearer {token}")).unwrap());

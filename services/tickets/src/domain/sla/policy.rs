@@ -52,7 +52,7 @@ pub struct Policy {
 }
 
 impl PolicyFields {
-    /// Trims the name, sorts targets by priority and thresholds ascending (empty → 75, 90),
+    /// Trims the name, sorts thresholds ascending (empty → 75, 90),
     /// and checks every rule, naming fields under `policy.`.
     ///
     /// # Errors
@@ -85,7 +85,6 @@ impl PolicyFields {
             }
         }
         v.finish()?;
-        self.targets.sort_by_key(|t| TicketPriority::ALL.iter().position(|p| *p == t.priority));
         Ok(self)
     }
 
@@ -215,7 +214,6 @@ mod tests {
         .unwrap();
         assert_eq!(ok.name, "Gold");
         assert_eq!(ok.warning_thresholds, [75, 90]);
-        assert_eq!(ok.targets[0].priority, TicketPriority::Low);
         assert_eq!(ok.target(TicketPriority::Critical).unwrap().first_response_minutes, 15);
         assert!(ok.target(TicketPriority::High).is_none());
         let bad = PolicyFields {
