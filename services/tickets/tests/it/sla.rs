@@ -158,6 +158,25 @@ async fn sla_configuration_crud_validation_and_isolation() {
     // Another tenant cannot reference our calendars either.
     assert_eq!(other.post("/api/v1/business-hours", &nine_to_five("x", &hol_id)).await.0, 400);
 
+    // Row-level security alone hides tenant A's SLA rows from a transaction scoped to B.
+    let b_tenant = stack.create_tenant("sla-c").await.tenant_id;
+    let mut db = stack.db().await;
+    db.execute("set role psa_tickets").await.unwrap();
+    for table in ["sla_policies", "sla_targets", "business_hours", "holiday_calendars", "holidays", "company_sla_policies"] {
+        let mut tx = sqlx::Connection::begin(&mut db).await.unwrap();
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(b_tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from tickets.{table} where tenant_id = $1"))
+            .bind(a.tenant_id)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+
     // Portal users cannot manage (or read) SLA configuration: their tokens lack sla.*.
     let portal = stack.portal_api(a.tenant_id, uuid::Uuid::now_v7()).await;
     assert_eq!(portal.get("/api/v1/sla-policies").await.0, 403);
