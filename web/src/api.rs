@@ -584,6 +584,32 @@ pub struct Ticket {
     /// RFC 3339, when closed.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub close_time: String,
+    /// SLA clocks; `None` when no SLA policy applies (output only).
+    #[serde(skip_serializing)]
+    pub sla: Option<SlaState>,
+}
+
+/// A ticket's SLA state (`psa.tickets.v1.SlaState`): due times (RFC 3339) and `SLA_OUTCOME_*`
+/// of the first-response and resolution clocks.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SlaState {
+    /// The policy in force.
+    pub policy_id: String,
+    /// When the first response is due.
+    pub first_response_due: String,
+    /// When the first response was given; empty until then.
+    pub first_response_time: String,
+    /// `SLA_OUTCOME_PENDING` / `_MET` / `_BREACHED`.
+    pub first_response: String,
+    /// When resolution is due; empty while paused.
+    pub resolution_due: String,
+    /// The resolution clock stopped (resolved or closed).
+    pub resolved: bool,
+    /// The resolution clock is paused (waiting on the client).
+    pub paused: bool,
+    /// `SLA_OUTCOME_*` of the resolution clock.
+    pub resolution: String,
 }
 
 /// One page of tickets.

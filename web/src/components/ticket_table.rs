@@ -6,6 +6,7 @@ use yew_router::prelude::*;
 use crate::api::Ticket;
 use crate::app::Route;
 use crate::components::badge::Badge;
+use crate::components::sla::SlaClocks;
 use crate::format::datetime;
 
 /// Props of [`TicketTable`].
@@ -21,7 +22,7 @@ pub struct TicketTableProps {
     pub id: AttrValue,
 }
 
-/// Number, title, company, status, priority, created; rows link to the ticket.
+/// Number, title, company, status, priority, SLA, created; rows link to the ticket.
 #[function_component(TicketTable)]
 pub fn ticket_table(props: &TicketTableProps) -> Html {
     html! {
@@ -34,6 +35,7 @@ pub fn ticket_table(props: &TicketTableProps) -> Html {
                         if props.show_company { <th>{ "Company" }</th> }
                         <th>{ "Status" }</th>
                         <th>{ "Priority" }</th>
+                        <th class="nowrap">{ "SLA" }</th>
                         <th class="nowrap">{ "Created" }</th>
                     </tr>
                 </thead>
@@ -66,6 +68,7 @@ fn row(t: &Ticket, show_company: bool) -> Html {
             }
             <td data-testid="ticket-status"><Badge kind="status" value={t.status.clone()} /></td>
             <td data-testid="ticket-priority"><Badge kind="priority" value={t.priority.clone()} /></td>
+            <td><SlaClocks sla={t.sla.clone()} compact=true /></td>
             <td class="nowrap muted">{ datetime(&t.create_time) }</td>
         </tr>
     }

@@ -9,6 +9,7 @@ use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::field::{enum_options, event_value};
+use crate::components::sla::SlaClocks;
 use crate::format::{TICKET_PRIORITIES, TICKET_STATUSES, datetime, enum_label, or_dash};
 use crate::hooks::{Fetch, use_fetch};
 
@@ -176,6 +177,9 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
                 }
                 if !t.close_time.is_empty() {
                     <dt>{ "Closed" }</dt><dd>{ datetime(&t.close_time) }</dd>
+                }
+                if t.sla.is_some() {
+                    <SlaClocks sla={t.sla.clone()} />
                 }
             </dl>
         </aside>

@@ -162,7 +162,9 @@ async fn sla_configuration_crud_validation_and_isolation() {
     let b_tenant = stack.create_tenant("sla-c").await.tenant_id;
     let mut db = stack.db().await;
     db.execute("set role psa_tickets").await.unwrap();
-    for table in ["sla_policies", "sla_targets", "business_hours", "holiday_calendars", "holidays", "company_sla_policies"] {
+    for table in
+        ["sla_policies", "sla_targets", "business_hours", "holiday_calendars", "holidays", "company_sla_policies"]
+    {
         let mut tx = sqlx::Connection::begin(&mut db).await.unwrap();
         sqlx::query("select set_config('app.tenant_id', $1, true)")
             .bind(b_tenant.to_string())
