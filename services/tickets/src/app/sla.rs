@@ -19,7 +19,7 @@ use crate::domain::sla::policy::{
     BusinessHoursFields, BusinessHoursRecord, HolidayCalendarFields, HolidayCalendarRecord, Policy, PolicyFields,
 };
 use crate::domain::ticket::Ticket;
-use crate::repo::sla_state::ComplianceRow;
+use crate::repo::sla_state::{BreachRow, ComplianceRow};
 use crate::{events, repo};
 
 /// Recomputes ticket `t`'s SLA state from its history at `now` and rewrites its pending
@@ -315,5 +315,14 @@ impl Tickets {
         }
         let mut tx = self.sla_tx(p).await?;
         repo::sla_state::compliance(&mut tx, p.tenant_id, from, to).await
+    }
+
+    /// Breached clocks of tickets created in `[from, to)`.
+    pub async fn breaches(&self, p: &Principal, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<BreachRow>> {
+        if to <= from {
+            return Err(DomainError::invalid("end_time", "must be after start_time").into());
+        }
+        let mut tx = self.sla_tx(p).await?;
+        repo::sla_state::breaches(&mut tx, p.tenant_id, from, to).await
     }
 }

@@ -210,4 +210,16 @@ impl SlaService for SlaGrpc {
         let rows = self.app.compliance(&p, from, to).await?;
         Ok(Response::new(pb::SlaComplianceReport { rows: rows.iter().map(conv::compliance_row).collect() }))
     }
+
+    async fn get_sla_breach_report(
+        &self,
+        req: Request<pb::GetSlaBreachReportRequest>,
+    ) -> Result<Response<pb::SlaBreachReport>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let from = time("start_time", r.start_time)?;
+        let to = time("end_time", r.end_time)?;
+        let rows = self.app.breaches(&p, from, to).await?;
+        Ok(Response::new(pb::SlaBreachReport { breaches: rows.iter().map(conv::breach).collect() }))
+    }
 }

@@ -13,8 +13,8 @@ use crate::domain::sla::policy::{
     BusinessHoursFields, BusinessHoursRecord, HolidayCalendarFields, HolidayCalendarRecord, Policy, PolicyFields,
     TargetSpec,
 };
-use crate::domain::ticket::TicketPriority;
-use crate::repo::sla_state::ComplianceRow;
+use crate::domain::ticket::{TicketPriority, format_number};
+use crate::repo::sla_state::{BreachRow, ComplianceRow};
 
 fn outcome(o: Outcome) -> i32 {
     (match o {
@@ -217,5 +217,21 @@ pub fn compliance_row(r: &ComplianceRow) -> pb::SlaComplianceRow {
         resolution_met: n(r.resolution_met),
         resolution_breached: n(r.resolution_breached),
         resolution_met_percent: percent(r.resolution_met, r.resolution_breached),
+    }
+}
+
+/// A breach row as its proto message.
+pub fn breach(r: &BreachRow) -> pb::SlaBreach {
+    let p = TicketPriority::parse(&r.priority).unwrap_or(TicketPriority::Medium);
+    pb::SlaBreach {
+        ticket_id: r.ticket_id.to_string(),
+        ticket_number: format_number(r.number),
+        title: r.title.clone(),
+        company_id: r.company_id.to_string(),
+        company_name: r.company_name.clone().unwrap_or_default(),
+        priority: priority_pb(p) as i32,
+        clock: if r.clock == "first_response" { pb::SlaClock::FirstResponse } else { pb::SlaClock::Resolution } as i32,
+        due_time: opt_timestamp(r.due),
+        policy_id: r.policy_id.to_string(),
     }
 }

@@ -299,3 +299,40 @@ pub async fn set_emission_event(
     .await?;
     Ok(())
 }
+
+/// One breached clock of a ticket (the breach report).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BreachRow {
+    pub ticket_id: Uuid,
+    pub number: i64,
+    pub title: String,
+    pub company_id: Uuid,
+    pub company_name: Option<String>,
+    pub priority: String,
+    pub clock: String,
+    pub due: Option<DateTime<Utc>>,
+    pub policy_id: Uuid,
+}
+
+/// Breached clocks of tickets created in `[from, to)`, newest ticket first, at most 1000.
+pub async fn breaches(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<BreachRow>> {
+    Ok(sqlx::query_as(
+        "select t.id as ticket_id, t.number, t.title, t.company_id, c.name as company_name, t.priority, x.clock, x.due, s.policy_id \
+         from ticket_sla s join tickets t on t.tenant_id = s.tenant_id and t.id = s.ticket_id \
+         left join companies c on c.tenant_id = t.tenant_id and c.id = t.company_id \
+         cross join lateral (values ('first_response', s.first_response, s.first_response_due), \
+                                    ('resolution', s.resolution, s.resolution_due)) as x(clock, outcome, due) \
+         where s.tenant_id = $1 and t.created_at >= $2 and t.created_at < $3 and x.outcome = 'breached' \
+         order by t.created_at desc, t.id, x.clock limit 1000",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await?)
+}

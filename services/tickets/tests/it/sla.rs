@@ -192,6 +192,10 @@ async fn sla_configuration_crud_validation_and_isolation() {
         403
     );
 
+    let (s, _) =
+        portal.get("/api/v1/sla/reports/breaches?startTime=2026-01-01T00:00:00Z&endTime=2027-01-01T00:00:00Z").await;
+    assert_eq!(s, 403);
+
     // Delete archives: gone from reads, still the tenant's.
     let (s, _) = api.delete(&format!("/api/v1/sla-policies/{pid}")).await;
     assert_eq!(s, 200);
@@ -435,6 +439,27 @@ async fn warnings_and_breaches_are_announced_exactly_once_by_two_replicas() {
     let events = stream_events(&js, &stream).await;
     let b_events: Vec<_> = events.iter().filter(|e| e.subject_id == ids[1] && e.r#type.contains("Sla")).collect();
     assert!(!b_events.is_empty() && b_events.iter().all(|e| e.tenant_id != a.tenant_id.to_string()));
+
+    // The breach report lists tenant A's breached first responses (tickets 2 and 4) only.
+    let range = "startTime=2000-01-01T00:00:00Z&endTime=2100-01-01T00:00:00Z";
+    let (s, rep) = api.get(&format!("/api/v1/sla/reports/breaches?{range}")).await;
+    assert_eq!(s, 200, "{rep}");
+    let mut listed: Vec<(String, String)> = rep["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["ticketId"].as_str().unwrap().to_owned(), b["clock"].as_str().unwrap().to_owned()))
+        .collect();
+    listed.sort();
+    let mut want = vec![
+        (ids[2].clone(), "SLA_CLOCK_FIRST_RESPONSE".to_owned()),
+        (ids[4].clone(), "SLA_CLOCK_FIRST_RESPONSE".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(listed, want, "{rep}");
+    let (other, _) = stack.login(&stack.create_tenant("sla-z").await).await;
+    let (_, rep) = other.get(&format!("/api/v1/sla/reports/breaches?{range}")).await;
+    assert!(rep["breaches"].as_array().is_none_or(Vec::is_empty), "{rep}");
 
     shutdown.cancel();
     replica.await.unwrap().unwrap();
