@@ -6,11 +6,30 @@ pub const COMPANIES_READ: &str = "companies.read";
 pub const COMPANIES_WRITE: &str = "companies.write";
 pub const CONTACTS_READ: &str = "contacts.read";
 pub const CONTACTS_WRITE: &str = "contacts.write";
+/// Read the service catalog and its scope templates.
+pub const SERVICES_READ: &str = "services.read";
+/// Create, edit and archive services; publish scope template versions.
+pub const SERVICES_WRITE: &str = "services.write";
+/// Read contracts and their service scopes (portal users: their own company's, read-only).
+pub const CONTRACTS_READ: &str = "contracts.read";
+/// Create, edit, move through the lifecycle and renew contracts; edit service scopes.
+pub const CONTRACTS_WRITE: &str = "contracts.write";
 pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
 
 /// Every permission defined so far.
-pub const ALL: &[&str] = &[COMPANIES_READ, COMPANIES_WRITE, CONTACTS_READ, CONTACTS_WRITE, TICKETS_READ, TICKETS_WRITE];
+pub const ALL: &[&str] = &[
+    COMPANIES_READ,
+    COMPANIES_WRITE,
+    CONTACTS_READ,
+    CONTACTS_WRITE,
+    SERVICES_READ,
+    SERVICES_WRITE,
+    CONTRACTS_READ,
+    CONTRACTS_WRITE,
+    TICKETS_READ,
+    TICKETS_WRITE,
+];
 
 /// A standard role (PRD §3.1.2). Only the staff roles needed so far are defined; custom
 /// roles and the portal roles arrive with the identity issue.
@@ -44,7 +63,7 @@ impl Role {
     pub fn permissions(self) -> Vec<String> {
         let list: &[&str] = match self {
             Self::Admin => ALL,
-            Self::Technician => &[COMPANIES_READ, CONTACTS_READ, TICKETS_READ, TICKETS_WRITE],
+            Self::Technician => &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE],
         };
         list.iter().map(|s| (*s).to_owned()).collect()
     }
