@@ -116,26 +116,20 @@ fn check_property(v: &mut Validator, f: &str, p: &Value) {
     text(v, &format!("{f}.description"), obj.get("description"), 2000);
     match kind {
         "string" if obj.contains_key("enum") => string_enum(v, &format!("{f}.enum"), obj.get("enum")),
-        "string" if obj.contains_key("format") => {
-            if obj.get("format") != Some(&json!("date")) {
-                v.push(format!("{f}.format"), "only \"date\" is supported");
-            }
+        "string" if obj.contains_key("format") && obj.get("format") != Some(&json!("date")) => {
+            v.push(format!("{f}.format"), "only \"date\" is supported");
         }
-        "string" => {
-            if let Some(m) = obj.get("maxLength") {
-                if !m.as_u64().is_some_and(|m| (1..=10_000).contains(&m)) {
-                    v.push(format!("{f}.maxLength"), "must be an integer from 1 to 10000");
-                }
-            }
+        "string" if obj.get("maxLength").is_some_and(|m| !m.as_u64().is_some_and(|m| (1..=10_000).contains(&m))) => {
+            v.push(format!("{f}.maxLength"), "must be an integer from 1 to 10000");
         }
         "integer" | "number" => {
             let integer = kind == "integer";
             let min = bound(v, &format!("{f}.minimum"), obj.get("minimum"), integer);
             let max = bound(v, &format!("{f}.maximum"), obj.get("maximum"), integer);
-            if let (Some(min), Some(max)) = (min, max) {
-                if min > max {
-                    v.push(format!("{f}.maximum"), "must not be less than minimum");
-                }
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                v.push(format!("{f}.maximum"), "must not be less than minimum");
             }
         }
         "array" => {
@@ -180,10 +174,8 @@ pub fn check_template(schema: &Value) -> Result<Value, DomainError> {
     if root.get("additionalProperties").is_some_and(|a| a != &Value::Bool(false)) {
         v.push("schema.additionalProperties", "must be false (or absent)");
     }
-    if let Some(s) = root.get("$schema") {
-        if s != "https://json-schema.org/draft/2020-12/schema" {
-            v.push("schema.$schema", "only https://json-schema.org/draft/2020-12/schema is supported");
-        }
+    if root.get("$schema").is_some_and(|s| s != "https://json-schema.org/draft/2020-12/schema") {
+        v.push("schema.$schema", "only https://json-schema.org/draft/2020-12/schema is supported");
     }
     text(&mut v, "schema.title", root.get("title"), 200);
     text(&mut v, "schema.description", root.get("description"), 2000);
@@ -241,7 +233,7 @@ pub fn check_template(schema: &Value) -> Result<Value, DomainError> {
         }
     }
     v.finish()?;
-    compile(&out).map_err(|e| DomainError::Invalid(e))?;
+    compile(&out).map_err(DomainError::Invalid)?;
     Ok(out)
 }
 
