@@ -239,9 +239,10 @@ impl ContractFields {
     }
 
     /// The fields of the successor created by renewing a contract with these fields: a DRAFT
-    /// with a generated number, start/end/renewal dates shifted by `renewal_term_months`
-    /// (month arithmetic clamps to the month's end: Jan 31 + 1 month = Feb 28/29), and no
-    /// signature yet.
+    /// with a generated number, start and renewal dates shifted by `renewal_term_months`
+    /// (month arithmetic clamps to the month's end: Jan 31 + 1 month = Feb 28/29), the end date
+    /// shifted so that the new period is as contiguous as the old one (the day after the end
+    /// is shifted, then one day taken off), and no signature yet.
     ///
     /// # Errors
     /// [`DomainError::FailedPrecondition`] unless the status may move to RENEWED.
@@ -253,7 +254,11 @@ impl ContractFields {
             number: String::new(),
             status: ContractStatus::Draft,
             start_date: shift(self.start_date),
-            end_date: self.end_date.map(shift),
+            // The end moves with the day after it, so a period ending on the last day of a
+            // month ends on the last day of the month again (Feb 28, 2027 → Feb 29, 2028).
+            end_date: self
+                .end_date
+                .map(|e| e.succ_opt().map_or(shift(e), |next| shift(next).pred_opt().unwrap_or(next))),
             renewal_date: self.renewal_date.map(shift),
             signed_date: None,
             signer_contact_id: None,
@@ -360,6 +365,8 @@ mod tests {
         assert_eq!(s.renewal_date, Some(date("2027-12-01")));
         assert_eq!((s.signed_date, s.signer_contact_id), (None, None));
         assert_eq!((s.company_id, s.value, s.currency.as_str()), (f.company_id, f.value, "USD"));
+        let leap = ContractFields { start_date: date("2026-03-01"), end_date: Some(date("2027-02-28")), ..f.clone() };
+        assert_eq!(leap.successor().unwrap().end_date, Some(date("2028-02-29")), "month-end stays month-end");
         f.renewal_term_months = 1;
         assert_eq!(f.successor().unwrap().start_date, date("2026-02-28"), "clamped to the month's end");
         f.status = Expired;
