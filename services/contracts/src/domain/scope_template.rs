@@ -420,3 +420,141 @@ mod tests {
         assert_eq!(fields(validate_details(None, &json!({"a": 1}), "scope_details").unwrap_err()), ["scope_details"]);
     }
 }
+
+/// Property-based tests of the subset: every template built from the documented kinds is
+/// accepted and validates the values it describes; any keyword outside the subset is rejected
+/// naming the property; out-of-range values are rejected naming the parameter.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Kind {
+        Text(Option<u64>),
+        Date,
+        Enum(Vec<String>),
+        Int(i64, i64),
+        Num(f64, f64),
+        Bool,
+        Multi(Vec<String>),
+    }
+
+    fn options() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::btree_set("[A-Za-z][A-Za-z0-9 ]{0,12}", 1..6).prop_map(|s| s.into_iter().collect())
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop_oneof![
+            proptest::option::of(1u64..500).prop_map(Kind::Text),
+            Just(Kind::Date),
+            options().prop_map(Kind::Enum),
+            (-1000i64..1000, 0i64..1000).prop_map(|(a, d)| Kind::Int(a, a + d)),
+            (-1.0e6f64..1.0e6, 0.0f64..1.0e6).prop_map(|(a, d)| Kind::Num(a, a + d)),
+            Just(Kind::Bool),
+            options().prop_map(Kind::Multi),
+        ]
+    }
+
+    fn schema_of(k: &Kind) -> Value {
+        match k {
+            Kind::Text(None) => json!({"type": "string", "title": "Text"}),
+            Kind::Text(Some(m)) => json!({"type": "string", "maxLength": m}),
+            Kind::Date => json!({"type": "string", "format": "date", "title": "Go-live"}),
+            Kind::Enum(o) => json!({"type": "string", "enum": o, "default": o[0]}),
+            Kind::Int(a, b) => json!({"type": "integer", "minimum": a, "maximum": b, "default": a}),
+            Kind::Num(a, b) => json!({"type": "number", "minimum": a, "maximum": b}),
+            Kind::Bool => json!({"type": "boolean", "default": false, "description": "Yes or no"}),
+            Kind::Multi(o) => json!({"type": "array", "items": {"type": "string", "enum": o}, "uniqueItems": true}),
+        }
+    }
+
+    fn value_of(k: &Kind) -> Value {
+        match k {
+            Kind::Text(_) => json!("x"),
+            Kind::Date => json!("2026-02-28"),
+            Kind::Enum(o) => json!(o[o.len() - 1]),
+            Kind::Int(a, b) => json!(b - (b - a) / 2),
+            Kind::Num(a, _) => json!(a),
+            Kind::Bool => json!(true),
+            Kind::Multi(o) => json!(o),
+        }
+    }
+
+    fn template() -> impl Strategy<Value = (Vec<(String, Kind)>, Vec<bool>)> {
+        proptest::collection::btree_map("[a-z][a-z0-9_]{0,20}", kind(), 1..12).prop_flat_map(|m| {
+            let n = m.len();
+            (Just(m.into_iter().collect::<Vec<_>>()), proptest::collection::vec(any::<bool>(), n))
+        })
+    }
+
+    fn build(props: &[(String, Kind)], required: &[bool]) -> Value {
+        let properties: Map<String, Value> = props.iter().map(|(n, k)| (n.clone(), schema_of(k))).collect();
+        let required: Vec<&str> =
+            props.iter().zip(required).filter(|(_, r)| **r).map(|((n, _), _)| n.as_str()).collect();
+        json!({"type": "object", "title": "Scope", "required": required, "properties": properties})
+    }
+
+    const FORBIDDEN: &[(&str, &str)] = &[
+        ("pattern", "\"^a\""),
+        ("$ref", "\"#/x\""),
+        ("oneOf", "[]"),
+        ("allOf", "[]"),
+        ("const", "1"),
+        ("properties", "{}"),
+        ("exclusiveMinimum", "0"),
+        ("if", "{}"),
+    ];
+
+    proptest! {
+        #[test]
+        fn subset_templates_are_accepted_and_validate_their_values((props, required) in template()) {
+            let t = check_template(&build(&props, &required)).unwrap();
+            let details: Map<String, Value> = props.iter().map(|(n, k)| (n.clone(), value_of(k))).collect();
+            prop_assert!(validate_details(Some(&t), &Value::Object(details), "d").is_ok());
+            // Leaving out the optional ones is fine too; leaving out a required one is not.
+            let only_required: Map<String, Value> = props
+                .iter()
+                .zip(&required)
+                .filter(|(_, r)| **r)
+                .map(|((n, k), _)| (n.clone(), value_of(k)))
+                .collect();
+            prop_assert!(validate_details(Some(&t), &Value::Object(only_required), "d").is_ok());
+            if let Some(((name, _), _)) = props.iter().zip(&required).find(|(_, r)| **r) {
+                let mut missing: Map<String, Value> = props.iter().map(|(n, k)| (n.clone(), value_of(k))).collect();
+                missing.remove(name);
+                let Err(DomainError::Invalid(v)) = validate_details(Some(&t), &Value::Object(missing), "d") else {
+                    return Err(TestCaseError::fail("missing required parameter accepted"));
+                };
+                prop_assert_eq!(v[0].field.clone(), format!("d.{name}"));
+            }
+        }
+
+        #[test]
+        fn keywords_outside_the_subset_are_rejected_naming_the_property(
+            (props, required) in template(),
+            pick in any::<prop::sample::Index>(),
+            bad in prop::sample::select(FORBIDDEN),
+        ) {
+            let mut schema = build(&props, &required);
+            let (name, _) = &props[pick.index(props.len())];
+            schema["properties"][name][bad.0] = serde_json::from_str(bad.1).unwrap();
+            let Err(DomainError::Invalid(v)) = check_template(&schema) else {
+                return Err(TestCaseError::fail(format!("{} accepted", bad.0)));
+            };
+            let prefix = format!("schema.properties.{name}");
+            prop_assert!(v.iter().any(|f| f.field.starts_with(&prefix)), "{:?}", v);
+        }
+
+        #[test]
+        fn integers_outside_their_range_are_rejected(a in -1000i64..1000, d in 0i64..1000, below in 1i64..100) {
+            let t = check_template(&json!({"type": "object", "properties": {"n": {"type": "integer", "minimum": a, "maximum": a + d}}})).unwrap();
+            for v in [a - below, a + d + below] {
+                let Err(DomainError::Invalid(e)) = validate_details(Some(&t), &json!({"n": v}), "d") else {
+                    return Err(TestCaseError::fail(format!("{v} accepted")));
+                };
+                prop_assert_eq!(e[0].field.as_str(), "d.n");
+            }
+        }
+    }
+}
