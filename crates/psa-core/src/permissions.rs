@@ -63,7 +63,9 @@ impl Role {
     pub fn permissions(self) -> Vec<String> {
         let list: &[&str] = match self {
             Self::Admin => ALL,
-            Self::Technician => &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE],
+            Self::Technician => {
+                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE]
+            }
         };
         list.iter().map(|s| (*s).to_owned()).collect()
     }
