@@ -10,4 +10,5 @@ pub mod field;
 pub mod import_panel;
 pub mod nav;
 pub mod pager;
+pub mod scope_form;
 pub mod ticket_table;
