@@ -357,6 +357,41 @@ async fn contract_lifecycle_renewal_and_events() {
     let e =
         c.contracts.create_contract(authed(pb::CreateContractRequest { contract: Some(bad) }, &t)).await.unwrap_err();
     assert_eq!(violations(&e), ["contract.company_id"]);
+    // The signer must be a contact of the contract's company.
+    let mut contacts =
+        psa_proto::contracts::contact_service_client::ContactServiceClient::connect(stack.contracts_url.clone())
+            .await
+            .unwrap();
+    let mut companies = CompanyServiceClient::connect(stack.contracts_url.clone()).await.unwrap();
+    let other = companies
+        .create_company(authed(
+            pb::CreateCompanyRequest { company: Some(pb::Company { name: "Other".into(), ..Default::default() }) },
+            &t,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut new_contact = async |company: String| {
+        let req = pb::CreateContactRequest {
+            contact: Some(pb::Contact { company_id: company, first_name: "Sam".into(), ..Default::default() }),
+        };
+        contacts.create_contact(authed(req, &t)).await.unwrap().into_inner().id
+    };
+    let stranger = new_contact(other.id.clone()).await;
+    let ours = new_contact(c.company.clone()).await;
+    let bad = pb::Contract { signer_contact_id: stranger, signed_date: "2025-12-20".into(), ..contract(&c.company) };
+    let e =
+        c.contracts.create_contract(authed(pb::CreateContractRequest { contract: Some(bad) }, &t)).await.unwrap_err();
+    assert_eq!(violations(&e), ["contract.signer_contact_id"]);
+    let signed =
+        pb::Contract { signer_contact_id: ours.clone(), signed_date: "2025-12-20".into(), ..contract(&c.company) };
+    let signed = c
+        .contracts
+        .create_contract(authed(pb::CreateContractRequest { contract: Some(signed) }, &t))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((signed.signer_contact_id, signed.signed_date.as_str()), (ours, "2025-12-20"));
 
     c.contracts
         .create_contract_item(authed(
@@ -396,7 +431,7 @@ async fn contract_lifecycle_renewal_and_events() {
         (next.status, next.start_date.as_str(), next.end_date.as_str(), next.previous_contract_id.as_str()),
         (pb::ContractStatus::Draft as i32, "2027-01-01", "2027-12-31", k.id.as_str())
     );
-    assert_eq!((next.number.as_str(), next.value.as_str(), next.currency.as_str()), ("C-000002", "75000.00", "USD"));
+    assert_eq!((next.number.as_str(), next.value.as_str(), next.currency.as_str()), ("C-000003", "75000.00", "USD"));
     let old = c.contracts.get_contract(authed(pb::GetContractRequest { id: k.id.clone() }, &t)).await.unwrap();
     assert_eq!(old.into_inner().status, pb::ContractStatus::Renewed as i32);
     let copied = c
@@ -423,7 +458,10 @@ async fn contract_lifecycle_renewal_and_events() {
         ..Default::default()
     };
     let drafts = c.contracts.list_company_contracts(authed(req, &t)).await.unwrap().into_inner();
-    assert_eq!(drafts.contracts.iter().map(|k| k.number.as_str()).collect::<Vec<_>>(), ["C-000002", "MSA-7"]);
+    assert_eq!(
+        drafts.contracts.iter().map(|k| k.number.as_str()).collect::<Vec<_>>(),
+        ["C-000003", "C-000002", "MSA-7"]
+    );
 
     let mut db = stack.db().await;
     let subjects: Vec<String> = sqlx::query("select subject from contracts.outbox order by id")
@@ -433,7 +471,7 @@ async fn contract_lifecycle_renewal_and_events() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(subjects.iter().filter(|s| s.ends_with("contract.created")).count(), 3);
+    assert_eq!(subjects.iter().filter(|s| s.ends_with("contract.created")).count(), 4);
     assert_eq!(subjects.iter().filter(|s| s.ends_with("contract.updated")).count(), 2, "activated, renewed");
     stack.stop().await;
 }
