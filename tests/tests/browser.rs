@@ -251,8 +251,9 @@ async fn save_evidence(c: &Client) {
     eprintln!("browser test: screenshot and DOM saved in {}", dir.display());
 }
 
-/// A staff user opens a contract, picks a service and fills the scope form the web client
-/// rendered from the service's template: a bad value is reported next to its field, a good
+/// A staff user defines a service's scope template in the catalog page (a keyword outside the
+/// subset is refused), then opens a contract, picks the service and fills the scope form the
+/// web client rendered from the template: a bad value is reported next to its field, a good
 /// one adds the service with its scope.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_adds_a_service_through_its_template_form() {
@@ -268,13 +269,7 @@ async fn staff_adds_a_service_through_its_template_form() {
                     "currency": "USD", "pricingUnit": "PRICING_UNIT_PER_ENDPOINT"}),
         )
         .await;
-    let template = json!({"schema": {"type": "object", "required": ["endpoints", "edr_platform"], "properties": {
-        "endpoints": {"type": "integer", "title": "Number of endpoints", "minimum": 1},
-        "edr_platform": {"type": "string", "title": "EDR platform", "enum": ["CarbonBlack", "CrowdStrike", "SentinelOne"]}
-    }}});
-    let (s, _) =
-        api.post(&format!("/api/v1/services/{}/scope-templates", service["id"].as_str().unwrap()), &template).await;
-    assert_eq!(s, 200);
+    assert!(service["id"].is_string(), "{service}");
     let (s, contract) = api
         .post(
             "/api/v1/contracts",
@@ -306,6 +301,32 @@ async fn scope_flow(c: &Client, base: &str, tenant: &str, email: &str, password:
     wait_for(c, "#login-password").await?.send_keys(password).await?;
     wait_for(c, "#login-submit").await?.click().await?;
     wait_for(c, "#nav-user-email").await?;
+
+    // Define the service's scope template in the catalog page's editor: a keyword outside the
+    // subset is refused naming it, the valid template becomes version 1.
+    wait_for(c, "#nav-services").await?.click().await?;
+    wait_for(c, "[data-testid=service-edit-template]").await?.click().await?;
+    let editor = wait_for(c, "#template-json").await?;
+    editor.clear().await?;
+    editor.send_keys(r#"{"type": "object", "properties": {"endpoints": {"type": "integer", "pattern": "x"}}}"#).await?;
+    wait_for(c, "#template-submit").await?.click().await?;
+    poll("the refused keyword in the error banner", move || async move {
+        Ok(c.source().await?.contains("schema.properties.endpoints.pattern"))
+    })
+    .await?;
+    editor.clear().await?;
+    editor
+        .send_keys(
+            r#"{"type": "object", "required": ["endpoints", "edr_platform"], "properties": {
+            "endpoints": {"type": "integer", "title": "Number of endpoints", "minimum": 1},
+            "edr_platform": {"type": "string", "title": "EDR platform", "enum": ["CarbonBlack", "CrowdStrike", "SentinelOne"]}}}"#,
+        )
+        .await?;
+    wait_for(c, "#template-submit").await?.click().await?;
+    poll("template version 1 in the catalog", move || async move {
+        Ok(row_with(c, "[data-testid=service-row]", "v1").await?.is_some())
+    })
+    .await?;
 
     wait_for(c, "#nav-contracts").await?.click().await?;
     poll("the contract in the contracts list", move || async move {

@@ -11,7 +11,7 @@ use crate::auth;
 use crate::components::nav::Nav;
 use crate::pages::{
     companies::CompaniesPage, company_detail::CompanyPage, contract_detail::ContractPage, contracts::ContractsPage,
-    login::LoginPage, not_found::NotFoundPage, portal::PortalPage, ticket_detail::TicketPage,
+    login::LoginPage, not_found::NotFoundPage, portal::PortalPage, services::ServicesPage, ticket_detail::TicketPage,
     ticket_new::TicketNewPage, tickets::TicketsPage,
 };
 
@@ -33,6 +33,9 @@ pub enum Route {
         /// Company id.
         id: String,
     },
+    /// The service catalog and its scope templates.
+    #[at("/services")]
+    Services,
     /// Contracts list and "New contract".
     #[at("/contracts")]
     Contracts,
@@ -174,6 +177,7 @@ fn switch(route: Route) -> Html {
         Route::Home | Route::Login => html! { <Redirect<Route> to={Route::Companies} /> },
         Route::Companies => html! { <CompaniesPage /> },
         Route::Company { id } => html! { <CompanyPage {id} /> },
+        Route::Services => html! { <ServicesPage /> },
         Route::Contracts => html! { <ContractsPage /> },
         Route::Contract { id } => html! { <ContractPage {id} /> },
         Route::Tickets => html! { <TicketsPage /> },

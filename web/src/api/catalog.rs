@@ -175,3 +175,21 @@ pub async fn list_items(contract_id: &str) -> ApiResult<Vec<ServiceScope>> {
 pub async fn create_item(contract_id: &str, body: &serde_json::Value) -> ApiResult<ServiceScope> {
     send_json(Method::POST, format!("/api/v1/contracts/{}/items", encode(contract_id)), body).await
 }
+
+/// Every service, archived ones included (the catalog page).
+pub async fn list_all_services() -> ApiResult<Vec<Service>> {
+    let q = ListQuery { page_size: 200, ..ListQuery::default() };
+    let url = format!("{}&showInactive=true", q.url("/api/v1/services"));
+    get::<ServicePage>(url).await.map(|p| p.services)
+}
+
+/// Creates a service.
+pub async fn create_service(service: &serde_json::Value) -> ApiResult<Service> {
+    send_json(Method::POST, "/api/v1/services".into(), service).await
+}
+
+/// Publishes a new template version for a service.
+pub async fn create_template(service_id: &str, schema: &serde_json::Value) -> ApiResult<ScopeTemplate> {
+    let body = serde_json::json!({ "schema": schema });
+    send_json(Method::POST, format!("/api/v1/services/{}/scope-templates", encode(service_id)), &body).await
+}

@@ -14,6 +14,7 @@ pub fn nav() -> Html {
         Route::Companies | Route::Company { .. } => "companies",
         Route::Tickets | Route::TicketNew | Route::Ticket { .. } => "tickets",
         Route::Contracts | Route::Contract { .. } => "contracts",
+        Route::Services => "services",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -37,6 +38,9 @@ pub fn nav() -> Html {
                     </Link<Route>>
                     <Link<Route> to={Route::Contracts} classes={link_class("contracts")}>
                         <span id="nav-contracts">{ "Contracts" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Services} classes={link_class("services")}>
+                        <span id="nav-services">{ "Services" }</span>
                     </Link<Route>>
                     <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
                         <span id="nav-tickets">{ "Tickets" }</span>
