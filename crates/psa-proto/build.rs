@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/api/v1/annotations.proto",
         "psa/identity/v1/identity.proto",
         "psa/contracts/v1/contracts.proto",
+        "psa/contracts/v1/catalog.proto",
         "psa/tickets/v1/tickets.proto",
         "psa/tickets/v1/sla.proto",
         "psa/events/v1/events.proto",

@@ -250,3 +250,121 @@ async fn save_evidence(c: &Client) {
     }
     eprintln!("browser test: screenshot and DOM saved in {}", dir.display());
 }
+
+/// A staff user defines a service's scope template in the catalog page (a keyword outside the
+/// subset is refused), then opens a contract, picks the service and fills the scope form the
+/// web client rendered from the template: a bad value is reported next to its field, a good
+/// one adds the service with its scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_adds_a_service_through_its_template_form() {
+    preflight();
+    let stack = psa_testkit::Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": COMPANY})).await;
+    let (_, service) = api
+        .post(
+            "/api/v1/services",
+            &json!({"name": "Managed EDR", "deliveryModel": "DELIVERY_MODEL_SERVERLESS", "basePrice": "9",
+                    "currency": "USD", "pricingUnit": "PRICING_UNIT_PER_ENDPOINT"}),
+        )
+        .await;
+    assert!(service["id"].is_string(), "{service}");
+    let (s, contract) = api
+        .post(
+            "/api/v1/contracts",
+            &json!({"name": "Managed SOC", "companyId": company["id"], "startDate": "2026-01-01", "currency": "USD"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{contract}");
+    let base = stack.gateway_url().to_string();
+
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let outcome = scope_flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
+    if outcome.is_err() {
+        save_evidence(&client).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+}
+
+async fn scope_flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
+    c.goto(base).await?;
+    let tenant_input = wait_for(c, "#login-tenant").await?;
+    tenant_input.clear().await?;
+    tenant_input.send_keys(tenant).await?;
+    wait_for(c, "#login-email").await?.send_keys(email).await?;
+    wait_for(c, "#login-password").await?.send_keys(password).await?;
+    wait_for(c, "#login-submit").await?.click().await?;
+    wait_for(c, "#nav-user-email").await?;
+
+    // Define the service's scope template in the catalog page's editor: a keyword outside the
+    // subset is refused naming it, the valid template becomes version 1.
+    wait_for(c, "#nav-services").await?.click().await?;
+    wait_for(c, "[data-testid=service-edit-template]").await?.click().await?;
+    let editor = wait_for(c, "#template-json").await?;
+    editor.clear().await?;
+    editor.send_keys(r#"{"type": "object", "properties": {"endpoints": {"type": "integer", "pattern": "x"}}}"#).await?;
+    wait_for(c, "#template-submit").await?.click().await?;
+    poll("the refused keyword in the error banner", move || async move {
+        Ok(c.source().await?.contains("schema.properties.endpoints.pattern"))
+    })
+    .await?;
+    editor.clear().await?;
+    editor
+        .send_keys(
+            r#"{"type": "object", "required": ["endpoints", "edr_platform"], "properties": {
+            "endpoints": {"type": "integer", "title": "Number of endpoints", "minimum": 1},
+            "edr_platform": {"type": "string", "title": "EDR platform", "enum": ["CarbonBlack", "CrowdStrike", "SentinelOne"]}}}"#,
+        )
+        .await?;
+    wait_for(c, "#template-submit").await?.click().await?;
+    poll("template version 1 in the catalog", move || async move {
+        Ok(row_with(c, "[data-testid=service-row]", "v1").await?.is_some())
+    })
+    .await?;
+
+    wait_for(c, "#nav-contracts").await?.click().await?;
+    poll("the contract in the contracts list", move || async move {
+        Ok(row_with(c, "[data-testid=contract-row]", "Managed SOC").await?.is_some())
+    })
+    .await?;
+    wait_for(c, "[data-testid=contract-row] a").await?.click().await?;
+    wait_for(c, "#item-new-open").await?.click().await?;
+    let select = wait_for(c, "#item-new-service").await?;
+    let s = &select;
+    poll("the service in the service select", move || async move {
+        Ok(s.find_all(Locator::XPath(".//option[contains(., 'Managed EDR')]")).await?.len() == 1)
+    })
+    .await?;
+    let option = select.find(Locator::XPath(".//option[contains(., 'Managed EDR')]")).await?;
+    option.click().await?;
+    // The template's parameters become form fields, with their titles as labels.
+    let endpoints = wait_for(c, "#scope-endpoints").await?;
+    let label = c.find(Locator::Css("label[for=scope-endpoints]")).await?.text().await?;
+    if !label.contains("Number of endpoints") {
+        return Err(format!("unexpected label {label:?}").into());
+    }
+    if endpoints.attr("type").await?.as_deref() != Some("number") {
+        return Err("endpoints is not a number input".into());
+    }
+    wait_for(c, "#scope-edr_platform").await?.select_by_label("CrowdStrike").await?;
+    endpoints.send_keys("0").await?;
+    wait_for(c, "#item-new-submit").await?.click().await?;
+    let error = wait_for(c, "#scope-endpoints-error").await?.text().await?;
+    if error.is_empty() {
+        return Err("no error shown next to the endpoints field".into());
+    }
+    endpoints.clear().await?;
+    endpoints.send_keys("250").await?;
+    wait_for(c, "#item-new-submit").await?.click().await?;
+    poll("the new service with its scope on the contract", move || async move {
+        Ok(row_with(c, "[data-testid=contract-item-row]", "edr_platform: CrowdStrike").await?.is_some())
+    })
+    .await?;
+    Ok(())
+}

@@ -10,8 +10,9 @@ use crate::api::{self, Me};
 use crate::auth;
 use crate::components::nav::Nav;
 use crate::pages::{
-    companies::CompaniesPage, company_detail::CompanyPage, login::LoginPage, not_found::NotFoundPage,
-    portal::PortalPage, ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage,
+    companies::CompaniesPage, company_detail::CompanyPage, contract_detail::ContractPage, contracts::ContractsPage,
+    login::LoginPage, not_found::NotFoundPage, portal::PortalPage, services::ServicesPage, ticket_detail::TicketPage,
+    ticket_new::TicketNewPage, tickets::TicketsPage,
 };
 
 /// The app's paths.
@@ -30,6 +31,18 @@ pub enum Route {
     #[at("/companies/:id")]
     Company {
         /// Company id.
+        id: String,
+    },
+    /// The service catalog and its scope templates.
+    #[at("/services")]
+    Services,
+    /// Contracts list and "New contract".
+    #[at("/contracts")]
+    Contracts,
+    /// One contract with its services (scope forms rendered from the service templates).
+    #[at("/contracts/:id")]
+    Contract {
+        /// Contract id.
         id: String,
     },
     /// Tickets list with filters.
@@ -164,6 +177,9 @@ fn switch(route: Route) -> Html {
         Route::Home | Route::Login => html! { <Redirect<Route> to={Route::Companies} /> },
         Route::Companies => html! { <CompaniesPage /> },
         Route::Company { id } => html! { <CompanyPage {id} /> },
+        Route::Services => html! { <ServicesPage /> },
+        Route::Contracts => html! { <ContractsPage /> },
+        Route::Contract { id } => html! { <ContractPage {id} /> },
         Route::Tickets => html! { <TicketsPage /> },
         Route::TicketNew => html! { <TicketNewPage /> },
         Route::Ticket { id } => html! { <TicketPage {id} /> },

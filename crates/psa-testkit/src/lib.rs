@@ -290,9 +290,9 @@ impl Stack {
     }
 
     /// A REST client for a portal user (Client User) of `company_id` in `tenant_id`, with read
-    /// and write access to tickets and read access to companies and contacts.
+    /// and write access to tickets and read access to companies, contacts and contracts.
     pub async fn portal_api(&self, tenant_id: Uuid, company_id: Uuid) -> Api {
-        let perms = ["companies.read", "contacts.read", "tickets.read", "tickets.write"];
+        let perms = ["companies.read", "contacts.read", "contracts.read", "tickets.read", "tickets.write"];
         let token =
             self.mint_token(&Self::claims(tenant_id, psa_core::PrincipalKind::Portal, &perms, Some(company_id))).await;
         Api::new(&self.gateway_url, Some(token))

@@ -1,7 +1,11 @@
-//! Contracts use cases: companies, contacts and the CSV import. Free of tonic.
+//! Contracts use cases: companies, contacts and the CSV import here; the catalog in
+//! [`catalog`], contracts and service scopes in [`agreements`]. Free of tonic.
 //!
-//! Portal principals (client users) see only their own company and its contacts; any other
-//! id answers NOT_FOUND. Writes need permissions portal roles do not have.
+//! Portal principals (client users) see only their own company and its contacts and
+//! contracts; any other id answers NOT_FOUND. Writes need permissions portal roles do not have.
+
+pub mod agreements;
+pub mod catalog;
 
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;

@@ -1,5 +1,6 @@
-//! Events contracts publishes (subjects `psa.contracts.company.{created,updated}`), written to
-//! the outbox in the same transaction as the change.
+//! Events contracts publishes (subjects `psa.contracts.company.{created,updated}` and
+//! `psa.contracts.contract.{created,updated}`), written to the outbox in the same transaction
+//! as the change.
 
 use psa_kit::db::TenantTx;
 use psa_kit::events::{EventMeta, Naming, enqueue};
@@ -7,6 +8,7 @@ use psa_proto::events as ev;
 use uuid::Uuid;
 
 use crate::domain::company::Company;
+use crate::domain::contract::Contract;
 
 /// Service name in subjects and stream names.
 pub const SERVICE: &str = "contracts";
@@ -38,6 +40,43 @@ pub async fn company_updated(
         &naming.subject(SERVICE, "company", "updated"),
         meta,
         &ev::CompanyUpdated { company: Some(crate::proto::company(c)), changed_fields: changed },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records `ContractCreated` (`psa.contracts.contract.created`).
+pub async fn contract_created(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Contract,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "contract", "created"),
+        meta,
+        &ev::ContractCreated { contract: Some(crate::proto::catalog::contract(c)) },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records `ContractUpdated` (`psa.contracts.contract.updated`) with the changed field names.
+pub async fn contract_updated(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Contract,
+    changed: Vec<String>,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "contract", "updated"),
+        meta,
+        &ev::ContractUpdated { contract: Some(crate::proto::catalog::contract(c)), changed_fields: changed },
     )
     .await?;
     Ok(())

@@ -1,5 +1,7 @@
 //! gRPC adapters for `psa.contracts.v1.CompanyService` and `ContactService`: proto ⇄ domain,
-//! errors → status.
+//! errors → status. The catalog and contract services are in [`catalog`].
+
+pub mod catalog;
 
 use std::sync::Arc;
 

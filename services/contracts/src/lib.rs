@@ -1,5 +1,7 @@
 //! Contracts service: client companies and contacts, and the CSV import of companies
-//! (PRD §3.3, seeds 001–002). Publishes `CompanyCreated` / `CompanyUpdated` through the outbox.
+//! (PRD §3.3, seeds 001–002); the service catalog with versioned scope definition templates,
+//! contracts and service scopes (PRD §3.8, seeds 000–001). Publishes `CompanyCreated` /
+//! `CompanyUpdated` and `ContractCreated` / `ContractUpdated` through the outbox.
 
 pub mod app;
 pub mod domain;
@@ -61,11 +63,18 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let routes = tonic::service::Routes::new(psa_proto::contracts::company_service_server::CompanyServiceServer::new(
         grpc.clone(),
     ))
-    .add_service(psa_proto::contracts::contact_service_server::ContactServiceServer::new(grpc));
+    .add_service(psa_proto::contracts::contact_service_server::ContactServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::service_catalog_service_server::ServiceCatalogServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::contract_service_server::ContractServiceServer::new(grpc));
     let served = psa_kit::server::serve(
         listener,
         routes,
-        &["psa.contracts.v1.CompanyService", "psa.contracts.v1.ContactService"],
+        &[
+            "psa.contracts.v1.CompanyService",
+            "psa.contracts.v1.ContactService",
+            "psa.contracts.v1.ServiceCatalogService",
+            "psa.contracts.v1.ContractService",
+        ],
         rt.verifier.clone(),
         shutdown.clone(),
     )

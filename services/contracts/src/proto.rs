@@ -1,4 +1,7 @@
-//! Domain ⇄ proto conversions shared by the gRPC adapter and the published events.
+//! Domain ⇄ proto conversions shared by the gRPC adapter and the published events (catalog,
+//! contracts and scopes in [`catalog`]).
+
+pub mod catalog;
 
 use psa_core::DomainError;
 use psa_core::validate::Validator;

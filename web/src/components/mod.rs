@@ -10,5 +10,6 @@ pub mod field;
 pub mod import_panel;
 pub mod nav;
 pub mod pager;
+pub mod scope_form;
 pub mod sla;
 pub mod ticket_table;

@@ -13,6 +13,8 @@ pub fn nav() -> Html {
     let section = |r: &Route| match r {
         Route::Companies | Route::Company { .. } => "companies",
         Route::Tickets | Route::TicketNew | Route::Ticket { .. } => "tickets",
+        Route::Contracts | Route::Contract { .. } => "contracts",
+        Route::Services => "services",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -33,6 +35,12 @@ pub fn nav() -> Html {
                 <nav class="nav-links" aria-label="Main">
                     <Link<Route> to={Route::Companies} classes={link_class("companies")}>
                         <span id="nav-companies">{ "Companies" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Contracts} classes={link_class("contracts")}>
+                        <span id="nav-contracts">{ "Contracts" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Services} classes={link_class("services")}>
+                        <span id="nav-services">{ "Services" }</span>
                     </Link<Route>>
                     <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
                         <span id="nav-tickets">{ "Tickets" }</span>

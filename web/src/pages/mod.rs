@@ -2,9 +2,12 @@
 
 pub mod companies;
 pub mod company_detail;
+pub mod contract_detail;
+pub mod contracts;
 pub mod login;
 pub mod not_found;
 pub mod portal;
+pub mod services;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;

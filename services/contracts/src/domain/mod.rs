@@ -2,4 +2,9 @@
 
 pub mod company;
 pub mod contact;
+pub mod contract;
 pub mod import;
+pub mod money;
+pub mod scope;
+pub mod scope_template;
+pub mod service;

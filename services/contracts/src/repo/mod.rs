@@ -3,3 +3,6 @@
 
 pub mod companies;
 pub mod contacts;
+pub mod contracts;
+pub mod scopes;
+pub mod services;

@@ -9,7 +9,9 @@ use sqlx::Row;
 use tonic::Code;
 use tonic::metadata::MetadataValue;
 
-fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
+mod catalog;
+
+pub(crate) fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
     req.metadata_mut().insert("authorization", MetadataValue::try_from(format!("Bearer {token}")).unwrap());
     req

@@ -1,0 +1,239 @@
+//! Contract and service scope use cases. Portal principals may read their own company's
+//! contracts and scopes (any other id answers NOT_FOUND) and change nothing (they hold no
+//! `contracts.write`).
+
+use psa_core::validate::Validator;
+use psa_core::{DomainError, Principal};
+use psa_kit::Result;
+use psa_kit::db::TenantTx;
+use psa_kit::list::ListParams;
+use uuid::Uuid;
+
+use super::Contracts;
+use crate::domain::contract::{Contract, ContractFields, ContractStatus};
+use crate::domain::scope::{ScopeFields, ServiceScope};
+use crate::domain::scope_template;
+use crate::{events, repo};
+
+/// A new scope as requested: the service and the fields, with the defaults still to fill.
+pub struct ScopeRequest {
+    pub service_id: Uuid,
+    /// `None`: the service's pricing unit.
+    pub unit: Option<crate::domain::service::PricingUnit>,
+    /// `None`: the service's base price.
+    pub unit_price: Option<rust_decimal::Decimal>,
+    /// Everything else (`unit` and `unit_price` are overwritten with the resolved values).
+    pub fields: ScopeFields,
+}
+
+fn hidden(p: &Principal, company: Uuid) -> bool {
+    p.portal_company().is_some_and(|c| c != company)
+}
+
+impl Contracts {
+    /// Checks that the company and the signer (a contact of that company) exist.
+    async fn check_refs(&self, tx: &mut TenantTx, p: &Principal, f: &ContractFields) -> Result<()> {
+        let mut v = Validator::new();
+        if repo::companies::get(tx, p.tenant_id, f.company_id, false).await.is_err() {
+            v.push("contract.company_id", "no such company");
+        }
+        if let Some(signer) = f.signer_contact_id {
+            match repo::contacts::get(tx, p.tenant_id, signer).await {
+                Ok(c) if c.fields.company_id == f.company_id => {}
+                _ => v.push("contract.signer_contact_id", "must be a contact of the contract's company"),
+            }
+        }
+        Ok(v.finish()?)
+    }
+
+    /// Creates a DRAFT contract (generated number when none is given); records `ContractCreated`.
+    pub async fn create_contract(&self, p: &Principal, fields: ContractFields) -> Result<Contract> {
+        let mut fields = ContractFields { status: ContractStatus::Draft, ..fields.normalize("contract.")? };
+        let mut tx = self.tx(p).await?;
+        self.check_refs(&mut tx, p, &fields).await?;
+        if fields.number.is_empty() {
+            fields.number = repo::contracts::next_number(&mut tx, p.tenant_id).await?;
+        }
+        let c = repo::contracts::insert(&mut tx, p.tenant_id, &fields, None).await?;
+        events::contract_created(&mut tx, &self.naming, p.user_id, &c).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// The contract `id`.
+    pub async fn get_contract(&self, p: &Principal, id: Uuid) -> Result<Contract> {
+        let mut tx = self.tx(p).await?;
+        let c = repo::contracts::get(&mut tx, p.tenant_id, id, false).await?;
+        if hidden(p, c.fields.company_id) {
+            return Err(DomainError::NotFound { entity: "contract" }.into());
+        }
+        Ok(c)
+    }
+
+    /// Updates the masked fields (status moves checked by the lifecycle); records
+    /// `ContractUpdated` when something changed.
+    pub async fn update_contract(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: ContractFields,
+        mask: &[String],
+    ) -> Result<Contract> {
+        let mut tx = self.tx(p).await?;
+        let mut c = repo::contracts::get(&mut tx, p.tenant_id, id, true).await?;
+        let changed = c.fields.apply(patch, mask)?;
+        if changed.is_empty() {
+            return Ok(c);
+        }
+        c.fields = c.fields.normalize("contract.")?;
+        if c.fields.number.is_empty() {
+            return Err(DomainError::invalid("contract.number", "is required").into());
+        }
+        self.check_refs(&mut tx, p, &c.fields).await?;
+        let c = repo::contracts::update(&mut tx, &c).await?;
+        events::contract_updated(&mut tx, &self.naming, p.user_id, &c, changed).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Renews contract `id`: creates its DRAFT successor (see `ContractFields::successor`),
+    /// copies its scopes as PENDING, and marks it RENEWED. Returns the successor.
+    pub async fn renew_contract(&self, p: &Principal, id: Uuid) -> Result<Contract> {
+        let mut tx = self.tx(p).await?;
+        let mut old = repo::contracts::get(&mut tx, p.tenant_id, id, true).await?;
+        let mut next = old.fields.successor()?;
+        next.number = repo::contracts::next_number(&mut tx, p.tenant_id).await?;
+        let new = repo::contracts::insert(&mut tx, p.tenant_id, &next, Some(old.id)).await?;
+        for s in repo::scopes::of_contract(&mut tx, p.tenant_id, old.id).await? {
+            let n = repo::scopes::NewScope {
+                contract_id: new.id,
+                company_id: new.fields.company_id,
+                service_id: s.service_id,
+                template_version: s.template_version,
+            };
+            let fields = ScopeFields { status: crate::domain::scope::ScopeStatus::Pending, ..s.fields };
+            repo::scopes::insert(&mut tx, p.tenant_id, &n, &fields).await?;
+        }
+        old.fields.status = ContractStatus::Renewed;
+        let old = repo::contracts::update(&mut tx, &old).await?;
+        events::contract_created(&mut tx, &self.naming, p.user_id, &new).await?;
+        events::contract_updated(&mut tx, &self.naming, p.user_id, &old, vec!["status".into()]).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// One page of contracts (`company`: only that company's).
+    pub async fn list_contracts(
+        &self,
+        p: &Principal,
+        params: &ListParams,
+        company: Option<Uuid>,
+    ) -> Result<(Vec<Contract>, String)> {
+        let plan = repo::contracts::LIST.plan(params)?;
+        let company = match (company, p.portal_company()) {
+            (Some(c), Some(own)) if c != own => return Ok((Vec::new(), String::new())),
+            (c, own) => own.or(c),
+        };
+        let mut tx = self.tx(p).await?;
+        repo::contracts::list(&mut tx, p.tenant_id, &plan, company).await
+    }
+
+    /// Validates `details` against the service's current template version; returns the version
+    /// (0 when the service has none).
+    async fn validate_scope(
+        &self,
+        tx: &mut TenantTx,
+        p: &Principal,
+        service: Uuid,
+        details: &serde_json::Value,
+    ) -> Result<i32> {
+        let t = repo::services::template(tx, p.tenant_id, service, None).await?;
+        scope_template::validate_details(t.as_ref().map(|t| &t.schema), details, "service_scope.scope_details")?;
+        Ok(t.map_or(0, |t| t.version))
+    }
+
+    /// Adds a service to contract `contract`. The contract must be DRAFT or ACTIVE and the
+    /// service active; the details must satisfy the service's current template version.
+    pub async fn create_scope(&self, p: &Principal, contract: Uuid, r: ScopeRequest) -> Result<ServiceScope> {
+        let mut tx = self.tx(p).await?;
+        let c = repo::contracts::get(&mut tx, p.tenant_id, contract, false).await?;
+        if !matches!(c.fields.status, ContractStatus::Draft | ContractStatus::Active) {
+            return Err(DomainError::FailedPrecondition(format!(
+                "services can be added to draft or active contracts only; this one is {}",
+                c.fields.status.as_str()
+            ))
+            .into());
+        }
+        let service = match repo::services::get(&mut tx, p.tenant_id, r.service_id, false).await {
+            Ok(s) if s.fields.active => s,
+            Ok(_) => return Err(DomainError::invalid("service_scope.service_id", "the service is archived").into()),
+            Err(_) => return Err(DomainError::invalid("service_scope.service_id", "no such service").into()),
+        };
+        let fields = ScopeFields {
+            unit: r.unit.unwrap_or(service.fields.pricing_unit),
+            unit_price: r.unit_price.unwrap_or(service.fields.base_price),
+            ..r.fields
+        };
+        let version = self.validate_scope(&mut tx, p, service.id, &fields.scope_details).await?;
+        let n = repo::scopes::NewScope {
+            contract_id: c.id,
+            company_id: c.fields.company_id,
+            service_id: service.id,
+            template_version: version,
+        };
+        let s = repo::scopes::insert(&mut tx, p.tenant_id, &n, &fields).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// The scope `id`.
+    pub async fn get_scope(&self, p: &Principal, id: Uuid) -> Result<ServiceScope> {
+        let mut tx = self.tx(p).await?;
+        let s = repo::scopes::get(&mut tx, p.tenant_id, id, false).await?;
+        if hidden(p, s.company_id) {
+            return Err(DomainError::NotFound { entity: "service scope" }.into());
+        }
+        Ok(s)
+    }
+
+    /// Updates the masked fields; new scope details are validated against the service's
+    /// current template version, which is then recorded.
+    pub async fn update_scope(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: ScopeFields,
+        mask: &[String],
+    ) -> Result<ServiceScope> {
+        let mut tx = self.tx(p).await?;
+        let mut s = repo::scopes::get(&mut tx, p.tenant_id, id, true).await?;
+        let changed = s.fields.apply(patch, mask)?;
+        if changed.is_empty() {
+            return Ok(s);
+        }
+        if changed.iter().any(|c| c == "scope_details") {
+            s.template_version = self.validate_scope(&mut tx, p, s.service_id, &s.fields.scope_details).await?;
+        }
+        let s = repo::scopes::update(&mut tx, &s).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// One page of scopes (`contract`: only that contract's, which must be visible).
+    pub async fn list_scopes(
+        &self,
+        p: &Principal,
+        params: &ListParams,
+        contract: Option<Uuid>,
+    ) -> Result<(Vec<ServiceScope>, String)> {
+        let plan = repo::scopes::LIST.plan(params)?;
+        let mut tx = self.tx(p).await?;
+        if let Some(c) = contract {
+            let c = repo::contracts::get(&mut tx, p.tenant_id, c, false).await?;
+            if hidden(p, c.fields.company_id) {
+                return Err(DomainError::NotFound { entity: "contract" }.into());
+            }
+        }
+        repo::scopes::list(&mut tx, p.tenant_id, &plan, contract, p.portal_company()).await
+    }
+}

@@ -1,0 +1,78 @@
+//! Service scopes (seed 001 ServiceScope, a.k.a. contract items): one service on a contract,
+//! with quantity, unit, price and the scope details its template asks for.
+
+use chrono::{DateTime, Utc};
+use psa_core::{DomainError, text_enum};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::domain::service::PricingUnit;
+
+text_enum!(
+    /// Delivery status of a scope.
+    ScopeStatus { Pending => "pending", Active => "active", OnHold => "on_hold", Completed => "completed" }
+);
+
+/// The writable fields of a scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeFields {
+    /// > 0.
+    pub quantity: Decimal,
+    pub unit: PricingUnit,
+    /// Price of one unit in the contract's currency, ≥ 0.
+    pub unit_price: Decimal,
+    /// A JSON object valid against the service's template version `template_version`.
+    pub scope_details: serde_json::Value,
+    pub status: ScopeStatus,
+}
+
+/// A stored scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceScope {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub contract_id: Uuid,
+    pub company_id: Uuid,
+    pub service_id: Uuid,
+    pub fields: ScopeFields,
+    /// 0 when the service had no template.
+    pub template_version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Field names an update mask may name.
+pub const UPDATABLE: &[&str] = &["quantity", "unit", "unit_price", "scope_details", "status"];
+
+impl ScopeFields {
+    /// Copies the fields named in `mask` from `patch`; returns the names that changed.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] on `update_mask` for an empty mask or an unknown name.
+    pub fn apply(&mut self, patch: ScopeFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
+        if mask.is_empty() {
+            return Err(DomainError::invalid("update_mask", "name at least one field"));
+        }
+        let mut changed = Vec::new();
+        for name in mask {
+            let before = self.clone();
+            match name.as_str() {
+                "quantity" => self.quantity = patch.quantity,
+                "unit" => self.unit = patch.unit,
+                "unit_price" => self.unit_price = patch.unit_price,
+                "scope_details" => self.scope_details = patch.scope_details.clone(),
+                "status" => self.status = patch.status,
+                other => {
+                    return Err(DomainError::invalid(
+                        "update_mask",
+                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
+                    ));
+                }
+            }
+            if *self != before && !changed.contains(name) {
+                changed.push(name.clone());
+            }
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,195 @@
+//! Service catalog, scope templates, contracts and service scopes (proto
+//! `psa/contracts/v1/catalog.proto`). Money is a decimal string, dates `YYYY-MM-DD`.
+
+use gloo_net::http::Method;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiResult, ListQuery, encode, get, send_json};
+
+/// A catalog service.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Service {
+    /// Id.
+    pub id: String,
+    /// Name, unique per tenant.
+    pub name: String,
+    /// Free-text category.
+    pub category: String,
+    /// `DELIVERY_MODEL_…`.
+    pub delivery_model: String,
+    /// Decimal string.
+    pub base_price: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// `PRICING_UNIT_…`.
+    pub pricing_unit: String,
+    /// False once archived.
+    pub active: bool,
+    /// Newest template version, 0 when none.
+    pub current_template_version: i32,
+}
+
+/// One page of services.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServicePage {
+    /// The services.
+    pub services: Vec<Service>,
+}
+
+/// One version of a service's scope definition template (a JSON Schema subset).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScopeTemplate {
+    /// 1, 2, …
+    pub version: i32,
+    /// The schema: `{"type":"object","required":[…],"properties":{…}}`.
+    pub schema: serde_json::Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplateList {
+    templates: Vec<ScopeTemplate>,
+}
+
+/// A contract.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Contract {
+    /// Id (empty on create).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// `C-000001` or as entered.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// The client company.
+    pub company_id: String,
+    /// `CONTRACT_TYPE_…`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub contract_type: String,
+    /// `CONTRACT_STATUS_…`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// `YYYY-MM-DD`.
+    pub start_date: String,
+    /// `YYYY-MM-DD` or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub end_date: String,
+    /// Decimal string.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// The contract this one renews.
+    #[serde(skip_serializing)]
+    pub previous_contract_id: String,
+}
+
+/// One page of contracts.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContractPage {
+    /// The contracts.
+    pub contracts: Vec<Contract>,
+    /// Token of the next page; empty on the last one.
+    pub next_page_token: String,
+}
+
+/// A service on a contract.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceScope {
+    /// Id.
+    pub id: String,
+    /// The service.
+    pub service_id: String,
+    /// Decimal string.
+    pub quantity: String,
+    /// `PRICING_UNIT_…`.
+    pub unit: String,
+    /// Decimal string.
+    pub unit_price: String,
+    /// Values of the template's parameters.
+    pub scope_details: serde_json::Map<String, serde_json::Value>,
+    /// Template version the details were checked against.
+    pub template_version: i32,
+    /// `SERVICE_SCOPE_STATUS_…`.
+    pub status: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ScopeList {
+    service_scopes: Vec<ServiceScope>,
+}
+
+/// Active services, by name (up to 200).
+pub async fn list_services() -> ApiResult<Vec<Service>> {
+    let q = ListQuery { page_size: 200, ..ListQuery::default() };
+    get::<ServicePage>(q.url("/api/v1/services")).await.map(|p| p.services)
+}
+
+/// The newest template version of a service, if it has one.
+pub async fn current_template(service_id: &str) -> ApiResult<Option<ScopeTemplate>> {
+    let list: TemplateList = get(format!("/api/v1/services/{}/scope-templates", encode(service_id))).await?;
+    Ok(list.templates.into_iter().next())
+}
+
+/// Lists contracts.
+pub async fn list_contracts(query: &ListQuery) -> ApiResult<ContractPage> {
+    get(query.url("/api/v1/contracts")).await
+}
+
+/// Fetches one contract.
+pub async fn get_contract(id: &str) -> ApiResult<Contract> {
+    get(format!("/api/v1/contracts/{}", encode(id))).await
+}
+
+/// Creates a draft contract.
+pub async fn create_contract(contract: &Contract) -> ApiResult<Contract> {
+    send_json(Method::POST, "/api/v1/contracts".into(), contract).await
+}
+
+/// Moves a contract to `status` (`CONTRACT_STATUS_…`).
+pub async fn set_contract_status(id: &str, status: &str) -> ApiResult<Contract> {
+    let body = serde_json::json!({ "status": status });
+    send_json(Method::PATCH, format!("/api/v1/contracts/{}", encode(id)), &body).await
+}
+
+/// Renews a contract; returns the successor.
+pub async fn renew_contract(id: &str) -> ApiResult<Contract> {
+    send_json(Method::POST, format!("/api/v1/contracts/{}/renew", encode(id)), &serde_json::json!({})).await
+}
+
+/// The services of a contract.
+pub async fn list_items(contract_id: &str) -> ApiResult<Vec<ServiceScope>> {
+    let list: ScopeList = get(format!("/api/v1/contracts/{}/items?pageSize=200", encode(contract_id))).await?;
+    Ok(list.service_scopes)
+}
+
+/// Adds a service to a contract: `{"serviceId", "quantity", "scopeDetails"}`.
+pub async fn create_item(contract_id: &str, body: &serde_json::Value) -> ApiResult<ServiceScope> {
+    send_json(Method::POST, format!("/api/v1/contracts/{}/items", encode(contract_id)), body).await
+}
+
+/// Every service, archived ones included (the catalog page).
+pub async fn list_all_services() -> ApiResult<Vec<Service>> {
+    let q = ListQuery { page_size: 200, ..ListQuery::default() };
+    let url = format!("{}&showInactive=true", q.url("/api/v1/services"));
+    get::<ServicePage>(url).await.map(|p| p.services)
+}
+
+/// Creates a service.
+pub async fn create_service(service: &serde_json::Value) -> ApiResult<Service> {
+    send_json(Method::POST, "/api/v1/services".into(), service).await
+}
+
+/// Publishes a new template version for a service.
+pub async fn create_template(service_id: &str, schema: &serde_json::Value) -> ApiResult<ScopeTemplate> {
+    let body = serde_json::json!({ "schema": schema });
+    send_json(Method::POST, format!("/api/v1/services/{}/scope-templates", encode(service_id)), &body).await
+}

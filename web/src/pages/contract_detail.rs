@@ -1,0 +1,318 @@
+//! One contract: its fields, lifecycle actions (activate, cancel, expire, renew) and its
+//! services, with "Add service" rendering the service's scope template as a form.
+
+use serde_json::{Map, Value, json};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::ApiError;
+use crate::api::catalog::{self, Contract, ScopeTemplate, Service};
+use crate::app::Route;
+use crate::components::badge::Badge;
+use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
+use crate::components::field::{Field, bind, event_value};
+use crate::components::scope_form::{ScopeFields, defaults, params};
+use crate::format::{enum_label, or_dash};
+use crate::hooks::use_fetch;
+
+/// Props of [`ContractPage`].
+#[derive(Properties, PartialEq)]
+pub struct ContractPageProps {
+    /// Contract id from the path.
+    pub id: String,
+}
+
+/// Moves the lifecycle allows from `status` (RENEWED goes through Renew).
+fn moves(status: &str) -> &'static [(&'static str, &'static str)] {
+    match status {
+        "CONTRACT_STATUS_DRAFT" => &[("Activate", "CONTRACT_STATUS_ACTIVE"), ("Cancel", "CONTRACT_STATUS_CANCELLED")],
+        "CONTRACT_STATUS_ACTIVE" => {
+            &[("Mark expired", "CONTRACT_STATUS_EXPIRED"), ("Cancel", "CONTRACT_STATUS_CANCELLED")]
+        }
+        _ => &[],
+    }
+}
+
+/// The contract detail page.
+#[function_component(ContractPage)]
+pub fn contract_page(props: &ContractPageProps) -> Html {
+    let reload = use_state(|| 0u32);
+    let contract = use_fetch((props.id.clone(), *reload), |(id, _)| async move { catalog::get_contract(&id).await });
+    let action_error = use_state(|| None::<ApiError>);
+    let navigator = use_navigator();
+    let bump = {
+        let reload = reload.clone();
+        Callback::from(move |_: ()| reload.set(*reload + 1))
+    };
+    let c = match &contract.result {
+        None => return html! { <div class="page"><Loading /></div> },
+        Some(Err(err)) => return html! { <div class="page"><ErrorBanner error={err.clone()} /></div> },
+        Some(Ok(c)) => c.clone(),
+    };
+    let act = |status: &'static str| {
+        let (id, bump, action_error) = (c.id.clone(), bump.clone(), action_error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (id, bump, action_error) = (id.clone(), bump.clone(), action_error.clone());
+            spawn_local(async move {
+                match catalog::set_contract_status(&id, status).await {
+                    Ok(_) => {
+                        action_error.set(None);
+                        bump.emit(())
+                    }
+                    Err(e) => action_error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let renew = {
+        let (id, action_error) = (c.id.clone(), action_error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (id, action_error, navigator) = (id.clone(), action_error.clone(), navigator.clone());
+            spawn_local(async move {
+                match catalog::renew_contract(&id).await {
+                    Ok(next) => {
+                        if let Some(nav) = &navigator {
+                            nav.push(&Route::Contract { id: next.id });
+                        }
+                    }
+                    Err(e) => action_error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let renewable = matches!(c.status.as_str(), "CONTRACT_STATUS_ACTIVE" | "CONTRACT_STATUS_EXPIRED");
+    let editable = matches!(c.status.as_str(), "CONTRACT_STATUS_DRAFT" | "CONTRACT_STATUS_ACTIVE");
+    html! {
+        <div class="page" id="contract-detail" data-id={c.id.clone()}>
+            <nav class="breadcrumb" aria-label="Breadcrumb">
+                <Link<Route> to={Route::Contracts}>{ "Contracts" }</Link<Route>>
+                <span class="sep">{ "/" }</span>
+                <span>{ &c.number }</span>
+            </nav>
+            <div class="page-header">
+                <div>
+                    <h1 id="contract-name">{ format!("{} — {}", c.number, c.name) }</h1>
+                    <p class="header-meta">
+                        <Badge kind="contract-status" value={c.status.clone()} />
+                        <span>{ enum_label(&c.contract_type) }</span>
+                    </p>
+                </div>
+                <div class="page-actions">
+                    { for moves(&c.status).iter().map(|(label, to)| html! {
+                        <button type="button" class="btn btn-secondary" onclick={act(to)}>{ *label }</button>
+                    }) }
+                    if renewable {
+                        <button type="button" class="btn btn-primary" id="contract-renew" onclick={renew}>{ "Renew" }</button>
+                    }
+                </div>
+            </div>
+            if let Some(e) = &*action_error { <ErrorBanner error={e.clone()} /> }
+            <div class="detail-grid">
+                <section class="card">
+                    <div class="card-header"><h2>{ "Details" }</h2></div>
+                    <dl class="props">
+                        <dt>{ "Company" }</dt>
+                        <dd><Link<Route> to={Route::Company { id: c.company_id.clone() }}>{ "Open company" }</Link<Route>></dd>
+                        <dt>{ "Start" }</dt><dd>{ &c.start_date }</dd>
+                        <dt>{ "End" }</dt><dd>{ or_dash(&c.end_date) }</dd>
+                        <dt>{ "Value" }</dt><dd>{ format!("{} {}", or_dash(&c.value), c.currency) }</dd>
+                        if !c.previous_contract_id.is_empty() {
+                            <dt>{ "Renews" }</dt>
+                            <dd><Link<Route> to={Route::Contract { id: c.previous_contract_id.clone() }}>{ "Previous contract" }</Link<Route>></dd>
+                        }
+                    </dl>
+                </section>
+                <Items contract={c.clone()} {editable} />
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ItemsProps {
+    contract: Contract,
+    editable: bool,
+}
+
+#[function_component(Items)]
+fn items(props: &ItemsProps) -> Html {
+    let reload = use_state(|| 0u32);
+    let adding = use_state(|| false);
+    let id = props.contract.id.clone();
+    let items = use_fetch((id.clone(), *reload), |(id, _)| async move { catalog::list_items(&id).await });
+    let services = use_fetch((), |_| async { catalog::list_services().await });
+    let service_name = |sid: &str| match &services.result {
+        Some(Ok(list)) => list.iter().find(|s| s.id == sid).map_or_else(|| sid.to_owned(), |s| s.name.clone()),
+        _ => sid.to_owned(),
+    };
+    let toggle = {
+        let adding = adding.clone();
+        Callback::from(move |_| adding.set(!*adding))
+    };
+    let on_added = {
+        let (adding, reload) = (adding.clone(), reload.clone());
+        Callback::from(move |_: ()| {
+            adding.set(false);
+            reload.set(*reload + 1);
+        })
+    };
+    let body = match &items.result {
+        None => html! { <Loading /> },
+        Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
+        Some(Ok(list)) if list.is_empty() => html! {
+            <Empty title="No services on this contract" hint="Add a service from the catalog." />
+        },
+        Some(Ok(list)) => html! {
+            <div class="table-wrap">
+                <table class="table" id="contract-items-table">
+                    <thead><tr>
+                        <th>{ "Service" }</th><th>{ "Quantity" }</th><th>{ "Unit price" }</th>
+                        <th>{ "Scope" }</th><th>{ "Status" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for list.iter().map(|s| html! {
+                            <tr data-testid="contract-item-row">
+                                <td class="cell-strong">{ service_name(&s.service_id) }</td>
+                                <td>{ format!("{} × {}", s.quantity, enum_label(&s.unit)) }</td>
+                                <td>{ &s.unit_price }</td>
+                                <td>
+                                    { for s.scope_details.iter().map(|(k, v)| html! {
+                                        <span class="tag">{ format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)) }</span>
+                                    }) }
+                                    <span class="muted small">{ format!(" (template v{})", s.template_version) }</span>
+                                </td>
+                                <td><Badge kind="scope-status" value={s.status.clone()} /></td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        },
+    };
+    let catalog_list = match &services.result {
+        Some(Ok(list)) => list.clone(),
+        _ => Vec::new(),
+    };
+    html! {
+        <section class="card" id="contract-items">
+            <div class="card-header">
+                <h2>{ "Services" }</h2>
+                if props.editable && !*adding {
+                    <button type="button" class="btn btn-secondary btn-small" id="item-new-open" onclick={toggle.clone()}>
+                        { "Add service" }
+                    </button>
+                }
+            </div>
+            if *adding {
+                <AddItem contract_id={id} services={catalog_list} {on_added} on_cancel={toggle} />
+            }
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AddItemProps {
+    contract_id: String,
+    services: Vec<Service>,
+    on_added: Callback<()>,
+    on_cancel: Callback<MouseEvent>,
+}
+
+#[function_component(AddItem)]
+fn add_item(props: &AddItemProps) -> Html {
+    let service = use_state(String::new);
+    let quantity = use_state(|| "1".to_string());
+    let values = use_state(Map::<String, Value>::new);
+    let error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+    let template = use_fetch((*service).clone(), |sid: String| async move {
+        if sid.is_empty() { Ok(None) } else { catalog::current_template(&sid).await }
+    });
+    {
+        // A new template (another service chosen): start from its defaults.
+        let values = values.clone();
+        let schema = match &template.result {
+            Some(Ok(Some(t))) => Some(t.schema.clone()),
+            _ => None,
+        };
+        use_effect_with(schema, move |schema| {
+            values.set(schema.as_ref().map(defaults).unwrap_or_default());
+        });
+    }
+    let on_service = {
+        let service = service.clone();
+        Callback::from(move |e: Event| service.set(event_value(&e)))
+    };
+    let on_values = {
+        let values = values.clone();
+        Callback::from(move |v: Map<String, Value>| values.set(v))
+    };
+    let onsubmit = {
+        let (service, quantity, values, error, busy) =
+            (service.clone(), quantity.clone(), values.clone(), error.clone(), busy.clone());
+        let (contract_id, on_added) = (props.contract_id.clone(), props.on_added.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let body = json!({
+                "serviceId": *service,
+                "quantity": quantity.trim(),
+                "scopeDetails": Value::Object((*values).clone()),
+            });
+            busy.set(true);
+            let (contract_id, error, busy, on_added) =
+                (contract_id.clone(), error.clone(), busy.clone(), on_added.clone());
+            spawn_local(async move {
+                match catalog::create_item(&contract_id, &body).await {
+                    Ok(_) => on_added.emit(()),
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let err = (*error).clone();
+    let template_schema: Option<ScopeTemplate> = match &template.result {
+        Some(Ok(t)) => t.clone(),
+        _ => None,
+    };
+    let mut known: Vec<String> = vec!["service_id".into(), "quantity".into()];
+    if let Some(t) = &template_schema {
+        known.extend(params(&t.schema).into_iter().map(|p| p.name));
+    }
+    let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
+    html! {
+        <form class="inline-form" id="item-new-form" {onsubmit} novalidate=true>
+            if let Some(err) = &err { { form_error(err, &known_refs) } }
+            <div class="form-grid">
+                <Field label="Service" id="item-new-service" required=true error={err.as_ref().and_then(|e| e.field("service_id"))}>
+                    <select id="item-new-service" onchange={on_service}>
+                        <option value="" selected={service.is_empty()}>{ "Choose a service" }</option>
+                        { for props.services.iter().map(|s| html! {
+                            <option value={s.id.clone()} selected={s.id == *service}>
+                                { format!("{} ({} {} / {})", s.name, s.base_price, s.currency, enum_label(&s.pricing_unit)) }
+                            </option>
+                        }) }
+                    </select>
+                </Field>
+                <Field label="Quantity" id="item-new-quantity" error={err.as_ref().and_then(|e| e.field("quantity"))}>
+                    <input id="item-new-quantity" type="text" inputmode="decimal" value={(*quantity).clone()} oninput={bind(&quantity)} />
+                </Field>
+            </div>
+            if let Some(t) = &template_schema {
+                <h3>{ format!("Scope (template v{})", t.version) }</h3>
+                <ScopeFields schema={t.schema.clone()} values={(*values).clone()} on_change={on_values} error={err.clone()} />
+            }
+            <div class="form-actions">
+                <button type="button" class="btn btn-secondary" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
+                <button type="submit" class="btn btn-primary" id="item-new-submit" disabled={*busy || service.is_empty()}>
+                    { if *busy { "Adding…" } else { "Add service" } }
+                </button>
+            </div>
+        </form>
+    }
+}
