@@ -69,15 +69,9 @@ impl Role {
     pub fn permissions(self) -> Vec<String> {
         let list: &[&str] = match self {
             Self::Admin => ALL,
-            Self::Technician => &[
-                COMPANIES_READ,
-                CONTACTS_READ,
-                SERVICES_READ,
-                CONTRACTS_READ,
-                TICKETS_READ,
-                TICKETS_WRITE,
-                SLA_READ,
-            ],
+            Self::Technician => {
+                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE, SLA_READ]
+            }
         };
         list.iter().map(|s| (*s).to_owned()).collect()
     }

@@ -35,9 +35,9 @@ pub fn sla_clocks(props: &SlaProps) -> Html {
         if s.paused && s.resolution_due.is_empty() { "paused".to_string() } else { datetime(&s.resolution_due) };
     if props.compact {
         // The clock that matters now: first response until given, then resolution.
-        let (outcome, due, paused) = if s.first_response == "SLA_OUTCOME_PENDING" {
-            (s.first_response.as_str(), datetime(&s.first_response_due), false)
-        } else if s.first_response == "SLA_OUTCOME_BREACHED" && s.resolution != "SLA_OUTCOME_MET" {
+        let first_matters = s.first_response == "SLA_OUTCOME_PENDING"
+            || (s.first_response == "SLA_OUTCOME_BREACHED" && s.resolution != "SLA_OUTCOME_MET");
+        let (outcome, due, paused) = if first_matters {
             (s.first_response.as_str(), datetime(&s.first_response_due), false)
         } else {
             (s.resolution.as_str(), resolution_due, s.paused)
