@@ -8,11 +8,14 @@
 //! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
 //!   proxied byte for byte to the owning service ([`upstream::proxy`]).
 //! - `/healthz` (alive) and `/readyz` (every upstream SERVING).
+//! - API keys (`Authorization: Bearer psa_…`) on REST and gRPC calls are exchanged for
+//!   short-lived access tokens before forwarding ([`api_keys`]).
 //! - anything else: the static web client with SPA fallback ([`web`]).
 //!
 //! Every response carries `x-request-id` (the client's, or a new UUIDv7) and security headers;
 //! each request runs in a tracing span with its id.
 
+pub mod api_keys;
 pub mod config;
 pub mod openapi;
 pub mod problem;
@@ -43,6 +46,7 @@ use tracing::Level;
 
 pub use config::GatewayConfig;
 
+use crate::api_keys::ApiKeyExchanger;
 use crate::problem::Problem;
 use crate::routes::RouteTable;
 use crate::upstream::Upstreams;
@@ -63,6 +67,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Inner {
+    api_keys: ApiKeyExchanger,
     routes: RouteTable,
     upstreams: Upstreams,
     openapi: Vec<u8>,
@@ -92,7 +97,17 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         upstreams = ?upstreams.all().iter().map(|u| (u.name, u.url.as_str())).collect::<Vec<_>>(),
         "gateway routes built"
     );
-    let state = AppState(Arc::new(Inner { routes, upstreams, openapi, web: WebClient::new(config.web_dir.clone()) }));
+    let identity = upstreams
+        .for_service("psa.identity.v1.ApiKeyService")
+        .ok_or_else(|| anyhow::anyhow!("no identity upstream"))?
+        .channel();
+    let state = AppState(Arc::new(Inner {
+        api_keys: ApiKeyExchanger::new(identity),
+        routes,
+        upstreams,
+        openapi,
+        web: WebClient::new(config.web_dir.clone()),
+    }));
 
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
@@ -209,13 +224,28 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
 }
 
 /// Everything that is not a fixed route: gRPC(-web), REST, or the web client.
-async fn dispatch(State(state): State<AppState>, req: Request<Body>) -> Response {
+async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Response {
     let client = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    if upstream::is_grpc(req.headers()) {
+    let grpc = upstream::is_grpc(req.headers());
+    let path = req.uri().path();
+    let api = path == "/api" || path.starts_with("/api/");
+    if (grpc || api)
+        && let Err(status) = state.0.api_keys.resolve(req.headers_mut()).await
+    {
+        if grpc {
+            let mut res = status.into_http::<Body>();
+            if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+                res.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+            }
+            return res;
+        }
+        return Problem::from_status(&status).into_response();
+    }
+    if grpc {
         return upstream::proxy(&state.0.upstreams, req, client).await;
     }
     let path = req.uri().path();
-    if path == "/api" || path.starts_with("/api/") {
+    if api {
         return rest::handle(&state.0.routes, &state.0.upstreams, req, client).await;
     }
     if let Some(service) = upstream::grpc_service_of(path)

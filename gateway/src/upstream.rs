@@ -42,6 +42,13 @@ pub struct Upstream {
     channel: Channel,
 }
 
+impl Upstream {
+    /// The (lazily connecting) channel to this upstream.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+}
+
 /// All upstreams, looked up by the package of a service's full name.
 #[derive(Debug, Clone)]
 pub struct Upstreams {
@@ -140,7 +147,8 @@ impl Decoder for DynamicDecoder {
 }
 
 /// gRPC metadata for a transcoded call: the [`FORWARDED_HEADERS`] present in `headers`,
-/// and `x-forwarded-for` with `client` appended to any value already there.
+/// `x-forwarded-for` with `client` appended to any value already there, and the client's
+/// `user-agent` as `x-forwarded-user-agent` (gRPC reserves `user-agent` for the transport).
 pub fn forwarded_metadata(headers: &HeaderMap, client: Option<SocketAddr>) -> MetadataMap {
     let mut md = MetadataMap::new();
     for name in FORWARDED_HEADERS {
@@ -154,6 +162,11 @@ pub fn forwarded_metadata(headers: &HeaderMap, client: Option<SocketAddr>) -> Me
         && let Ok(v) = MetadataValue::try_from(v.as_str())
     {
         md.insert("x-forwarded-for", v);
+    }
+    if let Some(v) = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok())
+        && let Ok(v) = MetadataValue::try_from(v)
+    {
+        md.insert("x-forwarded-user-agent", v);
     }
     md
 }
@@ -333,10 +346,12 @@ mod tests {
         h.insert("x-request-id", HeaderValue::from_static("r1"));
         h.insert("cookie", HeaderValue::from_static("secret"));
         h.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
+        h.insert("user-agent", HeaderValue::from_static("Mozilla/5.0 (test)"));
         let md = forwarded_metadata(&h, Some("127.0.0.2:5000".parse().unwrap()));
         assert_eq!(md.get("authorization").unwrap(), "Bearer t");
         assert_eq!(md.get("x-request-id").unwrap(), "r1");
         assert_eq!(md.get("x-forwarded-for").unwrap(), "203.0.113.9, 127.0.0.2");
+        assert_eq!(md.get("x-forwarded-user-agent").unwrap(), "Mozilla/5.0 (test)");
         assert!(md.get("cookie").is_none());
     }
 }

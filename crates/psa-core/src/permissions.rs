@@ -1,6 +1,7 @@
 //! Permission names `<area>.<action>` and the standard roles' permission sets
 //! (PRD §3.1.2, DESIGN.md §4). RPCs declare the permission they need in the proto
-//! (`psa.api.v1.access`); psa-kit checks it on every call.
+//! (`psa.api.v1.access`); psa-kit checks it on every call. A token's `perms` are the union of
+//! its user's roles (standard and tenant-defined custom roles, the latter stored by identity).
 
 pub const COMPANIES_READ: &str = "companies.read";
 pub const COMPANIES_WRITE: &str = "companies.write";
@@ -20,8 +21,22 @@ pub const TICKETS_WRITE: &str = "tickets.write";
 pub const SLA_READ: &str = "sla.read";
 /// Manage SLA policies, business hours, holiday calendars and company assignments.
 pub const SLA_WRITE: &str = "sla.write";
+/// List and read staff users.
+pub const USERS_READ: &str = "users.read";
+/// Create, update, disable, unlock users and assign their roles.
+pub const USERS_WRITE: &str = "users.write";
+/// List roles (standard and custom).
+pub const ROLES_READ: &str = "roles.read";
+/// Create, update and delete custom roles.
+pub const ROLES_WRITE: &str = "roles.write";
+/// List the tenant's API keys (never their secrets).
+pub const API_KEYS_READ: &str = "api_keys.read";
+/// Create and revoke API keys.
+pub const API_KEYS_WRITE: &str = "api_keys.write";
+/// List and revoke one's own sign-in sessions.
+pub const SESSIONS_SELF: &str = "sessions.self";
 
-/// Every permission defined so far.
+/// Every permission defined so far (custom roles and API-key scopes must be subsets).
 pub const ALL: &[&str] = &[
     COMPANIES_READ,
     COMPANIES_WRITE,
@@ -35,44 +50,179 @@ pub const ALL: &[&str] = &[
     TICKETS_WRITE,
     SLA_READ,
     SLA_WRITE,
+    USERS_READ,
+    USERS_WRITE,
+    ROLES_READ,
+    ROLES_WRITE,
+    API_KEYS_READ,
+    API_KEYS_WRITE,
+    SESSIONS_SELF,
 ];
 
-/// A standard role (PRD §3.1.2). Only the staff roles needed so far are defined; custom
-/// roles and the portal roles arrive with the identity issue.
+/// Whether `name` is a known permission.
+pub fn is_known(name: &str) -> bool {
+    ALL.contains(&name)
+}
+
+/// A standard role (PRD §3.1.2). Tenant-defined custom roles live in identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// MSP organisation administrator: everything in the tenant.
+    /// Platform-level administrator (SaaS): every permission (tenant management comes later).
+    SuperAdmin,
+    /// MSP organisation administrator: everything in the tenant, user management.
     Admin,
+    /// Team/department manager: oversight of clients and tickets, read access to users.
+    Manager,
     /// Service delivery staff: tickets, read access to clients.
     Technician,
+    /// Resource scheduling: tickets and assignments, read access to clients.
+    Dispatcher,
+    /// Account management: companies and contacts, read access to tickets.
+    Sales,
+    /// Billing and invoicing: read access to clients (billing permissions arrive with billing).
+    Finance,
+    /// Client organisation admin in the portal (portal token, own company only).
+    ClientAdmin,
+    /// End user at a client in the portal (portal token, own company only).
+    ClientUser,
 }
 
 impl Role {
-    /// The stored name (`admin`, `technician`).
+    /// Every standard role, in the PRD's order.
+    pub const ALL: [Role; 9] = [
+        Self::SuperAdmin,
+        Self::Admin,
+        Self::Manager,
+        Self::Technician,
+        Self::Dispatcher,
+        Self::Sales,
+        Self::Finance,
+        Self::ClientAdmin,
+        Self::ClientUser,
+    ];
+
+    /// The stored name and role id (`super_admin`, `admin`, …, `client_user`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::SuperAdmin => "super_admin",
             Self::Admin => "admin",
+            Self::Manager => "manager",
             Self::Technician => "technician",
+            Self::Dispatcher => "dispatcher",
+            Self::Sales => "sales",
+            Self::Finance => "finance",
+            Self::ClientAdmin => "client_admin",
+            Self::ClientUser => "client_user",
+        }
+    }
+
+    /// The display name of the PRD (`Super Admin`, …).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::SuperAdmin => "Super Admin",
+            Self::Admin => "Admin",
+            Self::Manager => "Manager",
+            Self::Technician => "Technician",
+            Self::Dispatcher => "Dispatcher",
+            Self::Sales => "Sales",
+            Self::Finance => "Finance",
+            Self::ClientAdmin => "Client Admin",
+            Self::ClientUser => "Client User",
+        }
+    }
+
+    /// The PRD's description of the role.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::SuperAdmin => "Platform-level administrator: all permissions, tenant management",
+            Self::Admin => "MSP organisation administrator: full organisation access, user management",
+            Self::Manager => "Team/department manager: team oversight, reports, approvals",
+            Self::Technician => "Service delivery staff: tickets, time, projects",
+            Self::Dispatcher => "Resource scheduling: calendar, assignments, scheduling",
+            Self::Sales => "Account management: contacts, contracts, client data",
+            Self::Finance => "Billing and invoicing: billing, payments, financial reports",
+            Self::ClientAdmin => "Client organisation admin: client portal admin",
+            Self::ClientUser => "End user at a client: limited portal access",
         }
     }
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(Self::Admin),
-            "technician" => Some(Self::Technician),
-            _ => None,
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether the role is for portal (client) users rather than staff.
+    pub fn is_portal(self) -> bool {
+        matches!(self, Self::ClientAdmin | Self::ClientUser)
+    }
+
+    /// The permission names this role grants.
+    pub fn permission_names(self) -> &'static [&'static str] {
+        match self {
+            Self::SuperAdmin | Self::Admin => ALL,
+            Self::Manager => &[
+                COMPANIES_READ,
+                COMPANIES_WRITE,
+                CONTACTS_READ,
+                CONTACTS_WRITE,
+                SERVICES_READ,
+                CONTRACTS_READ,
+                TICKETS_READ,
+                TICKETS_WRITE,
+                SLA_READ,
+                USERS_READ,
+                ROLES_READ,
+                API_KEYS_READ,
+                SESSIONS_SELF,
+            ],
+            Self::Technician | Self::Dispatcher => &[
+                COMPANIES_READ,
+                CONTACTS_READ,
+                SERVICES_READ,
+                CONTRACTS_READ,
+                TICKETS_READ,
+                TICKETS_WRITE,
+                SLA_READ,
+                SESSIONS_SELF,
+            ],
+            Self::Sales => &[
+                COMPANIES_READ,
+                COMPANIES_WRITE,
+                CONTACTS_READ,
+                CONTACTS_WRITE,
+                SERVICES_READ,
+                CONTRACTS_READ,
+                CONTRACTS_WRITE,
+                TICKETS_READ,
+                SESSIONS_SELF,
+            ],
+            Self::Finance => {
+                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, SLA_READ, SESSIONS_SELF]
+            }
+            Self::ClientAdmin => &[COMPANIES_READ, CONTACTS_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE],
+            Self::ClientUser => &[COMPANIES_READ, TICKETS_READ, TICKETS_WRITE],
         }
     }
 
-    /// The permissions this role grants.
+    /// The permissions this role grants, owned.
     pub fn permissions(self) -> Vec<String> {
-        let list: &[&str] = match self {
-            Self::Admin => ALL,
-            Self::Technician => {
-                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE, SLA_READ]
-            }
-        };
-        list.iter().map(|s| (*s).to_owned()).collect()
+        self.permission_names().iter().map(|s| (*s).to_owned()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_grant_only_known_permissions() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert!(r.permission_names().iter().all(|p| is_known(p)), "{r:?}");
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert!(!Role::Technician.permission_names().contains(&USERS_WRITE));
+        assert!(Role::ClientUser.is_portal() && !Role::Admin.is_portal());
+        assert!(Role::ALL.iter().filter(|r| r.is_portal()).all(|r| !r.permission_names().contains(&SESSIONS_SELF)));
     }
 }

@@ -30,6 +30,10 @@ pub const ISSUER: &str = "psa-identity";
 /// `aud` of access tokens.
 pub const AUDIENCE: &str = "psa";
 
+/// How API keys begin (`psa_<tenant>_<secret>`); the gateway exchanges bearer credentials
+/// with this prefix for access tokens (identity `ApiKeyService.ExchangeApiKey`).
+pub const API_KEY_PREFIX: &str = "psa_";
+
 /// Redis key marking a session revoked; set by identity with a TTL of at least the access
 /// token lifetime.
 pub fn revoked_session_key(session_id: Uuid) -> String {

@@ -1,15 +1,54 @@
-//! gRPC adapter for `psa.identity.v1.AuthService`: proto ⇄ app types, errors → status.
+//! gRPC adapters for `psa.identity.v1` AuthService, UserService, RoleService and
+//! ApiKeyService: proto ⇄ app types, errors → status.
 
 use std::sync::Arc;
 
-use psa_proto::identity::{self as pb, auth_service_server::AuthService};
+use psa_core::DomainError;
+use psa_core::validate::parse_id;
+use psa_kit::auth::principal;
+use psa_proto::identity::{
+    self as pb, api_key_service_server::ApiKeyService, auth_service_server::AuthService,
+    role_service_server::RoleService, user_service_server::UserService,
+};
 use tonic::{Request, Response, Status};
 
-use crate::app::{Identity, Tokens};
+use crate::app::{Identity, NewKey, RoleChanges, Tokens, UserChanges};
 use crate::domain::tokens::jwk;
-use crate::repo;
+use crate::repo::sessions::Client;
+use crate::{proto, repo};
+
+fn err(e: impl Into<psa_kit::Error>) -> Status {
+    e.into().into()
+}
+
+/// Where a sign-in comes from: the last `x-forwarded-for` entry (the address the gateway
+/// saw) or the peer address; the gateway's `x-forwarded-user-agent` or `user-agent`.
+fn client<T>(req: &Request<T>) -> Client {
+    let md = req.metadata();
+    let text = |k: &str| md.get(k).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let ip_address = text("x-forwarded-for")
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_owned())
+        .or_else(|| req.remote_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_default();
+    let user_agent = text("x-forwarded-user-agent").or_else(|| text("user-agent")).unwrap_or_default().to_owned();
+    Client { ip_address, user_agent }
+}
+
+/// Fields to change: the mask's paths, or without a mask those `set` says are non-empty.
+fn mask_paths(mask: Option<prost_types::FieldMask>, set: &[(&str, bool)]) -> Result<Vec<String>, Status> {
+    let paths = match mask {
+        Some(m) if !m.paths.is_empty() => m.paths,
+        _ => set.iter().filter(|(_, s)| *s).map(|(n, _)| (*n).to_owned()).collect(),
+    };
+    if let Some(bad) = paths.iter().find(|p| !set.iter().any(|(n, _)| n == p)) {
+        return Err(err(DomainError::invalid("update_mask", format!("unknown field {bad:?}"))));
+    }
+    Ok(paths)
+}
 
 /// The service implementation.
+#[derive(Clone)]
 pub struct Grpc {
     pub app: Arc<Identity>,
 }
@@ -26,8 +65,9 @@ fn token_pair(t: Tokens) -> pb::TokenPair {
 #[tonic::async_trait]
 impl AuthService for Grpc {
     async fn login(&self, req: Request<pb::LoginRequest>) -> Result<Response<pb::TokenPair>, Status> {
+        let client = client(&req);
         let r = req.into_inner();
-        Ok(Response::new(token_pair(self.app.login(&r.tenant, &r.email, &r.password).await?)))
+        Ok(Response::new(token_pair(self.app.login(&r.tenant, &r.email, &r.password, &client).await?)))
     }
 
     async fn refresh(&self, req: Request<pb::RefreshRequest>) -> Result<Response<pb::TokenPair>, Status> {
@@ -57,5 +97,190 @@ impl AuthService for Grpc {
             permissions: me.principal.permissions,
             session_id: me.principal.session_id.to_string(),
         }))
+    }
+
+    async fn list_sessions(
+        &self,
+        req: Request<pb::ListSessionsRequest>,
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        let p = principal(&req)?;
+        let sessions = self.app.list_sessions(&p).await?;
+        Ok(Response::new(pb::ListSessionsResponse {
+            sessions: sessions.into_iter().map(|s| proto::session(s, p.session_id)).collect(),
+        }))
+    }
+
+    async fn revoke_session(&self, req: Request<pb::RevokeSessionRequest>) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(|_| err(DomainError::NotFound { entity: "session" }))?;
+        self.app.revoke_session(&p, id).await?;
+        Ok(Response::new(()))
+    }
+
+    async fn revoke_all_sessions(
+        &self,
+        req: Request<pb::RevokeAllSessionsRequest>,
+    ) -> Result<Response<pb::RevokeAllSessionsResponse>, Status> {
+        let p = principal(&req)?;
+        let n = self.app.revoke_all_sessions(&p, req.get_ref().keep_current).await?;
+        Ok(Response::new(pb::RevokeAllSessionsResponse { revoked: n as i32 }))
+    }
+}
+
+fn user_id(id: &str) -> Result<uuid::Uuid, Status> {
+    parse_id("id", id).map_err(|_| err(DomainError::NotFound { entity: "user" }))
+}
+
+#[tonic::async_trait]
+impl UserService for Grpc {
+    async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
+        let p = principal(&req)?;
+        let users = self.app.list_users(&p).await?;
+        Ok(Response::new(pb::ListUsersResponse { users: users.iter().map(proto::user).collect() }))
+    }
+
+    async fn get_user(&self, req: Request<pb::GetUserRequest>) -> Result<Response<pb::User>, Status> {
+        let p = principal(&req)?;
+        let id = user_id(&req.get_ref().id)?;
+        Ok(Response::new(proto::user(&self.app.get_user(&p, id).await?)))
+    }
+
+    async fn create_user(&self, req: Request<pb::CreateUserRequest>) -> Result<Response<pb::User>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let v = self.app.create_user(&p, &r.email, &r.display_name, &r.password, &r.role_ids).await?;
+        Ok(Response::new(proto::user(&v)))
+    }
+
+    async fn update_user(&self, req: Request<pb::UpdateUserRequest>) -> Result<Response<pb::User>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let id = user_id(&r.id)?;
+        let paths = mask_paths(
+            r.update_mask,
+            &[
+                ("display_name", !r.display_name.is_empty()),
+                ("role_ids", !r.role_ids.is_empty()),
+                ("password", !r.password.is_empty()),
+            ],
+        )?;
+        let has = |n: &str| paths.iter().any(|p| p == n);
+        let changes = UserChanges {
+            display_name: has("display_name").then_some(r.display_name),
+            role_ids: has("role_ids").then_some(r.role_ids),
+            password: has("password").then_some(r.password),
+        };
+        Ok(Response::new(proto::user(&self.app.update_user(&p, id, changes).await?)))
+    }
+
+    async fn disable_user(&self, req: Request<pb::DisableUserRequest>) -> Result<Response<pb::User>, Status> {
+        let p = principal(&req)?;
+        let id = user_id(&req.get_ref().id)?;
+        Ok(Response::new(proto::user(&self.app.disable_user(&p, id).await?)))
+    }
+
+    async fn enable_user(&self, req: Request<pb::EnableUserRequest>) -> Result<Response<pb::User>, Status> {
+        let p = principal(&req)?;
+        let id = user_id(&req.get_ref().id)?;
+        Ok(Response::new(proto::user(&self.app.enable_user(&p, id).await?)))
+    }
+
+    async fn unlock_user(&self, req: Request<pb::UnlockUserRequest>) -> Result<Response<pb::User>, Status> {
+        let p = principal(&req)?;
+        let id = user_id(&req.get_ref().id)?;
+        Ok(Response::new(proto::user(&self.app.unlock_user(&p, id).await?)))
+    }
+}
+
+#[tonic::async_trait]
+impl RoleService for Grpc {
+    async fn list_roles(&self, req: Request<pb::ListRolesRequest>) -> Result<Response<pb::ListRolesResponse>, Status> {
+        let p = principal(&req)?;
+        let roles = self.app.list_roles(&p).await?;
+        Ok(Response::new(pb::ListRolesResponse { roles: roles.into_iter().map(proto::role).collect() }))
+    }
+
+    async fn get_role(&self, req: Request<pb::GetRoleRequest>) -> Result<Response<pb::Role>, Status> {
+        let p = principal(&req)?;
+        Ok(Response::new(proto::role(self.app.get_role(&p, &req.get_ref().id).await?)))
+    }
+
+    async fn create_role(&self, req: Request<pb::CreateRoleRequest>) -> Result<Response<pb::Role>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        Ok(Response::new(proto::role(self.app.create_role(&p, &r.name, &r.description, &r.permissions).await?)))
+    }
+
+    async fn update_role(&self, req: Request<pb::UpdateRoleRequest>) -> Result<Response<pb::Role>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let paths = mask_paths(
+            r.update_mask,
+            &[
+                ("name", !r.name.is_empty()),
+                ("description", !r.description.is_empty()),
+                ("permissions", !r.permissions.is_empty()),
+            ],
+        )?;
+        let has = |n: &str| paths.iter().any(|p| p == n);
+        let changes = RoleChanges {
+            name: has("name").then_some(r.name),
+            description: has("description").then_some(r.description),
+            permissions: has("permissions").then_some(r.permissions),
+        };
+        Ok(Response::new(proto::role(self.app.update_role(&p, &r.id, changes).await?)))
+    }
+
+    async fn delete_role(&self, req: Request<pb::DeleteRoleRequest>) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        self.app.delete_role(&p, &req.get_ref().id).await?;
+        Ok(Response::new(()))
+    }
+}
+
+#[tonic::async_trait]
+impl ApiKeyService for Grpc {
+    async fn create_api_key(
+        &self,
+        req: Request<pb::CreateApiKeyRequest>,
+    ) -> Result<Response<pb::CreateApiKeyResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let expires_at = match r.expire_time {
+            None => None,
+            Some(t) => Some(
+                chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32)
+                    .ok_or_else(|| err(DomainError::invalid("expire_time", "out of range")))?,
+            ),
+        };
+        let created =
+            self.app.create_api_key(&p, NewKey { name: r.name, permissions: r.permissions, expires_at }).await?;
+        Ok(Response::new(pb::CreateApiKeyResponse {
+            api_key: Some(proto::api_key(created.key)),
+            secret: created.secret,
+        }))
+    }
+
+    async fn list_api_keys(
+        &self,
+        req: Request<pb::ListApiKeysRequest>,
+    ) -> Result<Response<pb::ListApiKeysResponse>, Status> {
+        let p = principal(&req)?;
+        let keys = self.app.list_api_keys(&p).await?;
+        Ok(Response::new(pb::ListApiKeysResponse { api_keys: keys.into_iter().map(proto::api_key).collect() }))
+    }
+
+    async fn revoke_api_key(&self, req: Request<pb::RevokeApiKeyRequest>) -> Result<Response<pb::ApiKey>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(|_| err(DomainError::NotFound { entity: "API key" }))?;
+        Ok(Response::new(proto::api_key(self.app.revoke_api_key(&p, id).await?)))
+    }
+
+    async fn exchange_api_key(
+        &self,
+        req: Request<pb::ExchangeApiKeyRequest>,
+    ) -> Result<Response<pb::ExchangeApiKeyResponse>, Status> {
+        let (access_token, ttl) = self.app.exchange_api_key(&req.get_ref().api_key).await?;
+        Ok(Response::new(pb::ExchangeApiKeyResponse { access_token, expires_in: ttl as i32 }))
     }
 }

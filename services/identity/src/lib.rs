@@ -7,6 +7,7 @@
 pub mod app;
 pub mod domain;
 pub mod grpc;
+pub mod proto;
 pub mod repo;
 
 use std::sync::Arc;
@@ -111,11 +112,22 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
     });
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
-    let routes =
-        tonic::service::Routes::new(psa_proto::identity::auth_service_server::AuthServiceServer::new(grpc::Grpc {
-            app,
-        }));
-    psa_kit::server::serve(listener, routes, &["psa.identity.v1.AuthService"], verifier, shutdown).await?;
+    use psa_proto::identity::{
+        api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
+        role_service_server::RoleServiceServer, user_service_server::UserServiceServer,
+    };
+    let grpc = grpc::Grpc { app };
+    let routes = tonic::service::Routes::new(AuthServiceServer::new(grpc.clone()))
+        .add_service(UserServiceServer::new(grpc.clone()))
+        .add_service(RoleServiceServer::new(grpc.clone()))
+        .add_service(ApiKeyServiceServer::new(grpc));
+    let services = [
+        "psa.identity.v1.AuthService",
+        "psa.identity.v1.UserService",
+        "psa.identity.v1.RoleService",
+        "psa.identity.v1.ApiKeyService",
+    ];
+    psa_kit::server::serve(listener, routes, &services, verifier, shutdown).await?;
     pool.close().await;
     Ok(())
 }

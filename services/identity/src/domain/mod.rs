@@ -1,4 +1,7 @@
-//! Identity rules free of transport and storage: password hashing, token formats.
+//! Identity rules: password hashing and policy, lockout, roles, token formats. No tonic, no
+//! sqlx; time is passed in.
 
+pub mod lockout;
 pub mod password;
+pub mod roles;
 pub mod tokens;

@@ -5,10 +5,37 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use psa_core::DomainError;
 
-/// Shortest accepted password, in characters.
+/// Shortest accepted password, in characters (the default tenant policy).
 pub const MIN_LENGTH: usize = 10;
 
-/// Hashes `password` into a PHC string (`$argon2id$v=19$...`).
+/// The shipped list of common passwords (`data/common-passwords.txt`).
+const COMMON: &str = include_str!("../../data/common-passwords.txt");
+
+/// Whether `password` is on the shipped common-password list (case-insensitive).
+pub fn is_common(password: &str) -> bool {
+    static SET: std::sync::LazyLock<std::collections::HashSet<String>> = std::sync::LazyLock::new(|| {
+        COMMON.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase).collect()
+    });
+    SET.contains(&password.trim().to_lowercase())
+}
+
+/// Checks `password` against the tenant's policy: at least `min_length` characters, not on the
+/// common-password list, not the account's email.
+///
+/// # Errors
+/// [`DomainError::Invalid`] on `field`.
+pub fn check_policy(field: &str, password: &str, min_length: usize, email: &str) -> Result<(), DomainError> {
+    if password.chars().count() < min_length {
+        return Err(DomainError::invalid(field, format!("must be at least {min_length} characters")));
+    }
+    if is_common(password) || password.eq_ignore_ascii_case(email.trim()) {
+        return Err(DomainError::invalid(field, "is too common or easily guessed; choose another"));
+    }
+    Ok(())
+}
+
+/// Hashes `password` into a PHC string (`$argon2id$v=19$...`). Policy checks beyond the
+/// absolute minimum are [`check_policy`]'s job.
 ///
 /// # Errors
 /// [`DomainError::Invalid`] on field `password` when shorter than [`MIN_LENGTH`].
@@ -56,5 +83,15 @@ mod tests {
         assert!(!verify("garbage", "x"));
         assert!(hash("short").is_err());
         assert_eq!(generate().len(), 20);
+    }
+
+    #[test]
+    fn policy_rejects_short_common_and_email_passwords() {
+        assert!(check_policy("password", "Password123", 10, "a@b.example").is_err(), "common, any case");
+        assert!(check_policy("password", "short", 10, "a@b.example").is_err());
+        assert!(check_policy("password", "fourteen-chars", 16, "a@b.example").is_err(), "tenant minimum");
+        assert!(check_policy("password", "Alice@Corp.example", 10, "alice@corp.example").is_err());
+        assert!(check_policy("password", "violet-otter-93", 10, "a@b.example").is_ok());
+        assert!(is_common("qwertyuiop") && !is_common("# Common passwords"));
     }
 }

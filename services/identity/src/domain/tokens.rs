@@ -21,7 +21,27 @@ pub fn new_refresh_token(tenant_id: Uuid) -> (String, Vec<u8>) {
     (token, hash)
 }
 
-/// SHA-256 of a refresh token as stored.
+/// A new API key for `tenant_id`: `(key, sha256(key))`. Format
+/// `psa_<tenant uuid, 32 hex>_<43 base64url chars of 32 random bytes>` (prefix
+/// [`psa_kit::auth::API_KEY_PREFIX`]); the tenant part lets identity open the right tenant.
+pub fn new_api_key(tenant_id: Uuid) -> (String, Vec<u8>) {
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let key = format!("{}{}_{}", psa_kit::auth::API_KEY_PREFIX, tenant_id.simple(), URL_SAFE_NO_PAD.encode(secret));
+    let hash = hash_refresh_token(&key);
+    (key, hash)
+}
+
+/// The tenant an API key belongs to, if it is well-formed.
+pub fn api_key_tenant(key: &str) -> Option<Uuid> {
+    let rest = key.strip_prefix(psa_kit::auth::API_KEY_PREFIX)?;
+    let (tenant, secret) = (rest.get(..32)?, rest.get(32..)?);
+    let secret = secret.strip_prefix('_')?;
+    (secret.len() == 43).then_some(())?;
+    Uuid::try_parse(tenant).ok()
+}
+
+/// SHA-256 of a refresh token or API key as stored.
 pub fn hash_refresh_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -76,6 +96,18 @@ mod tests {
         assert_eq!(hash, hash_refresh_token(&token));
         assert_eq!(refresh_token_tenant("nope"), None);
         assert_eq!(refresh_token_tenant(&format!("{t}.short")), None);
+    }
+
+    #[test]
+    fn api_keys_carry_their_tenant() {
+        let t = Uuid::now_v7();
+        let (key, hash) = new_api_key(t);
+        assert!(key.starts_with("psa_"));
+        assert_eq!(api_key_tenant(&key), Some(t));
+        assert_eq!(hash, hash_refresh_token(&key));
+        assert_eq!(api_key_tenant("psa_nope"), None);
+        assert_eq!(api_key_tenant(&key[..key.len() - 1]), None);
+        assert_ne!(new_api_key(t).0, key);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Storage (sqlx). Global tables (tenants, signing keys) take the pool; tenant-owned tables
 //! take a tenant transaction and the tenant id, and filter by it in SQL as well as by RLS.
 
+pub mod api_keys;
 pub mod keys;
+pub mod roles;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

@@ -31,6 +31,27 @@ pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Erro
         .await
 }
 
+/// A tenant's security settings (defaults: lock after 5 failures for 15 minutes, passwords of
+/// at least 10 characters).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct SecuritySettings {
+    pub lockout_threshold: i32,
+    /// Minutes.
+    pub lockout_minutes: i32,
+    /// Characters.
+    pub password_min_length: i32,
+}
+
+/// The security settings of tenant `id` (defaults when it does not exist).
+pub async fn security(pool: &PgPool, id: Uuid) -> Result<SecuritySettings, sqlx::Error> {
+    let s: Option<SecuritySettings> =
+        sqlx::query_as("select lockout_threshold, lockout_minutes, password_min_length from tenants where id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(s.unwrap_or(SecuritySettings { lockout_threshold: 5, lockout_minutes: 15, password_min_length: 10 }))
+}
+
 /// Creates the tenant unless `slug` exists; returns it and whether it was created.
 pub async fn create_if_absent(pool: &PgPool, slug: &str, name: &str) -> Result<(Tenant, bool), sqlx::Error> {
     let created = sqlx::query("insert into tenants (id, slug, name) values ($1, $2, $3) on conflict (slug) do nothing")

@@ -1,10 +1,10 @@
-//! Staff users (tenant-owned).
+//! Staff users and their role assignments (tenant-owned).
 
 use chrono::{DateTime, Utc};
 use psa_kit::db::TenantTx;
 use uuid::Uuid;
 
-/// A user row.
+/// A user row, with its role ids (standard role names or custom role UUIDs, sorted).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: Uuid,
@@ -12,18 +12,26 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    /// `admin` or `technician` (see `psa_core::permissions::Role`).
-    pub role: String,
+    pub roles: Vec<String>,
     /// `active` or `disabled`.
     pub status: String,
+    pub failed_login_attempts: i32,
+    pub locked_until: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
+    pub last_password_change_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, tenant_id, email, display_name, password_hash, role, status, last_login_at";
+const SELECT: &str = "select u.id, u.tenant_id, u.email, u.display_name, u.password_hash, \
+     coalesce((select array_agg(r.role order by r.role) from user_roles r \
+               where r.tenant_id = u.tenant_id and r.user_id = u.id), '{}') as roles, \
+     u.status, u.failed_login_attempts, u.locked_until, u.last_login_at, u.last_password_change_at, \
+     u.created_at, u.updated_at from users u";
 
 /// The user with `email` (case-insensitive) in `tenant`.
 pub async fn by_email(tx: &mut TenantTx, tenant: Uuid, email: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from users where tenant_id = $1 and lower(email) = lower($2)"))
+    sqlx::query_as(&format!("{SELECT} where u.tenant_id = $1 and lower(u.email) = lower($2)"))
         .bind(tenant)
         .bind(email)
         .fetch_optional(&mut **tx)
@@ -32,44 +40,161 @@ pub async fn by_email(tx: &mut TenantTx, tenant: Uuid, email: &str) -> Result<Op
 
 /// The user `id` in `tenant`.
 pub async fn by_id(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from users where tenant_id = $1 and id = $2"))
+    sqlx::query_as(&format!("{SELECT} where u.tenant_id = $1 and u.id = $2"))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&mut **tx)
         .await
 }
 
-/// Inserts a user; `Ok(false)` when the email already exists in the tenant.
-pub async fn insert_if_absent(
+/// The user `id`, row locked for update (lockout counter changes serialise).
+pub async fn lock(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} where u.tenant_id = $1 and u.id = $2 for update of u"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Every user of `tenant`, by email.
+pub async fn list(tx: &mut TenantTx, tenant: Uuid) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} where u.tenant_id = $1 order by lower(u.email)"))
+        .bind(tenant)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// Inserts a user with `roles`; `Ok(None)` when the email already exists in the tenant.
+pub async fn insert(
     tx: &mut TenantTx,
     tenant: Uuid,
     email: &str,
     display_name: &str,
     password_hash: &str,
-    role: &str,
-) -> Result<bool, sqlx::Error> {
+    roles: &[String],
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let id = Uuid::now_v7();
     let n = sqlx::query(
-        "insert into users (id, tenant_id, email, display_name, password_hash, role) values ($1, $2, $3, $4, $5, $6) \
-         on conflict (tenant_id, lower(email)) do nothing",
+        "insert into users (id, tenant_id, email, display_name, password_hash, last_password_change_at) \
+         values ($1, $2, $3, $4, $5, now()) on conflict (tenant_id, lower(email)) do nothing",
     )
-    .bind(Uuid::now_v7())
+    .bind(id)
     .bind(tenant)
     .bind(email)
     .bind(display_name)
     .bind(password_hash)
-    .bind(role)
     .execute(&mut **tx)
     .await?
     .rows_affected();
-    Ok(n == 1)
+    if n == 0 {
+        return Ok(None);
+    }
+    set_roles(tx, tenant, id, roles).await?;
+    Ok(Some(id))
 }
 
-/// Records a successful login.
-pub async fn touch_login(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("update users set last_login_at = now() where tenant_id = $1 and id = $2")
+/// Replaces the roles of user `id`.
+pub async fn set_roles(tx: &mut TenantTx, tenant: Uuid, id: Uuid, roles: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from user_roles where tenant_id = $1 and user_id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "insert into user_roles (tenant_id, user_id, role) select $1, $2, unnest($3::text[]) on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(roles)
+    .execute(&mut **tx)
+    .await?;
+    touch(tx, tenant, id).await
+}
+
+async fn touch(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set updated_at = now() where tenant_id = $1 and id = $2")
         .bind(tenant)
         .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Sets the display name.
+pub async fn set_display_name(tx: &mut TenantTx, tenant: Uuid, id: Uuid, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets a new password hash and its change time.
+pub async fn set_password(tx: &mut TenantTx, tenant: Uuid, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update users set password_hash = $3, last_password_change_at = now(), updated_at = now() \
+         where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets `active` or `disabled`.
+pub async fn set_status(tx: &mut TenantTx, tenant: Uuid, id: Uuid, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set status = $3, updated_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(status)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Stores the lockout counter and lock.
+pub async fn set_lockout(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    id: Uuid,
+    failed_attempts: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update users set failed_login_attempts = $3, locked_until = $4, updated_at = now() \
+         where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(failed_attempts)
+    .bind(locked_until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a successful login: last login now, counter and lock cleared.
+pub async fn touch_login(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update users set last_login_at = now(), failed_login_attempts = 0, locked_until = null \
+         where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How many users of `tenant` hold role `role` (a standard name or custom role id).
+pub async fn count_with_role(tx: &mut TenantTx, tenant: Uuid, role: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from user_roles where tenant_id = $1 and role = $2")
+        .bind(tenant)
+        .bind(role)
+        .fetch_one(&mut **tx)
+        .await
 }

@@ -1,5 +1,12 @@
 //! identity over gRPC against real PostgreSQL and Redis: bootstrap, login, refresh-token
-//! rotation under concurrency, logout, JWKS, WhoAmI.
+//! rotation under concurrency, logout, JWKS, WhoAmI; users and roles, lockout and password
+//! policy, sessions, API keys, tenant isolation (modules).
+
+mod access;
+mod api_keys;
+mod lockout;
+mod sessions;
+mod users;
 
 use psa_proto::identity::{self as pb, auth_service_client::AuthServiceClient};
 use psa_testkit::Stack;

@@ -1,5 +1,15 @@
-//! Identity use cases: login, refresh-token rotation, logout, who-am-I, bootstrap. Free of
-//! tonic; storage through `repo`, rules through `domain`.
+//! Identity use cases: login (with lockout), refresh-token rotation, logout, who-am-I,
+//! bootstrap here; users, roles, sessions and API keys in the submodules. Free of tonic;
+//! storage through `repo`, rules through `domain`.
+
+mod api_keys;
+mod roles;
+mod sessions;
+mod users;
+
+pub use api_keys::{ApiKeyCreated, NewKey};
+pub use roles::{RoleChanges, RoleView};
+pub use users::{UserChanges, UserView};
 
 use chrono::{Duration, Utc};
 use psa_core::permissions::Role;
@@ -8,9 +18,12 @@ use psa_core::{DomainError, Principal, PrincipalKind};
 use psa_kit::auth::{AUDIENCE, Claims, ISSUER, revoked_session_key};
 use psa_kit::{Error, Result, db};
 use sqlx::PgPool;
+use std::collections::HashMap;
 use uuid::Uuid;
 
-use crate::domain::{password, tokens};
+use crate::domain::roles::RoleRef;
+use crate::domain::{lockout, password, tokens};
+use crate::repo::sessions::Client;
 use crate::repo::{self, keys::SigningKey};
 
 /// What identity needs at run time.
@@ -49,14 +62,57 @@ fn unauthenticated(msg: &str) -> Error {
     DomainError::Unauthenticated(msg.to_owned()).into()
 }
 
+/// Users, roles and API keys are staff (or integration) business: portal tokens never reach
+/// them, whatever permissions they carry.
+fn require_not_portal(p: &Principal) -> Result<()> {
+    if p.kind == PrincipalKind::Portal {
+        return Err(DomainError::PermissionDenied("staff access".into()).into());
+    }
+    Ok(())
+}
+
+/// The permissions that role keys (standard names or custom role ids) grant in `tenant`, as a
+/// sorted union; unknown keys grant nothing.
+async fn permissions_of(tx: &mut db::TenantTx, tenant: Uuid, roles: &[String]) -> Result<Vec<String>> {
+    let custom = custom_roles(tx, tenant, roles).await?;
+    Ok(union_of(roles, &custom))
+}
+
+async fn custom_roles(tx: &mut db::TenantTx, tenant: Uuid, roles: &[String]) -> Result<HashMap<Uuid, Vec<String>>> {
+    let ids: Vec<Uuid> = roles
+        .iter()
+        .filter_map(|r| match RoleRef::parse(r) {
+            Some(RoleRef::Custom(id)) => Some(id),
+            _ => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(repo::roles::by_ids(tx, tenant, &ids).await?.into_iter().map(|r| (r.id, r.permissions)).collect())
+}
+
+fn union_of(roles: &[String], custom: &HashMap<Uuid, Vec<String>>) -> Vec<String> {
+    let sets: Vec<Vec<String>> = roles
+        .iter()
+        .filter_map(|r| match RoleRef::parse(r)? {
+            RoleRef::Standard(role) => Some(role.permissions()),
+            RoleRef::Custom(id) => custom.get(&id).cloned(),
+        })
+        .collect();
+    crate::domain::roles::union(sets.iter().map(Vec::as_slice))
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Other(e.into()))
 }
 
 impl Identity {
-    /// Signs in a staff user. Unknown tenant, unknown email, wrong password, disabled user and
-    /// suspended tenant all answer the same UNAUTHENTICATED message, after the same argon2 work.
-    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str) -> Result<Tokens> {
+    /// Signs in a staff user from `client`. Unknown tenant, unknown email, wrong password,
+    /// disabled user, locked account and suspended tenant all answer the same UNAUTHENTICATED
+    /// message, after the same argon2 work. A wrong password counts towards the tenant's
+    /// lockout threshold; reaching it locks the account for the tenant's lockout period.
+    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str, client: &Client) -> Result<Tokens> {
         let mut v = Validator::new();
         v.required("tenant", tenant_slug).required("email", email).required("password", pass);
         v.finish()?;
@@ -73,13 +129,33 @@ impl Identity {
         let hash = user.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |u| u.password_hash.clone());
         let pass = pass.to_owned();
         let ok = blocking(move || password::verify(&hash, &pass)).await?;
-        let (Some(tenant), Some(user), true) = (tenant, user, ok) else {
+        let (Some(tenant), Some(user)) = (tenant, user) else {
             return Err(unauthenticated(BAD_LOGIN));
         };
+        let settings = repo::tenants::security(&self.pool, tenant.id).await?;
+        let policy = lockout::Policy { threshold: settings.lockout_threshold, minutes: settings.lockout_minutes };
         let now = Utc::now();
         let mut tx = db::begin(&self.pool, tenant.id).await?;
+        let Some(user) = repo::users::lock(&mut tx, tenant.id, user.id).await? else {
+            return Err(unauthenticated(BAD_LOGIN));
+        };
+        let state = lockout::State { failed_attempts: user.failed_login_attempts, locked_until: user.locked_until };
+        if state.is_locked(now) {
+            tracing::warn!(tenant = %tenant.id, user = %user.id, "login refused: account locked");
+            return Err(unauthenticated(BAD_LOGIN));
+        }
+        if !ok {
+            let next = state.after_failure(policy, now);
+            repo::users::set_lockout(&mut tx, tenant.id, user.id, next.failed_attempts, next.locked_until).await?;
+            tx.commit().await?;
+            if next.is_locked(now) {
+                tracing::warn!(tenant = %tenant.id, user = %user.id, "account locked after failed logins");
+            }
+            return Err(unauthenticated(BAD_LOGIN));
+        }
         let session =
-            repo::sessions::create(&mut tx, tenant.id, user.id, now + Duration::seconds(self.refresh_ttl_secs)).await?;
+            repo::sessions::create(&mut tx, tenant.id, user.id, now + Duration::seconds(self.refresh_ttl_secs), client)
+                .await?;
         let (refresh, hash) = tokens::new_refresh_token(tenant.id);
         repo::sessions::insert_refresh(
             &mut tx,
@@ -90,9 +166,10 @@ impl Identity {
         )
         .await?;
         repo::users::touch_login(&mut tx, tenant.id, user.id).await?;
+        let perms = permissions_of(&mut tx, tenant.id, &user.roles).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant.id, user = %user.id, session = %session, "login");
-        self.tokens(tenant.id, user.id, &user.role, session, refresh)
+        self.tokens(tenant.id, user.id, perms, session, refresh)
     }
 
     /// Rotates `refresh_token`: marks it used and issues a new pair. A token that was already
@@ -121,8 +198,9 @@ impl Identity {
         repo::sessions::mark_used(&mut tx, tenant, &hash, row.session_id).await?;
         let (refresh, new_hash) = tokens::new_refresh_token(tenant);
         repo::sessions::insert_refresh(&mut tx, tenant, row.session_id, &new_hash, row.session_expires_at).await?;
+        let perms = permissions_of(&mut tx, tenant, &user.roles).await?;
         tx.commit().await?;
-        self.tokens(tenant, user.id, &user.role, row.session_id, refresh)
+        self.tokens(tenant, user.id, perms, row.session_id, refresh)
     }
 
     /// Ends the session of `refresh_token` (idempotent; unknown tokens are ignored).
@@ -151,6 +229,7 @@ impl Identity {
         Ok(Me { principal, tenant_slug: tenant.slug, email: user.email, display_name: user.display_name })
     }
 
+    /// Marks a session (or API key) id revoked in Redis, so every service refuses its tokens.
     async fn mark_revoked(&self, session: Uuid) -> Result<()> {
         let mut redis = self.redis.clone();
         let _: () = redis::cmd("SET")
@@ -164,22 +243,43 @@ impl Identity {
         Ok(())
     }
 
-    fn tokens(&self, tenant: Uuid, user: Uuid, role: &str, session: Uuid, refresh_token: String) -> Result<Tokens> {
+    fn tokens(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        perms: Vec<String>,
+        session: Uuid,
+        refresh_token: String,
+    ) -> Result<Tokens> {
+        let access_token =
+            self.access_token(tenant, user, PrincipalKind::Staff, perms, session, self.access_ttl_secs)?;
+        Ok(Tokens { access_token, refresh_token, expires_in: self.access_ttl_secs })
+    }
+
+    /// Signs an access token valid for `ttl_secs` seconds.
+    fn access_token(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        kind: PrincipalKind,
+        perms: Vec<String>,
+        session: Uuid,
+        ttl_secs: i64,
+    ) -> Result<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
             tid: tenant,
-            kind: PrincipalKind::Staff,
-            perms: Role::parse(role).map(Role::permissions).unwrap_or_default(),
+            kind,
+            perms,
             sid: session,
             cid: None,
             iat: now,
-            exp: now + self.access_ttl_secs,
+            exp: now + ttl_secs,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
         };
-        let access_token = tokens::sign(&self.signing_key.kid, &self.signing_key.private_der, &claims)?;
-        Ok(Tokens { access_token, refresh_token, expires_in: self.access_ttl_secs })
+        Ok(tokens::sign(&self.signing_key.kid, &self.signing_key.private_der, &claims)?)
     }
 }
 
@@ -228,7 +328,9 @@ pub async fn bootstrap(
     let pass = password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
     let hash = blocking(move || password::hash(&pass)).await??;
     let admin_created =
-        repo::users::insert_if_absent(&mut tx, tenant.id, email, "Administrator", &hash, Role::Admin.as_str()).await?;
+        repo::users::insert(&mut tx, tenant.id, email, "Administrator", &hash, &[Role::Admin.as_str().to_owned()])
+            .await?
+            .is_some();
     tx.commit().await?;
     Ok(Bootstrapped {
         tenant_id: tenant.id,

@@ -1,0 +1,72 @@
+//! Domain / app types → proto messages.
+
+use psa_kit::convert::{opt_timestamp, timestamp};
+use psa_proto::identity as pb;
+
+use crate::app::{RoleView, UserView};
+use crate::repo::api_keys::ApiKey;
+use crate::repo::sessions::Session;
+
+/// A user (never the password hash).
+pub fn user(v: &UserView) -> pb::User {
+    let u = &v.user;
+    let now = chrono::Utc::now();
+    pb::User {
+        id: u.id.to_string(),
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        role_ids: u.roles.clone(),
+        permissions: v.permissions.clone(),
+        status: match u.status.as_str() {
+            "active" => pb::UserStatus::Active,
+            _ => pb::UserStatus::Disabled,
+        } as i32,
+        failed_login_attempts: u.failed_login_attempts,
+        locked: u.locked_until.is_some_and(|t| t > now),
+        locked_until: opt_timestamp(u.locked_until.filter(|t| *t > now)),
+        last_login_time: opt_timestamp(u.last_login_at),
+        last_password_change_time: opt_timestamp(u.last_password_change_at),
+        create_time: Some(timestamp(u.created_at)),
+        update_time: Some(timestamp(u.updated_at)),
+    }
+}
+
+/// A role.
+pub fn role(r: RoleView) -> pb::Role {
+    pb::Role {
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        permissions: r.permissions,
+        standard: r.standard,
+        portal: r.portal,
+    }
+}
+
+/// An API key (never its secret or hash).
+pub fn api_key(k: ApiKey) -> pb::ApiKey {
+    pb::ApiKey {
+        id: k.id.to_string(),
+        name: k.name,
+        prefix: k.prefix,
+        permissions: k.permissions,
+        user_id: k.user_id.to_string(),
+        expire_time: opt_timestamp(k.expires_at),
+        last_used_time: opt_timestamp(k.last_used_at),
+        revoke_time: opt_timestamp(k.revoked_at),
+        create_time: Some(timestamp(k.created_at)),
+    }
+}
+
+/// A session; `current` when it is the caller's.
+pub fn session(s: Session, current: uuid::Uuid) -> pb::Session {
+    pb::Session {
+        id: s.id.to_string(),
+        create_time: Some(timestamp(s.created_at)),
+        last_seen_time: Some(timestamp(s.last_seen_at)),
+        expire_time: Some(timestamp(s.expires_at)),
+        ip_address: s.ip_address,
+        user_agent: s.user_agent,
+        current: s.id == current,
+    }
+}
