@@ -80,7 +80,14 @@ async fn every_standard_role_against_every_endpoint() {
     let minter = Minter::new(&stack).await;
     let routes = protected_routes();
     assert!(routes.len() >= 30, "all services' routes are covered: {}", routes.len());
-    for path in ["/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/auth/sessions", "/api/v1/tickets"] {
+    for path in [
+        "/api/v1/users",
+        "/api/v1/roles",
+        "/api/v1/api-keys",
+        "/api/v1/auth/sessions",
+        "/api/v1/security-settings",
+        "/api/v1/tickets",
+    ] {
         assert!(routes.iter().any(|(_, p, _)| p == path), "{path} in the matrix");
     }
     let mut checked = 0;
@@ -125,6 +132,10 @@ async fn every_standard_role_against_every_endpoint() {
         (Role::ClientAdmin, "GET", "/api/v1/auth/sessions", false),
         (Role::ClientAdmin, "GET", "/api/v1/roles", false),
         (Role::ClientUser, "GET", "/api/v1/tickets", true),
+        (Role::Manager, "GET", "/api/v1/security-settings", true),
+        (Role::Manager, "PATCH", "/api/v1/security-settings", false),
+        (Role::Technician, "POST", "/api/v1/auth/password", true),
+        (Role::ClientUser, "POST", "/api/v1/auth/password", false),
     ];
     for (role, method, path, allowed) in expect {
         let status = call(&stack, &minter.token(admin.tenant_id, role), &method.parse().unwrap(), path).await;
@@ -285,7 +296,7 @@ async fn sessions_over_rest_and_isolation() {
         .mint_token(&Stack::claims(
             admin.tenant_id,
             PrincipalKind::Portal,
-            &["users.read", "roles.read", "api_keys.read", "sessions.self"],
+            &["users.read", "roles.read", "api_keys.read", "account.self"],
             Some(Uuid::now_v7()),
         ))
         .await;

@@ -33,8 +33,12 @@ pub const ROLES_WRITE: &str = "roles.write";
 pub const API_KEYS_READ: &str = "api_keys.read";
 /// Create and revoke API keys.
 pub const API_KEYS_WRITE: &str = "api_keys.write";
-/// List and revoke one's own sign-in sessions.
-pub const SESSIONS_SELF: &str = "sessions.self";
+/// Tenant security settings: lockout threshold and period, password policy (read).
+pub const SECURITY_READ: &str = "security.read";
+/// Change the tenant security settings.
+pub const SECURITY_WRITE: &str = "security.write";
+/// One's own account: list and revoke one's sign-in sessions, change one's password.
+pub const ACCOUNT_SELF: &str = "account.self";
 
 /// Every permission defined so far (custom roles and API-key scopes must be subsets).
 pub const ALL: &[&str] = &[
@@ -56,7 +60,9 @@ pub const ALL: &[&str] = &[
     ROLES_WRITE,
     API_KEYS_READ,
     API_KEYS_WRITE,
-    SESSIONS_SELF,
+    SECURITY_READ,
+    SECURITY_WRITE,
+    ACCOUNT_SELF,
 ];
 
 /// Whether `name` is a known permission.
@@ -173,7 +179,8 @@ impl Role {
                 USERS_READ,
                 ROLES_READ,
                 API_KEYS_READ,
-                SESSIONS_SELF,
+                SECURITY_READ,
+                ACCOUNT_SELF,
             ],
             Self::Technician | Self::Dispatcher => &[
                 COMPANIES_READ,
@@ -183,7 +190,7 @@ impl Role {
                 TICKETS_READ,
                 TICKETS_WRITE,
                 SLA_READ,
-                SESSIONS_SELF,
+                ACCOUNT_SELF,
             ],
             Self::Sales => &[
                 COMPANIES_READ,
@@ -194,10 +201,10 @@ impl Role {
                 CONTRACTS_READ,
                 CONTRACTS_WRITE,
                 TICKETS_READ,
-                SESSIONS_SELF,
+                ACCOUNT_SELF,
             ],
             Self::Finance => {
-                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, SLA_READ, SESSIONS_SELF]
+                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, SLA_READ, ACCOUNT_SELF]
             }
             Self::ClientAdmin => &[COMPANIES_READ, CONTACTS_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE],
             Self::ClientUser => &[COMPANIES_READ, TICKETS_READ, TICKETS_WRITE],
@@ -223,6 +230,6 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
         assert!(!Role::Technician.permission_names().contains(&USERS_WRITE));
         assert!(Role::ClientUser.is_portal() && !Role::Admin.is_portal());
-        assert!(Role::ALL.iter().filter(|r| r.is_portal()).all(|r| !r.permission_names().contains(&SESSIONS_SELF)));
+        assert!(Role::ALL.iter().filter(|r| r.is_portal()).all(|r| !r.permission_names().contains(&ACCOUNT_SELF)));
     }
 }

@@ -8,11 +8,12 @@ use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_proto::identity::{
     self as pb, api_key_service_server::ApiKeyService, auth_service_server::AuthService,
-    role_service_server::RoleService, user_service_server::UserService,
+    role_service_server::RoleService, security_settings_service_server::SecuritySettingsService,
+    user_service_server::UserService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::app::{Identity, NewKey, RoleChanges, Tokens, UserChanges};
+use crate::app::{Identity, NewKey, RoleChanges, SettingsChanges, Tokens, UserChanges};
 use crate::domain::tokens::jwk;
 use crate::repo::sessions::Client;
 use crate::{proto, repo};
@@ -114,6 +115,13 @@ impl AuthService for Grpc {
         let p = principal(&req)?;
         let id = parse_id("id", &req.get_ref().id).map_err(|_| err(DomainError::NotFound { entity: "session" }))?;
         self.app.revoke_session(&p, id).await?;
+        Ok(Response::new(()))
+    }
+
+    async fn change_password(&self, req: Request<pb::ChangePasswordRequest>) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        self.app.change_password(&p, &r.current_password, &r.new_password).await?;
         Ok(Response::new(()))
     }
 
@@ -282,5 +290,47 @@ impl ApiKeyService for Grpc {
     ) -> Result<Response<pb::ExchangeApiKeyResponse>, Status> {
         let (access_token, ttl) = self.app.exchange_api_key(&req.get_ref().api_key).await?;
         Ok(Response::new(pb::ExchangeApiKeyResponse { access_token, expires_in: ttl as i32 }))
+    }
+}
+
+fn settings(s: repo::tenants::SecuritySettings) -> pb::SecuritySettings {
+    pb::SecuritySettings {
+        lockout_threshold: s.lockout_threshold,
+        lockout_minutes: s.lockout_minutes,
+        password_min_length: s.password_min_length,
+    }
+}
+
+#[tonic::async_trait]
+impl SecuritySettingsService for Grpc {
+    async fn get_security_settings(
+        &self,
+        req: Request<pb::GetSecuritySettingsRequest>,
+    ) -> Result<Response<pb::SecuritySettings>, Status> {
+        let p = principal(&req)?;
+        Ok(Response::new(settings(self.app.security_settings(&p).await?)))
+    }
+
+    async fn update_security_settings(
+        &self,
+        req: Request<pb::UpdateSecuritySettingsRequest>,
+    ) -> Result<Response<pb::SecuritySettings>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let paths = mask_paths(
+            r.update_mask,
+            &[
+                ("lockout_threshold", r.lockout_threshold != 0),
+                ("lockout_minutes", r.lockout_minutes != 0),
+                ("password_min_length", r.password_min_length != 0),
+            ],
+        )?;
+        let has = |n: &str| paths.iter().any(|p| p == n);
+        let changes = SettingsChanges {
+            lockout_threshold: has("lockout_threshold").then_some(r.lockout_threshold),
+            lockout_minutes: has("lockout_minutes").then_some(r.lockout_minutes),
+            password_min_length: has("password_min_length").then_some(r.password_min_length),
+        };
+        Ok(Response::new(settings(self.app.update_security_settings(&p, changes).await?)))
     }
 }

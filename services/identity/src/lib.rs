@@ -1,5 +1,6 @@
-//! Identity service: tenants, staff users, login with EdDSA access tokens and rotating refresh
-//! tokens, sessions, JWKS (DESIGN.md §4, PRD §3.1).
+//! Identity service: tenants, staff users, standard and custom roles, login with EdDSA access
+//! tokens and rotating refresh tokens, lockout and password policy, sessions, API keys, JWKS
+//! (DESIGN.md §4, PRD §3.1, §3.18).
 //!
 //! [`run`] serves `psa.identity.v1.AuthService` until shutdown; [`bootstrap`] creates a tenant
 //! and its admin (used by `scripts/run.sh` through `psa-identity bootstrap`).
@@ -114,18 +115,21 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
     use psa_proto::identity::{
         api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
-        role_service_server::RoleServiceServer, user_service_server::UserServiceServer,
+        role_service_server::RoleServiceServer, security_settings_service_server::SecuritySettingsServiceServer,
+        user_service_server::UserServiceServer,
     };
     let grpc = grpc::Grpc { app };
     let routes = tonic::service::Routes::new(AuthServiceServer::new(grpc.clone()))
         .add_service(UserServiceServer::new(grpc.clone()))
         .add_service(RoleServiceServer::new(grpc.clone()))
-        .add_service(ApiKeyServiceServer::new(grpc));
+        .add_service(ApiKeyServiceServer::new(grpc.clone()))
+        .add_service(SecuritySettingsServiceServer::new(grpc));
     let services = [
         "psa.identity.v1.AuthService",
         "psa.identity.v1.UserService",
         "psa.identity.v1.RoleService",
         "psa.identity.v1.ApiKeyService",
+        "psa.identity.v1.SecuritySettingsService",
     ];
     psa_kit::server::serve(listener, routes, &services, verifier, shutdown).await?;
     pool.close().await;

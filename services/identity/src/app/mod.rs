@@ -5,10 +5,12 @@
 mod api_keys;
 mod roles;
 mod sessions;
+mod settings;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
 pub use roles::{RoleChanges, RoleView};
+pub use settings::SettingsChanges;
 pub use users::{UserChanges, UserView};
 
 use chrono::{Duration, Utc};
@@ -127,8 +129,8 @@ impl Identity {
             _ => None,
         };
         let hash = user.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |u| u.password_hash.clone());
-        let pass = pass.to_owned();
-        let ok = blocking(move || password::verify(&hash, &pass)).await?;
+        let plain = pass.to_owned();
+        let ok = blocking(move || password::verify(&hash, &plain)).await?;
         let (Some(tenant), Some(user)) = (tenant, user) else {
             return Err(unauthenticated(BAD_LOGIN));
         };
@@ -169,7 +171,28 @@ impl Identity {
         let perms = permissions_of(&mut tx, tenant.id, &user.roles).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant.id, user = %user.id, session = %session, "login");
+        if password::needs_rehash(&user.password_hash) {
+            self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
+        }
         self.tokens(tenant.id, user.id, perms, session, refresh)
+    }
+
+    /// Re-hashes a correct password whose stored hash uses old parameters (best effort: a
+    /// failure is logged and the old hash kept).
+    async fn upgrade_hash(&self, tenant: Uuid, user: Uuid, old: &str, pass: &str) {
+        let plain = pass.to_owned();
+        let result: Result<()> = async {
+            let new = blocking(move || password::hash_any(&plain)).await??;
+            let mut tx = db::begin(&self.pool, tenant).await?;
+            repo::users::upgrade_hash(&mut tx, tenant, user, old, &new).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => tracing::info!(tenant = %tenant, user = %user, "password hash upgraded"),
+            Err(e) => tracing::warn!(tenant = %tenant, user = %user, error = %e, "password hash upgrade failed"),
+        }
     }
 
     /// Rotates `refresh_token`: marks it used and issues a new pair. A token that was already

@@ -43,6 +43,27 @@ pub fn hash(password: &str) -> Result<String, DomainError> {
     if password.chars().count() < MIN_LENGTH {
         return Err(DomainError::invalid("password", format!("must be at least {MIN_LENGTH} characters")));
     }
+    hash_any(password)
+}
+
+/// Whether `hash` was made with other than the current algorithm and parameters (argon2id,
+/// v19, OWASP m/t/p) and should be replaced by a fresh hash at the next successful sign-in.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else { return true };
+    let current = argon2::Params::default();
+    h.algorithm != argon2::Algorithm::Argon2id.ident()
+        || h.version != Some(argon2::Version::V0x13 as u32)
+        || argon2::Params::try_from(&h).map_or(true, |p| {
+            (p.m_cost(), p.t_cost(), p.p_cost()) != (current.m_cost(), current.t_cost(), current.p_cost())
+        })
+}
+
+/// Hashes any password with the current parameters (used to upgrade old hashes of passwords
+/// set under an older policy).
+///
+/// # Errors
+/// [`DomainError::Invalid`] when argon2 refuses the input.
+pub fn hash_any(password: &str) -> Result<String, DomainError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -83,6 +104,20 @@ mod tests {
         assert!(!verify("garbage", "x"));
         assert!(hash("short").is_err());
         assert_eq!(generate().len(), 20);
+    }
+
+    #[test]
+    fn old_parameters_need_a_rehash() {
+        use argon2::{Algorithm, Params, Version};
+        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).unwrap());
+        let salt = SaltString::generate(&mut OsRng);
+        let old = weak.hash_password(b"correct horse battery", &salt).unwrap().to_string();
+        assert!(needs_rehash(&old));
+        assert!(verify(&old, "correct horse battery"), "old hashes still verify");
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::default());
+        assert!(needs_rehash(&argon2i.hash_password(b"x", &salt).unwrap().to_string()));
+        assert!(!needs_rehash(&hash("correct horse battery").unwrap()));
+        assert!(needs_rehash("garbage"));
     }
 
     #[test]

@@ -65,3 +65,18 @@ pub async fn create_if_absent(pool: &PgPool, slug: &str, name: &str) -> Result<(
     let tenant = by_slug(pool, slug).await?.ok_or(sqlx::Error::RowNotFound)?;
     Ok((tenant, created))
 }
+
+/// Stores tenant `id`'s security settings.
+pub async fn set_security(pool: &PgPool, id: Uuid, s: SecuritySettings) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update tenants set lockout_threshold = $2, lockout_minutes = $3, password_min_length = $4, \
+         updated_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(s.lockout_threshold)
+    .bind(s.lockout_minutes)
+    .bind(s.password_min_length)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -145,6 +145,18 @@ pub async fn set_password(tx: &mut TenantTx, tenant: Uuid, id: Uuid, hash: &str)
     Ok(())
 }
 
+/// Replaces the hash of an unchanged password (parameter upgrade; the change time stays).
+pub async fn upgrade_hash(tx: &mut TenantTx, tenant: Uuid, id: Uuid, old: &str, new: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set password_hash = $4 where tenant_id = $1 and id = $2 and password_hash = $3")
+        .bind(tenant)
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Sets `active` or `disabled`.
 pub async fn set_status(tx: &mut TenantTx, tenant: Uuid, id: Uuid, status: &str) -> Result<(), sqlx::Error> {
     sqlx::query("update users set status = $3, updated_at = now() where tenant_id = $1 and id = $2")

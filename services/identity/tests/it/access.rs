@@ -2,7 +2,8 @@
 
 use psa_proto::identity::{
     self as pb, api_key_service_client::ApiKeyServiceClient, auth_service_client::AuthServiceClient,
-    role_service_client::RoleServiceClient, user_service_client::UserServiceClient,
+    role_service_client::RoleServiceClient, security_settings_service_client::SecuritySettingsServiceClient,
+    user_service_client::UserServiceClient,
 };
 use psa_testkit::{Stack, TenantAdmin};
 use tonic::transport::Channel;
@@ -14,6 +15,7 @@ pub struct Clients {
     pub users: UserServiceClient<Channel>,
     pub roles: RoleServiceClient<Channel>,
     pub keys: ApiKeyServiceClient<Channel>,
+    pub settings: SecuritySettingsServiceClient<Channel>,
 }
 
 pub async fn clients(stack: &Stack) -> Clients {
@@ -22,7 +24,8 @@ pub async fn clients(stack: &Stack) -> Clients {
         auth: AuthServiceClient::new(ch.clone()),
         users: UserServiceClient::new(ch.clone()),
         roles: RoleServiceClient::new(ch.clone()),
-        keys: ApiKeyServiceClient::new(ch),
+        keys: ApiKeyServiceClient::new(ch.clone()),
+        settings: SecuritySettingsServiceClient::new(ch),
     }
 }
 
