@@ -143,8 +143,15 @@ fn user_id(id: &str) -> Result<uuid::Uuid, Status> {
 impl UserService for Grpc {
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
         let p = principal(&req)?;
-        let users = self.app.list_users(&p).await?;
-        Ok(Response::new(pb::ListUsersResponse { users: users.iter().map(proto::user).collect() }))
+        let r = req.into_inner();
+        let params = psa_kit::list::ListParams {
+            page_size: r.page_size,
+            page_token: r.page_token,
+            filter: r.filter,
+            order_by: r.order_by,
+        };
+        let (users, next_page_token) = self.app.list_users(&p, &params).await?;
+        Ok(Response::new(pb::ListUsersResponse { users: users.iter().map(proto::user).collect(), next_page_token }))
     }
 
     async fn get_user(&self, req: Request<pb::GetUserRequest>) -> Result<Response<pb::User>, Status> {

@@ -114,7 +114,7 @@ impl Identity {
             RoleRef::Custom(id) => id,
         };
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        let current = repo::roles::by_ids(&mut tx, p.tenant_id, &[id]).await?.pop().ok_or(NOT_FOUND)?;
+        let current = repo::roles::lock(&mut tx, p.tenant_id, &[id], true).await?.pop().ok_or(NOT_FOUND)?;
         check_no_escalation(&p.permissions, &current.permissions)?;
         let name = changes.name.unwrap_or(current.name);
         let description = changes.description.unwrap_or(current.description);
@@ -140,7 +140,7 @@ impl Identity {
             RoleRef::Custom(id) => id,
         };
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        let current = repo::roles::by_ids(&mut tx, p.tenant_id, &[id]).await?.pop().ok_or(NOT_FOUND)?;
+        let current = repo::roles::lock(&mut tx, p.tenant_id, &[id], true).await?.pop().ok_or(NOT_FOUND)?;
         check_no_escalation(&p.permissions, &current.permissions)?;
         let holders = repo::users::count_with_role(&mut tx, p.tenant_id, &id.to_string()).await?;
         if holders > 0 {

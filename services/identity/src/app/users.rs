@@ -4,6 +4,7 @@
 
 use psa_core::validate::Validator;
 use psa_core::{DomainError, Principal};
+use psa_kit::list::ListParams;
 use psa_kit::{Result, db};
 use uuid::Uuid;
 
@@ -30,15 +31,18 @@ pub struct UserChanges {
 const NOT_FOUND: DomainError = DomainError::NotFound { entity: "user" };
 
 impl Identity {
-    /// Every user of the caller's tenant, by email.
-    pub async fn list_users(&self, p: &Principal) -> Result<Vec<UserView>> {
+    /// A page of the caller's tenant's users (see [`repo::users::LIST`]) and the next page
+    /// token.
+    pub async fn list_users(&self, p: &Principal, params: &ListParams) -> Result<(Vec<UserView>, String)> {
         require_not_portal(p)?;
+        let plan = repo::users::LIST.plan(params)?;
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        let users = repo::users::list(&mut tx, p.tenant_id).await?;
+        let (users, next) = repo::users::list(&mut tx, p.tenant_id, &plan).await?;
         let all_roles: Vec<String> = users.iter().flat_map(|u| u.roles.iter().cloned()).collect();
         let custom = custom_roles(&mut tx, p.tenant_id, &all_roles).await?;
         tx.commit().await?;
-        Ok(users.into_iter().map(|u| UserView { permissions: union_of(&u.roles, &custom), user: u }).collect())
+        let views = users.into_iter().map(|u| UserView { permissions: union_of(&u.roles, &custom), user: u }).collect();
+        Ok((views, next))
     }
 
     /// User `id` of the caller's tenant (NOT_FOUND otherwise).
@@ -87,7 +91,12 @@ impl Identity {
                 }
             }
         }
-        let custom = custom_roles(tx, tenant, &keys).await?;
+        let ids: Vec<Uuid> = custom_ids.iter().map(|(_, c)| *c).collect();
+        let custom: std::collections::HashMap<Uuid, Vec<String>> = if ids.is_empty() {
+            Default::default()
+        } else {
+            repo::roles::lock(tx, tenant, &ids, false).await?.into_iter().map(|r| (r.id, r.permissions)).collect()
+        };
         for (i, c) in custom_ids {
             if !custom.contains_key(&c) {
                 v.push(format!("{field}[{i}]"), "no such role");

@@ -34,6 +34,22 @@ pub async fn by_ids(tx: &mut TenantTx, tenant: Uuid, ids: &[Uuid]) -> Result<Vec
         .await
 }
 
+/// The custom roles among `ids`, locked: `for share` while they are being assigned, `for
+/// update` while changed or deleted, so a role cannot be deleted while it is being assigned.
+pub async fn lock(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    ids: &[Uuid],
+    exclusive: bool,
+) -> Result<Vec<CustomRole>, sqlx::Error> {
+    let mode = if exclusive { "update" } else { "share" };
+    sqlx::query_as(&format!("select {COLUMNS} from roles where tenant_id = $1 and id = any($2) for {mode}"))
+        .bind(tenant)
+        .bind(ids)
+        .fetch_all(&mut **tx)
+        .await
+}
+
 /// Inserts a role; `Ok(None)` when the name is taken in the tenant.
 pub async fn insert(
     tx: &mut TenantTx,

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use psa_kit::db::TenantTx;
+use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 /// A user row, with its role ids (standard role names or custom role UUIDs, sorted).
@@ -56,12 +58,37 @@ pub async fn lock(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Option<Us
         .await
 }
 
-/// Every user of `tenant`, by email.
-pub async fn list(tx: &mut TenantTx, tenant: Uuid) -> Result<Vec<User>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} where u.tenant_id = $1 order by lower(u.email)"))
-        .bind(tenant)
-        .fetch_all(&mut **tx)
-        .await
+/// What `ListUsers` may filter and order by.
+pub const LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterField { name: "email", column: "u.email", kind: FieldKind::Text },
+        FilterField { name: "display_name", column: "u.display_name", kind: FieldKind::Text },
+        FilterField {
+            name: "status",
+            column: "u.status",
+            kind: FieldKind::Enum { prefix: "USER_STATUS_", values: &["active", "disabled"] },
+        },
+    ],
+    orders: &[
+        OrderField { name: "email", column: "lower(u.email)", kind: SortKind::Text },
+        OrderField { name: "create_time", column: "u.created_at", kind: SortKind::Time },
+    ],
+    default_order: "email",
+    id_column: "u.id",
+};
+
+/// One page of `tenant`'s users per `plan`, and the next page token.
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan) -> Result<(Vec<User>, String), sqlx::Error> {
+    let mut qb = QueryBuilder::new(format!("{SELECT} where u.tenant_id = "));
+    qb.push_bind(tenant);
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    let mut users: Vec<User> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let token = plan.finish(&mut users, |u, order| match order {
+        "create_time" => (time_key(u.created_at), u.id),
+        _ => (SortValue::Text(u.email.to_lowercase()), u.id),
+    });
+    Ok((users, token))
 }
 
 /// Inserts a user with `roles`; `Ok(None)` when the email already exists in the tenant.

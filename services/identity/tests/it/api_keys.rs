@@ -58,7 +58,7 @@ async fn api_keys_scope_exchange_revoke_and_isolation() {
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_used_time.is_some());
     // a key's token cannot do what its scope does not allow
-    let e = c.users.list_users(auth(pb::ListUsersRequest {}, &exchanged.access_token)).await.unwrap_err();
+    let e = c.users.list_users(auth(pb::ListUsersRequest::default(), &exchanged.access_token)).await.unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied);
 
     // validation and scope ⊆ creator's permissions
@@ -78,7 +78,7 @@ async fn api_keys_scope_exchange_revoke_and_isolation() {
         .await
         .unwrap()
         .into_inner();
-    let users = c.users.list_users(auth(pb::ListUsersRequest {}, &token)).await.unwrap().into_inner().users;
+    let users = c.users.list_users(auth(pb::ListUsersRequest::default(), &token)).await.unwrap().into_inner().users;
     let tech = users.iter().find(|u| u.email == "tech@demo.example").unwrap().id.clone();
     let upd =
         pb::UpdateUserRequest { id: tech.clone(), role_ids: vec!["technician".into(), role.id], ..Default::default() };

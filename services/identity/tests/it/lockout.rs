@@ -115,7 +115,7 @@ async fn password_change_policy_and_hash_upgrade() {
     assert_eq!(crate::access::who(&mut c, &phone.access_token).await.unwrap_err().code(), Code::Unauthenticated);
     assert!(login(&mut c, "demo", "tech@demo.example", PW).await.is_err());
     login(&mut c, "demo", "tech@demo.example", "granite-lake-71-north").await.unwrap();
-    let users = c.users.list_users(auth(pb::ListUsersRequest {}, &token)).await.unwrap().into_inner().users;
+    let users = c.users.list_users(auth(pb::ListUsersRequest::default(), &token)).await.unwrap().into_inner().users;
     let tech = users.iter().find(|u| u.email == "tech@demo.example").unwrap();
     assert_eq!(tech.failed_login_attempts, 0, "the successful sign-in cleared the wrong current password");
 

@@ -98,7 +98,7 @@ async fn roles_and_users_grant_the_union_of_permissions() {
     let e = c.users.create_user(auth(bad, &token)).await.unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
     assert_eq!(violations(&e), ["email", "password", "role_ids[0]", "role_ids[1]"]);
-    let users = c.users.list_users(auth(pb::ListUsersRequest {}, &token)).await.unwrap().into_inner().users;
+    let users = c.users.list_users(auth(pb::ListUsersRequest::default(), &token)).await.unwrap().into_inner().users;
     assert_eq!(users.len(), 2, "nothing half-written");
 
     // the user manager cannot hand out or touch more than they hold
@@ -170,6 +170,22 @@ async fn roles_and_users_grant_the_union_of_permissions() {
     assert_eq!(d.into_inner().status, pb::UserStatus::Disabled as i32);
     assert_eq!(who(&mut c, &pair.access_token).await.unwrap_err().code(), Code::Unauthenticated);
     assert!(login(&mut c, "demo", "tech@demo.example", "granite-lake-71").await.is_err());
+    let list = |filter: &str, page_size: i32, page_token: &str| pb::ListUsersRequest {
+        filter: filter.into(),
+        page_size,
+        page_token: page_token.into(),
+        order_by: String::new(),
+    };
+    let disabled = c.users.list_users(auth(list("status = USER_STATUS_DISABLED", 0, ""), &token)).await.unwrap();
+    assert_eq!(disabled.into_inner().users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [user.id.as_str()]);
+    let page1 = c.users.list_users(auth(list("", 1, ""), &token)).await.unwrap().into_inner();
+    assert_eq!((page1.users[0].email.as_str(), page1.next_page_token.is_empty()), (admin.email.as_str(), false));
+    let page2 = c.users.list_users(auth(list("", 1, &page1.next_page_token), &token)).await.unwrap().into_inner();
+    assert_eq!((page2.users[0].email.as_str(), page2.next_page_token.as_str()), ("Tech@Demo.example", ""));
+    let found = c.users.list_users(auth(list("email:\"TECH@\"", 0, ""), &token)).await.unwrap().into_inner();
+    assert_eq!(found.users.len(), 1);
+    let e = c.users.list_users(auth(list("password = x", 0, ""), &token)).await.unwrap_err();
+    assert_eq!(violations(&e), ["filter"]);
     c.users.enable_user(auth(pb::EnableUserRequest { id: user.id.clone() }, &token)).await.unwrap();
     assert!(login(&mut c, "demo", "tech@demo.example", "granite-lake-71").await.is_ok());
     stack.stop().await;
@@ -198,7 +214,7 @@ async fn another_tenant_cannot_see_or_change_users_and_roles() {
         .unwrap()
         .into_inner();
 
-    let users = c.users.list_users(auth(pb::ListUsersRequest {}, &tb)).await.unwrap().into_inner().users;
+    let users = c.users.list_users(auth(pb::ListUsersRequest::default(), &tb)).await.unwrap().into_inner().users;
     assert_eq!(users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(), [b.email.as_str()]);
     let roles = c.roles.list_roles(auth(pb::ListRolesRequest {}, &tb)).await.unwrap().into_inner().roles;
     assert!(roles.iter().all(|r| r.standard));
