@@ -703,3 +703,107 @@ pub async fn create_note(ticket_id: &str, note: &TicketNote) -> ApiResult<Ticket
 fn encode(segment: &str) -> String {
     String::from(js_sys::encode_uri_component(segment))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Account security: sessions and API keys
+
+/// One of the signed-in user's sessions.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SessionInfo {
+    /// Session id.
+    pub id: String,
+    /// Sign-in time (RFC 3339).
+    pub create_time: String,
+    /// Last token refresh (RFC 3339).
+    pub last_seen_time: String,
+    /// Client address at sign-in.
+    pub ip_address: String,
+    /// Browser or client at sign-in.
+    pub user_agent: String,
+    /// The session of this browser.
+    pub current: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct SessionList {
+    sessions: Vec<SessionInfo>,
+}
+
+/// The signed-in user's open sessions, newest first.
+pub async fn list_sessions() -> ApiResult<Vec<SessionInfo>> {
+    get::<SessionList>("/api/v1/auth/sessions".into()).await.map(|l| l.sessions)
+}
+
+/// Revokes one of the signed-in user's sessions.
+pub async fn revoke_session(id: &str) -> ApiResult<()> {
+    let url = format!("/api/v1/auth/sessions/{}", String::from(js_sys::encode_uri_component(id)));
+    call(Method::DELETE, url, Body::Empty).await.map(|_| ())
+}
+
+/// Revokes every other session of the signed-in user.
+pub async fn revoke_other_sessions() -> ApiResult<()> {
+    send_json::<serde_json::Value, _>(
+        Method::POST,
+        "/api/v1/auth/sessions:revokeAll".into(),
+        &serde_json::json!({ "keepCurrent": true }),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// An API key (never its secret).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApiKeyInfo {
+    /// Key id.
+    pub id: String,
+    /// What it is for.
+    pub name: String,
+    /// First characters of the key.
+    pub prefix: String,
+    /// Scope.
+    pub permissions: Vec<String>,
+    /// Expiry (RFC 3339), empty for none.
+    pub expire_time: String,
+    /// Last use (RFC 3339), empty if never used.
+    pub last_used_time: String,
+    /// Revocation time, empty while active.
+    pub revoke_time: String,
+    /// Creation time.
+    pub create_time: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ApiKeyList {
+    api_keys: Vec<ApiKeyInfo>,
+}
+
+/// A newly created key and its secret (shown once).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreatedApiKey {
+    /// The key.
+    pub api_key: ApiKeyInfo,
+    /// The secret to hand to the integration.
+    pub secret: String,
+}
+
+/// The tenant's API keys, newest first.
+pub async fn list_api_keys() -> ApiResult<Vec<ApiKeyInfo>> {
+    get::<ApiKeyList>("/api/v1/api-keys".into()).await.map(|l| l.api_keys)
+}
+
+/// Creates an API key with `permissions` as its scope.
+pub async fn create_api_key(name: &str, permissions: &[String]) -> ApiResult<CreatedApiKey> {
+    let body = serde_json::json!({ "name": name, "permissions": permissions });
+    send_json(Method::POST, "/api/v1/api-keys".into(), &body).await
+}
+
+/// Revokes an API key.
+pub async fn revoke_api_key(id: &str) -> ApiResult<ApiKeyInfo> {
+    let url = format!("/api/v1/api-keys/{}:revoke", String::from(js_sys::encode_uri_component(id)));
+    send_json(Method::POST, url, &serde_json::json!({})).await
+}

@@ -15,6 +15,7 @@ pub fn nav() -> Html {
         Route::Tickets | Route::TicketNew | Route::Ticket { .. } => "tickets",
         Route::Contracts | Route::Contract { .. } => "contracts",
         Route::Services => "services",
+        Route::Security => "security",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -44,6 +45,9 @@ pub fn nav() -> Html {
                     </Link<Route>>
                     <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
                         <span id="nav-tickets">{ "Tickets" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Security} classes={link_class("security")}>
+                        <span id="nav-security">{ "Security" }</span>
                     </Link<Route>>
                 </nav>
                 <div class="nav-user">

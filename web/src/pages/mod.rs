@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod login;
 pub mod not_found;
 pub mod portal;
+pub mod security;
 pub mod services;
 pub mod ticket_detail;
 pub mod ticket_new;
