@@ -56,7 +56,18 @@ fn protected_routes() -> Vec<(reqwest::Method, String, String)> {
             while let Some(start) = rest.find('{') {
                 let end = rest[start..].find('}').unwrap() + start;
                 path.push_str(&rest[..start]);
-                path.push_str(&Uuid::now_v7().to_string());
+                // a well-formed value of the bound field: a number for integer fields, else an id
+                let var = rest[start + 1..end].split('=').next().unwrap();
+                let mut message = r.method.input();
+                let mut numeric = false;
+                for part in var.split('.') {
+                    let Some(field) = message.get_field_by_name(part) else { break };
+                    match field.kind() {
+                        prost_reflect::Kind::Message(m) => message = m,
+                        k => numeric = !matches!(k, prost_reflect::Kind::String | prost_reflect::Kind::Bytes),
+                    }
+                }
+                path.push_str(&if numeric { "1".to_owned() } else { Uuid::now_v7().to_string() });
                 rest = &rest[end + 1..];
             }
             path.push_str(rest);

@@ -67,7 +67,7 @@ async fn roles_and_users_grant_the_union_of_permissions() {
 
     let user = create_user(&mut c, &token, "Tech@Demo.example", PW, &["technician", &role.id]).await;
     assert_eq!(user.email, "Tech@Demo.example");
-    let mut want = vec!["companies.read", "contacts.read", "account.self", "tickets.read", "tickets.write"];
+    let mut want = psa_core::permissions::Role::Technician.permission_names().to_vec();
     want.extend(["users.read", "users.write"]);
     want.sort();
     assert_eq!(user.permissions, want);
