@@ -151,6 +151,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let app = router(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway listening");
+    // TCP_NODELAY, so larger responses are not held back by Nagle's algorithm (~40 ms each).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     tokio::select! {

@@ -40,7 +40,13 @@ pub async fn serve(
         .layer(AuthLayer::new(verifier))
         .add_routes(routes)
         .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            // TCP_NODELAY: replies span several segments; without it Nagle's algorithm and the
+            // peer's delayed ACK add ~40 ms to every larger response.
+            tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |conn| {
+                conn.inspect(|c| {
+                    let _ = c.set_nodelay(true);
+                })
+            }),
             shutdown.cancelled_owned(),
         )
         .await?;
