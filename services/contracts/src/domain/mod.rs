@@ -5,6 +5,7 @@ pub mod contact;
 pub mod contract;
 pub mod import;
 pub mod money;
+pub mod saf;
 pub mod scope;
 pub mod scope_template;
 pub mod service;

@@ -4,5 +4,6 @@
 pub mod companies;
 pub mod contacts;
 pub mod contracts;
+pub mod safs;
 pub mod scopes;
 pub mod services;
