@@ -1,4 +1,4 @@
-//! SAFs over REST: the flow (create with a generated number, status PATCHes one step at a
+//! SAFs and COCs over REST: the flow (create with a generated number, status PATCHes one step at a
 //! time driving the scope, 400 with fields, 409 on a duplicate number), and isolation: another
 //! tenant sees and changes nothing; portal users read their own company's SAFs, read-only, and
 //! nothing of another company.
@@ -134,6 +134,32 @@ async fn safs_over_rest() {
     assert_eq!(len(&list, "safs"), 0, "{list}");
     let (_, list) = api.get("/api/v1/safs?filter=status=SAF_STATUS_DRAFT").await;
     assert_eq!(len(&list, "safs"), 0, "{list}");
+
+    // COCs: linked to the scope, dates checked, lifecycle moves by PATCH.
+    let (st, p) = api
+        .post(
+            "/api/v1/cocs",
+            &json!({"title": "PCI", "cocType": "COC_TYPE_PCI_DSS", "serviceScopeId": s.scope,
+            "auditDate": "2026-06-01", "nextAuditDate": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!((st, fields(&p)), (400, vec!["coc.nextAuditDate".to_owned()]), "{p}");
+    let coc = post_ok(
+        &api,
+        "/api/v1/cocs",
+        json!({"title": "PCI DSS v4 attestation", "cocType": "COC_TYPE_PCI_DSS", "serviceScopeId": s.scope,
+               "issueDate": "2026-01-01", "expiryDate": "2026-12-31", "auditDate": "2025-12-01", "nextAuditDate": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!((coc["number"].as_str(), coc["status"].as_str()), (Some("COC-000001"), Some("COC_STATUS_DRAFT")));
+    assert_eq!(coc["contractId"].as_str(), Some(s.contract.as_str()));
+    let coc_path = format!("/api/v1/cocs/{}", id(&coc));
+    let (st, p) = api.patch(&coc_path, &json!({"status": "COC_STATUS_EXPIRED"})).await;
+    assert_eq!((st, p["code"].as_str()), (400, Some("FAILED_PRECONDITION")), "{p}");
+    let (st, v) = api.patch(&coc_path, &json!({"status": "COC_STATUS_ACTIVE"})).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("COC_STATUS_ACTIVE")), "{v}");
+    let (_, list) = api.get("/api/v1/cocs?filter=coc_type=COC_TYPE_PCI_DSS AND status=COC_STATUS_ACTIVE").await;
+    assert_eq!(len(&list, "cocs"), 1, "{list}");
     stack.stop().await;
 }
 
@@ -153,6 +179,17 @@ async fn safs_of_other_tenants_and_other_companies_are_invisible() {
         json!({"title": "Beta SAF", "contractId": s.other_contract, "currency": "USD"}),
     )
     .await);
+    let coc = |saf: &str| {
+        json!({"title": "ISO 27001", "cocType": "COC_TYPE_ISO27001", "safId": saf,
+        "issueDate": "2026-01-01", "expiryDate": "2026-12-31"})
+    };
+    let my_coc = format!("/api/v1/cocs/{}", id(&post_ok(&a, "/api/v1/cocs", coc(&mine)).await));
+    let their_coc = format!("/api/v1/cocs/{}", id(&post_ok(&a, "/api/v1/cocs", coc(&theirs)).await));
+    let (st, p) = b.post("/api/v1/cocs", &coc(&mine)).await;
+    assert_eq!((st, fields(&p)), (400, vec!["coc.safId".to_owned()]), "B cannot link to A's SAF: {p}");
+    assert_eq!(b.get(&my_coc).await.0, 404);
+    assert_eq!(b.patch(&my_coc, &json!({"status": "COC_STATUS_REVOKED"})).await.0, 404);
+    assert_eq!(len(&b.get("/api/v1/cocs").await.1, "cocs"), 0);
     let mine = format!("/api/v1/safs/{mine}");
     let theirs = format!("/api/v1/safs/{theirs}");
 
@@ -182,8 +219,30 @@ async fn safs_of_other_tenants_and_other_companies_are_invisible() {
         portal.post("/api/v1/safs", &json!({"title": "x", "contractId": s.contract, "currency": "USD"})).await.0,
         403
     );
+    assert_eq!(portal.get(&my_coc).await.0, 200);
+    assert_eq!(portal.get(&their_coc).await.0, 404);
+    assert_eq!(len(&portal.get("/api/v1/cocs").await.1, "cocs"), 1);
+    assert_eq!(portal.patch(&my_coc, &json!({"status": "COC_STATUS_REVOKED"})).await.0, 403);
+    assert_eq!(
+        portal
+            .post(
+                "/api/v1/cocs",
+                &json!({"title": "x", "cocType": "COC_TYPE_SOC2",
+        "serviceScopeId": s.scope})
+            )
+            .await
+            .0,
+        403
+    );
     let other_portal = stack.portal_api(tenant_a.tenant_id, s.other_company.parse().unwrap()).await;
     assert_eq!(other_portal.get(&mine).await.0, 404);
     assert_eq!(other_portal.get(&theirs).await.0, 200);
+    assert_eq!(other_portal.get(&my_coc).await.0, 404);
+    assert_eq!(other_portal.patch(&my_coc, &json!({"title": "x"})).await.0, 403);
+    let (_, list) = other_portal.get("/api/v1/cocs").await;
+    assert_eq!(list["cocs"][0]["id"].as_str().map(|i| their_coc.ends_with(i)), Some(true), "{list}");
+    assert_eq!(len(&list, "cocs"), 1);
+    let (_, still) = a.get(&my_coc).await;
+    assert_eq!((still["title"].as_str(), still["status"].as_str()), (Some("ISO 27001"), Some("COC_STATUS_DRAFT")));
     stack.stop().await;
 }

@@ -6,6 +6,7 @@
 
 pub mod agreements;
 pub mod catalog;
+pub mod cocs;
 pub mod safs;
 
 use psa_core::{DomainError, Principal};

@@ -1,5 +1,6 @@
 //! Contracts rules free of transport and storage.
 
+pub mod coc;
 pub mod company;
 pub mod contact;
 pub mod contract;

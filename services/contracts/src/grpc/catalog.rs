@@ -256,4 +256,36 @@ impl ContractService for Grpc {
         let patch = saf_conv::saf_fields(s, Some(&mask)).map_err(err)?;
         Ok(Response::new(saf_conv::saf(&self.app.update_saf(&p, id, patch, &mask).await?)))
     }
+
+    async fn list_cocs(&self, req: Request<pb::ListCocsRequest>) -> Result<Response<pb::ListCocsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (cocs, next_page_token) = self.app.list_cocs(&p, &params).await?;
+        Ok(Response::new(pb::ListCocsResponse { cocs: cocs.iter().map(saf_conv::coc).collect(), next_page_token }))
+    }
+
+    async fn get_coc(&self, req: Request<pb::GetCocRequest>) -> Result<Response<pb::Coc>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(saf_conv::coc(&self.app.get_coc(&p, id).await?)))
+    }
+
+    async fn create_coc(&self, req: Request<pb::CreateCocRequest>) -> Result<Response<pb::Coc>, Status> {
+        let p = principal(&req)?;
+        let c = req.into_inner().coc.ok_or_else(|| err(DomainError::invalid("coc", "is required")))?;
+        let fields = saf_conv::coc_fields(c, None).map_err(err)?;
+        Ok(Response::new(saf_conv::coc(&self.app.create_coc(&p, fields).await?)))
+    }
+
+    async fn update_coc(&self, req: Request<pb::UpdateCocRequest>) -> Result<Response<pb::Coc>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let c = r.coc.ok_or_else(|| err(DomainError::invalid("coc", "is required")))?;
+        let id = parse_id("coc.id", &c.id).map_err(err)?;
+        let mask = mask(r.update_mask);
+        let patch = saf_conv::coc_fields(c, Some(&mask)).map_err(err)?;
+        Ok(Response::new(saf_conv::coc(&self.app.update_coc(&p, id, patch, &mask).await?)))
+    }
 }

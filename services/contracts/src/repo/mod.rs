@@ -1,6 +1,7 @@
 //! Storage (sqlx). Every function takes the tenant transaction and the tenant id and filters
 //! by it in SQL as well as by RLS.
 
+pub mod cocs;
 pub mod companies;
 pub mod contacts;
 pub mod contracts;
