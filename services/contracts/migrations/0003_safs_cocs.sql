@@ -74,3 +74,36 @@ create index cocs_created on cocs (tenant_id, created_at, id);
 
 select enable_tenant_rls('coc_counters');
 select enable_tenant_rls('cocs');
+
+-- Expiry alerts (issue #3): `ContractExpiring` 90/60/30 days before a contract's end date and
+-- `ContractExpired` on it, the same for COCs' expiry dates. Announced alerts; the unique key
+-- (per subject, watched date and threshold; 0 = expired) makes every alert exactly-once,
+-- even with several replicas, because it is written in the transaction that enqueues the event.
+create table expiry_alerts (
+    tenant_id      uuid not null,
+    subject_kind   text not null check (subject_kind in ('contract', 'coc')),
+    subject_id     uuid not null,
+    watched_date   date not null,
+    threshold_days smallint not null check (threshold_days in (0, 30, 60, 90)),
+    emitted_at     timestamptz not null default now(),
+    primary key (tenant_id, subject_kind, subject_id, watched_date, threshold_days)
+);
+select enable_tenant_rls('expiry_alerts');
+
+-- Tenants that have (had) a contract end date or COC expiry date: the expiry job visits only
+-- these. Infrastructure read across tenants by the job (like the outbox), hence no RLS; filled
+-- by triggers so no write path can forget it.
+create table expiry_tenants (
+    tenant_id uuid primary key
+);
+
+create function note_expiry_tenant() returns trigger language plpgsql as $$
+begin
+    insert into expiry_tenants (tenant_id) values (new.tenant_id) on conflict do nothing;
+    return new;
+end $$;
+
+create trigger contracts_expiry_tenant after insert or update of end_date on contracts
+    for each row when (new.end_date is not null) execute function note_expiry_tenant();
+create trigger cocs_expiry_tenant after insert or update of expiry_date on cocs
+    for each row when (new.expiry_date is not null) execute function note_expiry_tenant();

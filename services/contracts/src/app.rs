@@ -7,6 +7,7 @@
 pub mod agreements;
 pub mod catalog;
 pub mod cocs;
+pub mod expiry;
 pub mod safs;
 
 use psa_core::{DomainError, Principal};

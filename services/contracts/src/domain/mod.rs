@@ -4,6 +4,7 @@ pub mod coc;
 pub mod company;
 pub mod contact;
 pub mod contract;
+pub mod expiry;
 pub mod import;
 pub mod money;
 pub mod saf;

@@ -5,6 +5,7 @@ pub mod cocs;
 pub mod companies;
 pub mod contacts;
 pub mod contracts;
+pub mod expiry;
 pub mod safs;
 pub mod scopes;
 pub mod services;
