@@ -246,3 +246,40 @@ async fn safs_of_other_tenants_and_other_companies_are_invisible() {
     assert_eq!((still["title"].as_str(), still["status"].as_str()), (Some("ISO 27001"), Some("COC_STATUS_DRAFT")));
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn row_level_security_covers_the_saf_and_coc_tables() {
+    use sqlx::{Connection, Executor, Row};
+    let stack = Stack::start().await;
+    let tenant_a = stack.create_tenant("tenant-a").await;
+    let tenant_b = stack.create_tenant("tenant-b").await;
+    let (a, _) = stack.login(&tenant_a).await;
+    let s = seed(&a).await;
+    let saf =
+        id(&post_ok(&a, "/api/v1/safs", json!({"title": "S", "contractId": s.contract, "currency": "USD"})).await);
+    post_ok(&a, "/api/v1/cocs", json!({"title": "C", "cocType": "COC_TYPE_GDPR", "safId": saf})).await;
+    for table in ["saf_counters", "safs", "coc_counters", "cocs"] {
+        for (tenant, expect_rows) in
+            [(Some(tenant_a.tenant_id), true), (Some(tenant_b.tenant_id), false), (None, false)]
+        {
+            let mut conn = sqlx::PgConnection::connect(&stack.database_url).await.unwrap();
+            conn.execute("set role psa_contracts").await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            if let Some(t) = tenant {
+                sqlx::query("select set_config('app.tenant_id', $1, true)")
+                    .bind(t.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            let n: i64 = sqlx::query(&format!("select count(*) from contracts.{table} where tenant_id = $1"))
+                .bind(tenant_a.tenant_id)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(n > 0, expect_rows, "{table} as {tenant:?}");
+        }
+    }
+    stack.stop().await;
+}
