@@ -145,7 +145,7 @@ impl Stack {
             redis: redis.clone(),
         };
         let contracts = psa_contracts::Config {
-            settings: psa_contracts::Settings { contracts_addr: co_addr.clone() },
+            settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },
             service: service.clone(),
         };
         let tickets = psa_tickets::Config {

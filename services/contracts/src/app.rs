@@ -6,6 +6,9 @@
 
 pub mod agreements;
 pub mod catalog;
+pub mod cocs;
+pub mod expiry;
+pub mod safs;
 
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;

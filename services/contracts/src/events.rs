@@ -7,6 +7,7 @@ use psa_kit::events::{EventMeta, Naming, enqueue};
 use psa_proto::events as ev;
 use uuid::Uuid;
 
+use crate::domain::coc::Coc;
 use crate::domain::company::Company;
 use crate::domain::contract::Contract;
 
@@ -79,5 +80,43 @@ pub async fn contract_updated(
         &ev::ContractUpdated { contract: Some(crate::proto::catalog::contract(c)), changed_fields: changed },
     )
     .await?;
+    Ok(())
+}
+
+/// Records `ContractExpiring` (`psa.contracts.contract.expiring`, `threshold` 90/60/30) or, for
+/// threshold 0, `ContractExpired` (`psa.contracts.contract.expired`). System event: no actor.
+pub async fn contract_expiry(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    c: &Contract,
+    threshold: i32,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: Uuid::nil(), subject_id: c.id };
+    let contract = Some(crate::proto::catalog::contract(c));
+    if threshold == 0 {
+        enqueue(tx, &naming.subject(SERVICE, "contract", "expired"), meta, &ev::ContractExpired { contract }).await?;
+    } else {
+        let e = ev::ContractExpiring { contract, threshold_days: threshold };
+        enqueue(tx, &naming.subject(SERVICE, "contract", "expiring"), meta, &e).await?;
+    }
+    Ok(())
+}
+
+/// Records `CocExpiring` (`psa.contracts.coc.expiring`) or, for threshold 0, `CocExpired`
+/// (`psa.contracts.coc.expired`). System event: no actor.
+pub async fn coc_expiry(tx: &mut TenantTx, naming: &Naming, c: &Coc, threshold: i32) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: Uuid::nil(), subject_id: c.id };
+    let coc = Some(crate::proto::saf::coc(c));
+    if threshold == 0 {
+        enqueue(tx, &naming.subject(SERVICE, "coc", "expired"), meta, &ev::CocExpired { coc }).await?;
+    } else {
+        enqueue(
+            tx,
+            &naming.subject(SERVICE, "coc", "expiring"),
+            meta,
+            &ev::CocExpiring { coc, threshold_days: threshold },
+        )
+        .await?;
+    }
     Ok(())
 }

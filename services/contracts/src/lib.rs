@@ -1,6 +1,8 @@
 //! Contracts service: client companies and contacts, and the CSV import of companies
 //! (PRD §3.3, seeds 001–002); the service catalog with versioned scope definition templates,
-//! contracts and service scopes (PRD §3.8, seeds 000–001). Publishes `CompanyCreated` /
+//! contracts, service scopes, SAFs and COCs (PRD §3.8, seeds 000–002) with a background job
+//! announcing contract and COC expiry (`ContractExpiring`/`ContractExpired`,
+//! `CocExpiring`/`CocExpired`). Publishes `CompanyCreated` /
 //! `CompanyUpdated` and `ContractCreated` / `ContractUpdated` through the outbox.
 
 pub mod app;
@@ -30,6 +32,14 @@ pub struct Settings {
     /// Listen address (`PSA_CONTRACTS_ADDR`), default `127.0.0.1:50052`.
     #[serde(default = "default_addr")]
     pub contracts_addr: String,
+    /// How often the expiry job looks for contracts and COCs due an expiry alert, in
+    /// milliseconds (`PSA_EXPIRY_JOB_INTERVAL_MS`), default 60000.
+    #[serde(default = "default_expiry_interval")]
+    pub expiry_job_interval_ms: u64,
+}
+
+fn default_expiry_interval() -> u64 {
+    60_000
 }
 
 fn default_addr() -> String {
@@ -59,7 +69,13 @@ impl Config {
 /// Database, NATS, Redis or transport failures at start-up.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
     let rt = Runtime::start(&config.service, DB, &MIGRATOR, events::SERVICE, &shutdown).await?;
-    let grpc = grpc::Grpc { app: Arc::new(app::Contracts { pool: rt.pool.clone(), naming: rt.naming.clone() }) };
+    let app = Arc::new(app::Contracts { pool: rt.pool.clone(), naming: rt.naming.clone() });
+    let job = tokio::spawn(app::expiry::run_job(
+        app.clone(),
+        std::time::Duration::from_millis(config.settings.expiry_job_interval_ms.max(10)),
+        shutdown.clone(),
+    ));
+    let grpc = grpc::Grpc { app };
     let routes = tonic::service::Routes::new(psa_proto::contracts::company_service_server::CompanyServiceServer::new(
         grpc.clone(),
     ))
@@ -80,6 +96,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     )
     .await;
     shutdown.cancel();
+    let _ = job.await;
     rt.finish().await;
     served
 }

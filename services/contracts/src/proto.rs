@@ -2,6 +2,7 @@
 //! contracts and scopes in [`catalog`]).
 
 pub mod catalog;
+pub mod saf;
 
 use psa_core::DomainError;
 use psa_core::validate::Validator;

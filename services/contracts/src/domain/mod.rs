@@ -1,10 +1,13 @@
 //! Contracts rules free of transport and storage.
 
+pub mod coc;
 pub mod company;
 pub mod contact;
 pub mod contract;
+pub mod expiry;
 pub mod import;
 pub mod money;
+pub mod saf;
 pub mod scope;
 pub mod scope_template;
 pub mod service;

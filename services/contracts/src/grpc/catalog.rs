@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 
 use super::{Grpc, err};
 use crate::proto::catalog as conv;
+use crate::proto::saf as saf_conv;
 
 fn mask(m: Option<prost_types::FieldMask>) -> Vec<String> {
     m.map(|m| m.paths).unwrap_or_default()
@@ -222,5 +223,69 @@ impl ContractService for Grpc {
         let mask = mask(r.update_mask);
         let patch = conv::scope_patch(s, &mask).map_err(err)?;
         Ok(Response::new(conv::scope(&self.app.update_scope(&p, id, patch, &mask).await?)))
+    }
+
+    async fn list_safs(&self, req: Request<pb::ListSafsRequest>) -> Result<Response<pb::ListSafsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (safs, next_page_token) = self.app.list_safs(&p, &params).await?;
+        Ok(Response::new(pb::ListSafsResponse { safs: safs.iter().map(saf_conv::saf).collect(), next_page_token }))
+    }
+
+    async fn get_saf(&self, req: Request<pb::GetSafRequest>) -> Result<Response<pb::Saf>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(saf_conv::saf(&self.app.get_saf(&p, id).await?)))
+    }
+
+    async fn create_saf(&self, req: Request<pb::CreateSafRequest>) -> Result<Response<pb::Saf>, Status> {
+        let p = principal(&req)?;
+        let s = req.into_inner().saf.ok_or_else(|| err(DomainError::invalid("saf", "is required")))?;
+        let fields = saf_conv::saf_fields(s, None).map_err(err)?;
+        Ok(Response::new(saf_conv::saf(&self.app.create_saf(&p, fields).await?)))
+    }
+
+    async fn update_saf(&self, req: Request<pb::UpdateSafRequest>) -> Result<Response<pb::Saf>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let s = r.saf.ok_or_else(|| err(DomainError::invalid("saf", "is required")))?;
+        let id = parse_id("saf.id", &s.id).map_err(err)?;
+        let mask = mask(r.update_mask);
+        let patch = saf_conv::saf_fields(s, Some(&mask)).map_err(err)?;
+        Ok(Response::new(saf_conv::saf(&self.app.update_saf(&p, id, patch, &mask).await?)))
+    }
+
+    async fn list_cocs(&self, req: Request<pb::ListCocsRequest>) -> Result<Response<pb::ListCocsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (cocs, next_page_token) = self.app.list_cocs(&p, &params).await?;
+        Ok(Response::new(pb::ListCocsResponse { cocs: cocs.iter().map(saf_conv::coc).collect(), next_page_token }))
+    }
+
+    async fn get_coc(&self, req: Request<pb::GetCocRequest>) -> Result<Response<pb::Coc>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(saf_conv::coc(&self.app.get_coc(&p, id).await?)))
+    }
+
+    async fn create_coc(&self, req: Request<pb::CreateCocRequest>) -> Result<Response<pb::Coc>, Status> {
+        let p = principal(&req)?;
+        let c = req.into_inner().coc.ok_or_else(|| err(DomainError::invalid("coc", "is required")))?;
+        let fields = saf_conv::coc_fields(c, None).map_err(err)?;
+        Ok(Response::new(saf_conv::coc(&self.app.create_coc(&p, fields).await?)))
+    }
+
+    async fn update_coc(&self, req: Request<pb::UpdateCocRequest>) -> Result<Response<pb::Coc>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let c = r.coc.ok_or_else(|| err(DomainError::invalid("coc", "is required")))?;
+        let id = parse_id("coc.id", &c.id).map_err(err)?;
+        let mask = mask(r.update_mask);
+        let patch = saf_conv::coc_fields(c, Some(&mask)).map_err(err)?;
+        Ok(Response::new(saf_conv::coc(&self.app.update_coc(&p, id, patch, &mask).await?)))
     }
 }

@@ -15,14 +15,14 @@ use tonic_types::StatusExt;
 
 use crate::authed;
 
-struct Clients {
-    catalog: ServiceCatalogServiceClient<Channel>,
-    contracts: ContractServiceClient<Channel>,
-    token: String,
-    company: String,
+pub(crate) struct Clients {
+    pub catalog: ServiceCatalogServiceClient<Channel>,
+    pub contracts: ContractServiceClient<Channel>,
+    pub token: String,
+    pub company: String,
 }
 
-async fn setup() -> (Stack, Clients) {
+pub(crate) async fn setup() -> (Stack, Clients) {
     let stack = Stack::start().await;
     let admin = stack.create_tenant("demo").await;
     let (_, login) = stack.login(&admin).await;
@@ -46,11 +46,11 @@ fn to_struct(v: Value) -> prost_types::Struct {
     psa_kit::convert::json_to_struct(&v)
 }
 
-fn violations(s: &tonic::Status) -> Vec<String> {
+pub(crate) fn violations(s: &tonic::Status) -> Vec<String> {
     s.get_details_bad_request().map(|b| b.field_violations.into_iter().map(|v| v.field).collect()).unwrap_or_default()
 }
 
-fn mdr() -> pb::Service {
+pub(crate) fn mdr() -> pb::Service {
     pb::Service {
         name: "MDR".into(),
         category: "Detection & Response".into(),
@@ -73,7 +73,7 @@ fn edr_template() -> Value {
     })
 }
 
-fn contract(company: &str) -> pb::Contract {
+pub(crate) fn contract(company: &str) -> pb::Contract {
     pb::Contract {
         name: "Managed SOC 2026".into(),
         company_id: company.into(),

@@ -10,6 +10,8 @@ use tonic::Code;
 use tonic::metadata::MetadataValue;
 
 mod catalog;
+mod expiry;
+mod safs;
 
 pub(crate) fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);

@@ -1,0 +1,90 @@
+//! COC use cases. Portal principals may read their own company's certificates (any other id
+//! answers NOT_FOUND) and change nothing (they hold no `contracts.write`).
+
+use psa_core::validate::Validator;
+use psa_core::{DomainError, Principal};
+use psa_kit::Result;
+use psa_kit::db::TenantTx;
+use psa_kit::list::ListParams;
+use uuid::Uuid;
+
+use super::Contracts;
+use crate::domain::coc::{Coc, CocFields, CocStatus};
+use crate::repo;
+use crate::repo::cocs::Owner;
+
+impl Contracts {
+    /// Resolves the company and contract of the COC's SAF and/or scope; both, when given,
+    /// must exist and belong to the same contract.
+    async fn coc_owner(&self, tx: &mut TenantTx, p: &Principal, f: &CocFields) -> Result<Owner> {
+        let mut v = Validator::new();
+        let mut owner: Option<Owner> = None;
+        if let Some(id) = f.saf_id {
+            match repo::safs::get(tx, p.tenant_id, id, false).await {
+                Ok(s) => owner = Some(Owner { company_id: s.company_id, contract_id: s.fields.contract_id }),
+                Err(_) => v.push("coc.saf_id", "no such SAF"),
+            }
+        }
+        if let Some(id) = f.service_scope_id {
+            match repo::scopes::get(tx, p.tenant_id, id, false).await {
+                Ok(s) if owner.as_ref().is_none_or(|o| o.contract_id == s.contract_id) => {
+                    owner = Some(Owner { company_id: s.company_id, contract_id: s.contract_id });
+                }
+                Ok(_) => v.push("coc.service_scope_id", "must be a scope of the SAF's contract"),
+                Err(_) => v.push("coc.service_scope_id", "no such service scope"),
+            }
+        }
+        v.finish()?;
+        owner.ok_or_else(|| {
+            DomainError::invalid("coc.saf_id", "link the certificate to a SAF or a service scope").into()
+        })
+    }
+
+    /// Creates a DRAFT COC (generated `COC-000001`-style number when none is given).
+    pub async fn create_coc(&self, p: &Principal, fields: CocFields) -> Result<Coc> {
+        let mut fields = CocFields { status: CocStatus::Draft, ..fields.normalize()? };
+        let mut tx = self.tx(p).await?;
+        let owner = self.coc_owner(&mut tx, p, &fields).await?;
+        if fields.number.is_empty() {
+            fields.number = repo::cocs::next_number(&mut tx, p.tenant_id).await?;
+        }
+        let c = repo::cocs::insert(&mut tx, p.tenant_id, &owner, &fields).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// The COC `id`.
+    pub async fn get_coc(&self, p: &Principal, id: Uuid) -> Result<Coc> {
+        let mut tx = self.tx(p).await?;
+        let c = repo::cocs::get(&mut tx, p.tenant_id, id, false).await?;
+        if p.portal_company().is_some_and(|own| own != c.company_id) {
+            return Err(DomainError::NotFound { entity: "COC" }.into());
+        }
+        Ok(c)
+    }
+
+    /// Updates the masked fields (status moves checked by the lifecycle).
+    pub async fn update_coc(&self, p: &Principal, id: Uuid, patch: CocFields, mask: &[String]) -> Result<Coc> {
+        let mut tx = self.tx(p).await?;
+        let mut c = repo::cocs::get(&mut tx, p.tenant_id, id, true).await?;
+        let changed = c.fields.apply(patch, mask)?;
+        if changed.is_empty() {
+            return Ok(c);
+        }
+        c.fields = c.fields.normalize()?;
+        if c.fields.number.is_empty() {
+            return Err(DomainError::invalid("coc.number", "is required").into());
+        }
+        let owner = self.coc_owner(&mut tx, p, &c.fields).await?;
+        let c = repo::cocs::update(&mut tx, &c, &owner).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// One page of COCs (portal users: their company's only).
+    pub async fn list_cocs(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Coc>, String)> {
+        let plan = repo::cocs::LIST.plan(params)?;
+        let mut tx = self.tx(p).await?;
+        repo::cocs::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
+    }
+}

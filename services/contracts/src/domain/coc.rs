@@ -1,0 +1,255 @@
+//! Certificates of compliance (issue #3, seed 002 COC template): a compliance certificate
+//! (SOC 2, ISO 27001, …) for a client, linked to a SAF or a service scope, with issue, expiry
+//! and audit dates and a status lifecycle as a pure state machine.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use psa_core::validate::Validator;
+use psa_core::{DomainError, text_enum};
+use uuid::Uuid;
+
+text_enum!(
+    /// Compliance framework the certificate attests.
+    CocType {
+        Soc2 => "soc2",
+        Iso27001 => "iso27001",
+        Hipaa => "hipaa",
+        PciDss => "pci_dss",
+        Gdpr => "gdpr",
+        NistCsf => "nist_csf",
+        Other => "other",
+    }
+);
+text_enum!(
+    /// Lifecycle status; see [`CocStatus::can_move_to`].
+    CocStatus { Draft => "draft", Active => "active", Expired => "expired", Revoked => "revoked" }
+);
+
+impl CocStatus {
+    /// Whether the lifecycle allows `self → to`: draft → active | revoked; active → expired |
+    /// revoked. Expired and revoked are final; staying in the same status is not a move.
+    pub fn can_move_to(self, to: CocStatus) -> bool {
+        use CocStatus::*;
+        matches!((self, to), (Draft, Active) | (Draft, Revoked) | (Active, Expired) | (Active, Revoked))
+    }
+
+    /// Checks the move `self → to`.
+    ///
+    /// # Errors
+    /// [`DomainError::FailedPrecondition`] naming the move, e.g.
+    /// "a COC cannot move from revoked to active".
+    pub fn check_move(self, to: CocStatus) -> Result<(), DomainError> {
+        if self.can_move_to(to) {
+            Ok(())
+        } else {
+            Err(DomainError::FailedPrecondition(format!("a COC cannot move from {} to {}", self.as_str(), to.as_str())))
+        }
+    }
+}
+
+/// The writable fields of a COC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CocFields {
+    /// Unique per tenant (case-insensitive), at most 50 characters; empty → generated.
+    pub number: String,
+    /// 1–200 characters.
+    pub title: String,
+    pub description: String,
+    pub coc_type: CocType,
+    pub status: CocStatus,
+    /// Calendar dates (UTC); expiry ≥ issue, next audit ≥ audit.
+    pub issue_date: Option<NaiveDate>,
+    pub expiry_date: Option<NaiveDate>,
+    pub audit_date: Option<NaiveDate>,
+    pub next_audit_date: Option<NaiveDate>,
+    /// The SAF and/or scope the certificate covers; at least one, of the same contract.
+    pub saf_id: Option<Uuid>,
+    pub service_scope_id: Option<Uuid>,
+    /// Link to the certificate: an absolute http(s) URL, or empty.
+    pub document_url: String,
+}
+
+/// A stored COC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coc {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// Company and contract of the linked SAF or scope.
+    pub company_id: Uuid,
+    pub contract_id: Uuid,
+    pub fields: CocFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Field names an update mask may name.
+pub const UPDATABLE: &[&str] = &[
+    "number",
+    "title",
+    "description",
+    "coc_type",
+    "status",
+    "issue_date",
+    "expiry_date",
+    "audit_date",
+    "next_audit_date",
+    "saf_id",
+    "service_scope_id",
+    "document_url",
+];
+
+/// The generated number for counter value `n`: `COC-000001`.
+pub fn generated_number(n: i64) -> String {
+    format!("COC-{n:06}")
+}
+
+impl CocFields {
+    /// Trims text and checks every rule, naming fields `coc.…`.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] listing every bad field.
+    pub fn normalize(mut self) -> Result<Self, DomainError> {
+        for s in [&mut self.number, &mut self.title, &mut self.document_url] {
+            *s = s.trim().to_owned();
+        }
+        let mut v = Validator::new();
+        v.max_chars("coc.number", &self.number, 50);
+        v.required("coc.title", &self.title).max_chars("coc.title", &self.title, 200);
+        v.max_chars("coc.description", &self.description, 65_536);
+        v.max_chars("coc.document_url", &self.document_url, 2048).http_url("coc.document_url", &self.document_url);
+        if let (Some(i), Some(e)) = (self.issue_date, self.expiry_date)
+            && e < i
+        {
+            v.push("coc.expiry_date", "must not be before issue_date");
+        }
+        if let (Some(a), Some(n)) = (self.audit_date, self.next_audit_date)
+            && n < a
+        {
+            v.push("coc.next_audit_date", "must not be before audit_date");
+        }
+        if self.saf_id.is_none() && self.service_scope_id.is_none() {
+            v.push("coc.saf_id", "link the certificate to a SAF or a service scope");
+        }
+        v.finish()?;
+        Ok(self)
+    }
+
+    /// Copies the fields named in `mask` from `patch`; returns the names that changed. A
+    /// status change is checked against the lifecycle.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
+    /// [`UPDATABLE`]; [`DomainError::FailedPrecondition`] for an illegal status move.
+    pub fn apply(&mut self, patch: CocFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
+        if mask.is_empty() {
+            return Err(DomainError::invalid("update_mask", "name at least one field"));
+        }
+        let mut changed = Vec::new();
+        for name in mask {
+            let before = self.clone();
+            match name.as_str() {
+                "number" => self.number = patch.number.clone(),
+                "title" => self.title = patch.title.clone(),
+                "description" => self.description = patch.description.clone(),
+                "coc_type" => self.coc_type = patch.coc_type,
+                "status" => {
+                    if patch.status != self.status {
+                        self.status.check_move(patch.status)?;
+                        self.status = patch.status;
+                    }
+                }
+                "issue_date" => self.issue_date = patch.issue_date,
+                "expiry_date" => self.expiry_date = patch.expiry_date,
+                "audit_date" => self.audit_date = patch.audit_date,
+                "next_audit_date" => self.next_audit_date = patch.next_audit_date,
+                "saf_id" => self.saf_id = patch.saf_id,
+                "service_scope_id" => self.service_scope_id = patch.service_scope_id,
+                "document_url" => self.document_url = patch.document_url.clone(),
+                other => {
+                    return Err(DomainError::invalid(
+                        "update_mask",
+                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
+                    ));
+                }
+            }
+            if *self != before && !changed.contains(name) {
+                changed.push(name.clone());
+            }
+        }
+        Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CocStatus::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn fields() -> CocFields {
+        CocFields {
+            number: String::new(),
+            title: "SOC 2 Type II".into(),
+            description: String::new(),
+            coc_type: CocType::Soc2,
+            status: Draft,
+            issue_date: Some(date("2026-01-15")),
+            expiry_date: Some(date("2027-01-14")),
+            audit_date: Some(date("2025-12-01")),
+            next_audit_date: Some(date("2026-12-01")),
+            saf_id: Some(Uuid::now_v7()),
+            service_scope_id: None,
+            document_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_pair_of_the_state_machine() {
+        let allowed = [(Draft, Active), (Draft, Revoked), (Active, Expired), (Active, Revoked)];
+        for &from in CocStatus::ALL {
+            for &to in CocStatus::ALL {
+                let legal = allowed.contains(&(from, to));
+                assert_eq!(from.can_move_to(to), legal, "{from:?} → {to:?}");
+                match from.check_move(to) {
+                    Ok(()) => assert!(legal),
+                    Err(DomainError::FailedPrecondition(m)) => {
+                        assert!(!legal);
+                        assert_eq!(m, format!("a COC cannot move from {} to {}", from.as_str(), to.as_str()));
+                    }
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn status_changes_through_masks_follow_the_lifecycle() {
+        let mut f = fields();
+        let to = |s| CocFields { status: s, ..fields() };
+        assert!(matches!(f.apply(to(Expired), &["status".into()]), Err(DomainError::FailedPrecondition(_))));
+        assert_eq!(f.apply(to(Active), &["status".into()]).unwrap(), ["status"]);
+        assert_eq!(f.apply(to(Revoked), &["status".into()]).unwrap(), ["status"]);
+        assert!(f.apply(to(Active), &["status".into()]).is_err(), "revoked is final");
+        assert!(f.apply(to(Active), &["company_id".into()]).is_err());
+    }
+
+    #[test]
+    fn validates_fields() {
+        let bad = CocFields {
+            title: String::new(),
+            expiry_date: Some(date("2025-01-01")),
+            next_audit_date: Some(date("2025-01-01")),
+            saf_id: None,
+            document_url: "nope".into(),
+            ..fields()
+        };
+        let Err(DomainError::Invalid(v)) = bad.normalize() else { panic!() };
+        let names: Vec<_> = v.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["coc.title", "coc.document_url", "coc.expiry_date", "coc.next_audit_date", "coc.saf_id"]);
+        let scope_only = CocFields { saf_id: None, service_scope_id: Some(Uuid::now_v7()), ..fields() };
+        assert!(scope_only.normalize().is_ok());
+        assert_eq!(generated_number(12), "COC-000012");
+    }
+}

@@ -1,0 +1,212 @@
+//! Service activation forms and the per-tenant SAF number counter.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use psa_core::DomainError;
+use psa_kit::db::TenantTx;
+use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
+use psa_kit::{Error, Result};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::domain::money;
+use crate::domain::saf::{Saf, SafFields, SafStatus, generated_number};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    tenant_id: Uuid,
+    number: String,
+    title: String,
+    description: String,
+    document_url: String,
+    contract_id: Uuid,
+    company_id: Uuid,
+    service_scope_id: Option<Uuid>,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    value: String,
+    currency: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Saf {
+    fn from(r: Row) -> Self {
+        Saf {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            company_id: r.company_id,
+            fields: SafFields {
+                number: r.number,
+                title: r.title,
+                description: r.description,
+                document_url: r.document_url,
+                contract_id: r.contract_id,
+                service_scope_id: r.service_scope_id,
+                start_date: r.start_date,
+                end_date: r.end_date,
+                value: money::from_sql(&r.value),
+                currency: r.currency,
+                status: SafStatus::parse(&r.status).unwrap_or(SafStatus::Draft),
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, number, title, description, document_url, contract_id, company_id, \
+    service_scope_id, start_date, end_date, value::text as value, currency, status, created_at, updated_at";
+
+/// What `ListSafs` may filter and order by.
+pub const LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterField { name: "number", column: "number", kind: FieldKind::Text },
+        FilterField { name: "title", column: "title", kind: FieldKind::Text },
+        FilterField { name: "contract_id", column: "contract_id", kind: FieldKind::Uuid },
+        FilterField { name: "company_id", column: "company_id", kind: FieldKind::Uuid },
+        FilterField { name: "service_scope_id", column: "service_scope_id", kind: FieldKind::Uuid },
+        FilterField {
+            name: "status",
+            column: "status",
+            kind: FieldKind::Enum { prefix: "SAF_STATUS_", values: SafStatus::NAMES },
+        },
+    ],
+    orders: &[
+        OrderField { name: "create_time", column: "created_at", kind: SortKind::Time },
+        OrderField { name: "number", column: "lower(number)", kind: SortKind::Text },
+    ],
+    default_order: "create_time desc",
+    id_column: "id",
+};
+
+fn already_exists(e: Error) -> Error {
+    if e.is_unique_violation("safs_number_per_tenant") {
+        DomainError::AlreadyExists { entity: "SAF", field: "number" }.into()
+    } else {
+        e
+    }
+}
+
+/// The next free generated number (`SAF-000001`, …) of the tenant; numbers entered by hand
+/// that collide with the sequence are skipped.
+pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
+    loop {
+        let n: i64 = sqlx::query_scalar(
+            "insert into saf_counters (tenant_id, last) values ($1, 1) \
+             on conflict (tenant_id) do update set last = saf_counters.last + 1 returning last",
+        )
+        .bind(tenant)
+        .fetch_one(&mut **tx)
+        .await?;
+        let number = generated_number(n);
+        let taken: bool =
+            sqlx::query_scalar("select exists(select 1 from safs where tenant_id = $1 and lower(number) = lower($2))")
+                .bind(tenant)
+                .bind(&number)
+                .fetch_one(&mut **tx)
+                .await?;
+        if !taken {
+            return Ok(number);
+        }
+    }
+}
+
+/// Inserts a SAF (`f.number` must be set) for the contract's `company`.
+///
+/// # Errors
+/// ALREADY_EXISTS on `number`.
+pub async fn insert(tx: &mut TenantTx, tenant: Uuid, company: Uuid, f: &SafFields) -> Result<Saf> {
+    let row: Row = sqlx::query_as(&format!(
+        "insert into safs (id, tenant_id, number, title, description, document_url, contract_id, company_id, \
+         service_scope_id, start_date, end_date, value, currency, status) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::numeric, $13, $14) returning {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(&f.number)
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(&f.document_url)
+    .bind(f.contract_id)
+    .bind(company)
+    .bind(f.service_scope_id)
+    .bind(f.start_date)
+    .bind(f.end_date)
+    .bind(f.value.to_string())
+    .bind(&f.currency)
+    .bind(f.status.as_str())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| already_exists(e.into()))?;
+    Ok(row.into())
+}
+
+/// The SAF `id`; with `lock`, locked for update.
+pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Saf> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select {COLUMNS} from safs where tenant_id = $1 and id = $2{}",
+        if lock { " for update" } else { "" }
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(Saf::from).ok_or_else(|| DomainError::NotFound { entity: "SAF" }.into())
+}
+
+/// Writes every writable field of `s` (not `contract_id`), bumping `updated_at`.
+///
+/// # Errors
+/// ALREADY_EXISTS on `number`.
+pub async fn update(tx: &mut TenantTx, s: &Saf) -> Result<Saf> {
+    let f = &s.fields;
+    let row: Row = sqlx::query_as(&format!(
+        "update safs set number = $3, title = $4, description = $5, document_url = $6, service_scope_id = $7, \
+         start_date = $8, end_date = $9, value = $10::numeric, currency = $11, status = $12, updated_at = now() \
+         where tenant_id = $1 and id = $2 returning {COLUMNS}"
+    ))
+    .bind(s.tenant_id)
+    .bind(s.id)
+    .bind(&f.number)
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(&f.document_url)
+    .bind(f.service_scope_id)
+    .bind(f.start_date)
+    .bind(f.end_date)
+    .bind(f.value.to_string())
+    .bind(&f.currency)
+    .bind(f.status.as_str())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| already_exists(e.into()))?;
+    Ok(row.into())
+}
+
+/// One page of SAFs; `company` restricts to one company (portal users).
+pub async fn list(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    plan: &ListPlan,
+    company: Option<Uuid>,
+) -> Result<(Vec<Saf>, String)> {
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from safs where tenant_id = "));
+    qb.push_bind(tenant);
+    if let Some(c) = company {
+        qb.push(" and company_id = ").push_bind(c);
+    }
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let mut safs: Vec<Saf> = rows.into_iter().map(Saf::from).collect();
+    let token = plan.finish(&mut safs, |s, order| {
+        let v = match order {
+            "number" => SortValue::Text(s.fields.number.to_lowercase()),
+            _ => time_key(s.created_at),
+        };
+        (v, s.id)
+    });
+    Ok((safs, token))
+}
