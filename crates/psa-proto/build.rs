@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/contracts/v1/catalog.proto",
         "psa/tickets/v1/tickets.proto",
         "psa/tickets/v1/sla.proto",
+        "psa/tickets/v1/time.proto",
         "psa/events/v1/events.proto",
     ]
     .iter()

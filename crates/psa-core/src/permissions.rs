@@ -21,6 +21,10 @@ pub const TICKETS_WRITE: &str = "tickets.write";
 pub const SLA_READ: &str = "sla.read";
 /// Manage SLA policies, business hours, holiday calendars and company assignments.
 pub const SLA_WRITE: &str = "sla.write";
+/// Read time entries, work types and the rounding rule (PRD §3.5).
+pub const TIME_READ: &str = "time.read";
+/// Record time (own entries and timer), manage work types and the rounding rule.
+pub const TIME_WRITE: &str = "time.write";
 /// List and read staff users.
 pub const USERS_READ: &str = "users.read";
 /// Create, update, disable, unlock users and assign their roles.
@@ -54,6 +58,8 @@ pub const ALL: &[&str] = &[
     TICKETS_WRITE,
     SLA_READ,
     SLA_WRITE,
+    TIME_READ,
+    TIME_WRITE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,
@@ -176,6 +182,8 @@ impl Role {
                 TICKETS_READ,
                 TICKETS_WRITE,
                 SLA_READ,
+                TIME_READ,
+                TIME_WRITE,
                 USERS_READ,
                 ROLES_READ,
                 API_KEYS_READ,
@@ -190,6 +198,8 @@ impl Role {
                 TICKETS_READ,
                 TICKETS_WRITE,
                 SLA_READ,
+                TIME_READ,
+                TIME_WRITE,
                 ACCOUNT_SELF,
             ],
             Self::Sales => &[

@@ -2,3 +2,4 @@
 
 pub mod sla;
 pub mod ticket;
+pub mod time;
