@@ -129,3 +129,21 @@ pub async fn apply_company_event(mut tx: TenantTx, envelope: Envelope) -> anyhow
     }
     Ok(tx)
 }
+
+/// Records `TimeEntryCreated` (`psa.tickets.time_entry.created`); the subject is the entry.
+pub async fn time_entry_created(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    e: &crate::domain::time::TimeEntry,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: e.tenant_id, actor_id: actor, subject_id: e.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "time_entry", "created"),
+        meta,
+        &ev::TimeEntryCreated { entry: Some(crate::proto::time::entry(e)) },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! Tickets service: the service desk — tickets with per-tenant numbers, internal and public
 //! notes, lists with filters and cursor pages (PRD §3.4). Publishes `TicketCreated`,
-//! `TicketUpdated` and `TicketNoteAdded` through the outbox, and keeps a projection of
+//! `TicketUpdated`, `TicketNoteAdded` and `TimeEntryCreated` through the outbox, and keeps a projection of
 //! contracts' companies so lists show company names without calling contracts.
 
 pub mod app;
@@ -84,11 +84,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     ));
     let grpc = grpc::Grpc { app: app.clone() };
     let routes = tonic::service::Routes::new(psa_proto::tickets::ticket_service_server::TicketServiceServer::new(grpc))
-        .add_service(psa_proto::tickets::sla_service_server::SlaServiceServer::new(grpc::sla::SlaGrpc { app }));
+        .add_service(psa_proto::tickets::sla_service_server::SlaServiceServer::new(grpc::sla::SlaGrpc {
+            app: app.clone(),
+        }))
+        .add_service(psa_proto::tickets::time_service_server::TimeServiceServer::new(grpc::time::TimeGrpc { app }));
     let served = psa_kit::server::serve(
         listener,
         routes,
-        &["psa.tickets.v1.TicketService", "psa.tickets.v1.SlaService"],
+        &["psa.tickets.v1.TicketService", "psa.tickets.v1.SlaService", "psa.tickets.v1.TimeService"],
         rt.verifier.clone(),
         shutdown.clone(),
     )

@@ -19,6 +19,7 @@ use crate::domain::ticket::{
 use crate::{events, repo};
 
 pub mod sla;
+pub mod time;
 
 /// What the tickets service needs at run time.
 pub struct Tickets {

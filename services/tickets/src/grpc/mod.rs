@@ -13,6 +13,7 @@ use crate::app::Tickets;
 use crate::proto;
 
 pub mod sla;
+pub mod time;
 
 /// The service implementation.
 pub struct Grpc {

@@ -6,6 +6,7 @@ use psa_kit::convert::{opt_id, opt_timestamp, timestamp};
 use psa_proto::tickets as pb;
 
 pub mod sla;
+pub mod time;
 
 use crate::domain::ticket::{
     Note, NoteVisibility, Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus, format_number,

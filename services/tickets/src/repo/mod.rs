@@ -6,3 +6,4 @@ pub mod notes;
 pub mod sla;
 pub mod sla_state;
 pub mod tickets;
+pub mod time;
