@@ -268,7 +268,7 @@ pub async fn insert_entry(
     rounded: i32,
 ) -> Result<TimeEntry> {
     let row: EntryRow = sqlx::query_as(&format!(
-        "insert into time_entries e (id, tenant_id, user_id, entry_date, start_time, end_time, duration_minutes, \
+        "insert into time_entries as e (id, tenant_id, user_id, entry_date, start_time, end_time, duration_minutes, \
          rounded_minutes, work_type_id, ticket_id, company_id, billable, notes, internal_notes) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning {ENTRY_COLUMNS}"
     ))

@@ -6,6 +6,7 @@ use psa_testkit::{Stack, eventually};
 use tonic::metadata::MetadataValue;
 
 mod sla;
+mod time;
 
 fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
