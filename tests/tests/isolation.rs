@@ -219,3 +219,58 @@ async fn row_level_security_alone_blocks_other_tenants() {
     assert!(err.to_string().contains("permission denied"), "{err}");
     stack.stop().await;
 }
+
+/// Time tracking (PRD §3.5): another tenant gets 404 / empty lists and cannot change or use
+/// tenant A's work types, entries and tickets; portal users (no `time.*` permission) get 403;
+/// row-level security alone hides the time tables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn time_tracking_is_isolated() {
+    let stack = Stack::start().await;
+    let tenant_a = stack.create_tenant("tenant-a").await;
+    let tenant_b = stack.create_tenant("tenant-b").await;
+    let (a, _) = stack.login(&tenant_a).await;
+    let (b, _) = stack.login(&tenant_b).await;
+    let s = seed(&a).await;
+    let (st, wt) = a.post("/api/v1/work-types", &json!({"name": "Remote", "billable": true, "active": true})).await;
+    assert_eq!(st, 200, "{wt}");
+    let wt = wt["id"].as_str().unwrap().to_owned();
+    let body = json!({"date": "2026-11-20", "durationMinutes": 30, "workTypeId": wt, "ticketId": s.ticket});
+    let (st, entry) = a.post("/api/v1/time-entries", &body).await;
+    assert_eq!(st, 200, "{entry}");
+    let entry = format!("/api/v1/time-entries/{}", entry["id"].as_str().unwrap());
+    let (st, _) = a.post("/api/v1/time-entries/timer/start", &json!({"workTypeId": wt})).await;
+    assert_eq!(st, 200);
+
+    for path in
+        [entry.clone(), format!("/api/v1/work-types/{wt}"), format!("/api/v1/tickets/{}/time-entries", s.ticket)]
+    {
+        assert_eq!(b.get(&path).await.0, 404, "GET {path}");
+    }
+    assert_eq!(len(&b.get("/api/v1/time-entries").await.1, "entries"), 0);
+    assert_eq!(len(&b.get("/api/v1/work-types").await.1, "workTypes"), 0);
+    assert_eq!(b.get("/api/v1/time-entries/timer").await.0, 404, "A's timer is not B's");
+    assert_eq!(b.patch(&entry, &json!({"notes": "Hijacked"})).await.0, 404);
+    assert_eq!(b.delete(&entry).await.0, 404);
+    assert_eq!(b.put(&format!("/api/v1/work-types/{wt}"), &json!({"name": "Hijacked"})).await.0, 404);
+    assert_eq!(b.post("/api/v1/time-entries", &body).await.0, 400, "A's work type and ticket are unknown to B");
+    let (_, e) = a.get(&entry).await;
+    assert_eq!((e["durationMinutes"].as_i64(), &e["notes"]), (Some(30), &Value::Null), "unchanged: {e}");
+
+    let portal = stack.portal_api(tenant_a.tenant_id, s.company.parse().unwrap()).await;
+    for path in
+        [entry.clone(), "/api/v1/time-entries".into(), "/api/v1/work-types".into(), "/api/v1/time-settings".into()]
+    {
+        assert_eq!(portal.get(&path).await.0, 403, "portal GET {path}");
+    }
+    assert_eq!(portal.post("/api/v1/time-entries", &body).await.0, 403);
+    assert_eq!(portal.post("/api/v1/time-entries/timer/start", &json!({"workTypeId": wt})).await.0, 403);
+
+    let url = &stack.database_url;
+    for table in ["tickets.work_types", "tickets.time_entries", "tickets.running_timers"] {
+        let a_id = tenant_a.tenant_id;
+        assert!(count_as(url, "psa_tickets", table, a_id, Some(a_id)).await > 0, "{table} has tenant A's rows");
+        assert_eq!(count_as(url, "psa_tickets", table, a_id, Some(tenant_b.tenant_id)).await, 0, "{table} as B");
+        assert_eq!(count_as(url, "psa_tickets", table, a_id, None).await, 0, "{table} with no tenant set");
+    }
+    stack.stop().await;
+}
