@@ -27,7 +27,7 @@ pub fn work_type(w: &WorkType) -> pb::WorkType {
         default_rate: rate.to_string(),
         currency: f.currency.clone(),
         billable: f.billable,
-        active: f.active,
+        active: Some(f.active),
         create_time: Some(timestamp(w.created_at)),
         update_time: Some(timestamp(w.updated_at)),
     }
@@ -56,7 +56,7 @@ pub fn work_type_fields(w: pb::WorkType) -> Result<WorkTypeFields, DomainError> 
         default_rate,
         currency: w.currency,
         billable: w.billable,
-        active: w.active,
+        active: w.active.unwrap_or(true),
     })
 }
 

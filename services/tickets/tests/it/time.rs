@@ -45,9 +45,15 @@ async fn work_types_entries_rounding_and_timer() {
         "{remote}"
     );
     let remote_id = remote["id"].as_str().unwrap().to_owned();
-    let admin_wt = ok(&api, "/api/v1/work-types", json!({"name": "Admin", "currency": "eur", "active": true})).await;
+    let admin_wt = ok(&api, "/api/v1/work-types", json!({"name": "Admin", "currency": "eur"})).await;
     let admin_id = admin_wt["id"].as_str().unwrap().to_owned();
     assert_eq!(admin_wt["billable"], Value::Null, "non-billable (default false omitted): {admin_wt}");
+    assert_eq!(admin_wt["active"], true, "active unless said otherwise: {admin_wt}");
+    let old = ok(&api, "/api/v1/work-types", json!({"name": "Old", "active": false})).await;
+    let (s, v) = api
+        .post("/api/v1/time-entries", &json!({"date": "2026-11-20", "durationMinutes": 5, "workTypeId": old["id"]}))
+        .await;
+    assert_eq!(s, 400, "inactive work type: {v}");
     let (s, v) = api.post("/api/v1/work-types", &json!({"name": "remote", "active": true})).await;
     assert_eq!(s, 409, "{v}");
     let (s, v) = api.post("/api/v1/work-types", &json!({"name": " ", "defaultRate": "-1", "currency": "EU"})).await;
@@ -58,7 +64,7 @@ async fn work_types_entries_rounding_and_timer() {
     assert!(v.to_string().contains("work_type.name") && v.to_string().contains("work_type.currency"), "{v}");
     let (_, list) = api.get("/api/v1/work-types").await;
     let names: Vec<&str> = list["workTypes"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Admin", "Remote"]);
+    assert_eq!(names, ["Admin", "Old", "Remote"]);
 
     // Default: no rounding.
     let (s, settings) = api.get("/api/v1/time-settings").await;
