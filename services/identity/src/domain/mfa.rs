@@ -89,8 +89,7 @@ pub fn new_recovery_codes(n: usize) -> Vec<(String, Vec<u8>)> {
 /// SHA-256 of a recovery code after normalisation (lower case, no spaces or dashes), so
 /// `ABCDE-FGHIJ`, `abcde fghij` and `abcdefghij` match the same stored code.
 pub fn hash_recovery_code(code: &str) -> Vec<u8> {
-    let norm: String =
-        code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    let norm: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
     Sha256::digest(norm.as_bytes()).to_vec()
 }
 
