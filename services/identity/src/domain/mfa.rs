@@ -64,7 +64,7 @@ pub fn code_at(secret: &[u8], time: u64) -> Option<String> {
     Some(totp(secret, "psa", "user").ok()?.generate(time).to_string())
 }
 
-/// An SVG QR code of `uri` (dark modules on white, 8 px per module).
+/// An SVG QR code of `uri` (dark modules on white, quiet zone, at least 200×200 px).
 pub fn qr_svg(uri: &str) -> Option<String> {
     let code = QrCode::new(uri.as_bytes()).ok()?;
     Some(code.render::<svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
