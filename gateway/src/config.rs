@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use psa_kit::config::TelemetryConfig;
+use psa_kit::config::{RedisConfig, TelemetryConfig};
 use serde::Deserialize;
 
 /// Configuration of the gateway binary. Every field `foo_bar` is read from `PSA_FOO_BAR` by
@@ -37,6 +37,33 @@ pub struct GatewayConfig {
     /// Logging and tracing (`PSA_LOG`, `PSA_LOG_FORMAT`, `PSA_OTLP_ENDPOINT`).
     #[serde(flatten)]
     pub telemetry: TelemetryConfig,
+    /// Redis for rate limits, `PSA_REDIS_URL`, default `redis://127.0.0.1:6379`.
+    #[serde(flatten)]
+    pub redis: RedisConfig,
+    /// Login requests (`/api/v1/auth/login…`, gRPC `AuthService/Login…`) allowed per client
+    /// IP per minute, `PSA_LOGIN_RATE_LIMIT_PER_MINUTE`, default 10; 0 disables.
+    #[serde(default = "default_login_rate_limit")]
+    pub login_rate_limit_per_minute: u32,
+    /// REST logins allowed per tenant + email per minute,
+    /// `PSA_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE`, default 5; 0 disables.
+    #[serde(default = "default_login_account_rate_limit")]
+    pub login_account_rate_limit_per_minute: u32,
+    /// Prefix of the gateway's Redis keys, `PSA_RATE_LIMIT_KEY_PREFIX`, default `psa:gw:`.
+    #[serde(default = "default_rate_limit_key_prefix")]
+    pub rate_limit_key_prefix: String,
+}
+
+fn default_login_rate_limit() -> u32 {
+    10
+}
+fn default_login_account_rate_limit() -> u32 {
+    5
+}
+fn default_rate_limit_key_prefix() -> String {
+    "psa:gw:".into()
+}
+fn default_redis_url() -> String {
+    "redis://127.0.0.1:6379".into()
 }
 
 fn default_gateway_addr() -> String {
@@ -65,6 +92,10 @@ impl Default for GatewayConfig {
             web_dir: default_web_dir(),
             cors_origins: String::new(),
             telemetry: TelemetryConfig::default(),
+            redis: RedisConfig { redis_url: default_redis_url() },
+            login_rate_limit_per_minute: default_login_rate_limit(),
+            login_account_rate_limit_per_minute: default_login_account_rate_limit(),
+            rate_limit_key_prefix: default_rate_limit_key_prefix(),
         }
     }
 }
@@ -120,6 +151,8 @@ mod tests {
         assert_eq!(c.web_dir, PathBuf::from("web/dist"));
         assert_eq!(c.telemetry.log.as_deref(), Some("debug"));
         assert_eq!(c.cors_origin_list(), ["https://a.example", "https://b.example"]);
+        assert_eq!((c.login_rate_limit_per_minute, c.login_account_rate_limit_per_minute), (10, 5));
+        assert_eq!(c.redis.redis_url, "redis://127.0.0.1:6379");
         let tickets = c.upstreams().into_iter().find(|u| u.name == "tickets").unwrap();
         assert_eq!(tickets.package, "psa.tickets.v1");
         assert_eq!(tickets.url, "http://10.0.0.1:1");

@@ -19,6 +19,7 @@ pub mod api_keys;
 pub mod config;
 pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
 pub mod rest;
 pub mod routes;
 pub mod transcode;
@@ -68,6 +69,7 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Inner {
     api_keys: ApiKeyExchanger,
+    login_limiter: rate_limit::LoginLimiter,
     routes: RouteTable,
     upstreams: Upstreams,
     openapi: Vec<u8>,
@@ -103,6 +105,12 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         .channel();
     let state = AppState(Arc::new(Inner {
         api_keys: ApiKeyExchanger::new(identity),
+        login_limiter: rate_limit::LoginLimiter::new(
+            &config.redis.redis_url,
+            &config.rate_limit_key_prefix,
+            config.login_rate_limit_per_minute,
+            config.login_account_rate_limit_per_minute,
+        )?,
         routes,
         upstreams,
         openapi,
@@ -233,6 +241,25 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
     let grpc = upstream::is_grpc(req.headers());
     let path = req.uri().path();
     let api = path == "/api" || path.starts_with("/api/");
+    if (grpc || api) && rate_limit::is_login(req.method(), path) {
+        let (verdict, r) = login_rate_limit(&state, req, client).await;
+        req = r;
+        if let rate_limit::Verdict::Limited { retry_after_secs } = verdict {
+            tracing::warn!(client = ?client.map(|c| c.ip()), "login rate limit reached");
+            let detail = format!("too many sign-in attempts; retry in {retry_after_secs} s");
+            let mut res = if grpc {
+                let mut res = tonic::Status::resource_exhausted(detail).into_http::<Body>();
+                if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+                    res.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+                }
+                res
+            } else {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, Code::ResourceExhausted, detail).into_response()
+            };
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return res;
+        }
+    }
     if (grpc || api)
         && let Err(status) = state.0.api_keys.resolve(req.headers_mut()).await
     {
@@ -266,6 +293,31 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
         return state.0.web.serve(req).await;
     }
     Problem::new(StatusCode::NOT_FOUND, Code::NotFound, format!("no route {} {path}", req.method())).into_response()
+}
+
+/// Counts a login request against the limits. REST login bodies are read (at most 64 KiB)
+/// for tenant + email and put back; a larger one is counted per IP only and goes on empty
+/// (so the service refuses it as bad input).
+async fn login_rate_limit(
+    state: &AppState,
+    req: Request<Body>,
+    client: Option<SocketAddr>,
+) -> (rate_limit::Verdict, Request<Body>) {
+    let ip = client.map(|c| c.ip());
+    let limiter = &state.0.login_limiter;
+    if upstream::is_grpc(req.headers()) || req.uri().path() != "/api/v1/auth/login" {
+        return (limiter.check(ip, None).await, req);
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => {
+            let account = rate_limit::account_of(&bytes);
+            let verdict = limiter.check(ip, account.as_ref().map(|(t, e)| (t.as_str(), e.as_str()))).await;
+            (verdict, Request::from_parts(parts, Body::from(bytes)))
+        }
+        // Too large or broken: the transcoder would refuse it anyway; count the IP only.
+        Err(_) => (limiter.check(ip, None).await, Request::from_parts(parts, Body::empty())),
+    }
 }
 
 /// 200 when every upstream answers `grpc.health.v1.Health/Check` with SERVING, else 503;

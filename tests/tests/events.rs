@@ -106,7 +106,7 @@ async fn each_change_is_published_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn events_written_while_nats_is_down_are_published_once_when_it_is_back() {
     let mut nats = NatsServer::start().await;
-    let stack = Stack::start_with(StackOptions { nats_url: nats.url() }).await;
+    let stack = Stack::start_with(StackOptions { nats_url: nats.url(), ..Default::default() }).await;
     let admin = stack.create_tenant("acme-msp").await;
     let (api, _) = stack.login(&admin).await;
     let company = create(&api, "/api/v1/companies", json!({"name": "Umbrella"})).await;

@@ -76,11 +76,20 @@ async fn listener() -> (TcpListener, String) {
 pub struct StackOptions {
     /// NATS server URL; default `PSA_TEST_NATS_URL`.
     pub nats_url: String,
+    /// The gateway's login limit per client IP per minute; default 10 000 (tests log in a
+    /// lot, all from 127.0.0.1).
+    pub login_rate_limit_per_minute: u32,
+    /// The gateway's login limit per tenant + email per minute; default 10 000.
+    pub login_account_rate_limit_per_minute: u32,
 }
 
 impl Default for StackOptions {
     fn default() -> Self {
-        Self { nats_url: env_or("PSA_TEST_NATS_URL", "nats://127.0.0.1:4222") }
+        Self {
+            nats_url: env_or("PSA_TEST_NATS_URL", "nats://127.0.0.1:4222"),
+            login_rate_limit_per_minute: 10_000,
+            login_account_rate_limit_per_minute: 10_000,
+        }
     }
 }
 
@@ -160,6 +169,11 @@ impl Stack {
             web_dir: web_dir(),
             cors_origins: String::new(),
             telemetry: Default::default(),
+            redis: redis.clone(),
+            login_rate_limit_per_minute: options.login_rate_limit_per_minute,
+            login_account_rate_limit_per_minute: options.login_account_rate_limit_per_minute,
+            // Stacks share one Redis: their rate-limit counters must not.
+            rate_limit_key_prefix: format!("psa:{}:", nats.nats_namespace),
         };
         let tasks = vec![
             ("identity", tokio::spawn(psa_identity::run(identity, id_l, shutdown.clone()))),

@@ -55,11 +55,15 @@ pub struct Grpc {
 }
 
 fn token_pair(t: Tokens) -> pb::TokenPair {
+    let mfa_required = t.mfa_challenge.is_some();
     pb::TokenPair {
         access_token: t.access_token,
         refresh_token: t.refresh_token,
         expires_in: t.expires_in as i32,
-        token_type: "Bearer".into(),
+        token_type: if mfa_required { String::new() } else { "Bearer".into() },
+        mfa_required,
+        mfa_challenge: t.mfa_challenge.unwrap_or_default(),
+        mfa_setup_required: t.mfa_setup_required,
     }
 }
 
@@ -69,6 +73,34 @@ impl AuthService for Grpc {
         let client = client(&req);
         let r = req.into_inner();
         Ok(Response::new(token_pair(self.app.login(&r.tenant, &r.email, &r.password, &client).await?)))
+    }
+
+    async fn login_mfa(&self, req: Request<pb::LoginMfaRequest>) -> Result<Response<pb::TokenPair>, Status> {
+        let client = client(&req);
+        let r = req.into_inner();
+        Ok(Response::new(token_pair(self.app.login_mfa(&r.mfa_challenge, &r.code, &r.recovery_code, &client).await?)))
+    }
+
+    async fn setup_mfa(&self, req: Request<pb::SetupMfaRequest>) -> Result<Response<pb::SetupMfaResponse>, Status> {
+        let p = principal(&req)?;
+        let s = self.app.setup_mfa(&p).await?;
+        Ok(Response::new(pb::SetupMfaResponse {
+            secret: s.secret,
+            otpauth_uri: s.otpauth_uri,
+            qr_code_svg: s.qr_code_svg,
+        }))
+    }
+
+    async fn verify_mfa(&self, req: Request<pb::VerifyMfaRequest>) -> Result<Response<pb::VerifyMfaResponse>, Status> {
+        let p = principal(&req)?;
+        let recovery_codes = self.app.verify_mfa(&p, &req.get_ref().code).await?;
+        Ok(Response::new(pb::VerifyMfaResponse { recovery_codes }))
+    }
+
+    async fn disable_mfa(&self, req: Request<pb::DisableMfaRequest>) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        self.app.disable_mfa(&p, &req.get_ref().code).await?;
+        Ok(Response::new(()))
     }
 
     async fn refresh(&self, req: Request<pb::RefreshRequest>) -> Result<Response<pb::TokenPair>, Status> {
@@ -305,6 +337,7 @@ fn settings(s: repo::tenants::SecuritySettings) -> pb::SecuritySettings {
         lockout_threshold: s.lockout_threshold,
         lockout_minutes: s.lockout_minutes,
         password_min_length: s.password_min_length,
+        mfa_required: s.mfa_required,
     }
 }
 
@@ -330,6 +363,7 @@ impl SecuritySettingsService for Grpc {
                 ("lockout_threshold", r.lockout_threshold != 0),
                 ("lockout_minutes", r.lockout_minutes != 0),
                 ("password_min_length", r.password_min_length != 0),
+                ("mfa_required", r.mfa_required),
             ],
         )?;
         let has = |n: &str| paths.iter().any(|p| p == n);
@@ -337,6 +371,7 @@ impl SecuritySettingsService for Grpc {
             lockout_threshold: has("lockout_threshold").then_some(r.lockout_threshold),
             lockout_minutes: has("lockout_minutes").then_some(r.lockout_minutes),
             password_min_length: has("password_min_length").then_some(r.password_min_length),
+            mfa_required: has("mfa_required").then_some(r.mfa_required),
         };
         Ok(Response::new(settings(self.app.update_security_settings(&p, changes).await?)))
     }

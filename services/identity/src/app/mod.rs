@@ -3,12 +3,14 @@
 //! storage through `repo`, rules through `domain`.
 
 mod api_keys;
+mod mfa;
 mod roles;
 mod sessions;
 mod settings;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
+pub use mfa::MfaSetup;
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
 pub use users::{UserChanges, UserView};
@@ -47,6 +49,12 @@ pub struct Tokens {
     pub refresh_token: String,
     /// Access token lifetime in seconds.
     pub expires_in: i64,
+    /// Set (and the tokens empty) when the password was right but a second factor is needed:
+    /// the opaque challenge for [`Identity::login_mfa`].
+    pub mfa_challenge: Option<String>,
+    /// The tenant requires MFA and the user has none: the access token carries only
+    /// `account.self`.
+    pub mfa_setup_required: bool,
 }
 
 /// The caller as identity knows them.
@@ -92,6 +100,21 @@ async fn custom_roles(tx: &mut db::TenantTx, tenant: Uuid, roles: &[String]) -> 
         return Ok(HashMap::new());
     }
     Ok(repo::roles::by_ids(tx, tenant, &ids).await?.into_iter().map(|r| (r.id, r.permissions)).collect())
+}
+
+/// The permissions `user`'s next access token carries and whether MFA setup is pending: when
+/// the tenant requires MFA (`mfa_required`) and the user has no active second factor, only
+/// `account.self` (enough to enrol), and `true`.
+async fn effective_permissions(
+    tx: &mut db::TenantTx,
+    tenant: Uuid,
+    user: &repo::users::User,
+    mfa_required: bool,
+) -> Result<(Vec<String>, bool)> {
+    if mfa_required && !repo::mfa::is_active(tx, tenant, user.id).await? {
+        return Ok((vec![psa_core::permissions::ACCOUNT_SELF.to_owned()], true));
+    }
+    Ok((permissions_of(tx, tenant, &user.roles).await?, false))
 }
 
 fn union_of(roles: &[String], custom: &HashMap<Uuid, Vec<String>>) -> Vec<String> {
@@ -155,26 +178,56 @@ impl Identity {
             }
             return Err(unauthenticated(BAD_LOGIN));
         }
-        let session =
-            repo::sessions::create(&mut tx, tenant.id, user.id, now + Duration::seconds(self.refresh_ttl_secs), client)
-                .await?;
-        let (refresh, hash) = tokens::new_refresh_token(tenant.id);
-        repo::sessions::insert_refresh(
-            &mut tx,
-            tenant.id,
-            session,
-            &hash,
-            now + Duration::seconds(self.refresh_ttl_secs),
-        )
-        .await?;
-        repo::users::touch_login(&mut tx, tenant.id, user.id).await?;
-        let perms = permissions_of(&mut tx, tenant.id, &user.roles).await?;
-        tx.commit().await?;
-        tracing::info!(tenant = %tenant.id, user = %user.id, session = %session, "login");
+        if repo::mfa::is_active(&mut tx, tenant.id, user.id).await? {
+            // The failed-login counter is only reset once the second factor is passed too.
+            let (challenge, hash) = crate::domain::mfa::new_challenge(tenant.id);
+            let expires = now + Duration::seconds(crate::domain::mfa::CHALLENGE_TTL_SECS);
+            repo::mfa::insert_challenge(&mut tx, tenant.id, user.id, &hash, expires).await?;
+            tx.commit().await?;
+            tracing::info!(tenant = %tenant.id, user = %user.id, "login: second factor required");
+            if password::needs_rehash(&user.password_hash) {
+                self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
+            }
+            return Ok(Tokens {
+                access_token: String::new(),
+                refresh_token: String::new(),
+                expires_in: 0,
+                mfa_challenge: Some(challenge),
+                mfa_setup_required: false,
+            });
+        }
+        let tokens = self.open_session(tx, tenant.id, &user, settings.mfa_required, client).await?;
         if password::needs_rehash(&user.password_hash) {
             self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
         }
-        self.tokens(tenant.id, user.id, perms, session, refresh)
+        Ok(tokens)
+    }
+
+    /// Creates a session for `user` (password, and second factor when enrolled, passed),
+    /// resets the failed-login counter, commits `tx` and issues the tokens. When the tenant
+    /// requires MFA and the user has none, the token carries only `account.self`.
+    async fn open_session(
+        &self,
+        mut tx: db::TenantTx,
+        tenant: Uuid,
+        user: &repo::users::User,
+        mfa_required: bool,
+        client: &Client,
+    ) -> Result<Tokens> {
+        let now = Utc::now();
+        let session =
+            repo::sessions::create(&mut tx, tenant, user.id, now + Duration::seconds(self.refresh_ttl_secs), client)
+                .await?;
+        let (refresh, hash) = tokens::new_refresh_token(tenant);
+        repo::sessions::insert_refresh(&mut tx, tenant, session, &hash, now + Duration::seconds(self.refresh_ttl_secs))
+            .await?;
+        repo::users::touch_login(&mut tx, tenant, user.id).await?;
+        let (perms, setup) = effective_permissions(&mut tx, tenant, user, mfa_required).await?;
+        tx.commit().await?;
+        tracing::info!(tenant = %tenant, user = %user.id, session = %session, "login");
+        let mut t = self.tokens(tenant, user.id, perms, session, refresh)?;
+        t.mfa_setup_required = setup;
+        Ok(t)
     }
 
     /// Re-hashes a correct password whose stored hash uses old parameters (best effort: a
@@ -221,9 +274,12 @@ impl Identity {
         repo::sessions::mark_used(&mut tx, tenant, &hash, row.session_id).await?;
         let (refresh, new_hash) = tokens::new_refresh_token(tenant);
         repo::sessions::insert_refresh(&mut tx, tenant, row.session_id, &new_hash, row.session_expires_at).await?;
-        let perms = permissions_of(&mut tx, tenant, &user.roles).await?;
+        let mfa_required = repo::tenants::security(&self.pool, tenant).await?.mfa_required;
+        let (perms, setup) = effective_permissions(&mut tx, tenant, &user, mfa_required).await?;
         tx.commit().await?;
-        self.tokens(tenant, user.id, perms, row.session_id, refresh)
+        let mut t = self.tokens(tenant, user.id, perms, row.session_id, refresh)?;
+        t.mfa_setup_required = setup;
+        Ok(t)
     }
 
     /// Ends the session of `refresh_token` (idempotent; unknown tokens are ignored).
@@ -276,7 +332,13 @@ impl Identity {
     ) -> Result<Tokens> {
         let access_token =
             self.access_token(tenant, user, PrincipalKind::Staff, perms, session, self.access_ttl_secs)?;
-        Ok(Tokens { access_token, refresh_token, expires_in: self.access_ttl_secs })
+        Ok(Tokens {
+            access_token,
+            refresh_token,
+            expires_in: self.access_ttl_secs,
+            mfa_challenge: None,
+            mfa_setup_required: false,
+        })
     }
 
     /// Signs an access token valid for `ttl_secs` seconds.

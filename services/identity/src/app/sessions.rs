@@ -10,7 +10,7 @@ use super::{Identity, blocking};
 use crate::domain::{lockout, password};
 use crate::repo::{self, sessions::Session};
 
-fn require_staff(p: &Principal) -> Result<()> {
+pub(super) fn require_staff(p: &Principal) -> Result<()> {
     if p.kind != PrincipalKind::Staff {
         return Err(DomainError::PermissionDenied("a staff sign-in session".into()).into());
     }

@@ -15,6 +15,8 @@ pub struct SettingsChanges {
     pub lockout_minutes: Option<i32>,
     /// Characters.
     pub password_min_length: Option<i32>,
+    /// Require a second factor of every staff user.
+    pub mfa_required: Option<bool>,
 }
 
 impl Identity {
@@ -34,6 +36,7 @@ impl Identity {
             lockout_threshold: changes.lockout_threshold.unwrap_or(current.lockout_threshold),
             lockout_minutes: changes.lockout_minutes.unwrap_or(current.lockout_minutes),
             password_min_length: changes.password_min_length.unwrap_or(current.password_min_length),
+            mfa_required: changes.mfa_required.unwrap_or(current.mfa_required),
         };
         let mut v = Validator::new();
         if !(1..=100).contains(&next.lockout_threshold) {

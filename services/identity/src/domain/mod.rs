@@ -2,6 +2,7 @@
 //! sqlx; time is passed in.
 
 pub mod lockout;
+pub mod mfa;
 pub mod password;
 pub mod roles;
 pub mod tokens;

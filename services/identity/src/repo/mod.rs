@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod keys;
+pub mod mfa;
 pub mod roles;
 pub mod sessions;
 pub mod tenants;

@@ -40,16 +40,25 @@ pub struct SecuritySettings {
     pub lockout_minutes: i32,
     /// Characters.
     pub password_min_length: i32,
+    /// Every staff user must use a second factor (TOTP); until they enrol, their access
+    /// tokens carry only `account.self`.
+    pub mfa_required: bool,
 }
 
 /// The security settings of tenant `id` (defaults when it does not exist).
 pub async fn security(pool: &PgPool, id: Uuid) -> Result<SecuritySettings, sqlx::Error> {
-    let s: Option<SecuritySettings> =
-        sqlx::query_as("select lockout_threshold, lockout_minutes, password_min_length from tenants where id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-    Ok(s.unwrap_or(SecuritySettings { lockout_threshold: 5, lockout_minutes: 15, password_min_length: 10 }))
+    let s: Option<SecuritySettings> = sqlx::query_as(
+        "select lockout_threshold, lockout_minutes, password_min_length, mfa_required from tenants where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(s.unwrap_or(SecuritySettings {
+        lockout_threshold: 5,
+        lockout_minutes: 15,
+        password_min_length: 10,
+        mfa_required: false,
+    }))
 }
 
 /// Creates the tenant unless `slug` exists; returns it and whether it was created.
@@ -70,12 +79,13 @@ pub async fn create_if_absent(pool: &PgPool, slug: &str, name: &str) -> Result<(
 pub async fn set_security(pool: &PgPool, id: Uuid, s: SecuritySettings) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update tenants set lockout_threshold = $2, lockout_minutes = $3, password_min_length = $4, \
-         updated_at = now() where id = $1",
+         mfa_required = $5, updated_at = now() where id = $1",
     )
     .bind(id)
     .bind(s.lockout_threshold)
     .bind(s.lockout_minutes)
     .bind(s.password_min_length)
+    .bind(s.mfa_required)
     .execute(pool)
     .await?;
     Ok(())

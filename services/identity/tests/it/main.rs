@@ -5,6 +5,7 @@
 mod access;
 mod api_keys;
 mod lockout;
+mod mfa;
 mod sessions;
 mod users;
 
