@@ -368,3 +368,56 @@ async fn scope_flow(c: &Client, base: &str, tenant: &str, email: &str, password:
     .await?;
     Ok(())
 }
+
+/// A user with TOTP MFA signs in through the second step (here with a recovery code, which
+/// does not depend on the 30-second window the enrolment code already used).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mfa_user_signs_in_with_a_second_step() {
+    preflight();
+    let stack = psa_testkit::Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let (s, setup) = api.post("/api/v1/auth/mfa/setup", &serde_json::json!({})).await;
+    assert_eq!(s, 200, "{setup}");
+    let uri = setup["otpauthUri"].as_str().unwrap();
+    let code = totp_rs::Totp::from_url(uri).expect("otpauth URI").generate_current().to_string();
+    let (s, verified) = api.post("/api/v1/auth/mfa/verify", &serde_json::json!({ "code": code })).await;
+    assert_eq!(s, 200, "{verified}");
+    let recovery = verified["recoveryCodes"][0].as_str().unwrap().to_owned();
+    let base = stack.gateway_url().to_string();
+
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let c = &client;
+    let outcome: Flow<()> = async {
+        c.goto(&base).await?;
+        let tenant_input = wait_for(c, "#login-tenant").await?;
+        tenant_input.clear().await?;
+        tenant_input.send_keys(&admin.slug).await?;
+        wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
+        wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
+        wait_for(c, "#login-submit").await?.click().await?;
+        // A wrong code is refused and the second step stays open.
+        wait_for(c, "#login-mfa-code").await?.send_keys("000000").await?;
+        wait_for(c, "#login-mfa-submit").await?.click().await?;
+        wait_for(c, "#login-error").await?;
+        let input = wait_for(c, "#login-mfa-code").await?;
+        input.clear().await?;
+        input.send_keys(&recovery).await?;
+        wait_for(c, "#login-mfa-submit").await?.click().await?;
+        let who = wait_for(c, "#nav-user-email").await?.text().await?;
+        if who != admin.email {
+            return Err(format!("signed in as {who:?}, expected {:?}", admin.email).into());
+        }
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        save_evidence(c).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser MFA flow failed: {err}");
+    }
+}

@@ -248,6 +248,13 @@ pub struct TokenPair {
     pub expires_in: i64,
     /// Always `Bearer`.
     pub token_type: String,
+    /// The password was right but a TOTP code is needed: no tokens yet, finish with
+    /// [`login_mfa`] and [`TokenPair::mfa_challenge`].
+    pub mfa_required: bool,
+    /// Opaque, single-use, 5-minute challenge for the second step.
+    pub mfa_challenge: String,
+    /// The tenant requires MFA and the user has none: the token only allows enrolment.
+    pub mfa_setup_required: bool,
 }
 
 /// The signed-in user (`GET /api/v1/auth/me`).
@@ -273,6 +280,18 @@ pub struct Me {
 /// Signs in; stores nothing (the caller does, see [`auth::store`]).
 pub async fn login(request: &LoginRequest) -> ApiResult<TokenPair> {
     parse(&call_public("/api/v1/auth/login", to_json(request)).await?)
+}
+
+/// Second login step: the challenge from [`login`] with a 6-digit TOTP code, or a recovery
+/// code when `code` contains a dash (`xxxxx-xxxxx`). `POST /api/v1/auth/login/mfa`.
+pub async fn login_mfa(challenge: &str, code: &str) -> ApiResult<TokenPair> {
+    let code = code.trim();
+    let body = if code.contains('-') {
+        serde_json::json!({ "mfaChallenge": challenge, "recoveryCode": code })
+    } else {
+        serde_json::json!({ "mfaChallenge": challenge, "code": code })
+    };
+    parse(&call_public("/api/v1/auth/login/mfa", body.to_string()).await?)
 }
 
 /// Rotates a refresh token. Used by [`auth::refresh`]; the old token is dead afterwards.
