@@ -20,7 +20,7 @@ use serde::Serialize;
 use tonic::Code;
 use tonic_types::StatusExt as _;
 
-use crate::transcode::json_path;
+use crate::transcode::{json_path, json_path_in};
 
 /// Media type of problem responses (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -93,6 +93,16 @@ impl Problem {
     /// Maps a gRPC status from an upstream: HTTP status per [`http_status`], `detail` from the
     /// message (generic for 5xx), `errors` from a `google.rpc.BadRequest` detail.
     pub fn from_status(status: &tonic::Status) -> Self {
+        Self::from_status_with(status, json_path)
+    }
+
+    /// [`Self::from_status`] for a call whose request message is `request`: field paths are
+    /// written as JSON names along the message (see [`json_path_in`]).
+    pub fn from_status_for(status: &tonic::Status, request: &prost_reflect::MessageDescriptor) -> Self {
+        Self::from_status_with(status, |field| json_path_in(request, field))
+    }
+
+    fn from_status_with(status: &tonic::Status, path: impl Fn(&str) -> String) -> Self {
         let http = http_status(status.code());
         if http.is_server_error() {
             tracing::warn!(code = ?status.code(), message = status.message(), "upstream error");
@@ -103,7 +113,7 @@ impl Problem {
             p.errors = bad
                 .field_violations
                 .into_iter()
-                .map(|v| FieldError { field: json_path(&v.field), detail: v.description })
+                .map(|v| FieldError { field: path(&v.field), detail: v.description })
                 .collect();
         }
         p

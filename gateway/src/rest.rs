@@ -66,7 +66,7 @@ async fn call(
     let metadata = upstream::forwarded_metadata(&parts.headers, client);
     let reply = upstream::unary(upstream, &route.method, request, metadata)
         .await
-        .map_err(|status| Problem::from_status(&status))?;
+        .map_err(|status| Problem::from_status_for(&status, &route.method.input()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], transcode::to_json(&reply)).into_response())
 }
 

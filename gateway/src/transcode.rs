@@ -349,6 +349,40 @@ pub fn json_path(path: &str) -> String {
         .join(".")
 }
 
+/// Like [`json_path`], but guided by the request message: segments naming fields are written
+/// as their JSON names, and everything below a `google.protobuf.Struct`, `Value` or a map
+/// field (free-form keys chosen by users, e.g. scope details) is kept exactly as sent.
+pub fn json_path_in(message: &prost_reflect::MessageDescriptor, path: &str) -> String {
+    let mut out = Vec::new();
+    let mut current = Some(message.clone());
+    let mut segments = path.split('.');
+    while let Some(seg) = segments.next() {
+        let (ident, index) = match seg.find('[') {
+            Some(i) if seg.ends_with(']') => seg.split_at(i),
+            _ => (seg, ""),
+        };
+        let Some(field) = current.as_ref().and_then(|m| m.get_field_by_name(ident)) else {
+            out.push(json_path(seg));
+            out.extend(segments.map(json_path));
+            break;
+        };
+        out.push(format!("{}{index}", field.json_name()));
+        current = match field.kind() {
+            prost_reflect::Kind::Message(m)
+                if !field.is_map() && !matches!(m.full_name(), "google.protobuf.Struct" | "google.protobuf.Value") =>
+            {
+                Some(m)
+            }
+            prost_reflect::Kind::Message(_) => {
+                out.extend(segments.map(str::to_owned));
+                break;
+            }
+            _ => None,
+        };
+    }
+    out.join(".")
+}
+
 #[cfg(test)]
 mod tests {
     use http::Method;
@@ -501,6 +535,17 @@ mod tests {
         assert_eq!(json, serde_json::json!({"companyId": "c", "priority": "TICKET_PRIORITY_HIGH"}));
         let empty = DynamicMessage::new(pool.get_message_by_name("google.protobuf.Empty").unwrap());
         assert_eq!(to_json(&empty), b"{}");
+    }
+
+    #[test]
+    fn field_paths_keep_free_form_keys_below_structs() {
+        let pool = &*psa_proto::DESCRIPTOR_POOL;
+        let req = pool.get_message_by_name("psa.contracts.v1.CreateCompanyRequest").unwrap();
+        assert_eq!(json_path_in(&req, "company.company_type"), "company.companyType");
+        assert_eq!(json_path_in(&req, "company.custom_fields.edr_platform"), "company.customFields.edr_platform");
+        assert_eq!(json_path_in(&req, "company.address.postal_code"), "company.address.postalCode");
+        assert_eq!(json_path_in(&req, "line 3: contact_email"), "line 3: contact_email");
+        assert_eq!(json_path_in(&req, "unknown_thing.sub_field"), "unknownThing.subField");
     }
 
     #[test]

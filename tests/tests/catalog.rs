@@ -164,13 +164,13 @@ async fn catalog_contracts_and_scopes_over_rest() {
         )
         .await;
     assert_eq!(st, 400, "{p}");
-    // The gateway camel-cases every segment of a field path, template property names included.
+    // Field paths use JSON names up to the free-form details, whose keys stay as the template spells them.
     assert_eq!(
         fields(&p),
         [
-            "serviceScope.scopeDetails.edrPlatform",
+            "serviceScope.scopeDetails.edr_platform",
             "serviceScope.scopeDetails.endpoints",
-            "serviceScope.scopeDetails.goLive"
+            "serviceScope.scopeDetails.go_live"
         ]
     );
     let (_, items) = api.get(&format!("/api/v1/contracts/{}/items", s.other_contract)).await;
