@@ -7,107 +7,13 @@
 //! (`apt-get install -y chromium chromium-driver`). The element ids used here are the web
 //! client's stable test hooks; keep them in step with `web/src`.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use fantoccini::elements::Element;
-use fantoccini::error::CmdError;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use psa_testkit::Api;
-use serde_json::json;
+use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
 const KEY_NAME: &str = "Browser BI export";
-
-/// How long to wait for any one thing to appear on the page.
-const STEP: Duration = Duration::from_secs(15);
-
-type Flow<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-/// chromedriver and the browser profile directory, removed when the test ends (or fails).
-struct Driver {
-    child: Child,
-    port: u16,
-    profile: PathBuf,
-}
-
-impl Driver {
-    fn start() -> Self {
-        let port = free_port();
-        let profile = std::env::temp_dir().join(format!("psa-browser-test-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&profile).expect("create the browser profile directory");
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        let driver = Self { child, port, profile };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 20 s");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        driver
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("find a free port")
-}
-
-fn preflight() {
-    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist/index.html");
-    assert!(index.is_file(), "{} is missing: run scripts/build-web.sh to build the web client first", index.display());
-    for bin in [CHROMEDRIVER, CHROMIUM] {
-        assert!(Path::new(bin).exists(), "{bin} is missing: apt-get install -y chromium chromium-driver");
-    }
-}
-
-async fn connect(driver: &Driver) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("chrome"));
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1280,900",
-                format!("--user-data-dir={}", driver.profile.display()),
-            ],
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url())
-        .await
-        .expect("start a Chromium session through chromedriver")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_manages_sessions_and_api_keys_in_the_browser() {
@@ -180,61 +86,4 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str,
     })
     .await?;
     Ok(())
-}
-
-/// Waits up to [`STEP`] for an element matching `css`.
-async fn wait_for(c: &Client, css: &str) -> Flow<Element> {
-    c.wait()
-        .at_most(STEP)
-        .every(Duration::from_millis(100))
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(|e| format!("waiting for `{css}`: {e}").into())
-}
-
-/// The first element matching `css` whose text contains `text`.
-async fn row_with(c: &Client, css: &str, text: &str) -> Result<Option<Element>, CmdError> {
-    for row in c.find_all(Locator::Css(css)).await? {
-        // A row can be replaced while we read it (the list re-renders): skip it then.
-        if let Ok(t) = row.text().await
-            && t.contains(text)
-        {
-            return Ok(Some(row));
-        }
-    }
-    Ok(None)
-}
-
-/// Repeats `check` every 500 ms until it is true, for up to [`STEP`].
-async fn poll<F, Fut>(what: &str, mut check: F) -> Flow<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool, CmdError>>,
-{
-    let deadline = Instant::now() + STEP;
-    loop {
-        match check().await {
-            Ok(true) => return Ok(()),
-            // Stale elements during a re-render are expected; try again.
-            Ok(false) | Err(CmdError::Standard(_)) => {}
-            Err(e) => return Err(format!("waiting for {what}: {e}").into()),
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("timed out after {STEP:?} waiting for {what}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// Saves a screenshot and the DOM of the failing page next to the build output.
-async fn save_evidence(c: &Client) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-test");
-    let _ = std::fs::create_dir_all(&dir);
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(dir.join("failure.png"), png);
-    }
-    if let Ok(html) = c.source().await {
-        let _ = std::fs::write(dir.join("failure.html"), html);
-    }
-    eprintln!("browser test: screenshot and DOM saved in {}", dir.display());
 }

@@ -1,0 +1,3 @@
+//! Helpers shared by several end-to-end test binaries.
+
+pub mod browser;
