@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod mask;
 pub mod permissions;
 pub mod principal;
 pub mod text_enum;

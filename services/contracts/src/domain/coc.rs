@@ -143,39 +143,27 @@ impl CocFields {
         if mask.is_empty() {
             return Err(DomainError::invalid("update_mask", "name at least one field"));
         }
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "number" => self.number = patch.number.clone(),
-                "title" => self.title = patch.title.clone(),
-                "description" => self.description = patch.description.clone(),
-                "coc_type" => self.coc_type = patch.coc_type,
-                "status" => {
-                    if patch.status != self.status {
-                        self.status.check_move(patch.status)?;
-                        self.status = patch.status;
-                    }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "number" => this.number = patch.number.clone(),
+                "title" => this.title = patch.title.clone(),
+                "description" => this.description = patch.description.clone(),
+                "coc_type" => this.coc_type = patch.coc_type,
+                "status" if patch.status != this.status => {
+                    this.status.check_move(patch.status)?;
+                    this.status = patch.status;
                 }
-                "issue_date" => self.issue_date = patch.issue_date,
-                "expiry_date" => self.expiry_date = patch.expiry_date,
-                "audit_date" => self.audit_date = patch.audit_date,
-                "next_audit_date" => self.next_audit_date = patch.next_audit_date,
-                "saf_id" => self.saf_id = patch.saf_id,
-                "service_scope_id" => self.service_scope_id = patch.service_scope_id,
-                "document_url" => self.document_url = patch.document_url.clone(),
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+                "issue_date" => this.issue_date = patch.issue_date,
+                "expiry_date" => this.expiry_date = patch.expiry_date,
+                "audit_date" => this.audit_date = patch.audit_date,
+                "next_audit_date" => this.next_audit_date = patch.next_audit_date,
+                "saf_id" => this.saf_id = patch.saf_id,
+                "service_scope_id" => this.service_scope_id = patch.service_scope_id,
+                "document_url" => this.document_url = patch.document_url.clone(),
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 }
 

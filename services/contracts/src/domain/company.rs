@@ -162,35 +162,25 @@ impl CompanyFields {
     /// # Errors
     /// [`DomainError::Invalid`] on `update_mask` for a name not in [`UPDATABLE`].
     pub fn apply(&mut self, patch: CompanyFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "name" => self.name = patch.name.clone(),
-                "company_type" => self.company_type = patch.company_type,
-                "status" => self.status = patch.status,
-                "industry" => self.industry = patch.industry.clone(),
-                "company_size" => self.company_size = patch.company_size,
-                "source" => self.source = patch.source.clone(),
-                "website" => self.website = patch.website.clone(),
-                "phone" => self.phone = patch.phone.clone(),
-                "email" => self.email = patch.email.clone(),
-                "address" => self.address = patch.address.clone(),
-                "notes" => self.notes = patch.notes.clone(),
-                "tags" => self.tags = patch.tags.clone(),
-                "custom_fields" => self.custom_fields = patch.custom_fields.clone(),
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "name" => this.name = patch.name.clone(),
+                "company_type" => this.company_type = patch.company_type,
+                "status" => this.status = patch.status,
+                "industry" => this.industry = patch.industry.clone(),
+                "company_size" => this.company_size = patch.company_size,
+                "source" => this.source = patch.source.clone(),
+                "website" => this.website = patch.website.clone(),
+                "phone" => this.phone = patch.phone.clone(),
+                "email" => this.email = patch.email.clone(),
+                "address" => this.address = patch.address.clone(),
+                "notes" => this.notes = patch.notes.clone(),
+                "tags" => this.tags = patch.tags.clone(),
+                "custom_fields" => this.custom_fields = patch.custom_fields.clone(),
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 }
 

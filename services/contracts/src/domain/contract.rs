@@ -192,50 +192,37 @@ impl ContractFields {
         if mask.is_empty() {
             return Err(DomainError::invalid("update_mask", "name at least one field"));
         }
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "number" => self.number = patch.number.clone(),
-                "name" => self.name = patch.name.clone(),
-                "contract_type" => self.contract_type = patch.contract_type,
-                "status" => {
-                    if patch.status != self.status {
-                        if patch.status == ContractStatus::Renewed {
-                            return Err(DomainError::FailedPrecondition(
-                                "a contract becomes renewed only by renewing it (POST /api/v1/contracts/{id}/renew)"
-                                    .into(),
-                            ));
-                        }
-                        self.status.check_move(patch.status)?;
-                        self.status = patch.status;
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "number" => this.number = patch.number.clone(),
+                "name" => this.name = patch.name.clone(),
+                "contract_type" => this.contract_type = patch.contract_type,
+                "status" if patch.status != this.status => {
+                    if patch.status == ContractStatus::Renewed {
+                        return Err(DomainError::FailedPrecondition(
+                            "a contract becomes renewed only by renewing it (POST /api/v1/contracts/{id}/renew)".into(),
+                        ));
                     }
+                    this.status.check_move(patch.status)?;
+                    this.status = patch.status;
                 }
-                "start_date" => self.start_date = patch.start_date,
-                "end_date" => self.end_date = patch.end_date,
-                "renewal_date" => self.renewal_date = patch.renewal_date,
-                "auto_renew" => self.auto_renew = patch.auto_renew,
-                "renewal_term_months" => self.renewal_term_months = patch.renewal_term_months,
-                "renewal_terms" => self.renewal_terms = patch.renewal_terms.clone(),
-                "billing_cycle" => self.billing_cycle = patch.billing_cycle,
-                "billing_amount" => self.billing_amount = patch.billing_amount,
-                "value" => self.value = patch.value,
-                "currency" => self.currency = patch.currency.clone(),
-                "signed_date" => self.signed_date = patch.signed_date,
-                "signer_contact_id" => self.signer_contact_id = patch.signer_contact_id,
-                "description" => self.description = patch.description.clone(),
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+                "start_date" => this.start_date = patch.start_date,
+                "end_date" => this.end_date = patch.end_date,
+                "renewal_date" => this.renewal_date = patch.renewal_date,
+                "auto_renew" => this.auto_renew = patch.auto_renew,
+                "renewal_term_months" => this.renewal_term_months = patch.renewal_term_months,
+                "renewal_terms" => this.renewal_terms = patch.renewal_terms.clone(),
+                "billing_cycle" => this.billing_cycle = patch.billing_cycle,
+                "billing_amount" => this.billing_amount = patch.billing_amount,
+                "value" => this.value = patch.value,
+                "currency" => this.currency = patch.currency.clone(),
+                "signed_date" => this.signed_date = patch.signed_date,
+                "signer_contact_id" => this.signer_contact_id = patch.signer_contact_id,
+                "description" => this.description = patch.description.clone(),
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 
     /// The fields of the successor created by renewing a contract with these fields: a DRAFT

@@ -135,37 +135,25 @@ impl SafFields {
         if mask.is_empty() {
             return Err(DomainError::invalid("update_mask", "name at least one field"));
         }
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "number" => self.number = patch.number.clone(),
-                "title" => self.title = patch.title.clone(),
-                "description" => self.description = patch.description.clone(),
-                "document_url" => self.document_url = patch.document_url.clone(),
-                "service_scope_id" => self.service_scope_id = patch.service_scope_id,
-                "start_date" => self.start_date = patch.start_date,
-                "end_date" => self.end_date = patch.end_date,
-                "value" => self.value = patch.value,
-                "currency" => self.currency = patch.currency.clone(),
-                "status" => {
-                    if patch.status != self.status {
-                        self.status.check_move(patch.status)?;
-                        self.status = patch.status;
-                    }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "number" => this.number = patch.number.clone(),
+                "title" => this.title = patch.title.clone(),
+                "description" => this.description = patch.description.clone(),
+                "document_url" => this.document_url = patch.document_url.clone(),
+                "service_scope_id" => this.service_scope_id = patch.service_scope_id,
+                "start_date" => this.start_date = patch.start_date,
+                "end_date" => this.end_date = patch.end_date,
+                "value" => this.value = patch.value,
+                "currency" => this.currency = patch.currency.clone(),
+                "status" if patch.status != this.status => {
+                    this.status.check_move(patch.status)?;
+                    this.status = patch.status;
                 }
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 }
 

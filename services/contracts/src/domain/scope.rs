@@ -53,26 +53,16 @@ impl ScopeFields {
         if mask.is_empty() {
             return Err(DomainError::invalid("update_mask", "name at least one field"));
         }
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "quantity" => self.quantity = patch.quantity,
-                "unit" => self.unit = patch.unit,
-                "unit_price" => self.unit_price = patch.unit_price,
-                "scope_details" => self.scope_details = patch.scope_details.clone(),
-                "status" => self.status = patch.status,
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "quantity" => this.quantity = patch.quantity,
+                "unit" => this.unit = patch.unit,
+                "unit_price" => this.unit_price = patch.unit_price,
+                "scope_details" => this.scope_details = patch.scope_details.clone(),
+                "status" => this.status = patch.status,
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 }

@@ -91,30 +91,20 @@ impl ServiceFields {
         if mask.is_empty() {
             return Err(DomainError::invalid("update_mask", "name at least one field"));
         }
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "name" => self.name = patch.name.clone(),
-                "category" => self.category = patch.category.clone(),
-                "description" => self.description = patch.description.clone(),
-                "delivery_model" => self.delivery_model = patch.delivery_model,
-                "base_price" => self.base_price = patch.base_price,
-                "currency" => self.currency = patch.currency.clone(),
-                "pricing_unit" => self.pricing_unit = patch.pricing_unit,
-                "active" => self.active = patch.active,
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "name" => this.name = patch.name.clone(),
+                "category" => this.category = patch.category.clone(),
+                "description" => this.description = patch.description.clone(),
+                "delivery_model" => this.delivery_model = patch.delivery_model,
+                "base_price" => this.base_price = patch.base_price,
+                "currency" => this.currency = patch.currency.clone(),
+                "pricing_unit" => this.pricing_unit = patch.pricing_unit,
+                "active" => this.active = patch.active,
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 }
 

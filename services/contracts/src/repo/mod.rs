@@ -6,6 +6,7 @@ pub mod companies;
 pub mod contacts;
 pub mod contracts;
 pub mod expiry;
+pub mod numbers;
 pub mod safs;
 pub mod scopes;
 pub mod services;

@@ -92,25 +92,8 @@ fn already_exists(e: Error) -> Error {
 /// The next free generated number (`SAF-000001`, …) of the tenant; numbers entered by hand
 /// that collide with the sequence are skipped.
 pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
-    loop {
-        let n: i64 = sqlx::query_scalar(
-            "insert into saf_counters (tenant_id, last) values ($1, 1) \
-             on conflict (tenant_id) do update set last = saf_counters.last + 1 returning last",
-        )
-        .bind(tenant)
-        .fetch_one(&mut **tx)
-        .await?;
-        let number = generated_number(n);
-        let taken: bool =
-            sqlx::query_scalar("select exists(select 1 from safs where tenant_id = $1 and lower(number) = lower($2))")
-                .bind(tenant)
-                .bind(&number)
-                .fetch_one(&mut **tx)
-                .await?;
-        if !taken {
-            return Ok(number);
-        }
-    }
+    let numbering = super::numbers::Numbering { counters: "saf_counters", table: "safs", format: generated_number };
+    super::numbers::next(tx, tenant, numbering).await
 }
 
 /// Inserts a SAF (`f.number` must be set) for the contract's `company`.

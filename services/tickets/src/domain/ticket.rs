@@ -92,30 +92,20 @@ impl TicketFields {
     /// # Errors
     /// [`DomainError::Invalid`] on `update_mask` for a name not in [`UPDATABLE`].
     pub fn apply(&mut self, patch: &TicketFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        let mut changed = Vec::new();
-        for name in mask {
-            let before = self.clone();
-            match name.as_str() {
-                "title" => self.title = patch.title.clone(),
-                "description" => self.description = patch.description.clone(),
-                "status" => self.status = patch.status,
-                "priority" => self.priority = patch.priority,
-                "source" => self.source = patch.source,
-                "company_id" => self.company_id = patch.company_id,
-                "contact_id" => self.contact_id = patch.contact_id,
-                "assignee_id" => self.assignee_id = patch.assignee_id,
-                other => {
-                    return Err(DomainError::invalid(
-                        "update_mask",
-                        format!("`{other}` cannot be updated; allowed: {}", UPDATABLE.join(", ")),
-                    ));
-                }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            match name {
+                "title" => this.title = patch.title.clone(),
+                "description" => this.description = patch.description.clone(),
+                "status" => this.status = patch.status,
+                "priority" => this.priority = patch.priority,
+                "source" => this.source = patch.source,
+                "company_id" => this.company_id = patch.company_id,
+                "contact_id" => this.contact_id = patch.contact_id,
+                "assignee_id" => this.assignee_id = patch.assignee_id,
+                _ => {}
             }
-            if *self != before && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        Ok(changed)
+            Ok(())
+        })
     }
 }
 
