@@ -25,6 +25,8 @@ pub const SLA_WRITE: &str = "sla.write";
 pub const TIME_READ: &str = "time.read";
 /// Record time (own entries and timer), manage work types and the rounding rule.
 pub const TIME_WRITE: &str = "time.write";
+/// Approve or reject other users' weekly timesheets.
+pub const TIME_APPROVE: &str = "time.approve";
 /// List and read staff users.
 pub const USERS_READ: &str = "users.read";
 /// Create, update, disable, unlock users and assign their roles.
@@ -60,6 +62,7 @@ pub const ALL: &[&str] = &[
     SLA_WRITE,
     TIME_READ,
     TIME_WRITE,
+    TIME_APPROVE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,
@@ -184,6 +187,7 @@ impl Role {
                 SLA_READ,
                 TIME_READ,
                 TIME_WRITE,
+                TIME_APPROVE,
                 USERS_READ,
                 ROLES_READ,
                 API_KEYS_READ,

@@ -147,3 +147,22 @@ pub async fn time_entry_created(
     .await?;
     Ok(())
 }
+
+/// Records `TimeEntryApproved` (`psa.tickets.time_entry.approved`) for an entry of a week
+/// `approver` approved; the subject is the entry.
+pub async fn time_entry_approved(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    approver: Uuid,
+    e: &crate::domain::time::TimeEntry,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: e.tenant_id, actor_id: approver, subject_id: e.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "time_entry", "approved"),
+        meta,
+        &ev::TimeEntryApproved { entry: Some(crate::proto::time::entry(e)), approved_by: approver.to_string() },
+    )
+    .await?;
+    Ok(())
+}

@@ -20,6 +20,7 @@ use crate::{events, repo};
 
 pub mod sla;
 pub mod time;
+pub mod timesheets;
 
 /// What the tickets service needs at run time.
 pub struct Tickets {

@@ -29,7 +29,7 @@ pub const ENTRY_FIELDS: &[&str] = &[
 ];
 
 impl Tickets {
-    async fn time_tx(&self, p: &Principal) -> Result<TenantTx> {
+    pub(crate) async fn time_tx(&self, p: &Principal) -> Result<TenantTx> {
         if p.portal_company().is_some() {
             return Err(DomainError::PermissionDenied("time.read".into()).into());
         }
@@ -114,6 +114,7 @@ impl Tickets {
     async fn insert_entry(&self, tx: &mut TenantTx, p: &Principal, f: EntryFields, new: bool) -> Result<TimeEntry> {
         let mut f = f.normalize()?;
         self.resolve_refs(tx, p.tenant_id, &mut f, new).await?;
+        self.check_weeks_open(tx, p.tenant_id, p.user_id, f.date.as_slice()).await?;
         let rule = repo::rounding_rule(tx, p.tenant_id).await?;
         let e = repo::insert_entry(tx, p.tenant_id, p.user_id, &f, rule.apply(f.duration)).await?;
         events::time_entry_created(tx, &self.naming, p.user_id, &e).await?;
@@ -149,7 +150,16 @@ impl Tickets {
         }
         let has = |n: &str| mask.iter().any(|m| m == n);
         let mut tx = self.time_tx(p).await?;
+        // Lock the weeks before the entry, as approval does (week, then its entries).
+        let seen = repo::get_entry(&mut tx, p.tenant_id, id, false).await?;
+        let new_date = if has("date") { patch.date } else { seen.fields.date };
+        let dates: Vec<_> = seen.fields.date.into_iter().chain(new_date).collect();
+        self.check_weeks_open(&mut tx, p.tenant_id, seen.user_id, &dates).await?;
         let mut e = repo::get_entry(&mut tx, p.tenant_id, id, true).await?;
+        if e.fields.date != seen.fields.date {
+            // moved meanwhile by a concurrent update
+            self.check_weeks_open(&mut tx, p.tenant_id, e.user_id, e.fields.date.as_slice()).await?;
+        }
         e.check_editable()?;
         let f = &mut e.fields;
         if has("date") {
@@ -208,7 +218,12 @@ impl Tickets {
     /// Deletes an unbilled entry; returns it.
     pub async fn delete_time_entry(&self, p: &Principal, id: Uuid) -> Result<TimeEntry> {
         let mut tx = self.time_tx(p).await?;
+        let seen = repo::get_entry(&mut tx, p.tenant_id, id, false).await?;
+        self.check_weeks_open(&mut tx, p.tenant_id, seen.user_id, seen.fields.date.as_slice()).await?;
         let e = repo::get_entry(&mut tx, p.tenant_id, id, true).await?;
+        if e.fields.date != seen.fields.date {
+            self.check_weeks_open(&mut tx, p.tenant_id, e.user_id, e.fields.date.as_slice()).await?;
+        }
         e.check_editable()?;
         repo::delete_entry(&mut tx, p.tenant_id, id).await?;
         tx.commit().await?;

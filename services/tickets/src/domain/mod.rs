@@ -3,3 +3,4 @@
 pub mod sla;
 pub mod ticket;
 pub mod time;
+pub mod timesheet;

@@ -11,6 +11,7 @@ use psa_proto::tickets::{self as pb, time_service_server::TimeService};
 use tonic::{Request, Response, Status};
 
 use crate::app::Tickets;
+use crate::domain::timesheet::Action;
 use crate::proto::time as conv;
 
 /// The time tracking service implementation.
@@ -206,5 +207,84 @@ impl TimeService for TimeGrpc {
         let p = principal(&req)?;
         let id = parse_id("id", &req.get_ref().id).map_err(err)?;
         Ok(Response::new(conv::entry(&self.app.delete_time_entry(&p, id).await?)))
+    }
+
+    async fn get_timesheet(&self, req: Request<pb::GetTimesheetRequest>) -> Result<Response<pb::Timesheet>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let (user, date) = week_of(&p, &r.user_id, &r.week_start)?;
+        Ok(Response::new(conv::timesheet(&self.app.timesheet(&p, user, date, Utc::now()).await?)))
+    }
+
+    async fn list_timesheets(
+        &self,
+        req: Request<pb::ListTimesheetsRequest>,
+    ) -> Result<Response<pb::ListTimesheetsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (sheets, next_page_token) = self.app.list_timesheets(&p, &params).await?;
+        Ok(Response::new(pb::ListTimesheetsResponse {
+            timesheets: sheets.iter().map(conv::timesheet).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn submit_timesheet(
+        &self,
+        req: Request<pb::TimesheetActionRequest>,
+    ) -> Result<Response<pb::Timesheet>, Status> {
+        self.act(req, Action::Submit).await
+    }
+
+    async fn recall_timesheet(
+        &self,
+        req: Request<pb::TimesheetActionRequest>,
+    ) -> Result<Response<pb::Timesheet>, Status> {
+        self.act(req, Action::Recall).await
+    }
+
+    async fn approve_timesheet(
+        &self,
+        req: Request<pb::TimesheetActionRequest>,
+    ) -> Result<Response<pb::Timesheet>, Status> {
+        self.act(req, Action::Approve).await
+    }
+
+    async fn reject_timesheet(
+        &self,
+        req: Request<pb::TimesheetActionRequest>,
+    ) -> Result<Response<pb::Timesheet>, Status> {
+        self.act(req, Action::Reject).await
+    }
+}
+
+/// The user (`me` or an id) and date of a timesheet path.
+fn week_of(p: &psa_core::Principal, user: &str, week: &str) -> Result<(uuid::Uuid, chrono::NaiveDate), Status> {
+    let mut v = Validator::new();
+    let user = conv::timesheet_user(&mut v, user, p.user_id);
+    let date = conv::date(&mut v, "week_start", week);
+    if week.trim().is_empty() {
+        v.push("week_start", "is required (a date YYYY-MM-DD in the week)");
+    }
+    v.finish().map_err(err)?;
+    match (user, date) {
+        (Some(u), Some(d)) => Ok((u, d)),
+        _ => Err(err(DomainError::invalid("week_start", "is required"))),
+    }
+}
+
+impl TimeGrpc {
+    async fn act(
+        &self,
+        req: Request<pb::TimesheetActionRequest>,
+        action: Action,
+    ) -> Result<Response<pb::Timesheet>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let (user, date) = week_of(&p, &r.user_id, &r.week_start)?;
+        let view = self.app.act_on_timesheet(&p, user, date, action, &r.reason, Utc::now()).await?;
+        Ok(Response::new(conv::timesheet(&view)))
     }
 }

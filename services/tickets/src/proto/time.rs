@@ -169,3 +169,45 @@ pub fn timer(t: &Timer) -> pb::Timer {
         start_time: Some(timestamp(t.started_at)),
     }
 }
+
+/// A timesheet view as its proto message (entries included only when the view has them).
+pub fn timesheet(v: &crate::app::timesheets::TimesheetView) -> pb::Timesheet {
+    use crate::domain::timesheet::{TimesheetStatus as S, week_end};
+    let s = &v.sheet;
+    let status = match s.status {
+        S::Open => pb::TimesheetStatus::Open,
+        S::Submitted => pb::TimesheetStatus::Submitted,
+        S::Approved => pb::TimesheetStatus::Approved,
+        S::Rejected => pb::TimesheetStatus::Rejected,
+    };
+    pb::Timesheet {
+        user_id: s.user_id.to_string(),
+        week_start: s.week_start.to_string(),
+        week_end: week_end(s.week_start).to_string(),
+        status: status as i32,
+        entry_count: i32::try_from(v.totals.entries).unwrap_or(i32::MAX),
+        total_minutes: v.totals.total,
+        billable_minutes: v.totals.billable,
+        daily_minutes: v.totals.daily.to_vec(),
+        submit_time: s.submitted_at.map(timestamp),
+        decided_by: opt_id(s.decided_by),
+        decide_time: s.decided_at.map(timestamp),
+        rejection_reason: s.rejection_reason.clone(),
+        entries: v.entries.iter().map(entry).collect(),
+    }
+}
+
+/// The user of a timesheet path: a UUID or `me` (the caller).
+///
+/// # Errors
+/// INVALID_ARGUMENT on `user_id`.
+pub fn timesheet_user(v: &mut Validator, s: &str, caller: uuid::Uuid) -> Option<uuid::Uuid> {
+    if s.trim().eq_ignore_ascii_case("me") {
+        return Some(caller);
+    }
+    let id = v.optional_uuid("user_id", s);
+    if id.is_none() && s.trim().is_empty() {
+        v.push("user_id", "is required (a user id or `me`)");
+    }
+    id
+}

@@ -7,3 +7,4 @@ pub mod sla;
 pub mod sla_state;
 pub mod tickets;
 pub mod time;
+pub mod timesheets;

@@ -255,7 +255,8 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "e.id",
 };
 
-fn day_number(d: NaiveDate) -> i64 {
+/// Days since 2000-01-01: the integer sort key of a date.
+pub(crate) fn day_number(d: NaiveDate) -> i64 {
     (d - NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()).num_days()
 }
 
@@ -384,6 +385,27 @@ pub async fn list_entries(
         (v, e.id)
     });
     Ok((entries, token))
+}
+
+/// The entries of `user` dated `from..=to`, by date then creation.
+pub async fn entries_between(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    user: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<TimeEntry>> {
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "select {ENTRY_COLUMNS} from time_entries e where e.tenant_id = $1 and e.user_id = $2 \
+         and e.entry_date between $3 and $4 order by e.entry_date, e.created_at, e.id"
+    ))
+    .bind(tenant)
+    .bind(user)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(TimeEntry::from).collect())
 }
 
 // ---- timers ----

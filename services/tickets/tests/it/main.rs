@@ -7,6 +7,7 @@ use tonic::metadata::MetadataValue;
 
 mod sla;
 mod time;
+mod timesheets;
 
 fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
