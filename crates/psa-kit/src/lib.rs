@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod list;
+pub mod mail;
 pub mod server;
 pub mod service;
 pub mod shutdown;

@@ -13,15 +13,18 @@ use crate::auth::{RemoteKeys, Verifier};
 use crate::config::{AuthConfig, DatabaseConfig, NatsConfig, RedisConfig, from_env};
 use crate::db::ServiceDb;
 use crate::events::{Naming, Relay};
+use crate::mail::MailConfig;
 
 /// The shared part of a service's configuration (`PSA_DATABASE_*`, `PSA_NATS_*`,
-/// `PSA_REDIS_URL`, `PSA_IDENTITY_URL`).
+/// `PSA_REDIS_URL`, `PSA_IDENTITY_URL`, `PSA_SMTP_*`).
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     pub database: DatabaseConfig,
     pub nats: NatsConfig,
     pub redis: RedisConfig,
     pub auth: AuthConfig,
+    /// Outbound mail; a service that sends mail builds a [`crate::mail::Mailer`] from it.
+    pub mail: MailConfig,
 }
 
 impl ServiceConfig {
@@ -30,7 +33,7 @@ impl ServiceConfig {
     /// # Errors
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
-        Ok(Self { database: from_env()?, nats: from_env()?, redis: from_env()?, auth: from_env()? })
+        Ok(Self { database: from_env()?, nats: from_env()?, redis: from_env()?, auth: from_env()?, mail: from_env()? })
     }
 }
 

@@ -7,15 +7,20 @@
 //! - [`NatsServer`] runs a private `nats-server -js` (own port and store directory) that a test
 //!   may stop and restart.
 //! - [`Api`] is a small REST client for the gateway.
+//! - [`smtp::SmtpSink`] is a local SMTP server recording every message, for
+//!   [`StackOptions::smtp_url`].
 //!
 //! Settings: `PSA_TEST_DATABASE_URL` (a superuser URL, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), `PSA_TEST_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
+pub mod smtp;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use psa_kit::config::{AuthConfig, DatabaseConfig, NatsConfig, RedisConfig};
+use psa_kit::mail::MailConfig;
 use psa_kit::service::ServiceConfig;
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
@@ -81,6 +86,8 @@ pub struct StackOptions {
     pub login_rate_limit_per_minute: u32,
     /// The gateway's login limit per tenant + email per minute; default 10 000.
     pub login_account_rate_limit_per_minute: u32,
+    /// `PSA_SMTP_URL` of every service, e.g. [`smtp::SmtpSink::url`]; default unset (no mail).
+    pub smtp_url: Option<String>,
 }
 
 impl Default for StackOptions {
@@ -89,6 +96,7 @@ impl Default for StackOptions {
             nats_url: env_or("PSA_TEST_NATS_URL", "nats://127.0.0.1:4222"),
             login_rate_limit_per_minute: 10_000,
             login_account_rate_limit_per_minute: 10_000,
+            smtp_url: None,
         }
     }
 }
@@ -111,6 +119,8 @@ pub struct Stack {
     pub identity_url: String,
     pub contracts_url: String,
     pub tickets_url: String,
+    /// The services' mail settings (`smtp_url` from [`StackOptions`], from `PSA <psa@msp.example>`).
+    pub mail: MailConfig,
     gateway_url: String,
     shutdown: CancellationToken,
     tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)>,
@@ -141,7 +151,14 @@ impl Stack {
         let (gw_l, gw_addr) = listener().await;
         let identity_url = format!("http://{id_addr}");
         let auth = AuthConfig { identity_url: identity_url.clone() };
-        let service = ServiceConfig { database: database.clone(), nats: nats.clone(), redis: redis.clone(), auth };
+        let mail = MailConfig { smtp_url: options.smtp_url, smtp_from: "PSA <psa@msp.example>".into() };
+        let service = ServiceConfig {
+            database: database.clone(),
+            nats: nats.clone(),
+            redis: redis.clone(),
+            auth,
+            mail: mail.clone(),
+        };
         // Migrations run one service at a time (psa-kit takes an advisory lock), so start
         // order does not matter; identity first makes JWKS available soonest.
         let identity = psa_identity::Config {
@@ -152,6 +169,7 @@ impl Stack {
             },
             database: database.clone(),
             redis: redis.clone(),
+            mail: mail.clone(),
         };
         let contracts = psa_contracts::Config {
             settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },
@@ -187,6 +205,7 @@ impl Stack {
             identity_url,
             contracts_url: format!("http://{co_addr}"),
             tickets_url: format!("http://{ti_addr}"),
+            mail,
             gateway_url: format!("http://{gw_addr}"),
             shutdown,
             tasks,

@@ -17,6 +17,7 @@ use futures::future::BoxFuture;
 use psa_kit::auth::{KeySource, Verifier};
 use psa_kit::config::{DatabaseConfig, RedisConfig};
 use psa_kit::db::ServiceDb;
+use psa_kit::mail::MailConfig;
 use serde::Deserialize;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -61,6 +62,8 @@ pub struct Config {
     pub settings: Settings,
     pub database: DatabaseConfig,
     pub redis: RedisConfig,
+    /// Outbound mail (portal invitations, password resets): `PSA_SMTP_URL`, `PSA_SMTP_FROM`.
+    pub mail: MailConfig,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             settings: psa_kit::config::from_env()?,
             database: psa_kit::config::from_env()?,
             redis: psa_kit::config::from_env()?,
+            mail: psa_kit::config::from_env()?,
         })
     }
 }

@@ -72,6 +72,7 @@ fn service_config(stack: &Stack) -> ServiceConfig {
             redis_url: std::env::var("PSA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
         },
         auth: AuthConfig { identity_url: stack.identity_url.clone() },
+        mail: stack.mail.clone(),
     }
 }
 

@@ -354,6 +354,7 @@ async fn warnings_and_breaches_are_announced_exactly_once_by_two_replicas() {
                 redis_url: std::env::var("PSA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             },
             auth: AuthConfig { identity_url: stack.identity_url.clone() },
+            mail: stack.mail.clone(),
         },
     };
     let replica = tokio::spawn(psa_tickets::run(config, listener, shutdown.clone()));
