@@ -12,7 +12,7 @@ use crate::components::nav::Nav;
 use crate::pages::{
     companies::CompaniesPage, company_detail::CompanyPage, contract_detail::ContractPage, contracts::ContractsPage,
     login::LoginPage, not_found::NotFoundPage, portal::PortalPage, security::SecurityPage, services::ServicesPage,
-    ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage,
+    ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage, time::TimePage,
 };
 
 /// The app's paths.
@@ -57,6 +57,9 @@ pub enum Route {
         /// Ticket id.
         id: String,
     },
+    /// The signed-in user's weekly timesheet and, for approvers, the approval queue.
+    #[at("/time")]
+    Time,
     /// The signed-in user's sessions and the tenant's API keys.
     #[at("/security")]
     Security,
@@ -186,6 +189,7 @@ fn switch(route: Route) -> Html {
         Route::Tickets => html! { <TicketsPage /> },
         Route::TicketNew => html! { <TicketNewPage /> },
         Route::Ticket { id } => html! { <TicketPage {id} /> },
+        Route::Time => html! { <TimePage /> },
         Route::Security => html! { <SecurityPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
         Route::NotFound => html! { <NotFoundPage /> },

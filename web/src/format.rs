@@ -39,6 +39,8 @@ const PREFIXES: &[&str] = &[
     "TICKET_PRIORITY_",
     "TICKET_SOURCE_",
     "NOTE_VISIBILITY_",
+    "TIMESHEET_STATUS_",
+    "TIME_BILLING_STATUS_",
 ];
 
 /// The value part of an enum value name: `TICKET_STATUS_IN_PROGRESS` → `IN_PROGRESS`.

@@ -15,6 +15,7 @@ pub fn nav() -> Html {
         Route::Tickets | Route::TicketNew | Route::Ticket { .. } => "tickets",
         Route::Contracts | Route::Contract { .. } => "contracts",
         Route::Services => "services",
+        Route::Time => "time",
         Route::Security => "security",
         _ => "",
     };
@@ -45,6 +46,9 @@ pub fn nav() -> Html {
                     </Link<Route>>
                     <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
                         <span id="nav-tickets">{ "Tickets" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Time} classes={link_class("time")}>
+                        <span id="nav-time">{ "Time" }</span>
                     </Link<Route>>
                     <Link<Route> to={Route::Security} classes={link_class("security")}>
                         <span id="nav-security">{ "Security" }</span>

@@ -12,3 +12,4 @@ pub mod services;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;
+pub mod time;

@@ -1,0 +1,111 @@
+//! Headless-Chromium test of the web client's Time page (issue #4): an admin records time in
+//! the week view (totals follow), submits the week (entries lock) and recalls it, then approves
+//! a technician's submitted week from the approval queue.
+//!
+//! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
+//! The element ids used here are the web client's stable test hooks; keep them in step with
+//! `web/src/pages/time.rs`.
+
+mod support;
+
+use fantoccini::{Client, Locator};
+use psa_core::PrincipalKind;
+use psa_core::permissions::Role;
+use psa_testkit::{Api, Stack};
+use serde_json::json;
+use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, wait_for};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_page_records_submits_and_approves_weeks() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let (s, wt) =
+        api.post("/api/v1/work-types", &json!({"name": "Remote support", "billable": true, "active": true})).await;
+    assert_eq!(s, 200, "{wt}");
+    // a technician's week, submitted over REST, waits in the admin's approval queue
+    let claims = Stack::claims(admin.tenant_id, PrincipalKind::Staff, Role::Technician.permission_names(), None);
+    let tech_id = claims.sub.to_string();
+    let tech = Api::new(&base, Some(stack.mint_token(&claims).await));
+    let today = chrono::Utc::now().date_naive().to_string();
+    let body = json!({"date": today, "durationMinutes": 45, "workTypeId": wt["id"]});
+    assert_eq!(tech.post("/api/v1/time-entries", &body).await.0, 200);
+    let (s, v) = tech.post(&format!("/api/v1/users/me/timesheets/{today}/submit"), &json!({})).await;
+    assert_eq!(s, 200, "{v}");
+
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
+    if outcome.is_err() {
+        save_evidence(&client).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+    let (_, week) = api.get(&format!("/api/v1/users/{tech_id}/timesheets/{today}")).await;
+    assert_eq!(week["status"], "TIMESHEET_STATUS_APPROVED", "{week}");
+    stack.stop().await;
+}
+
+async fn text(c: &Client, css: &str) -> Flow<String> {
+    Ok(wait_for(c, css).await?.text().await?)
+}
+
+async fn status(c: &Client) -> Result<String, fantoccini::error::CmdError> {
+    c.find(Locator::Css("#timesheet-status")).await?.text().await
+}
+
+async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
+    c.goto(base).await?;
+    let tenant_input = wait_for(c, "#login-tenant").await?;
+    tenant_input.clear().await?;
+    tenant_input.send_keys(tenant).await?;
+    wait_for(c, "#login-email").await?.send_keys(email).await?;
+    wait_for(c, "#login-password").await?.send_keys(password).await?;
+    wait_for(c, "#login-submit").await?.click().await?;
+    wait_for(c, "#nav-user-email").await?;
+    wait_for(c, "#nav-time").await?.click().await?;
+
+    // Record 90 minutes; the entry and the totals show it.
+    wait_for(c, "#time-entry-form").await?;
+    let minutes = wait_for(c, "#entry-minutes").await?;
+    minutes.clear().await?;
+    minutes.send_keys("90").await?;
+    wait_for(c, "#entry-notes").await?.send_keys("Patched the firewall").await?;
+    wait_for(c, "#entry-add").await?.click().await?;
+    poll("the entry in the week", move || async move {
+        Ok(c.find_all(Locator::Css("#timesheet-entries tbody tr")).await?.len() == 1)
+    })
+    .await?;
+    let total = text(c, "#timesheet-total").await?;
+    if total != "1:30" {
+        return Err(format!("total {total:?}, expected 1:30").into());
+    }
+
+    // Submit: the status changes and entries can no longer be deleted; recall reopens.
+    wait_for(c, "#timesheet-submit").await?.click().await?;
+    poll("submitted", move || async move { Ok(status(c).await?.contains("Submitted")) }).await?;
+    if !c.find_all(Locator::Css(".entry-delete")).await?.is_empty() {
+        return Err("a submitted week still offers Delete".into());
+    }
+    wait_for(c, "#timesheet-recall").await?.click().await?;
+    poll("open again", move || async move { Ok(status(c).await?.contains("Open")) }).await?;
+    wait_for(c, ".entry-delete").await?;
+
+    // The technician's week is in the queue; approve it.
+    poll("one week to approve", move || async move {
+        Ok(c.find_all(Locator::Css("#approval-queue tbody tr")).await?.len() == 1)
+    })
+    .await?;
+    wait_for(c, "#approval-queue .approve").await?.click().await?;
+    poll(
+        "queue empty",
+        move || async move { Ok(c.find_all(Locator::Css("#approval-queue tbody tr")).await?.is_empty()) },
+    )
+    .await?;
+    Ok(())
+}
