@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/tickets/v1/tickets.proto",
         "psa/tickets/v1/sla.proto",
         "psa/tickets/v1/time.proto",
+        "psa/tickets/v1/kb.proto",
         "psa/events/v1/events.proto",
     ]
     .iter()

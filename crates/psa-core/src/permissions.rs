@@ -27,6 +27,11 @@ pub const TIME_READ: &str = "time.read";
 pub const TIME_WRITE: &str = "time.write";
 /// Approve or reject other users' weekly timesheets.
 pub const TIME_APPROVE: &str = "time.approve";
+/// Read knowledge-base categories and articles, search, and rate articles (PRD §3.12). Portal
+/// users hold it too and see only published articles visible to their company.
+pub const KB_READ: &str = "kb.read";
+/// Write knowledge-base categories and articles: create, edit, publish, archive, delete.
+pub const KB_WRITE: &str = "kb.write";
 /// List and read staff users.
 pub const USERS_READ: &str = "users.read";
 /// Create, update, disable, unlock users and assign their roles.
@@ -63,6 +68,8 @@ pub const ALL: &[&str] = &[
     TIME_READ,
     TIME_WRITE,
     TIME_APPROVE,
+    KB_READ,
+    KB_WRITE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,
@@ -188,6 +195,8 @@ impl Role {
                 TIME_READ,
                 TIME_WRITE,
                 TIME_APPROVE,
+                KB_READ,
+                KB_WRITE,
                 USERS_READ,
                 ROLES_READ,
                 API_KEYS_READ,
@@ -204,6 +213,8 @@ impl Role {
                 SLA_READ,
                 TIME_READ,
                 TIME_WRITE,
+                KB_READ,
+                KB_WRITE,
                 ACCOUNT_SELF,
             ],
             Self::Sales => &[
@@ -215,13 +226,21 @@ impl Role {
                 CONTRACTS_READ,
                 CONTRACTS_WRITE,
                 TICKETS_READ,
+                KB_READ,
                 ACCOUNT_SELF,
             ],
-            Self::Finance => {
-                &[COMPANIES_READ, CONTACTS_READ, SERVICES_READ, CONTRACTS_READ, TICKETS_READ, SLA_READ, ACCOUNT_SELF]
-            }
-            Self::ClientAdmin => &[COMPANIES_READ, CONTACTS_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE],
-            Self::ClientUser => &[COMPANIES_READ, TICKETS_READ, TICKETS_WRITE],
+            Self::Finance => &[
+                COMPANIES_READ,
+                CONTACTS_READ,
+                SERVICES_READ,
+                CONTRACTS_READ,
+                TICKETS_READ,
+                SLA_READ,
+                KB_READ,
+                ACCOUNT_SELF,
+            ],
+            Self::ClientAdmin => &[COMPANIES_READ, CONTACTS_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE, KB_READ],
+            Self::ClientUser => &[COMPANIES_READ, TICKETS_READ, TICKETS_WRITE, KB_READ],
         }
     }
 

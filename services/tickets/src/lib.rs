@@ -87,7 +87,12 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(psa_proto::tickets::sla_service_server::SlaServiceServer::new(grpc::sla::SlaGrpc {
             app: app.clone(),
         }))
-        .add_service(psa_proto::tickets::time_service_server::TimeServiceServer::new(grpc::time::TimeGrpc { app }));
+        .add_service(psa_proto::tickets::time_service_server::TimeServiceServer::new(grpc::time::TimeGrpc {
+            app: app.clone(),
+        }))
+        .add_service(psa_proto::tickets::knowledge_base_service_server::KnowledgeBaseServiceServer::new(
+            grpc::kb::KbGrpc { app },
+        ));
     let served = psa_kit::server::serve(
         listener,
         routes,

@@ -18,6 +18,7 @@ use crate::domain::ticket::{
 };
 use crate::{events, repo};
 
+pub mod kb;
 pub mod sla;
 pub mod time;
 pub mod timesheets;

@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 use crate::app::Tickets;
 use crate::proto;
 
+pub mod kb;
 pub mod sla;
 pub mod time;
 

@@ -2,6 +2,7 @@
 //! by it in SQL as well as by RLS.
 
 pub mod companies;
+pub mod kb;
 pub mod notes;
 pub mod sla;
 pub mod sla_state;

@@ -87,3 +87,20 @@ pub async fn list(
     let token = plan.finish(&mut notes, |n, _| (time_key(n.created_at), n.id));
     Ok((notes, token))
 }
+
+/// The bodies of a ticket's notes with `visibility`, oldest first.
+pub async fn all_bodies(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    ticket: Uuid,
+    visibility: NoteVisibility,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "select body from ticket_notes where tenant_id = $1 and ticket_id = $2 and visibility = $3 order by created_at, id",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .bind(visibility.as_str())
+    .fetch_all(&mut **tx)
+    .await?)
+}
