@@ -15,6 +15,7 @@ use wasm_bindgen::JsValue;
 use crate::auth;
 
 pub mod catalog;
+pub mod kb;
 pub mod time;
 
 // ---------------------------------------------------------------------------------------------

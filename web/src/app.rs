@@ -10,9 +10,20 @@ use crate::api::{self, Me};
 use crate::auth;
 use crate::components::nav::Nav;
 use crate::pages::{
-    companies::CompaniesPage, company_detail::CompanyPage, contract_detail::ContractPage, contracts::ContractsPage,
-    login::LoginPage, not_found::NotFoundPage, portal::PortalPage, security::SecurityPage, services::ServicesPage,
-    ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage, time::TimePage,
+    companies::CompaniesPage,
+    company_detail::CompanyPage,
+    contract_detail::ContractPage,
+    contracts::ContractsPage,
+    kb::{KbArticlePage, KbPage},
+    login::LoginPage,
+    not_found::NotFoundPage,
+    portal::PortalPage,
+    security::SecurityPage,
+    services::ServicesPage,
+    ticket_detail::TicketPage,
+    ticket_new::TicketNewPage,
+    tickets::TicketsPage,
+    time::TimePage,
 };
 
 /// The app's paths.
@@ -55,6 +66,15 @@ pub enum Route {
     #[at("/tickets/:id")]
     Ticket {
         /// Ticket id.
+        id: String,
+    },
+    /// Knowledge base: articles, search, new article.
+    #[at("/kb")]
+    Kb,
+    /// One knowledge-base article.
+    #[at("/kb/:id")]
+    KbArticle {
+        /// Article id.
         id: String,
     },
     /// The signed-in user's weekly timesheet and, for approvers, the approval queue.
@@ -190,6 +210,8 @@ fn switch(route: Route) -> Html {
         Route::TicketNew => html! { <TicketNewPage /> },
         Route::Ticket { id } => html! { <TicketPage {id} /> },
         Route::Time => html! { <TimePage /> },
+        Route::Kb => html! { <KbPage /> },
+        Route::KbArticle { id } => html! { <KbArticlePage {id} /> },
         Route::Security => html! { <SecurityPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
         Route::NotFound => html! { <NotFoundPage /> },

@@ -40,6 +40,8 @@ const PREFIXES: &[&str] = &[
     "TICKET_SOURCE_",
     "NOTE_VISIBILITY_",
     "TIMESHEET_STATUS_",
+    "KB_ARTICLE_STATUS_",
+    "KB_VISIBILITY_",
     "TIME_BILLING_STATUS_",
 ];
 

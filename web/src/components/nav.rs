@@ -16,6 +16,7 @@ pub fn nav() -> Html {
         Route::Contracts | Route::Contract { .. } => "contracts",
         Route::Services => "services",
         Route::Time => "time",
+        Route::Kb | Route::KbArticle { .. } => "kb",
         Route::Security => "security",
         _ => "",
     };
@@ -46,6 +47,9 @@ pub fn nav() -> Html {
                     </Link<Route>>
                     <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
                         <span id="nav-tickets">{ "Tickets" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::Kb} classes={link_class("kb")}>
+                        <span id="nav-kb">{ "Knowledge base" }</span>
                     </Link<Route>>
                     <Link<Route> to={Route::Time} classes={link_class("time")}>
                         <span id="nav-time">{ "Time" }</span>

@@ -4,6 +4,7 @@ pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
 pub mod contracts;
+pub mod kb;
 pub mod login;
 pub mod not_found;
 pub mod portal;

@@ -70,6 +70,7 @@ pub fn ticket_page(props: &TicketPageProps) -> Html {
                                 <span class="muted">{ format!("Opened {}", datetime(&t.create_time)) }</span>
                             </p>
                         </div>
+                        <ToKb ticket_id={t.id.clone()} />
                     </div>
                     <div class="detail-grid detail-grid-main">
                         <div class="stack">
@@ -333,5 +334,44 @@ fn note_view(n: &TicketNote, me: &str) -> Html {
             </div>
             <p class="note-body pre">{ &n.body }</p>
         </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ToKbProps {
+    ticket_id: String,
+}
+
+/// "Write KB article": a draft from this ticket (its public notes as the resolution), opened
+/// for editing. Shown to users who may write the knowledge base.
+#[function_component(ToKb)]
+fn to_kb(props: &ToKbProps) -> Html {
+    let session = use_session();
+    let navigator = use_navigator();
+    let error = use_state(|| None::<ApiError>);
+    if !session.me.permissions.iter().any(|p| p == "kb.write" || p == "*") {
+        return html! {};
+    }
+    let onclick = {
+        let (id, error) = (props.ticket_id.clone(), error.clone());
+        Callback::from(move |_| {
+            let (id, error, navigator) = (id.clone(), error.clone(), navigator.clone());
+            spawn_local(async move {
+                match api::kb::from_ticket(&id).await {
+                    Ok(a) => {
+                        if let Some(nav) = &navigator {
+                            nav.push(&Route::KbArticle { id: a.id });
+                        }
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <div>
+            <button type="button" class="btn btn-small" id="ticket-to-kb" {onclick}>{ "Write KB article" }</button>
+            if let Some(e) = &*error { <ErrorBanner error={e.clone()} /> }
+        </div>
     }
 }
