@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::Tickets;
 use crate::domain::time::{EntryFields, RoundingRule, TimeEntry, Timer, WorkType, WorkTypeFields};
+use crate::domain::time_report::{self, ReportRow};
 use crate::events;
 use crate::repo::time::{self as repo, EntryScope};
 
@@ -317,5 +318,24 @@ impl Tickets {
         let e = self.insert_entry(&mut tx, p, f, false).await?;
         tx.commit().await?;
         Ok(e)
+    }
+
+    /// Time totals over `from..=to` grouped by `dimension` (see
+    /// [`crate::domain::time_report`]); returns the rows and their sum.
+    ///
+    /// # Errors
+    /// INVALID_ARGUMENT on `dimension`, `start_date`, `end_date`.
+    pub async fn time_report(
+        &self,
+        p: &Principal,
+        dimension: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<(Vec<ReportRow>, ReportRow)> {
+        let (dim, from, to) = time_report::validate(dimension, from, to)?;
+        let mut tx = self.time_tx(p).await?;
+        let rows = repo::report(&mut tx, p.tenant_id, dim, from, to).await?;
+        let total = ReportRow::sum(&rows);
+        Ok((rows, total))
     }
 }

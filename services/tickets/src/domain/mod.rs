@@ -4,4 +4,5 @@ pub mod kb;
 pub mod sla;
 pub mod ticket;
 pub mod time;
+pub mod time_report;
 pub mod timesheet;

@@ -209,6 +209,26 @@ impl TimeService for TimeGrpc {
         Ok(Response::new(conv::entry(&self.app.delete_time_entry(&p, id).await?)))
     }
 
+    async fn get_time_report(
+        &self,
+        req: Request<pb::GetTimeReportRequest>,
+    ) -> Result<Response<pb::TimeReport>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let mut v = Validator::new();
+        let from = conv::date(&mut v, "start_date", &r.start_date);
+        let to = conv::date(&mut v, "end_date", &r.end_date);
+        v.finish().map_err(err)?;
+        let (rows, total) = self.app.time_report(&p, &r.dimension, from, to).await?;
+        Ok(Response::new(pb::TimeReport {
+            dimension: r.dimension,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            rows: rows.iter().map(conv::report_row).collect(),
+            total: Some(conv::report_row(&total)),
+        }))
+    }
+
     async fn get_timesheet(&self, req: Request<pb::GetTimesheetRequest>) -> Result<Response<pb::Timesheet>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();

@@ -211,3 +211,17 @@ pub fn timesheet_user(v: &mut Validator, s: &str, caller: uuid::Uuid) -> Option<
     }
     id
 }
+
+/// A report row as its proto message.
+pub fn report_row(r: &crate::domain::time_report::ReportRow) -> pb::TimeReportRow {
+    let int = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+    pb::TimeReportRow {
+        key: opt_id(r.key),
+        label: r.label.clone(),
+        entry_count: int(r.entries),
+        total_minutes: int(r.total),
+        billable_minutes: int(r.billable),
+        non_billable_minutes: int(r.non_billable()),
+        utilization_percent: r.utilization(),
+    }
+}

@@ -485,3 +485,49 @@ pub async fn take_timer(tx: &mut TenantTx, tenant: Uuid, user: Uuid) -> Result<O
     .await?;
     Ok(row.map(Timer::from))
 }
+
+// ---- reports ----
+
+/// Totals of the entries dated `from..=to` grouped by `dim`, by total descending then key.
+pub async fn report(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    dim: crate::domain::time_report::Dimension,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<crate::domain::time_report::ReportRow>> {
+    use crate::domain::time_report::{Dimension, ReportRow};
+    let (key, label, join) = match dim {
+        Dimension::User => ("e.user_id", "''", ""),
+        Dimension::Company => (
+            "e.company_id",
+            "coalesce(min(c.name), '')",
+            " left join companies c on c.tenant_id = e.tenant_id and c.id = e.company_id",
+        ),
+        Dimension::WorkType => (
+            "e.work_type_id",
+            "min(w.name)",
+            " join work_types w on w.tenant_id = e.tenant_id and w.id = e.work_type_id",
+        ),
+        Dimension::Ticket => (
+            "e.ticket_id",
+            "coalesce(min('T-' || lpad(t.number::text, 6, '0') || ' ' || t.title), '')",
+            " left join tickets t on t.tenant_id = e.tenant_id and t.id = e.ticket_id",
+        ),
+    };
+    let rows: Vec<(Option<Uuid>, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "select {key}, {label}, count(*), coalesce(sum(e.rounded_minutes), 0)::bigint, \
+         coalesce(sum(e.rounded_minutes) filter (where e.billable), 0)::bigint \
+         from time_entries e{join} where e.tenant_id = $1 and e.entry_date between $2 and $3 \
+         group by {key} order by 4 desc, 1 nulls last"
+    ))
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, label, entries, total, billable)| ReportRow { key, label, entries, total, billable })
+        .collect())
+}

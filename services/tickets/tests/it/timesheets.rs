@@ -216,3 +216,66 @@ async fn timesheets_are_isolated_per_tenant_and_closed_to_portal_users() {
     assert_eq!(forged.post(&format!("{path}/approve"), &json!({})).await.0, 403);
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn time_reports_group_by_user_company_work_type_and_ticket() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("reports-a").await;
+    let (boss, _) = stack.login(&admin).await;
+    let (tech, tech_id) = staff(&stack, &admin, Role::Technician).await;
+    let (_, company) = boss.post("/api/v1/companies", &json!({"name": "Hooli"})).await;
+    let ticket = ok(&boss, "/api/v1/tickets", json!({"title": "Printer", "companyId": company["id"]})).await;
+    let remote = ok(&boss, "/api/v1/work-types", json!({"name": "Remote", "billable": true, "active": true})).await;
+    let admin_wt = ok(&boss, "/api/v1/work-types", json!({"name": "Admin", "active": true})).await;
+    let (remote, admin_wt) = (remote["id"].as_str().unwrap(), admin_wt["id"].as_str().unwrap());
+    let on_ticket =
+        json!({"date": "2026-11-16", "durationMinutes": 60, "workTypeId": remote, "ticketId": ticket["id"]});
+    ok(&tech, "/api/v1/time-entries", on_ticket).await;
+    entry(&tech, "2026-11-17", 30, admin_wt, false).await;
+    entry(&boss, "2026-11-18", 45, remote, true).await;
+    entry(&boss, "2026-12-01", 15, remote, true).await; // outside the range
+
+    let range = "startDate=2026-11-01&endDate=2026-11-30";
+    let (s, by_user) = boss.get(&format!("/api/v1/time-entries/reports/by-user?{range}")).await;
+    assert_eq!(s, 200, "{by_user}");
+    assert_eq!(by_user["rows"][0]["key"].as_str(), Some(tech_id.as_str()), "largest first: {by_user}");
+    assert_eq!(
+        (by_user["rows"][0]["totalMinutes"].as_i64(), by_user["rows"][0]["billableMinutes"].as_i64()),
+        (Some(90), Some(60))
+    );
+    assert_eq!(by_user["rows"][0]["utilizationPercent"].as_f64(), Some(66.7));
+    assert_eq!(by_user["total"]["totalMinutes"].as_i64(), Some(135), "{by_user}");
+    assert_eq!(by_user["total"]["entryCount"].as_i64(), Some(3));
+
+    let (_, by_company) = boss.get(&format!("/api/v1/time-entries/reports/by-company?{range}")).await;
+    let rows = by_company["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "Hooli and no company: {by_company}");
+    assert_eq!(
+        (rows[0]["label"].as_str(), rows[0]["totalMinutes"].as_i64()),
+        (None, Some(75)),
+        "no company: {by_company}"
+    );
+    let hooli = rows.iter().find(|r| r["key"] == company["id"]).expect("Hooli row");
+    assert_eq!(hooli["totalMinutes"].as_i64(), Some(60));
+
+    let (_, by_type) = boss.get(&format!("/api/v1/time-entries/reports/by-work-type?{range}")).await;
+    let labels: Vec<&str> = by_type["rows"].as_array().unwrap().iter().map(|r| r["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["Remote", "Admin"]);
+    let (_, by_ticket) = boss.get(&format!("/api/v1/time-entries/reports/by-ticket?{range}")).await;
+    let labels: Vec<&str> = by_ticket["rows"].as_array().unwrap().iter().filter_map(|r| r["label"].as_str()).collect();
+    assert_eq!(labels, ["T-000001 Printer"], "{by_ticket}");
+
+    // Bad requests name their fields.
+    let (s, v) = boss.get("/api/v1/time-entries/reports/by-moon?startDate=2026-11-01").await;
+    assert!(s == 400 && v.to_string().contains("dimension") && v.to_string().contains("end_date"), "{s} {v}");
+    let (s, v) = boss.get("/api/v1/time-entries/reports/by-user?startDate=2024-01-01&endDate=2026-11-01").await;
+    assert!(s == 400 && v.to_string().contains("366"), "{s} {v}");
+
+    // Another tenant sees only its own time; portal users nothing.
+    let (other, _) = stack.login(&stack.create_tenant("reports-b").await).await;
+    let (s, theirs) = other.get(&format!("/api/v1/time-entries/reports/by-user?{range}")).await;
+    assert_eq!((s, theirs["rows"].is_null(), theirs["total"]["totalMinutes"].is_null()), (200, true, true), "{theirs}");
+    let portal = stack.portal_api(admin.tenant_id, uuid::Uuid::now_v7()).await;
+    assert_eq!(portal.get(&format!("/api/v1/time-entries/reports/by-user?{range}")).await.0, 403);
+    stack.stop().await;
+}
