@@ -4,6 +4,7 @@
 //! its JetStream relay, durable idempotent consumers, list paging, gRPC health and graceful
 //! shutdown.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod convert;

@@ -166,10 +166,12 @@ impl Stack {
                 identity_addr: id_addr.clone(),
                 access_token_ttl_secs: 900,
                 refresh_token_ttl_secs: 3600,
+                audit_services: "identity,contracts,tickets".into(),
             },
             database: database.clone(),
             redis: redis.clone(),
             mail: mail.clone(),
+            nats: nats.clone(),
         };
         let contracts = psa_contracts::Config {
             settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },
