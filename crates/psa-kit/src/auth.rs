@@ -120,24 +120,63 @@ impl KeySource for RemoteKeys {
     }
 }
 
-/// Verifies access tokens and checks session revocation.
-pub struct Verifier {
+/// Checks access-token signatures and claims against identity's keys (JWKS, cached, refetched
+/// on an unknown `kid` at most every 10 s). No revocation check: see [`Verifier`].
+pub struct SignatureVerifier {
     source: Box<dyn KeySource>,
     keys: RwLock<(HashMap<String, DecodingKey>, Option<Instant>)>,
+}
+
+/// Verifies access tokens and checks session revocation and tenant suspension.
+pub struct Verifier {
+    signatures: SignatureVerifier,
     redis: redis::aio::ConnectionManager,
 }
 
 impl Verifier {
     /// A verifier over `source`, checking revocations in `redis`.
     pub fn new(source: impl KeySource, redis: redis::aio::ConnectionManager) -> Arc<Self> {
-        Arc::new(Self { source: Box::new(source), keys: RwLock::new((HashMap::new(), None)), redis })
+        Arc::new(Self { signatures: SignatureVerifier::new(source), redis })
     }
 
     /// Verifies `token` and returns its claims.
     ///
     /// # Errors
-    /// UNAUTHENTICATED for bad, expired, foreign or revoked tokens; UNAVAILABLE when keys or
-    /// the revocation list cannot be read.
+    /// UNAUTHENTICATED for bad, expired, foreign or revoked tokens; PERMISSION_DENIED for a
+    /// suspended tenant; UNAVAILABLE when keys or the revocation list cannot be read.
+    pub async fn verify(&self, token: &str) -> Result<Claims, Status> {
+        let claims = self.signatures.verify(token).await?;
+        let mut redis = self.redis.clone();
+        let (revoked, suspended): (bool, bool) = redis::pipe()
+            .exists(revoked_session_key(claims.sid))
+            .exists(suspended_tenant_key(claims.tid))
+            .query_async(&mut redis)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "redis unavailable for revocation check");
+                Status::unavailable("session check unavailable")
+            })?;
+        if revoked {
+            return Err(Status::unauthenticated("session revoked"));
+        }
+        if suspended {
+            return Err(Status::permission_denied("tenant suspended"));
+        }
+        Ok(claims)
+    }
+}
+
+impl SignatureVerifier {
+    /// A verifier over `source`.
+    pub fn new(source: impl KeySource) -> Self {
+        Self { source: Box::new(source), keys: RwLock::new((HashMap::new(), None)) }
+    }
+
+    /// Verifies `token`'s signature, issuer, audience and expiry, and returns its claims.
+    ///
+    /// # Errors
+    /// UNAUTHENTICATED for bad, expired or foreign tokens; UNAVAILABLE when keys cannot be
+    /// fetched.
     pub async fn verify(&self, token: &str) -> Result<Claims, Status> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| Status::unauthenticated("malformed access token"))?;
@@ -157,22 +196,6 @@ impl Verifier {
                 _ => Status::unauthenticated("invalid access token"),
             }
         })?;
-        let mut redis = self.redis.clone();
-        let (revoked, suspended): (bool, bool) = redis::pipe()
-            .exists(revoked_session_key(data.claims.sid))
-            .exists(suspended_tenant_key(data.claims.tid))
-            .query_async(&mut redis)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "redis unavailable for revocation check");
-                Status::unavailable("session check unavailable")
-            })?;
-        if revoked {
-            return Err(Status::unauthenticated("session revoked"));
-        }
-        if suspended {
-            return Err(Status::permission_denied("tenant suspended"));
-        }
         Ok(data.claims)
     }
 
