@@ -3,6 +3,7 @@
 //! - `/api/...`: REST transcoded to the gRPC services from the `psa.api.v1.http` rules in
 //!   the descriptor set ([`routes`], [`transcode`]); errors are RFC 9457 problems
 //!   ([`problem`]); files for the methods in [`upload::FILE_UPLOADS`].
+//! - `GET /api/v1/audit-logs:export`: the audit log as CSV ([`exports`]).
 //! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document generated from the same
 //!   descriptors ([`openapi`]).
 //! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
@@ -17,6 +18,7 @@
 
 pub mod api_keys;
 pub mod config;
+pub mod exports;
 pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
@@ -319,6 +321,13 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
     }
     if grpc {
         return upstream::proxy(&state.0.upstreams, req, client).await;
+    }
+    if req.method() == Method::GET
+        && req.uri().path() == exports::AUDIT_EXPORT_PATH
+        && let Some(identity) = state.0.upstreams.for_service("psa.identity.v1.AuditLogService")
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        return exports::audit_csv(identity.channel(), req.uri(), metadata).await;
     }
     let path = req.uri().path();
     if api {

@@ -212,9 +212,31 @@ async fn tenants_see_only_their_own_audit_log_and_portal_users_none() {
     assert!(!text.contains(&cid) && !text.contains("Alpha Client"), "bravo sees nothing of alpha");
     assert!(audit(&api_b, &format!("entity_id = \"{cid}\"")).await.is_empty());
 
+    // the CSV export applies the same filter and tenant
+    let http = reqwest::Client::new();
+    let export = |token: &str, filter: &str| {
+        http.get(format!("{}/api/v1/audit-logs:export?filter={}", stack.gateway_url(), url_encode(filter)))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    let res = export(api_a.token().unwrap(), "entity_type = \"companies\"").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("occur_time,service,entity_type,entity_id,action,actor_id"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert!(rows[0].contains(&cid) && rows[0].contains("Alpha Client") && rows[0].contains(",create,"), "{csv}");
+    let csv_b = export(api_b.token().unwrap(), "").await.unwrap().text().await.unwrap();
+    assert!(!csv_b.contains(&cid) && csv_b.contains("Bravo Client"), "{csv_b}");
+    let res = export(api_a.token().unwrap(), "colour = \"red\"").await.unwrap();
+    assert_eq!(res.status(), 400);
+
     // portal users and staff without audit.read get 403
     let portal = stack.portal_api(a.tenant_id, Uuid::parse_str(&cid).unwrap()).await;
     assert_eq!(portal.get("/api/v1/audit-logs").await.0, 403);
+    assert_eq!(export(portal.token().unwrap(), "").await.unwrap().status(), 403);
     let claims = Stack::claims(a.tenant_id, PrincipalKind::Portal, &["audit.read"], Some(Uuid::now_v7()));
     let portal_with_perm = Api::new(&stack.gateway_url(), Some(stack.mint_token(&claims).await));
     assert_eq!(portal_with_perm.get("/api/v1/audit-logs").await.0, 403, "portal tokens never read the audit log");
