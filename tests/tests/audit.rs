@@ -98,9 +98,7 @@ async fn changes_in_every_service_are_audited_with_old_and_new_values() {
     assert_eq!((s, body.get("auditLogs")), (200, None), "nothing after now: {body}");
     let (s, body) = api.get("/api/v1/audit-logs?filter=colour%20%3D%20%22red%22").await;
     assert_eq!(s, 400, "unknown filter field: {body}");
-    let (s, body) = api
-        .get(&format!("/api/v1/audit-logs?startTime={future}&endTime=2020-01-01T00:00:00Z"))
-        .await;
+    let (s, body) = api.get(&format!("/api/v1/audit-logs?startTime={future}&endTime=2020-01-01T00:00:00Z")).await;
     assert_eq!(s, 400, "end before start: {body}");
     stack.stop().await;
 }
@@ -135,7 +133,10 @@ async fn sign_ins_sign_outs_failures_api_key_use_and_secret_reveals_are_recorded
     let used = wait_for(&api, "action = \"api_key_used\"", 1).await;
     assert_eq!(used[0]["entityId"], key_id.as_str());
     let revealed = wait_for(&api, "action = \"secret_revealed\"", 1).await;
-    assert_eq!((revealed[0]["entityId"].as_str(), &revealed[0]["newValues"]["secret"]), (Some(key_id.as_str()), &json!("api_key")));
+    assert_eq!(
+        (revealed[0]["entityId"].as_str(), &revealed[0]["newValues"]["secret"]),
+        (Some(key_id.as_str()), &json!("api_key"))
+    );
     // the key's hash is redacted in its create record; the secret appears nowhere
     let created = wait_for(&api, &format!("entity_type = \"api_keys\" AND entity_id = \"{key_id}\""), 1).await;
     assert_eq!(created[0]["newValues"]["key_hash"], "[redacted]");
@@ -155,11 +156,11 @@ async fn the_audit_log_is_append_only_and_covers_every_tenant_table() {
 
     let mut db = stack.db().await;
     // as the service role: no UPDATE, DELETE or TRUNCATE privilege
-    for stmt in ["update identity.audit_log set action = 'x'", "delete from identity.audit_log", "truncate identity.audit_log"] {
-        let err = db
-            .execute(format!("begin; set local role psa_identity; {stmt}; rollback").as_str())
-            .await
-            .expect_err(stmt);
+    for stmt in
+        ["update identity.audit_log set action = 'x'", "delete from identity.audit_log", "truncate identity.audit_log"]
+    {
+        let err =
+            db.execute(format!("begin; set local role psa_identity; {stmt}; rollback").as_str()).await.expect_err(stmt);
         assert!(err.to_string().contains("permission denied"), "{stmt}: {err}");
         db.execute("rollback").await.unwrap();
     }

@@ -47,8 +47,12 @@ impl RequestContext {
             .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
             .unwrap_or_default()
             .to_owned();
-        let user_agent: String =
-            text("x-forwarded-user-agent").or_else(|| text("user-agent")).unwrap_or_default().chars().take(500).collect();
+        let user_agent: String = text("x-forwarded-user-agent")
+            .or_else(|| text("user-agent"))
+            .unwrap_or_default()
+            .chars()
+            .take(500)
+            .collect();
         Self { actor_id, client_ip, user_agent }
     }
 }
@@ -80,7 +84,10 @@ mod tests {
         h.insert("user-agent", "tonic".parse().unwrap());
         let id = Uuid::now_v7();
         let c = RequestContext::from_headers(&h, id);
-        assert_eq!(c, RequestContext { actor_id: id, client_ip: "198.51.100.7".into(), user_agent: "Mozilla/5.0 (test)".into() });
+        assert_eq!(
+            c,
+            RequestContext { actor_id: id, client_ip: "198.51.100.7".into(), user_agent: "Mozilla/5.0 (test)".into() }
+        );
         let mut h = http::HeaderMap::new();
         h.insert("x-forwarded-for", "not-an-ip".parse().unwrap());
         h.insert("user-agent", "x".repeat(600).parse().unwrap());

@@ -431,10 +431,8 @@ where
         return Ok(());
     };
     // Changes the handler makes are audited as the event's actor, in its trace.
-    let ctx = crate::audit::RequestContext {
-        actor_id: envelope.actor_id.parse().unwrap_or_default(),
-        ..Default::default()
-    };
+    let ctx =
+        crate::audit::RequestContext { actor_id: envelope.actor_id.parse().unwrap_or_default(), ..Default::default() };
     let traceparent = Some(envelope.traceparent.clone());
     let work = async move {
         let mut tx = crate::db::begin(pool, tenant_id).await?;

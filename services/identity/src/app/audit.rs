@@ -118,11 +118,7 @@ pub async fn record(tx: &mut TenantTx, tenant: Uuid, e: SecurityEvent<'_>) -> Re
 
 /// The durable consumer of `service`'s audit records (`psa.<service>.audit.recorded`).
 pub fn consumer(service: &'static str, durable: &'static str) -> ConsumerSpec {
-    ConsumerSpec {
-        stream_service: service,
-        durable,
-        filters: vec![(psa_kit::audit::ENTITY, psa_kit::audit::VERB)],
-    }
+    ConsumerSpec { stream_service: service, durable, filters: vec![(psa_kit::audit::ENTITY, psa_kit::audit::VERB)] }
 }
 
 /// Stores one `AuditRecord` event in the audit log of its tenant (the transaction is already

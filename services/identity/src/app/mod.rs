@@ -36,7 +36,13 @@ use audit::{SecurityAction, SecurityEvent};
 
 /// Records a refused sign-in of a known `user` (`reason`: `wrong_password`, `wrong_code`,
 /// `locked`).
-async fn login_failed(tx: &mut db::TenantTx, tenant: Uuid, user: &repo::users::User, reason: &str, client: &Client) -> Result<()> {
+async fn login_failed(
+    tx: &mut db::TenantTx,
+    tenant: Uuid,
+    user: &repo::users::User,
+    reason: &str,
+    client: &Client,
+) -> Result<()> {
     let event = SecurityEvent {
         action: SecurityAction::LoginFailed,
         entity_type: "user",

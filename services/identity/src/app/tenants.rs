@@ -78,8 +78,15 @@ impl Identity {
         if repo::tenants::by_slug(&self.pool, slug).await?.is_some() {
             return Err(DomainError::AlreadyExists { entity: "tenant", field: "slug" }.into());
         }
-        let out = super::bootstrap_with_fields(&self.pool, slug, name.trim(), admin_email.trim(), None, ["slug", "name", "admin_email"])
-            .await?;
+        let out = super::bootstrap_with_fields(
+            &self.pool,
+            slug,
+            name.trim(),
+            admin_email.trim(),
+            None,
+            ["slug", "name", "admin_email"],
+        )
+        .await?;
         if !out.tenant_created {
             return Err(DomainError::AlreadyExists { entity: "tenant", field: "slug" }.into());
         }
@@ -136,7 +143,15 @@ impl Identity {
         .await?;
         let (audit_log_entries, tickets) = repo::audit::usage(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(Usage { tenant_id: id, users, active_users, open_sessions, audit_log_entries, tickets, measured_at: Utc::now() })
+        Ok(Usage {
+            tenant_id: id,
+            users,
+            active_users,
+            open_sessions,
+            audit_log_entries,
+            tickets,
+            measured_at: Utc::now(),
+        })
     }
 
     /// Sets the suspended-tenant key of every suspended tenant (after a Redis restart or
@@ -166,14 +181,7 @@ impl Identity {
         record(
             &mut tx,
             p.tenant_id,
-            SecurityEvent {
-                action,
-                entity_type: "tenant",
-                entity_id: t.id,
-                actor: Some(p.user_id),
-                details,
-                client,
-            },
+            SecurityEvent { action, entity_type: "tenant", entity_id: t.id, actor: Some(p.user_id), details, client },
         )
         .await?;
         tx.commit().await?;

@@ -47,6 +47,9 @@ impl AuditLogService for Grpc {
         let params =
             ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
         let (rows, next_page_token) = self.app.list_audit_logs(&p, &params, start, end).await?;
-        Ok(Response::new(pb::ListAuditLogsResponse { audit_logs: rows.iter().map(audit_log).collect(), next_page_token }))
+        Ok(Response::new(pb::ListAuditLogsResponse {
+            audit_logs: rows.iter().map(audit_log).collect(),
+            next_page_token,
+        }))
     }
 }

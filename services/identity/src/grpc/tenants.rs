@@ -28,7 +28,10 @@ pub fn tenant(t: &Tenant) -> pb::Tenant {
 
 #[tonic::async_trait]
 impl TenantService for Grpc {
-    async fn list_tenants(&self, req: Request<pb::ListTenantsRequest>) -> Result<Response<pb::ListTenantsResponse>, Status> {
+    async fn list_tenants(
+        &self,
+        req: Request<pb::ListTenantsRequest>,
+    ) -> Result<Response<pb::ListTenantsResponse>, Status> {
         let p = principal(&req)?;
         let r = req.into_inner();
         let params =

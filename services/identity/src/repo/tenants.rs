@@ -23,18 +23,12 @@ const SELECT: &str = "select id, slug, name, status, platform, suspended_at, cre
 
 /// The tenant with `slug`, if any.
 pub async fn by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} where slug = $1"))
-        .bind(slug)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("{SELECT} where slug = $1")).bind(slug).fetch_optional(pool).await
 }
 
 /// The tenant with `id`, if any.
 pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("{SELECT} where id = $1")).bind(id).fetch_optional(pool).await
 }
 
 /// A tenant's security settings (defaults: lock after 5 failures for 15 minutes, passwords of
@@ -159,5 +153,9 @@ pub async fn suspended_ids(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
 
 /// Whether tenant `id` is the platform tenant.
 pub async fn is_platform(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar("select platform from tenants where id = $1").bind(id).fetch_optional(pool).await?.unwrap_or(false))
+    Ok(sqlx::query_scalar("select platform from tenants where id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(false))
 }
