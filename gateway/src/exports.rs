@@ -8,6 +8,13 @@
 //! the rows as they come. Columns: `occur_time` (RFC 3339 UTC), `service`, `entity_type`,
 //! `entity_id`, `action`, `actor_id`, `ip_address`, `user_agent`, `old_values` and
 //! `new_values` (JSON objects), `id`.
+//!
+//! `GET /api/v1/tenants/{id}/export` — the full tenant export (no lock-in): a zip with
+//! `manifest.json` (tenant, export time, row counts) and, for every service and tenant table,
+//! `<service>/<table>.json` (a JSON array of row objects) and `<service>/<table>.csv` (one
+//! column per row key; text as is, other values as JSON; secrets `[redacted]`). Platform Super
+//! Admins only: identity's `TenantService.GetTenant` is asked first with the caller's token,
+//! then every upstream's `TenantExportService.ExportTenantData`. Built in memory.
 
 use std::collections::HashMap;
 
@@ -22,6 +29,115 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::Channel;
 
 use crate::problem::Problem;
+
+/// The tenant id of a `/api/v1/tenants/{id}/export` path.
+pub fn tenant_export_id(path: &str) -> Option<&str> {
+    path.strip_prefix("/api/v1/tenants/")?.strip_suffix("/export").filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// Builds the zip of tenant `id`; see the module docs.
+pub async fn tenant_zip(upstreams: &crate::upstream::Upstreams, id: &str, metadata: MetadataMap) -> Response {
+    match tenant_zip_bytes(upstreams, id, metadata).await {
+        Ok((slug, bytes)) => {
+            let mut res = Body::from(bytes).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+            let name = format!("attachment; filename=\"tenant-{slug}.zip\"");
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(status) => Problem::from_status(&status).into_response(),
+    }
+}
+
+async fn tenant_zip_bytes(
+    upstreams: &crate::upstream::Upstreams,
+    id: &str,
+    metadata: MetadataMap,
+) -> Result<(String, Vec<u8>), tonic::Status> {
+    use psa_proto::export::ExportTenantDataRequest;
+    use psa_proto::export::tenant_export_service_client::TenantExportServiceClient;
+    use psa_proto::identity::GetTenantRequest;
+    use psa_proto::identity::tenant_service_client::TenantServiceClient;
+    use std::io::Write as _;
+
+    let identity = upstreams
+        .for_service("psa.identity.v1.TenantService")
+        .ok_or_else(|| tonic::Status::unavailable("no identity upstream"))?;
+    let mut req =
+        tonic::Request::from_parts(metadata.clone(), Default::default(), GetTenantRequest { id: id.to_owned() });
+    req.set_timeout(crate::upstream::CALL_TIMEOUT);
+    let tenant = TenantServiceClient::new(identity.channel()).get_tenant(req).await?.into_inner();
+    // (service, table) → rows, in arrival order
+    let mut tables: Vec<((String, String), Vec<serde_json::Value>)> = Vec::new();
+    for upstream in upstreams.all() {
+        let mut req = tonic::Request::from_parts(
+            metadata.clone(),
+            Default::default(),
+            ExportTenantDataRequest { tenant_id: tenant.id.clone() },
+        );
+        req.set_timeout(std::time::Duration::from_secs(300));
+        let mut stream = TenantExportServiceClient::new(upstream.channel()).export_tenant_data(req).await?.into_inner();
+        while let Some(chunk) = stream.message().await? {
+            let key = (chunk.service, chunk.table);
+            let rows = chunk.rows.iter().filter_map(|r| serde_json::from_str(r).ok());
+            match tables.last_mut() {
+                Some((k, v)) if *k == key => v.extend(rows),
+                _ => tables.push((key, rows.collect())),
+            }
+        }
+    }
+    let internal = |e: &dyn std::fmt::Display| tonic::Status::internal(format!("building the zip: {e}"));
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let counts: serde_json::Map<String, serde_json::Value> =
+        tables.iter().map(|((s, t), rows)| (format!("{s}/{t}"), rows.len().into())).collect();
+    let manifest = serde_json::json!({
+        "tenant": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name},
+        "exportTime": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "format": "one JSON array and one CSV file per service table; secrets are \"[redacted]\"",
+        "rowCounts": counts,
+    });
+    zip.start_file("manifest.json", options).map_err(|e| internal(&e))?;
+    zip.write_all(&serde_json::to_vec_pretty(&manifest).unwrap_or_default()).map_err(|e| internal(&e))?;
+    for ((service, table), rows) in &tables {
+        zip.start_file(format!("{service}/{table}.json"), options).map_err(|e| internal(&e))?;
+        zip.write_all(&serde_json::to_vec(rows).unwrap_or_default()).map_err(|e| internal(&e))?;
+        zip.start_file(format!("{service}/{table}.csv"), options).map_err(|e| internal(&e))?;
+        zip.write_all(&rows_csv(rows)).map_err(|e| internal(&e))?;
+    }
+    let bytes = zip.finish().map_err(|e| internal(&e))?.into_inner();
+    Ok((tenant.slug, bytes))
+}
+
+/// JSON row objects as CSV: the header is every key in first-seen order; text values as is,
+/// null as empty, anything else as JSON.
+pub fn rows_csv(rows: &[serde_json::Value]) -> Vec<u8> {
+    let mut columns: Vec<&str> = Vec::new();
+    for row in rows {
+        if let Some(obj) = row.as_object() {
+            for k in obj.keys() {
+                if !columns.contains(&k.as_str()) {
+                    columns.push(k);
+                }
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(&columns);
+    for row in rows {
+        let record = columns.iter().map(|c| match row.get(*c) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        });
+        let _ = w.write_record(record);
+    }
+    w.into_inner().unwrap_or_default()
+}
 
 /// Path of the audit log CSV export.
 pub const AUDIT_EXPORT_PATH: &str = "/api/v1/audit-logs:export";
@@ -185,5 +301,19 @@ mod tests {
         assert_eq!(&rec[0], "1970-01-01T00:00:00.000000Z");
         assert_eq!(&rec[9], r#"{"name":"A, \"B\""}"#);
         assert_eq!(&rec[10], "1");
+    }
+
+    #[test]
+    fn tenant_rows_as_csv_and_export_paths() {
+        let rows = vec![
+            serde_json::json!({"id": "a", "name": "X, Y", "n": 1, "tags": ["p"]}),
+            serde_json::json!({"id": "b", "name": null, "extra": true}),
+        ];
+        let text = String::from_utf8(rows_csv(&rows)).unwrap();
+        assert_eq!(text, "id,n,name,tags,extra\na,1,\"X, Y\",\"[\"\"p\"\"]\",\nb,,,,true\n");
+        assert_eq!(tenant_export_id("/api/v1/tenants/abc/export"), Some("abc"));
+        assert_eq!(tenant_export_id("/api/v1/tenants//export"), None);
+        assert_eq!(tenant_export_id("/api/v1/tenants/a/b/export"), None);
+        assert_eq!(tenant_export_id("/api/v1/tenants/abc"), None);
     }
 }

@@ -3,7 +3,8 @@
 //! - `/api/...`: REST transcoded to the gRPC services from the `psa.api.v1.http` rules in
 //!   the descriptor set ([`routes`], [`transcode`]); errors are RFC 9457 problems
 //!   ([`problem`]); files for the methods in [`upload::FILE_UPLOADS`].
-//! - `GET /api/v1/audit-logs:export`: the audit log as CSV ([`exports`]).
+//! - `GET /api/v1/audit-logs:export`: the audit log as CSV; `GET /api/v1/tenants/{id}/export`:
+//!   the full tenant export as a zip ([`exports`]).
 //! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document generated from the same
 //!   descriptors ([`openapi`]).
 //! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
@@ -328,6 +329,12 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
     {
         let metadata = upstream::forwarded_metadata(req.headers(), client);
         return exports::audit_csv(identity.channel(), req.uri(), metadata).await;
+    }
+    if req.method() == Method::GET
+        && let Some(id) = exports::tenant_export_id(req.uri().path())
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        return exports::tenant_zip(&state.0.upstreams, id, metadata).await;
     }
     let path = req.uri().path();
     if api {

@@ -43,6 +43,49 @@ async fn platform_super_admin_provisions_suspends_and_reactivates_a_tenant() {
         assert!(fields.contains(&f), "{f} in {bad}");
     }
 
+    // the full export: every service's rows of acme only, JSON and CSV, secrets redacted
+    let export = |token: String| {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/tenants/{tid}/export", stack.gateway_url()))
+            .bearer_auth(token)
+            .send()
+    };
+    let res = export(op.token().unwrap().to_owned()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut read = |name: &str| {
+        let mut f = zip.by_name(name).unwrap_or_else(|_| panic!("{name} in the zip"));
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+        s
+    };
+    let manifest: Value = serde_json::from_str(&read("manifest.json")).unwrap();
+    assert_eq!(manifest["tenant"]["slug"], "acme");
+    let companies: Value = serde_json::from_str(&read("contracts/companies.json")).unwrap();
+    assert_eq!(companies.as_array().unwrap().len(), 1);
+    assert_eq!(companies[0]["name"], "Client One");
+    assert!(read("contracts/companies.csv").lines().nth(1).unwrap().contains("Client One"));
+    let users: Value = serde_json::from_str(&read("identity/users.json")).unwrap();
+    assert_eq!(users[0]["email"], "boss@acme.example");
+    assert_eq!(users[0]["password_hash"], "[redacted]");
+    let all: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert!(all.iter().any(|n| n == "identity/audit_log.json"), "{all:?}");
+    let mut text = String::new();
+    for i in 0..zip.len() {
+        std::io::Read::read_to_string(&mut zip.by_index(i).unwrap(), &mut text).unwrap();
+    }
+    assert!(
+        !text.contains(&operator.email) && !text.contains(&operator.tenant_id.to_string()),
+        "nothing of the operator"
+    );
+    assert_eq!(
+        export(acme_api.token().unwrap().to_owned()).await.unwrap().status(),
+        403,
+        "tenant admins cannot export"
+    );
+
     // list and get
     let (s, list) = op.get("/api/v1/tenants").await;
     assert_eq!(s, 200);

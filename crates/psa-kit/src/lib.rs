@@ -11,6 +11,7 @@ pub mod convert;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod list;
 pub mod mail;
 pub mod server;

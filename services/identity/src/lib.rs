@@ -164,6 +164,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(ApiKeyServiceServer::new(grpc.clone()))
         .add_service(AuditLogServiceServer::new(grpc.clone()))
         .add_service(TenantServiceServer::new(grpc.clone()))
+        .add_service(psa_kit::export::server(pool.clone(), SERVICE))
         .add_service(SecuritySettingsServiceServer::new(grpc));
     let services = [
         "psa.identity.v1.AuthService",
@@ -172,6 +173,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         "psa.identity.v1.ApiKeyService",
         "psa.identity.v1.AuditLogService",
         "psa.identity.v1.TenantService",
+        psa_kit::export::SERVICE_NAME,
         "psa.identity.v1.SecuritySettingsService",
     ];
     let served = psa_kit::server::serve(listener, routes, &services, verifier, shutdown.clone()).await;

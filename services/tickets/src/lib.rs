@@ -87,11 +87,17 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(psa_proto::tickets::sla_service_server::SlaServiceServer::new(grpc::sla::SlaGrpc {
             app: app.clone(),
         }))
-        .add_service(psa_proto::tickets::time_service_server::TimeServiceServer::new(grpc::time::TimeGrpc { app }));
+        .add_service(psa_proto::tickets::time_service_server::TimeServiceServer::new(grpc::time::TimeGrpc { app }))
+        .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
         listener,
         routes,
-        &["psa.tickets.v1.TicketService", "psa.tickets.v1.SlaService", "psa.tickets.v1.TimeService"],
+        &[
+            "psa.tickets.v1.TicketService",
+            "psa.tickets.v1.SlaService",
+            "psa.tickets.v1.TimeService",
+            psa_kit::export::SERVICE_NAME,
+        ],
         rt.verifier.clone(),
         shutdown.clone(),
     )
