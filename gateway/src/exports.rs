@@ -164,9 +164,10 @@ fn bad(field: &str, msg: &str) -> Response {
     Problem::new(StatusCode::BAD_REQUEST, Code::InvalidArgument, format!("{field}: {msg}")).into_response()
 }
 
-fn time(q: &HashMap<String, String>, name: &str) -> Result<Option<prost_types::Timestamp>, Response> {
+/// The RFC 3339 time parameter `name`, if given; `Err(name)` when malformed.
+fn time<'a>(q: &HashMap<String, String>, name: &'a str) -> Result<Option<prost_types::Timestamp>, &'a str> {
     let Some(v) = q.get(name).filter(|v| !v.is_empty()) else { return Ok(None) };
-    let t = chrono::DateTime::parse_from_rfc3339(v).map_err(|_| bad(name, "must be an RFC 3339 time"))?;
+    let t = chrono::DateTime::parse_from_rfc3339(v).map_err(|_| name)?;
     Ok(Some(prost_types::Timestamp { seconds: t.timestamp(), nanos: t.timestamp_subsec_nanos() as i32 }))
 }
 
@@ -179,7 +180,7 @@ pub async fn audit_csv(identity: Channel, uri: &http::Uri, metadata: MetadataMap
     };
     let (start_time, end_time) = match (time(&q, "startTime"), time(&q, "endTime")) {
         (Ok(s), Ok(e)) => (s, e),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(name), _) | (_, Err(name)) => return bad(name, "must be an RFC 3339 time"),
     };
     let template = ListAuditLogsRequest {
         page_size: PAGE,

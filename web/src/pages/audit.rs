@@ -27,7 +27,9 @@ struct Search {
 
 impl Search {
     fn query(&self, page_token: &str) -> AuditQuery {
-        let eq = |field: &str, v: &str| if v.trim().is_empty() { String::new() } else { format!("{field} = {}", quote(v.trim())) };
+        let eq = |field: &str, v: &str| {
+            if v.trim().is_empty() { String::new() } else { format!("{field} = {}", quote(v.trim())) }
+        };
         AuditQuery {
             filter: and(&[
                 eq("actor_id", &self.actor_id),
@@ -71,7 +73,14 @@ pub fn audit_page() -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let v = |i: usize| refs[i].cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
-            search.set(Search { actor_id: v(0), entity_type: v(1), entity_id: v(2), action: v(3), from: v(4), to: v(5) });
+            search.set(Search {
+                actor_id: v(0),
+                entity_type: v(1),
+                entity_id: v(2),
+                action: v(3),
+                from: v(4),
+                to: v(5),
+            });
             cursor.set(Cursor::default());
         })
     };
