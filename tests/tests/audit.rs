@@ -189,6 +189,24 @@ async fn the_audit_log_is_append_only_and_covers_every_tenant_table() {
         .await
         .unwrap();
     assert!(audited >= 25, "tables of identity, contracts and tickets are audited: {audited}");
+    // a tenant table whose migration neither audits nor exempts it gets the trigger anyway
+    db.execute(
+        "create table contracts.audit_probe (id uuid primary key, tenant_id uuid not null, secret text); \
+         select contracts.enable_tenant_rls('contracts.audit_probe')",
+    )
+    .await
+    .unwrap();
+    // what a (re)starting contracts replica does: migrate, then the kit's start-up checks
+    let config =
+        psa_kit::config::DatabaseConfig { database_url: stack.database_url.clone(), database_max_connections: 1 };
+    psa_kit::db::connect(&config, psa_contracts::DB, &psa_contracts::MIGRATOR).await.unwrap().close().await;
+    let probe: i64 = sqlx::query_scalar(
+        "select count(*) from pg_trigger where tgname = 'audit_capture' and tgrelid = 'contracts.audit_probe'::regclass",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(probe, 1, "audit capture added at start-up");
     stack.stop().await;
 }
 

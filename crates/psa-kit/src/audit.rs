@@ -8,8 +8,11 @@
 //!   are replaced by `"[redacted]"`), the actor, client IP and user agent of the request, and its
 //!   `traceparent`. An update that changes only `ignored` columns is not recorded. Tables that
 //!   must not be audited (counters, projections, dedupe markers, ephemeral credentials) say so
-//!   with `select exempt_from_audit('tbl', 'reason')`; a test fails for any RLS table that does
-//!   neither.
+//!   with `select exempt_from_audit('tbl', 'reason')`. A tenant table left with neither gets the
+//!   trigger with defaults when the service starts (after its migrations), so a table added
+//!   later is audited even if its migration forgot; columns named like secrets
+//!   (`password_hash`, `key_hash`, `token_hash`, `code_hash`, `secret`, `private_der`) are always
+//!   redacted.
 //! - Who made the change comes from [`RequestContext`], a task-local the auth layer sets for
 //!   each call and [`crate::db::begin`] copies into the transaction settings `app.actor_id`,
 //!   `app.client_ip`, `app.user_agent` and `app.traceparent`.

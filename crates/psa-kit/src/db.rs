@@ -35,7 +35,8 @@ pub type TenantTx = Transaction<'static, Postgres>;
 /// `enable_tenant_rls(table)`: enables and forces RLS with the standard policy comparing
 /// `tenant_id` with the transaction's `app.tenant_id` (unset or empty matches nothing).
 /// `audit_outbox`, `enable_audit(..)`, `exempt_from_audit(table, reason)`: audit capture, see
-/// [`crate::audit`]. `enable_append_only(table)`: UPDATE/DELETE/TRUNCATE raise, and the service
+/// [`crate::audit`]; after the migrations, tables left without either get audit capture with
+/// defaults. `enable_append_only(table)`: UPDATE/DELETE/TRUNCATE raise, and the service
 /// role loses those privileges on the table.
 const KIT_TABLES: &str = r#"
 create table if not exists outbox (
@@ -138,7 +139,9 @@ returns void language plpgsql as $$
 begin
     execute format('drop trigger if exists audit_capture on %s', tbl);
     execute format('create trigger audit_capture after insert or update or delete on %s for each row '
-        'execute function audit_capture(%L, %L, %L, %L)', tbl, redacted, ignored || '{updated_at}'::text[],
+        'execute function audit_capture(%L, %L, %L, %L)', tbl,
+        redacted || '{password_hash,key_hash,token_hash,code_hash,secret,private_der}'::text[],
+        ignored || '{updated_at}'::text[],
         id_column, tenant_column);
 end $$;
 -- A tenant table that is deliberately not audited says why (checked by the audit coverage test).
@@ -163,6 +166,31 @@ begin
     execute format('drop trigger if exists append_only_truncate on %s', tbl);
     execute format('create trigger append_only_truncate before truncate on %s '
         'for each statement execute function append_only_guard()', tbl);
+end $$;
+"#;
+
+/// Enables audit capture on every RLS table of `{schema}` with a `tenant_id` that has neither
+/// the trigger nor an `audit-exempt:` comment.
+const AUTO_AUDIT: &str = r#"
+do $$ declare t record; begin
+    for t in
+        select c.oid::regclass as tbl,
+               coalesce(
+                   (select a.attname::text from pg_attribute a
+                     where a.attrelid = c.oid and a.attname = 'id' and not a.attisdropped),
+                   (select a.attname::text from pg_index i
+                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+                     where i.indrelid = c.oid and i.indisprimary and a.attname <> 'tenant_id'
+                     order by array_position(i.indkey::int2[], a.attnum) limit 1),
+                   'id') as id_col
+          from pg_class c
+         where c.relnamespace = '{schema}'::regnamespace and c.relkind = 'r' and c.relrowsecurity
+           and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
+           and not exists (select 1 from pg_trigger g where g.tgrelid = c.oid and g.tgname = 'audit_capture')
+           and coalesce(obj_description(c.oid, 'pg_class'), '') not like 'audit-exempt: %'
+    loop
+        perform enable_audit(t.tbl, id_column => t.id_col);
+    end loop;
 end $$;
 "#;
 
@@ -220,6 +248,10 @@ async fn prepare(
         PgPoolOptions::new().max_connections(1).connect_with(base.clone().options([("search_path", schema)])).await?;
     conn.execute(KIT_TABLES).await?;
     migrator.run(&conn).await?;
+    // Audit capture cannot be forgotten: a tenant table that a migration neither audited nor
+    // exempted (`exempt_from_audit`) gets the trigger with defaults (row id: `id`, else the
+    // first primary-key column after `tenant_id`).
+    conn.execute(AUTO_AUDIT.replace("{schema}", schema).as_str()).await?;
     conn.execute(
         format!(
             "grant usage on schema {schema} to {role}; \
