@@ -91,9 +91,9 @@ done
 # ---------------------------------------------------------------------------------------------
 # Tenant and admin (also applies identity's migrations)
 
-log "tenant '$TENANT' and admin $ADMIN_EMAIL (psa-identity bootstrap)"
+log "platform tenant '$TENANT' and its Super Admin $ADMIN_EMAIL (psa-identity bootstrap --platform)"
 BOOT_OUT=$LOG_DIR/bootstrap.out
-if ! "$BIN_DIR/psa-identity" bootstrap --tenant "$TENANT" --tenant-name "$TENANT_NAME" --email "$ADMIN_EMAIL" \
+if ! "$BIN_DIR/psa-identity" bootstrap --platform --tenant "$TENANT" --tenant-name "$TENANT_NAME" --email "$ADMIN_EMAIL" \
   >"$BOOT_OUT" 2>"$LOG_DIR/bootstrap.log" </dev/null; then
   cat "$BOOT_OUT" >&2
   tail -n 40 "$LOG_DIR/bootstrap.log" >&2

@@ -6,6 +6,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<PathBuf> = [
         "psa/api/v1/annotations.proto",
         "psa/identity/v1/identity.proto",
+        "psa/identity/v1/audit.proto",
+        "psa/identity/v1/tenants.proto",
         "psa/contracts/v1/contracts.proto",
         "psa/contracts/v1/catalog.proto",
         "psa/tickets/v1/tickets.proto",
@@ -13,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/tickets/v1/time.proto",
         "psa/tickets/v1/kb.proto",
         "psa/events/v1/events.proto",
+        "psa/export/v1/export.proto",
     ]
     .iter()
     .map(|f| root.join(f))

@@ -48,11 +48,30 @@ pub struct GatewayConfig {
     /// `PSA_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE`, default 5; 0 disables.
     #[serde(default = "default_login_account_rate_limit")]
     pub login_account_rate_limit_per_minute: u32,
+    /// API calls (REST, gRPC, gRPC-web) allowed per client IP per minute,
+    /// `PSA_RATE_LIMIT_PER_IP_PER_MINUTE`, default 1200; 0 disables.
+    #[serde(default = "default_api_ip_rate_limit")]
+    pub rate_limit_per_ip_per_minute: u32,
+    /// API calls allowed per tenant (of a verified bearer token) per minute,
+    /// `PSA_RATE_LIMIT_PER_TENANT_PER_MINUTE`, default 6000; 0 disables.
+    #[serde(default = "default_api_tenant_rate_limit")]
+    pub rate_limit_per_tenant_per_minute: u32,
+    /// Reverse proxies / load balancers whose `X-Forwarded-For` is believed, comma-separated
+    /// addresses or CIDR ranges (`10.0.0.0/8, 192.0.2.7`), `PSA_TRUSTED_PROXIES`, default empty
+    /// (the TCP peer is the client).
+    #[serde(default)]
+    pub trusted_proxies: String,
     /// Prefix of the gateway's Redis keys, `PSA_RATE_LIMIT_KEY_PREFIX`, default `psa:gw:`.
     #[serde(default = "default_rate_limit_key_prefix")]
     pub rate_limit_key_prefix: String,
 }
 
+fn default_api_ip_rate_limit() -> u32 {
+    1200
+}
+fn default_api_tenant_rate_limit() -> u32 {
+    6000
+}
 fn default_login_rate_limit() -> u32 {
     10
 }
@@ -95,6 +114,9 @@ impl Default for GatewayConfig {
             redis: RedisConfig { redis_url: default_redis_url() },
             login_rate_limit_per_minute: default_login_rate_limit(),
             login_account_rate_limit_per_minute: default_login_account_rate_limit(),
+            rate_limit_per_ip_per_minute: default_api_ip_rate_limit(),
+            rate_limit_per_tenant_per_minute: default_api_tenant_rate_limit(),
+            trusted_proxies: String::new(),
             rate_limit_key_prefix: default_rate_limit_key_prefix(),
         }
     }
@@ -153,6 +175,8 @@ mod tests {
         assert_eq!(c.cors_origin_list(), ["https://a.example", "https://b.example"]);
         assert_eq!((c.login_rate_limit_per_minute, c.login_account_rate_limit_per_minute), (10, 5));
         assert_eq!(c.redis.redis_url, "redis://127.0.0.1:6379");
+        assert_eq!((c.rate_limit_per_ip_per_minute, c.rate_limit_per_tenant_per_minute), (1200, 6000));
+        assert_eq!(c.trusted_proxies, "");
         let tickets = c.upstreams().into_iter().find(|u| u.name == "tickets").unwrap();
         assert_eq!(tickets.package, "psa.tickets.v1");
         assert_eq!(tickets.url, "http://10.0.0.1:1");

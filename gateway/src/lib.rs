@@ -3,6 +3,8 @@
 //! - `/api/...`: REST transcoded to the gRPC services from the `psa.api.v1.http` rules in
 //!   the descriptor set ([`routes`], [`transcode`]); errors are RFC 9457 problems
 //!   ([`problem`]); files for the methods in [`upload::FILE_UPLOADS`].
+//! - `GET /api/v1/audit-logs:export`: the audit log as CSV; `GET /api/v1/tenants/{id}/export`:
+//!   the full tenant export as a zip ([`exports`]).
 //! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document generated from the same
 //!   descriptors ([`openapi`]).
 //! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
@@ -17,6 +19,7 @@
 
 pub mod api_keys;
 pub mod config;
+pub mod exports;
 pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
@@ -69,7 +72,11 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Inner {
     api_keys: ApiKeyExchanger,
-    login_limiter: rate_limit::LoginLimiter,
+    limiter: rate_limit::RateLimiter,
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Verifies bearer tokens only to pick the per-tenant rate-limit bucket (the services
+    /// verify every call themselves).
+    tokens: psa_kit::auth::SignatureVerifier,
     routes: RouteTable,
     upstreams: Upstreams,
     openapi: Vec<u8>,
@@ -105,12 +112,18 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         .channel();
     let state = AppState(Arc::new(Inner {
         api_keys: ApiKeyExchanger::new(identity),
-        login_limiter: rate_limit::LoginLimiter::new(
+        limiter: rate_limit::RateLimiter::new(
             &config.redis.redis_url,
             &config.rate_limit_key_prefix,
-            config.login_rate_limit_per_minute,
-            config.login_account_rate_limit_per_minute,
+            rate_limit::Limits {
+                login_per_ip: config.login_rate_limit_per_minute,
+                login_per_account: config.login_account_rate_limit_per_minute,
+                api_per_ip: config.rate_limit_per_ip_per_minute,
+                api_per_tenant: config.rate_limit_per_tenant_per_minute,
+            },
         )?,
+        trusted_proxies: rate_limit::parse_trusted(&config.trusted_proxies)?,
+        tokens: psa_kit::auth::SignatureVerifier::new(psa_kit::auth::RemoteKeys::new(&config.identity_url)?),
         routes,
         upstreams,
         openapi,
@@ -136,6 +149,7 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         app = app.layer(cors);
     }
     let security_headers = [
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
@@ -235,29 +249,55 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], state.0.openapi.clone()).into_response()
 }
 
+/// A 429 (REST problem+json, or RESOURCE_EXHAUSTED for gRPC) with `Retry-After`.
+fn too_many(req: &Request<Body>, grpc: bool, detail: String, retry_after_secs: i64) -> Response {
+    let mut res = if grpc {
+        let mut res = tonic::Status::resource_exhausted(detail).into_http::<Body>();
+        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+            res.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+        }
+        res
+    } else {
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, Code::ResourceExhausted, detail).into_response()
+    };
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    res
+}
+
+/// The tenant of the request's bearer token when its signature verifies within 250 ms (API
+/// keys are already exchanged for access tokens here); `None` counts the call per IP only.
+async fn token_tenant(state: &AppState, headers: &http::HeaderMap) -> Option<uuid::Uuid> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let verified = tokio::time::timeout(Duration::from_millis(250), state.0.tokens.verify(token.trim())).await;
+    verified.ok()?.ok().map(|c| c.tid)
+}
+
 /// Everything that is not a fixed route: gRPC(-web), REST, or the web client.
 async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Response {
-    let client = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let grpc = upstream::is_grpc(req.headers());
     let path = req.uri().path();
     let api = path == "/api" || path.starts_with("/api/");
-    if (grpc || api) && rate_limit::is_login(req.method(), path) {
-        let (verdict, r) = login_rate_limit(&state, req, client).await;
+    let login = rate_limit::is_login(req.method(), path);
+    // The client address (X-Forwarded-For only from trusted proxies); the services get exactly
+    // it as `x-forwarded-for`.
+    let ip = peer.map(|p| {
+        let xff = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        rate_limit::client_ip(p.ip(), xff, &state.0.trusted_proxies)
+    });
+    req.headers_mut().remove("x-forwarded-for");
+    if let Some(v) = ip.and_then(|ip| HeaderValue::from_str(&ip.to_string()).ok()) {
+        req.headers_mut().insert("x-forwarded-for", v);
+    }
+    let client: Option<SocketAddr> = None;
+    if (grpc || api) && login {
+        let (verdict, r) = login_rate_limit(&state, req, ip).await;
         req = r;
         if let rate_limit::Verdict::Limited { retry_after_secs } = verdict {
-            tracing::warn!(client = ?client.map(|c| c.ip()), "login rate limit reached");
+            tracing::warn!(client = ?ip, "login rate limit reached");
             let detail = format!("too many sign-in attempts; retry in {retry_after_secs} s");
-            let mut res = if grpc {
-                let mut res = tonic::Status::resource_exhausted(detail).into_http::<Body>();
-                if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-                    res.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
-                }
-                res
-            } else {
-                Problem::new(StatusCode::TOO_MANY_REQUESTS, Code::ResourceExhausted, detail).into_response()
-            };
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            return res;
+            return too_many(&req, grpc, detail, retry_after_secs);
         }
     }
     if (grpc || api)
@@ -272,8 +312,29 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
         }
         return Problem::from_status(&status).into_response();
     }
+    if grpc || api {
+        let tenant = token_tenant(&state, req.headers()).await;
+        if let rate_limit::Verdict::Limited { retry_after_secs } = state.0.limiter.check_api(ip, tenant).await {
+            tracing::warn!(client = ?ip, tenant = ?tenant, "API rate limit reached");
+            let detail = format!("too many requests; retry in {retry_after_secs} s");
+            return too_many(&req, grpc, detail, retry_after_secs);
+        }
+    }
     if grpc {
         return upstream::proxy(&state.0.upstreams, req, client).await;
+    }
+    if req.method() == Method::GET
+        && req.uri().path() == exports::AUDIT_EXPORT_PATH
+        && let Some(identity) = state.0.upstreams.for_service("psa.identity.v1.AuditLogService")
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        return exports::audit_csv(identity.channel(), req.uri(), metadata).await;
+    }
+    if req.method() == Method::GET
+        && let Some(id) = exports::tenant_export_id(req.uri().path())
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        return exports::tenant_zip(&state.0.upstreams, id, metadata).await;
     }
     let path = req.uri().path();
     if api {
@@ -301,22 +362,21 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
 async fn login_rate_limit(
     state: &AppState,
     req: Request<Body>,
-    client: Option<SocketAddr>,
+    ip: Option<std::net::IpAddr>,
 ) -> (rate_limit::Verdict, Request<Body>) {
-    let ip = client.map(|c| c.ip());
-    let limiter = &state.0.login_limiter;
+    let limiter = &state.0.limiter;
     if upstream::is_grpc(req.headers()) || req.uri().path() != "/api/v1/auth/login" {
-        return (limiter.check(ip, None).await, req);
+        return (limiter.check_login(ip, None).await, req);
     }
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, 64 * 1024).await {
         Ok(bytes) => {
             let account = rate_limit::account_of(&bytes);
-            let verdict = limiter.check(ip, account.as_ref().map(|(t, e)| (t.as_str(), e.as_str()))).await;
+            let verdict = limiter.check_login(ip, account.as_ref().map(|(t, e)| (t.as_str(), e.as_str()))).await;
             (verdict, Request::from_parts(parts, Body::from(bytes)))
         }
         // Too large or broken: the transcoder would refuse it anyway; count the IP only.
-        Err(_) => (limiter.check(ip, None).await, Request::from_parts(parts, Body::empty())),
+        Err(_) => (limiter.check_login(ip, None).await, Request::from_parts(parts, Body::empty())),
     }
 }
 

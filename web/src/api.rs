@@ -14,6 +14,7 @@ use wasm_bindgen::JsValue;
 
 use crate::auth;
 
+pub mod admin;
 pub mod catalog;
 pub mod kb;
 pub mod time;
@@ -152,6 +153,34 @@ async fn send_once(method: &Method, url: &str, body: &Body, token: Option<&str>)
 
 /// Sends an authenticated request; refreshes once on 401. Returns the response body text.
 async fn call(method: Method, url: String, body: Body) -> ApiResult<String> {
+    read(call_response(method, url, body).await?).await
+}
+
+/// Downloads `url` (an authenticated GET, e.g. a CSV or zip export) and saves it as
+/// `filename` through a temporary object URL.
+pub async fn download(url: String, filename: &str) -> ApiResult<()> {
+    let response = call_response(Method::GET, url, Body::Empty).await?;
+    if !response.ok() {
+        return read(response).await.map(|_| ());
+    }
+    let bytes = response.binary().await.map_err(ApiError::network)?;
+    let array = js_sys::Uint8Array::from(bytes.as_slice());
+    let parts = js_sys::Array::of1(&array);
+    let save = || -> Result<(), JsValue> {
+        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
+        let href = web_sys::Url::create_object_url_with_blob(&blob)?;
+        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+        let a: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(document.create_element("a")?);
+        a.set_href(&href);
+        a.set_download(filename);
+        a.click();
+        web_sys::Url::revoke_object_url(&href)
+    };
+    save().map_err(|e| ApiError::network(format!("{e:?}")))
+}
+
+/// Sends an authenticated request; refreshes once on 401.
+async fn call_response(method: Method, url: String, body: Body) -> ApiResult<Response> {
     auth::ensure_fresh().await;
     let token = auth::access_token();
     let mut response = send_once(&method, &url, &body, token.as_deref()).await?;
@@ -164,7 +193,7 @@ async fn call(method: Method, url: String, body: Body) -> ApiResult<String> {
             auth::expire();
         }
     }
-    read(response).await
+    Ok(response)
 }
 
 /// Sends a request without credentials (login, refresh, logout).

@@ -10,20 +10,10 @@ use crate::api::{self, Me};
 use crate::auth;
 use crate::components::nav::Nav;
 use crate::pages::{
-    companies::CompaniesPage,
-    company_detail::CompanyPage,
-    contract_detail::ContractPage,
-    contracts::ContractsPage,
-    kb::{KbArticlePage, KbPage},
-    login::LoginPage,
-    not_found::NotFoundPage,
-    portal::PortalPage,
-    security::SecurityPage,
-    services::ServicesPage,
-    ticket_detail::TicketPage,
-    ticket_new::TicketNewPage,
-    tickets::TicketsPage,
-    time::TimePage,
+    audit::AuditPage, companies::CompaniesPage, company_detail::CompanyPage, contract_detail::ContractPage,
+    contracts::ContractsPage, kb::{KbArticlePage, KbPage}, login::LoginPage, not_found::NotFoundPage,
+    portal::PortalPage, security::SecurityPage, services::ServicesPage, tenants::TenantsPage,
+    ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage, time::TimePage,
 };
 
 /// The app's paths.
@@ -83,6 +73,12 @@ pub enum Route {
     /// The signed-in user's sessions and the tenant's API keys.
     #[at("/security")]
     Security,
+    /// The tenant's audit log (search, details, CSV export).
+    #[at("/audit")]
+    Audit,
+    /// Tenant administration (platform Super Admins).
+    #[at("/tenants")]
+    Tenants,
     /// Reserved for the client portal.
     #[at("/portal")]
     Portal,
@@ -213,6 +209,8 @@ fn switch(route: Route) -> Html {
         Route::Kb => html! { <KbPage /> },
         Route::KbArticle { id } => html! { <KbArticlePage {id} /> },
         Route::Security => html! { <SecurityPage /> },
+        Route::Audit => html! { <AuditPage /> },
+        Route::Tenants => html! { <TenantsPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }

@@ -50,6 +50,13 @@ pub const SECURITY_READ: &str = "security.read";
 pub const SECURITY_WRITE: &str = "security.write";
 /// One's own account: list and revoke one's sign-in sessions, change one's password.
 pub const ACCOUNT_SELF: &str = "account.self";
+/// Search and export the tenant's audit log (PRD §3.18).
+pub const AUDIT_READ: &str = "audit.read";
+/// Platform (SaaS operator): list tenants, read their usage (platform tenant only).
+pub const TENANTS_READ: &str = "tenants.read";
+/// Platform (SaaS operator): provision, suspend, reactivate and export tenants (platform
+/// tenant only).
+pub const TENANTS_WRITE: &str = "tenants.write";
 
 /// Every permission defined so far (custom roles and API-key scopes must be subsets).
 pub const ALL: &[&str] = &[
@@ -79,6 +86,47 @@ pub const ALL: &[&str] = &[
     SECURITY_READ,
     SECURITY_WRITE,
     ACCOUNT_SELF,
+    AUDIT_READ,
+];
+
+/// Platform permissions: only the standard Super Admin role carries them, and identity honours
+/// them only for users of the platform (operator) tenant. Not grantable through custom roles or
+/// API keys (not in [`ALL`]).
+pub const PLATFORM: &[&str] = &[TENANTS_READ, TENANTS_WRITE];
+
+/// Whether `name` is a platform permission.
+pub fn is_platform(name: &str) -> bool {
+    PLATFORM.contains(&name)
+}
+
+/// What the Super Admin role grants: [`ALL`] and [`PLATFORM`].
+const SUPER_ADMIN: &[&str] = &[
+    COMPANIES_READ,
+    COMPANIES_WRITE,
+    CONTACTS_READ,
+    CONTACTS_WRITE,
+    SERVICES_READ,
+    SERVICES_WRITE,
+    CONTRACTS_READ,
+    CONTRACTS_WRITE,
+    TICKETS_READ,
+    TICKETS_WRITE,
+    SLA_READ,
+    SLA_WRITE,
+    TIME_READ,
+    TIME_WRITE,
+    USERS_READ,
+    USERS_WRITE,
+    ROLES_READ,
+    ROLES_WRITE,
+    API_KEYS_READ,
+    API_KEYS_WRITE,
+    SECURITY_READ,
+    SECURITY_WRITE,
+    ACCOUNT_SELF,
+    AUDIT_READ,
+    TENANTS_READ,
+    TENANTS_WRITE,
 ];
 
 /// Whether `name` is a known permission.
@@ -89,7 +137,8 @@ pub fn is_known(name: &str) -> bool {
 /// A standard role (PRD §3.1.2). Tenant-defined custom roles live in identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// Platform-level administrator (SaaS): every permission (tenant management comes later).
+    /// Platform-level administrator (SaaS): every permission, plus tenant administration
+    /// ([`PLATFORM`]) when the user belongs to the platform tenant.
     SuperAdmin,
     /// MSP organisation administrator: everything in the tenant, user management.
     Admin,
@@ -181,7 +230,8 @@ impl Role {
     /// The permission names this role grants.
     pub fn permission_names(self) -> &'static [&'static str] {
         match self {
-            Self::SuperAdmin | Self::Admin => ALL,
+            Self::SuperAdmin => SUPER_ADMIN,
+            Self::Admin => ALL,
             Self::Manager => &[
                 COMPANIES_READ,
                 COMPANIES_WRITE,
@@ -258,9 +308,18 @@ mod tests {
     fn roles_round_trip_and_grant_only_known_permissions() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
-            assert!(r.permission_names().iter().all(|p| is_known(p)), "{r:?}");
+            assert!(r.permission_names().iter().all(|p| is_known(p) || is_platform(p)), "{r:?}");
+            if r != Role::SuperAdmin {
+                assert!(!r.permission_names().iter().any(|p| is_platform(p)), "{r:?}");
+            }
         }
         assert_eq!(Role::parse("root"), None);
+        let mut expected: Vec<&str> = ALL.iter().chain(PLATFORM).copied().collect();
+        let mut got = Role::SuperAdmin.permission_names().to_vec();
+        expected.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, expected, "Super Admin = every tenant permission + the platform ones");
+        assert!(!is_known(TENANTS_WRITE), "platform permissions cannot go into custom roles");
         assert!(!Role::Technician.permission_names().contains(&USERS_WRITE));
         assert!(Role::ClientUser.is_portal() && !Role::Admin.is_portal());
         assert!(Role::ALL.iter().filter(|r| r.is_portal()).all(|r| !r.permission_names().contains(&ACCOUNT_SELF)));

@@ -5,8 +5,10 @@
 //! descriptor set: `public` methods pass; every other method needs `authorization: Bearer
 //! <JWT>` signed with one of identity's Ed25519 keys (JWKS, fetched and cached, refetched on an
 //! unknown `kid`), with `iss` = [`ISSUER`], `aud` = [`AUDIENCE`], unexpired, whose session is
-//! not revoked (Redis key [`revoked_session_key`]), and that carries the declared permission.
-//! The verified [`Principal`] is put in the request extensions. Methods not in the descriptor
+//! not revoked (Redis key [`revoked_session_key`]), whose tenant is not suspended (Redis key
+//! [`suspended_tenant_key`]; PERMISSION_DENIED), and that carries the declared permission.
+//! The verified [`Principal`] is put in the request extensions, and the call runs with its
+//! [`crate::audit::RequestContext`] (actor, client IP, user agent) for the audit trigger. Methods not in the descriptor
 //! set are refused, except the gRPC health protocol. Failing closed: when Redis cannot be
 //! asked, calls are refused with UNAVAILABLE.
 
@@ -38,6 +40,13 @@ pub const API_KEY_PREFIX: &str = "psa_";
 /// token lifetime.
 pub fn revoked_session_key(session_id: Uuid) -> String {
     format!("psa:revoked-session:{session_id}")
+}
+
+/// Redis key marking a tenant suspended; set by identity (no expiry) when the platform suspends
+/// the tenant and deleted on reactivation. Every service refuses the tenant's tokens while it
+/// exists.
+pub fn suspended_tenant_key(tenant_id: Uuid) -> String {
+    format!("psa:suspended-tenant:{tenant_id}")
 }
 
 /// Claims of an access token.
@@ -111,24 +120,63 @@ impl KeySource for RemoteKeys {
     }
 }
 
-/// Verifies access tokens and checks session revocation.
-pub struct Verifier {
+/// Checks access-token signatures and claims against identity's keys (JWKS, cached, refetched
+/// on an unknown `kid` at most every 10 s). No revocation check: see [`Verifier`].
+pub struct SignatureVerifier {
     source: Box<dyn KeySource>,
     keys: RwLock<(HashMap<String, DecodingKey>, Option<Instant>)>,
+}
+
+/// Verifies access tokens and checks session revocation and tenant suspension.
+pub struct Verifier {
+    signatures: SignatureVerifier,
     redis: redis::aio::ConnectionManager,
 }
 
 impl Verifier {
     /// A verifier over `source`, checking revocations in `redis`.
     pub fn new(source: impl KeySource, redis: redis::aio::ConnectionManager) -> Arc<Self> {
-        Arc::new(Self { source: Box::new(source), keys: RwLock::new((HashMap::new(), None)), redis })
+        Arc::new(Self { signatures: SignatureVerifier::new(source), redis })
     }
 
     /// Verifies `token` and returns its claims.
     ///
     /// # Errors
-    /// UNAUTHENTICATED for bad, expired, foreign or revoked tokens; UNAVAILABLE when keys or
-    /// the revocation list cannot be read.
+    /// UNAUTHENTICATED for bad, expired, foreign or revoked tokens; PERMISSION_DENIED for a
+    /// suspended tenant; UNAVAILABLE when keys or the revocation list cannot be read.
+    pub async fn verify(&self, token: &str) -> Result<Claims, Status> {
+        let claims = self.signatures.verify(token).await?;
+        let mut redis = self.redis.clone();
+        let (revoked, suspended): (bool, bool) = redis::pipe()
+            .exists(revoked_session_key(claims.sid))
+            .exists(suspended_tenant_key(claims.tid))
+            .query_async(&mut redis)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "redis unavailable for revocation check");
+                Status::unavailable("session check unavailable")
+            })?;
+        if revoked {
+            return Err(Status::unauthenticated("session revoked"));
+        }
+        if suspended {
+            return Err(Status::permission_denied("tenant suspended"));
+        }
+        Ok(claims)
+    }
+}
+
+impl SignatureVerifier {
+    /// A verifier over `source`.
+    pub fn new(source: impl KeySource) -> Self {
+        Self { source: Box::new(source), keys: RwLock::new((HashMap::new(), None)) }
+    }
+
+    /// Verifies `token`'s signature, issuer, audience and expiry, and returns its claims.
+    ///
+    /// # Errors
+    /// UNAUTHENTICATED for bad, expired or foreign tokens; UNAVAILABLE when keys cannot be
+    /// fetched.
     pub async fn verify(&self, token: &str) -> Result<Claims, Status> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| Status::unauthenticated("malformed access token"))?;
@@ -148,17 +196,6 @@ impl Verifier {
                 _ => Status::unauthenticated("invalid access token"),
             }
         })?;
-        let mut redis = self.redis.clone();
-        let revoked: bool =
-            redis::cmd("EXISTS").arg(revoked_session_key(data.claims.sid)).query_async(&mut redis).await.map_err(
-                |e| {
-                    tracing::error!(error = %e, "redis unavailable for revocation check");
-                    Status::unavailable("session check unavailable")
-                },
-            )?;
-        if revoked {
-            return Err(Status::unauthenticated("session revoked"));
-        }
         Ok(data.claims)
     }
 
@@ -279,14 +316,17 @@ where
         let verifier = self.verifier.clone();
         Box::pin(async move {
             let path = req.uri().path().to_owned();
-            match authorize(&verifier, &path, req.headers()).await {
+            let actor = match authorize(&verifier, &path, req.headers()).await {
                 Ok(Some(principal)) => {
+                    let actor = principal.user_id;
                     req.extensions_mut().insert(principal);
+                    actor
                 }
-                Ok(None) => {}
+                Ok(None) => Uuid::nil(),
                 Err(status) => return Ok(status.into_http()),
-            }
-            inner.call(req).await
+            };
+            let ctx = crate::audit::RequestContext::from_headers(req.headers(), actor);
+            crate::audit::scope(ctx, inner.call(req)).await
         })
     }
 }

@@ -34,6 +34,10 @@ pub type TenantTx = Transaction<'static, Postgres>;
 /// across tenants by the relay/consumers only, so they carry `tenant_id` but no RLS policy.
 /// `enable_tenant_rls(table)`: enables and forces RLS with the standard policy comparing
 /// `tenant_id` with the transaction's `app.tenant_id` (unset or empty matches nothing).
+/// `audit_outbox`, `enable_audit(..)`, `exempt_from_audit(table, reason)`: audit capture, see
+/// [`crate::audit`]; after the migrations, tables left without either get audit capture with
+/// defaults. `enable_append_only(table)`: UPDATE/DELETE/TRUNCATE raise, and the service
+/// role loses those privileges on the table.
 const KIT_TABLES: &str = r#"
 create table if not exists outbox (
     id           uuid primary key,
@@ -67,6 +71,126 @@ begin
     execute format('create policy tenant_isolation on %s '
         'using (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid) '
         'with check (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid)', tbl);
+end $$;
+-- Audit capture (crate::audit): `enable_audit(table, redacted, ignored, id_column,
+-- tenant_column)` installs the `audit_capture` row trigger; the relay publishes `audit_outbox`.
+create table if not exists audit_outbox (
+    id           uuid primary key default gen_random_uuid(),
+    seq          bigserial,
+    tenant_id    uuid not null,
+    table_name   text not null,
+    row_id       text not null,
+    action       text not null check (action in ('create', 'update', 'delete')),
+    old_values   jsonb,
+    new_values   jsonb,
+    actor_id     uuid,
+    client_ip    text not null default '',
+    user_agent   text not null default '',
+    traceparent  text not null default '',
+    occurred_at  timestamptz not null default clock_timestamp(),
+    published_at timestamptz
+);
+create index if not exists audit_outbox_pending on audit_outbox (seq) where published_at is null;
+drop trigger if exists audit_outbox_notify on audit_outbox;
+create trigger audit_outbox_notify after insert on audit_outbox for each statement execute function outbox_notify();
+-- Trigger arguments: redacted columns, ignored columns, id column, tenant column. Updates keep
+-- only changed columns; an update changing only ignored columns is not recorded.
+create or replace function audit_capture() returns trigger language plpgsql
+set search_path from current as $$
+declare
+    redacted text[] := tg_argv[0]::text[];
+    ignored  text[] := tg_argv[1]::text[];
+    full_old jsonb := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
+    full_new jsonb := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
+    o jsonb := full_old;
+    n jsonb := full_new;
+    k text;
+begin
+    if tg_op = 'UPDATE' then
+        o := '{}'; n := '{}';
+        for k in select jsonb_object_keys(full_new) loop
+            if full_old -> k is distinct from full_new -> k and not (k = any (ignored)) then
+                o := o || jsonb_build_object(k, full_old -> k);
+                n := n || jsonb_build_object(k, full_new -> k);
+            end if;
+        end loop;
+        if n = '{}'::jsonb then
+            return null;
+        end if;
+    end if;
+    foreach k in array redacted loop
+        if o ? k then o := jsonb_set(o, array[k], '"[redacted]"'); end if;
+        if n ? k then n := jsonb_set(n, array[k], '"[redacted]"'); end if;
+    end loop;
+    insert into audit_outbox (tenant_id, table_name, row_id, action, old_values, new_values, actor_id,
+                              client_ip, user_agent, traceparent)
+    values (coalesce(full_new ->> tg_argv[3], full_old ->> tg_argv[3])::uuid, tg_table_name,
+            coalesce(full_new ->> tg_argv[2], full_old ->> tg_argv[2], ''),
+            case tg_op when 'INSERT' then 'create' when 'UPDATE' then 'update' else 'delete' end, o, n,
+            nullif(current_setting('app.actor_id', true), '')::uuid,
+            coalesce(current_setting('app.client_ip', true), ''),
+            coalesce(current_setting('app.user_agent', true), ''),
+            coalesce(current_setting('app.traceparent', true), ''));
+    return null;
+end $$;
+create or replace function enable_audit(tbl regclass, redacted text[] default '{}', ignored text[] default '{}',
+                                        id_column text default 'id', tenant_column text default 'tenant_id')
+returns void language plpgsql as $$
+begin
+    execute format('drop trigger if exists audit_capture on %s', tbl);
+    execute format('create trigger audit_capture after insert or update or delete on %s for each row '
+        'execute function audit_capture(%L, %L, %L, %L)', tbl,
+        redacted || '{password_hash,key_hash,token_hash,code_hash,secret,private_der}'::text[],
+        ignored || '{updated_at}'::text[],
+        id_column, tenant_column);
+end $$;
+-- A tenant table that is deliberately not audited says why (checked by the audit coverage test).
+create or replace function exempt_from_audit(tbl regclass, reason text) returns void language plpgsql as $$
+begin
+    if coalesce(length(trim(reason)), 0) = 0 then
+        raise exception 'exempt_from_audit(%): a reason is required', tbl;
+    end if;
+    execute format('comment on table %s is %L', tbl, 'audit-exempt: ' || reason);
+end $$;
+-- Append-only tables (the audit log): UPDATE, DELETE and TRUNCATE raise; `prepare` also
+-- revokes those privileges from the service role for every table with this trigger.
+create or replace function append_only_guard() returns trigger language plpgsql as $$
+begin
+    raise exception '% is append-only', tg_table_name using errcode = 'insufficient_privilege';
+end $$;
+create or replace function enable_append_only(tbl regclass) returns void language plpgsql as $$
+begin
+    execute format('drop trigger if exists append_only on %s', tbl);
+    execute format('create trigger append_only before update or delete on %s '
+        'for each row execute function append_only_guard()', tbl);
+    execute format('drop trigger if exists append_only_truncate on %s', tbl);
+    execute format('create trigger append_only_truncate before truncate on %s '
+        'for each statement execute function append_only_guard()', tbl);
+end $$;
+"#;
+
+/// Enables audit capture on every RLS table of `{schema}` with a `tenant_id` that has neither
+/// the trigger nor an `audit-exempt:` comment.
+const AUTO_AUDIT: &str = r#"
+do $$ declare t record; begin
+    for t in
+        select c.oid::regclass as tbl,
+               coalesce(
+                   (select a.attname::text from pg_attribute a
+                     where a.attrelid = c.oid and a.attname = 'id' and not a.attisdropped),
+                   (select a.attname::text from pg_index i
+                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+                     where i.indrelid = c.oid and i.indisprimary and a.attname <> 'tenant_id'
+                     order by array_position(i.indkey::int2[], a.attnum) limit 1),
+                   'id') as id_col
+          from pg_class c
+         where c.relnamespace = '{schema}'::regnamespace and c.relkind = 'r' and c.relrowsecurity
+           and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
+           and not exists (select 1 from pg_trigger g where g.tgrelid = c.oid and g.tgname = 'audit_capture')
+           and coalesce(obj_description(c.oid, 'pg_class'), '') not like 'audit-exempt: %'
+    loop
+        perform enable_audit(t.tbl, id_column => t.id_col);
+    end loop;
 end $$;
 "#;
 
@@ -124,12 +248,21 @@ async fn prepare(
         PgPoolOptions::new().max_connections(1).connect_with(base.clone().options([("search_path", schema)])).await?;
     conn.execute(KIT_TABLES).await?;
     migrator.run(&conn).await?;
+    // Audit capture cannot be forgotten: a tenant table that a migration neither audited nor
+    // exempted (`exempt_from_audit`) gets the trigger with defaults (row id: `id`, else the
+    // first primary-key column after `tenant_id`).
+    conn.execute(AUTO_AUDIT.replace("{schema}", schema).as_str()).await?;
     conn.execute(
         format!(
             "grant usage on schema {schema} to {role}; \
              grant select, insert, update, delete on all tables in schema {schema} to {role}; \
              grant usage, select on all sequences in schema {schema} to {role}; \
-             revoke all on {schema}._sqlx_migrations from {role};"
+             revoke all on {schema}._sqlx_migrations from {role}; \
+             do $$ declare t regclass; begin \
+               for t in select tg.tgrelid::regclass from pg_trigger tg join pg_class c on c.oid = tg.tgrelid \
+                        where tg.tgname = 'append_only' and c.relnamespace = '{schema}'::regnamespace loop \
+                 execute format('revoke update, delete, truncate on %s from {role}', t); \
+               end loop; end $$;"
         )
         .as_str(),
     )
@@ -149,10 +282,27 @@ fn check_ident(s: &str) -> anyhow::Result<()> {
 /// Begins a transaction scoped to `tenant_id`: sets `app.tenant_id` transaction-locally, which
 /// every RLS policy compares `tenant_id` with. Repo code still filters by tenant itself.
 ///
+/// It also copies the current [`crate::audit::RequestContext`] (actor, client IP, user agent)
+/// and trace context into `app.actor_id`, `app.client_ip`, `app.user_agent` and
+/// `app.traceparent`, which the audit trigger records with every change.
+///
 /// # Errors
 /// Database errors.
 pub async fn begin(pool: &PgPool, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+    let ctx = crate::audit::current().unwrap_or_default();
+    let actor = if ctx.actor_id.is_nil() { String::new() } else { ctx.actor_id.to_string() };
     let mut tx = pool.begin().await?;
-    sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant_id.to_string()).execute(&mut *tx).await?;
+    sqlx::query(
+        "select set_config('app.tenant_id', $1, true), set_config('app.actor_id', $2, true), \
+         set_config('app.client_ip', $3, true), set_config('app.user_agent', $4, true), \
+         set_config('app.traceparent', $5, true)",
+    )
+    .bind(tenant_id.to_string())
+    .bind(actor)
+    .bind(ctx.client_ip)
+    .bind(ctx.user_agent)
+    .bind(crate::trace_context::current().unwrap_or_default())
+    .execute(&mut *tx)
+    .await?;
     Ok(tx)
 }

@@ -189,7 +189,8 @@ impl Relay {
         }
     }
 
-    /// Publishes up to [`BATCH`] pending events in order; returns how many were sent.
+    /// Publishes up to [`BATCH`] pending events and up to [`BATCH`] pending audit records in
+    /// order; returns the larger count (so a full batch of either means "more may wait").
     async fn publish_batch(&self) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
         let rows: Vec<(Uuid, String, Vec<u8>)> = sqlx::query_as(
@@ -198,7 +199,38 @@ impl Relay {
         .bind(BATCH as i64)
         .fetch_all(&mut *tx)
         .await?;
+        let events = self.publish_rows(tx, "outbox", rows).await?;
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "select id, tenant_id, table_name, row_id, action, old_values::text as old_values, \
+             new_values::text as new_values, actor_id, client_ip, user_agent, traceparent, occurred_at \
+             from audit_outbox where published_at is null order by seq limit $1 for update skip locked",
+        )
+        .bind(BATCH as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        let subject = self.naming.subject(self.service, crate::audit::ENTITY, crate::audit::VERB);
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                let id = r.id;
+                r.envelope(self.service).map(|e| (id, subject.clone(), e.encode_to_vec()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let audits = self.publish_rows(tx, "audit_outbox", rows).await?;
+        Ok(events.max(audits))
+    }
+
+    /// Publishes `(id, subject, envelope bytes)` rows in order and marks the sent ones in
+    /// `table` (committing `tx`), stopping at the first failure.
+    async fn publish_rows(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        table: &'static str,
+        rows: Vec<(Uuid, String, Vec<u8>)>,
+    ) -> anyhow::Result<usize> {
         let mut sent = Vec::with_capacity(rows.len());
+        let mut failure = None;
         for (id, subject, payload) in rows {
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("Nats-Msg-Id", id.to_string().as_str());
@@ -207,42 +239,82 @@ impl Relay {
             {
                 headers.insert(crate::trace_context::HEADER, envelope.traceparent.as_str());
             }
-            let ack = self.js.publish_with_headers(subject, headers, payload.into()).await;
-            let ack = match ack {
+            let ack = match self.js.publish_with_headers(subject, headers, payload.into()).await {
                 Ok(f) => tokio::time::timeout(Duration::from_secs(5), f).await,
                 Err(e) => {
-                    self.mark(&mut tx, &sent).await?;
-                    tx.commit().await?;
-                    return Err(e.into());
+                    failure = Some(anyhow::Error::from(e));
+                    break;
                 }
             };
             match ack {
                 Ok(Ok(_)) => sent.push(id),
                 Ok(Err(e)) => {
-                    self.mark(&mut tx, &sent).await?;
-                    tx.commit().await?;
-                    return Err(e.into());
+                    failure = Some(e.into());
+                    break;
                 }
                 Err(_) => {
-                    self.mark(&mut tx, &sent).await?;
-                    tx.commit().await?;
-                    anyhow::bail!("publish ack timed out");
+                    failure = Some(anyhow::anyhow!("publish ack timed out"));
+                    break;
                 }
             }
         }
-        self.mark(&mut tx, &sent).await?;
-        tx.commit().await?;
-        Ok(sent.len())
-    }
-
-    async fn mark(&self, tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, ids: &[Uuid]) -> Result<(), sqlx::Error> {
-        if !ids.is_empty() {
-            sqlx::query("update outbox set published_at = now() where id = any($1)")
-                .bind(ids)
-                .execute(&mut **tx)
+        if !sent.is_empty() {
+            sqlx::query(&format!("update {table} set published_at = now() where id = any($1)"))
+                .bind(&sent)
+                .execute(&mut *tx)
                 .await?;
         }
-        Ok(())
+        tx.commit().await?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(sent.len()),
+        }
+    }
+}
+
+/// A pending `audit_outbox` row.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    table_name: String,
+    row_id: String,
+    action: String,
+    old_values: Option<String>,
+    new_values: Option<String>,
+    actor_id: Option<Uuid>,
+    client_ip: String,
+    user_agent: String,
+    traceparent: String,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AuditRow {
+    /// The event envelope carrying this row as an `AuditRecord`.
+    fn envelope(self, service: &str) -> Result<Envelope, prost::EncodeError> {
+        let record = psa_proto::events::AuditRecord {
+            service: service.to_owned(),
+            entity_type: self.table_name,
+            entity_id: self.row_id.clone(),
+            action: self.action,
+            old_values: self.old_values.unwrap_or_default(),
+            new_values: self.new_values.unwrap_or_default(),
+            client_ip: self.client_ip,
+            user_agent: self.user_agent,
+        };
+        Ok(Envelope {
+            event_id: self.id.to_string(),
+            r#type: <psa_proto::events::AuditRecord as prost::Name>::full_name(),
+            tenant_id: self.tenant_id.to_string(),
+            occurred_at: Some(prost_types::Timestamp {
+                seconds: self.occurred_at.timestamp(),
+                nanos: self.occurred_at.timestamp_subsec_nanos() as i32,
+            }),
+            actor_id: self.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+            subject_id: self.row_id,
+            traceparent: self.traceparent,
+            payload: Some(prost_types::Any::from_msg(&record)?),
+        })
     }
 }
 
@@ -358,21 +430,27 @@ where
         tracing::error!(event_id = %envelope.event_id, "event with malformed ids dropped");
         return Ok(());
     };
-    let mut tx = crate::db::begin(pool, tenant_id).await?;
-    let fresh = sqlx::query("insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing")
-        .bind(consumer)
-        .bind(event_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
-    if !fresh {
-        return Ok(());
-    }
+    // Changes the handler makes are audited as the event's actor, in its trace.
+    let ctx =
+        crate::audit::RequestContext { actor_id: envelope.actor_id.parse().unwrap_or_default(), ..Default::default() };
     let traceparent = Some(envelope.traceparent.clone());
-    let tx = crate::trace_context::scope(traceparent, handle(tx, envelope)).await?;
-    tx.commit().await?;
-    Ok(())
+    let work = async move {
+        let mut tx = crate::db::begin(pool, tenant_id).await?;
+        let fresh = sqlx::query("insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing")
+            .bind(consumer)
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !fresh {
+            return Ok(());
+        }
+        let tx = handle(tx, envelope).await?;
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    crate::audit::scope(ctx, crate::trace_context::scope(traceparent, work)).await
 }
 
 /// Connects to NATS (retrying in the background if the server is down) and returns a

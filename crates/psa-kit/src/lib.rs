@@ -4,12 +4,14 @@
 //! its JetStream relay, durable idempotent consumers, list paging, gRPC health and graceful
 //! shutdown.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod convert;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod list;
 pub mod mail;
 pub mod server;

@@ -39,8 +39,14 @@ pub mod psa {
             tonic::include_proto!("psa.events.v1");
         }
     }
+    pub mod export {
+        pub mod v1 {
+            tonic::include_proto!("psa.export.v1");
+        }
+    }
 }
 
 pub use psa::{
-    api::v1 as api, contracts::v1 as contracts, events::v1 as events, identity::v1 as identity, tickets::v1 as tickets,
+    api::v1 as api, contracts::v1 as contracts, events::v1 as events, export::v1 as export, identity::v1 as identity,
+    tickets::v1 as tickets,
 };

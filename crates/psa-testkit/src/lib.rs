@@ -88,6 +88,12 @@ pub struct StackOptions {
     pub login_account_rate_limit_per_minute: u32,
     /// `PSA_SMTP_URL` of every service, e.g. [`smtp::SmtpSink::url`]; default unset (no mail).
     pub smtp_url: Option<String>,
+    /// The gateway's API limit per client IP per minute; default 1 000 000.
+    pub rate_limit_per_ip_per_minute: u32,
+    /// The gateway's API limit per tenant per minute; default 1 000 000.
+    pub rate_limit_per_tenant_per_minute: u32,
+    /// The gateway's trusted proxies (`PSA_TRUSTED_PROXIES`); default none.
+    pub trusted_proxies: String,
 }
 
 impl Default for StackOptions {
@@ -97,6 +103,9 @@ impl Default for StackOptions {
             login_rate_limit_per_minute: 10_000,
             login_account_rate_limit_per_minute: 10_000,
             smtp_url: None,
+            rate_limit_per_ip_per_minute: 1_000_000,
+            rate_limit_per_tenant_per_minute: 1_000_000,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -166,10 +175,12 @@ impl Stack {
                 identity_addr: id_addr.clone(),
                 access_token_ttl_secs: 900,
                 refresh_token_ttl_secs: 3600,
+                audit_services: "identity,contracts,tickets".into(),
             },
             database: database.clone(),
             redis: redis.clone(),
             mail: mail.clone(),
+            nats: nats.clone(),
         };
         let contracts = psa_contracts::Config {
             settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },
@@ -190,6 +201,9 @@ impl Stack {
             redis: redis.clone(),
             login_rate_limit_per_minute: options.login_rate_limit_per_minute,
             login_account_rate_limit_per_minute: options.login_account_rate_limit_per_minute,
+            rate_limit_per_ip_per_minute: options.rate_limit_per_ip_per_minute,
+            rate_limit_per_tenant_per_minute: options.rate_limit_per_tenant_per_minute,
+            trusted_proxies: options.trusted_proxies.clone(),
             // Stacks share one Redis: their rate-limit counters must not.
             rate_limit_key_prefix: format!("psa:{}:", nats.nats_namespace),
         };
@@ -253,6 +267,28 @@ impl Stack {
         let out = psa_identity::bootstrap(&pool, slug, &format!("{slug} MSP"), &email, Some(&password))
             .await
             .expect("bootstrap tenant");
+        pool.close().await;
+        TenantAdmin { tenant_id: out.tenant_id, slug: slug.to_owned(), email, password }
+    }
+
+    /// Creates the platform (SaaS operator) tenant `slug` whose admin `admin@<slug>.example` is
+    /// also a Super Admin (`psa-identity bootstrap --platform`).
+    ///
+    /// # Panics
+    /// On database errors.
+    pub async fn create_platform_tenant(&self, slug: &str) -> TenantAdmin {
+        let pool = psa_identity::connect(&DatabaseConfig {
+            database_url: self.database_url.clone(),
+            database_max_connections: 1,
+        })
+        .await
+        .expect("identity db");
+        let email = format!("admin@{slug}.example");
+        let password = format!("pw-{}", Uuid::new_v4().simple());
+        let out = psa_identity::bootstrap_platform(&pool, slug, &format!("{slug} operator"), &email, Some(&password))
+            .await
+            .expect("bootstrap platform tenant");
+        assert!(out.platform, "{slug} is the platform tenant");
         pool.close().await;
         TenantAdmin { tenant_id: out.tenant_id, slug: slug.to_owned(), email, password }
     }

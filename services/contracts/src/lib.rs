@@ -81,7 +81,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     ))
     .add_service(psa_proto::contracts::contact_service_server::ContactServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::service_catalog_service_server::ServiceCatalogServiceServer::new(grpc.clone()))
-    .add_service(psa_proto::contracts::contract_service_server::ContractServiceServer::new(grpc));
+    .add_service(psa_proto::contracts::contract_service_server::ContractServiceServer::new(grpc))
+    .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
         listener,
         routes,
@@ -90,6 +91,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.contracts.v1.ContactService",
             "psa.contracts.v1.ServiceCatalogService",
             "psa.contracts.v1.ContractService",
+            psa_kit::export::SERVICE_NAME,
         ],
         rt.verifier.clone(),
         shutdown.clone(),

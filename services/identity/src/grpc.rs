@@ -18,13 +18,16 @@ use crate::domain::tokens::jwk;
 use crate::repo::sessions::Client;
 use crate::{proto, repo};
 
+pub mod audit;
+pub mod tenants;
+
 fn err(e: impl Into<psa_kit::Error>) -> Status {
     e.into().into()
 }
 
 /// Where a sign-in comes from: the last `x-forwarded-for` entry (the address the gateway
 /// saw) or the peer address; the gateway's `x-forwarded-user-agent` or `user-agent`.
-fn client<T>(req: &Request<T>) -> Client {
+pub(crate) fn client<T>(req: &Request<T>) -> Client {
     let md = req.metadata();
     let text = |k: &str| md.get(k).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     let ip_address = text("x-forwarded-for")
@@ -108,7 +111,8 @@ impl AuthService for Grpc {
     }
 
     async fn logout(&self, req: Request<pb::LogoutRequest>) -> Result<Response<()>, Status> {
-        self.app.logout(&req.into_inner().refresh_token).await?;
+        let client = client(&req);
+        self.app.logout(&req.into_inner().refresh_token, &client).await?;
         Ok(Response::new(()))
     }
 
@@ -327,7 +331,8 @@ impl ApiKeyService for Grpc {
         &self,
         req: Request<pb::ExchangeApiKeyRequest>,
     ) -> Result<Response<pb::ExchangeApiKeyResponse>, Status> {
-        let (access_token, ttl) = self.app.exchange_api_key(&req.get_ref().api_key).await?;
+        let client = client(&req);
+        let (access_token, ttl) = self.app.exchange_api_key(&req.get_ref().api_key, &client).await?;
         Ok(Response::new(pb::ExchangeApiKeyResponse { access_token, expires_in: ttl as i32 }))
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use psa_kit::auth::{KeySource, Verifier};
-use psa_kit::config::{DatabaseConfig, RedisConfig};
+use psa_kit::config::{DatabaseConfig, NatsConfig, RedisConfig};
 use psa_kit::db::ServiceDb;
 use psa_kit::mail::MailConfig;
 use serde::Deserialize;
@@ -23,7 +23,10 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use app::{Bootstrapped, bootstrap};
+pub use app::{Bootstrapped, bootstrap, bootstrap_platform};
+
+/// Service name: schema, stream (`PSA_IDENTITY`) and audit `service` value.
+pub const SERVICE: &str = "identity";
 
 /// Identity's database identity.
 pub const DB: ServiceDb = ServiceDb { schema: "identity", role: "psa_identity" };
@@ -44,6 +47,14 @@ pub struct Settings {
     /// Session / refresh token lifetime in seconds, default 2 592 000 (30 days).
     #[serde(default = "default_refresh_ttl")]
     pub refresh_token_ttl_secs: i64,
+    /// Services whose audit records (`psa.<service>.audit.recorded`) go into the audit log,
+    /// comma-separated; `PSA_AUDIT_SERVICES`, default every service of DESIGN.md §2.
+    #[serde(default = "default_audit_services")]
+    pub audit_services: String,
+}
+
+fn default_audit_services() -> String {
+    "identity,contracts,tickets,assets,billing,integrations".into()
 }
 
 fn default_addr() -> String {
@@ -64,6 +75,7 @@ pub struct Config {
     pub redis: RedisConfig,
     /// Outbound mail (portal invitations, password resets): `PSA_SMTP_URL`, `PSA_SMTP_FROM`.
     pub mail: MailConfig,
+    pub nats: NatsConfig,
 }
 
 impl Config {
@@ -77,6 +89,7 @@ impl Config {
             database: psa_kit::config::from_env()?,
             redis: psa_kit::config::from_env()?,
             mail: psa_kit::config::from_env()?,
+            nats: psa_kit::config::from_env()?,
         })
     }
 }
@@ -116,10 +129,32 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         access_ttl_secs: config.settings.access_token_ttl_secs,
         refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
     });
+    app.reassert_suspensions().await?;
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
+    // Identity's own audit records go out through its outbox relay like every service's; the
+    // audit log consumes them and every other service's (NATS may still be down: the relay and
+    // consumers wait).
+    let (_nats, js) = psa_kit::events::connect(&config.nats).await?;
+    let naming = psa_kit::events::Naming::new(&config.nats);
+    let relay = psa_kit::events::Relay { pool: pool.clone(), js: js.clone(), naming: naming.clone(), service: SERVICE };
+    let mut tasks = vec![tokio::spawn(relay.run(shutdown.clone()))];
+    for svc in config.settings.audit_services.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        // Leaked once per configured service at start-up: consumer specs take 'static names.
+        let svc: &'static str = Box::leak(svc.to_owned().into_boxed_str());
+        let durable: &'static str = Box::leak(format!("identity-audit-{svc}").into_boxed_str());
+        tasks.push(tokio::spawn(psa_kit::events::consume(
+            pool.clone(),
+            js.clone(),
+            naming.clone(),
+            app::audit::consumer(svc, durable),
+            app::audit::apply_record,
+            shutdown.clone(),
+        )));
+    }
     use psa_proto::identity::{
-        api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
-        role_service_server::RoleServiceServer, security_settings_service_server::SecuritySettingsServiceServer,
+        api_key_service_server::ApiKeyServiceServer, audit_log_service_server::AuditLogServiceServer,
+        auth_service_server::AuthServiceServer, role_service_server::RoleServiceServer,
+        security_settings_service_server::SecuritySettingsServiceServer, tenant_service_server::TenantServiceServer,
         user_service_server::UserServiceServer,
     };
     let grpc = grpc::Grpc { app };
@@ -127,15 +162,25 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(UserServiceServer::new(grpc.clone()))
         .add_service(RoleServiceServer::new(grpc.clone()))
         .add_service(ApiKeyServiceServer::new(grpc.clone()))
+        .add_service(AuditLogServiceServer::new(grpc.clone()))
+        .add_service(TenantServiceServer::new(grpc.clone()))
+        .add_service(psa_kit::export::server(pool.clone(), SERVICE))
         .add_service(SecuritySettingsServiceServer::new(grpc));
     let services = [
         "psa.identity.v1.AuthService",
         "psa.identity.v1.UserService",
         "psa.identity.v1.RoleService",
         "psa.identity.v1.ApiKeyService",
+        "psa.identity.v1.AuditLogService",
+        "psa.identity.v1.TenantService",
+        psa_kit::export::SERVICE_NAME,
         "psa.identity.v1.SecuritySettingsService",
     ];
-    psa_kit::server::serve(listener, routes, &services, verifier, shutdown).await?;
+    let served = psa_kit::server::serve(listener, routes, &services, verifier, shutdown.clone()).await;
+    shutdown.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
     pool.close().await;
-    Ok(())
+    served
 }

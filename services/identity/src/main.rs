@@ -1,6 +1,8 @@
 //! `psa-identity` — serve the identity service, or `psa-identity bootstrap --tenant SLUG
-//! --tenant-name NAME --email EMAIL` to create a tenant and its admin (password from
-//! `PSA_ADMIN_PASSWORD`, else generated and printed once).
+//! --tenant-name NAME --email EMAIL [--platform]` to create a tenant and its admin (password from
+//! `PSA_ADMIN_PASSWORD`, else generated and printed once). With `--platform` the tenant becomes
+//! the SaaS operator's platform tenant (unless one exists) and its admin a Super Admin, who can
+//! then provision and suspend other tenants.
 
 use anyhow::Context as _;
 
@@ -20,10 +22,14 @@ async fn main() -> anyhow::Result<()> {
         let email = arg(&args, "--email").unwrap_or_else(|| format!("admin@{slug}.example"));
         let password = std::env::var("PSA_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
         let pool = psa_identity::connect(&config.database).await.context("connecting to the database")?;
-        let out = psa_identity::bootstrap(&pool, &slug, &name, &email, password.as_deref())
-            .await
-            .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
-        println!("tenant {slug}: {}", if out.tenant_created { "created" } else { "exists" });
+        let out = if args.iter().any(|a| a == "--platform") {
+            psa_identity::bootstrap_platform(&pool, &slug, &name, &email, password.as_deref()).await
+        } else {
+            psa_identity::bootstrap(&pool, &slug, &name, &email, password.as_deref()).await
+        }
+        .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
+        let platform = if out.platform { " (platform tenant)" } else { "" };
+        println!("tenant {slug}: {}{platform}", if out.tenant_created { "created" } else { "exists" });
         match (&out.generated_password, out.admin_created) {
             (Some(pw), _) => println!("admin {email}: created\nadmin password: {pw}"),
             (None, true) => println!("admin {email}: created with PSA_ADMIN_PASSWORD"),

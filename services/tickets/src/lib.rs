@@ -92,11 +92,17 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         }))
         .add_service(psa_proto::tickets::knowledge_base_service_server::KnowledgeBaseServiceServer::new(
             grpc::kb::KbGrpc { app },
-        ));
+        ))
+        .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
         listener,
         routes,
-        &["psa.tickets.v1.TicketService", "psa.tickets.v1.SlaService", "psa.tickets.v1.TimeService"],
+        &[
+            "psa.tickets.v1.TicketService",
+            "psa.tickets.v1.SlaService",
+            "psa.tickets.v1.TimeService",
+            psa_kit::export::SERVICE_NAME,
+        ],
         rt.verifier.clone(),
         shutdown.clone(),
     )

@@ -18,6 +18,8 @@ pub fn nav() -> Html {
         Route::Time => "time",
         Route::Kb | Route::KbArticle { .. } => "kb",
         Route::Security => "security",
+        Route::Audit => "audit",
+        Route::Tenants => "tenants",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -26,6 +28,7 @@ pub fn nav() -> Html {
         let cb = session.sign_out.clone();
         Callback::from(move |_| cb.emit(()))
     };
+    let has = |p: &str| session.me.permissions.iter().any(|x| x == p || x == "*");
     let who =
         if session.me.display_name.is_empty() { session.me.email.clone() } else { session.me.display_name.clone() };
     html! {
@@ -57,6 +60,16 @@ pub fn nav() -> Html {
                     <Link<Route> to={Route::Security} classes={link_class("security")}>
                         <span id="nav-security">{ "Security" }</span>
                     </Link<Route>>
+                    if has("audit.read") {
+                        <Link<Route> to={Route::Audit} classes={link_class("audit")}>
+                            <span id="nav-audit">{ "Audit log" }</span>
+                        </Link<Route>>
+                    }
+                    if has("tenants.read") {
+                        <Link<Route> to={Route::Tenants} classes={link_class("tenants")}>
+                            <span id="nav-tenants">{ "Tenants" }</span>
+                        </Link<Route>>
+                    }
                 </nav>
                 <div class="nav-user">
                     <span class="nav-user-name" title={session.me.email.clone()}>

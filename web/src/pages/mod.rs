@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod audit;
 pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
@@ -10,6 +11,7 @@ pub mod not_found;
 pub mod portal;
 pub mod security;
 pub mod services;
+pub mod tenants;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{Identity, permissions_of, require_not_portal, unauthenticated};
 use crate::domain::roles::check_no_escalation;
 use crate::domain::tokens;
-use crate::repo::{self, api_keys::ApiKey};
+use crate::repo::{self, api_keys::ApiKey, sessions::Client};
 
 /// A new key's fields.
 #[derive(Debug, Clone)]
@@ -69,6 +69,7 @@ impl Identity {
             },
         )
         .await?;
+        super::audit::secret_revealed(&mut tx, p.tenant_id, p.user_id, "api_key", key.id, "api_key").await?;
         tx.commit().await?;
         tracing::info!(tenant = %p.tenant_id, key = %key.id, by = %p.user_id, "API key created");
         Ok(ApiKeyCreated { key, secret })
@@ -103,7 +104,7 @@ impl Identity {
     /// Records the use. Every failure is the same UNAUTHENTICATED answer.
     ///
     /// Returns the token and its lifetime in seconds.
-    pub async fn exchange_api_key(&self, api_key: &str) -> Result<(String, i64)> {
+    pub async fn exchange_api_key(&self, api_key: &str, client: &Client) -> Result<(String, i64)> {
         let tenant_id = tokens::api_key_tenant(api_key.trim()).ok_or_else(|| unauthenticated(INVALID_KEY))?;
         let tenant = repo::tenants::by_id(&self.pool, tenant_id).await?;
         if tenant.is_none_or(|t| t.status != "active") {
@@ -123,6 +124,15 @@ impl Identity {
         let held = permissions_of(&mut tx, tenant_id, &creator.roles).await?;
         let perms: Vec<String> = key.permissions.iter().filter(|p| held.contains(p)).cloned().collect();
         repo::api_keys::touch(&mut tx, tenant_id, key.id).await?;
+        let event = super::audit::SecurityEvent {
+            action: super::audit::SecurityAction::ApiKeyUsed,
+            entity_type: "api_key",
+            entity_id: key.id,
+            actor: Some(key.user_id),
+            details: serde_json::json!({"name": key.name, "prefix": key.prefix}),
+            client,
+        };
+        super::audit::record(&mut tx, tenant_id, event).await?;
         tx.commit().await?;
         let ttl = key.expires_at.map_or(self.access_ttl_secs, |t| (t - now).num_seconds().min(self.access_ttl_secs));
         let token = self.access_token(tenant_id, key.user_id, PrincipalKind::Service, perms, key.id, ttl)?;

@@ -53,6 +53,7 @@ impl Identity {
         let otpauth_uri = totp.to_url().map_err(other)?;
         let qr_code_svg = mfa::qr_svg(&otpauth_uri).ok_or_else(|| other("QR code encoding failed"))?;
         repo::mfa::upsert_pending(&mut tx, p.tenant_id, p.user_id, &secret).await?;
+        super::audit::secret_revealed(&mut tx, p.tenant_id, p.user_id, "user", p.user_id, "mfa_secret").await?;
         tx.commit().await?;
         tracing::info!(tenant = %p.tenant_id, user = %p.user_id, "MFA enrolment started");
         Ok(MfaSetup { secret: totp.secret().to_base32(), otpauth_uri, qr_code_svg })
@@ -149,6 +150,7 @@ impl Identity {
             let policy = lockout::Policy { threshold: settings.lockout_threshold, minutes: settings.lockout_minutes };
             let next = state.after_failure(policy, now);
             repo::users::set_lockout(&mut tx, tenant.id, user.id, next.failed_attempts, next.locked_until).await?;
+            super::login_failed(&mut tx, tenant.id, &user, "wrong_code", client).await?;
             tx.commit().await?;
             tracing::warn!(tenant = %tenant.id, user = %user.id, locked = next.is_locked(now), "MFA code refused");
             return Err(bad());

@@ -3,16 +3,19 @@
 //! storage through `repo`, rules through `domain`.
 
 mod api_keys;
+pub mod audit;
 mod mfa;
 mod roles;
 mod sessions;
 mod settings;
+mod tenants;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
 pub use mfa::MfaSetup;
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
+pub use tenants::{TenantCreated, Usage};
 pub use users::{UserChanges, UserView};
 
 use chrono::{Duration, Utc};
@@ -29,6 +32,27 @@ use crate::domain::roles::RoleRef;
 use crate::domain::{lockout, password, tokens};
 use crate::repo::sessions::Client;
 use crate::repo::{self, keys::SigningKey};
+use audit::{SecurityAction, SecurityEvent};
+
+/// Records a refused sign-in of a known `user` (`reason`: `wrong_password`, `wrong_code`,
+/// `locked`).
+async fn login_failed(
+    tx: &mut db::TenantTx,
+    tenant: Uuid,
+    user: &repo::users::User,
+    reason: &str,
+    client: &Client,
+) -> Result<()> {
+    let event = SecurityEvent {
+        action: SecurityAction::LoginFailed,
+        entity_type: "user",
+        entity_id: user.id,
+        actor: None,
+        details: serde_json::json!({"email": user.email, "reason": reason}),
+        client,
+    };
+    audit::record(tx, tenant, event).await
+}
 
 /// What identity needs at run time.
 pub struct Identity {
@@ -83,9 +107,21 @@ fn require_not_portal(p: &Principal) -> Result<()> {
 
 /// The permissions that role keys (standard names or custom role ids) grant in `tenant`, as a
 /// sorted union; unknown keys grant nothing.
+/// Platform permissions (`tenants.*`) only count in the platform tenant.
 async fn permissions_of(tx: &mut db::TenantTx, tenant: Uuid, roles: &[String]) -> Result<Vec<String>> {
     let custom = custom_roles(tx, tenant, roles).await?;
-    Ok(union_of(roles, &custom))
+    let mut perms = union_of(roles, &custom);
+    if perms.iter().any(|p| psa_core::permissions::is_platform(p)) {
+        let platform: bool = sqlx::query_scalar("select platform from tenants where id = $1")
+            .bind(tenant)
+            .fetch_optional(&mut **tx)
+            .await?
+            .unwrap_or(false);
+        if !platform {
+            perms.retain(|p| !psa_core::permissions::is_platform(p));
+        }
+    }
+    Ok(perms)
 }
 
 async fn custom_roles(tx: &mut db::TenantTx, tenant: Uuid, roles: &[String]) -> Result<HashMap<Uuid, Vec<String>>> {
@@ -167,11 +203,14 @@ impl Identity {
         let state = lockout::State { failed_attempts: user.failed_login_attempts, locked_until: user.locked_until };
         if state.is_locked(now) {
             tracing::warn!(tenant = %tenant.id, user = %user.id, "login refused: account locked");
+            login_failed(&mut tx, tenant.id, &user, "locked", client).await?;
+            tx.commit().await?;
             return Err(unauthenticated(BAD_LOGIN));
         }
         if !ok {
             let next = state.after_failure(policy, now);
             repo::users::set_lockout(&mut tx, tenant.id, user.id, next.failed_attempts, next.locked_until).await?;
+            login_failed(&mut tx, tenant.id, &user, "wrong_password", client).await?;
             tx.commit().await?;
             if next.is_locked(now) {
                 tracing::warn!(tenant = %tenant.id, user = %user.id, "account locked after failed logins");
@@ -222,6 +261,16 @@ impl Identity {
         repo::sessions::insert_refresh(&mut tx, tenant, session, &hash, now + Duration::seconds(self.refresh_ttl_secs))
             .await?;
         repo::users::touch_login(&mut tx, tenant, user.id).await?;
+        let details = serde_json::json!({"email": user.email});
+        let event = SecurityEvent {
+            action: SecurityAction::Login,
+            entity_type: "session",
+            entity_id: session,
+            actor: Some(user.id),
+            details,
+            client,
+        };
+        audit::record(&mut tx, tenant, event).await?;
         let (perms, setup) = effective_permissions(&mut tx, tenant, user, mfa_required).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant, user = %user.id, session = %session, "login");
@@ -255,6 +304,9 @@ impl Identity {
         let tenant = tokens::refresh_token_tenant(refresh_token).ok_or_else(invalid)?;
         let hash = tokens::hash_refresh_token(refresh_token);
         let now = Utc::now();
+        if repo::tenants::by_id(&self.pool, tenant).await?.is_none_or(|t| t.status != "active") {
+            return Err(unauthenticated("tenant suspended"));
+        }
         let mut tx = db::begin(&self.pool, tenant).await?;
         let row = repo::sessions::find_refresh(&mut tx, tenant, &hash).await?.ok_or_else(invalid)?;
         if row.used_at.is_some() {
@@ -283,12 +335,21 @@ impl Identity {
     }
 
     /// Ends the session of `refresh_token` (idempotent; unknown tokens are ignored).
-    pub async fn logout(&self, refresh_token: &str) -> Result<()> {
+    pub async fn logout(&self, refresh_token: &str, client: &Client) -> Result<()> {
         let Some(tenant) = tokens::refresh_token_tenant(refresh_token) else { return Ok(()) };
         let hash = tokens::hash_refresh_token(refresh_token);
         let mut tx = db::begin(&self.pool, tenant).await?;
         if let Some(row) = repo::sessions::find_refresh(&mut tx, tenant, &hash).await? {
             repo::sessions::revoke(&mut tx, tenant, row.session_id, "logout").await?;
+            let event = SecurityEvent {
+                action: SecurityAction::Logout,
+                entity_type: "session",
+                entity_id: row.session_id,
+                actor: Some(row.user_id),
+                details: serde_json::json!({}),
+                client,
+            };
+            audit::record(&mut tx, tenant, event).await?;
             tx.commit().await?;
             self.mark_revoked(row.session_id).await?;
         }
@@ -374,8 +435,12 @@ pub struct Bootstrapped {
     pub tenant_id: Uuid,
     pub tenant_created: bool,
     pub admin_created: bool,
+    /// The admin user (created now or before).
+    pub admin_user_id: Uuid,
     /// The admin's password when it was generated (shown once).
     pub generated_password: Option<String>,
+    /// Whether the tenant is the platform (operator) tenant.
+    pub platform: bool,
 }
 
 /// Creates (idempotently) tenant `slug` and its admin `email`. The password is `password`
@@ -390,37 +455,89 @@ pub async fn bootstrap(
     email: &str,
     password: Option<&str>,
 ) -> Result<Bootstrapped> {
+    bootstrap_with_fields(pool, slug, name, email, password, ["tenant", "tenant_name", "email"]).await
+}
+
+/// Like [`bootstrap`], and makes the tenant the platform tenant (unless another one already
+/// is) with its admin a Super Admin: the operator's tenant of a SaaS install.
+///
+/// # Errors
+/// As [`bootstrap`].
+pub async fn bootstrap_platform(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    email: &str,
+    password: Option<&str>,
+) -> Result<Bootstrapped> {
+    let mut out = bootstrap(pool, slug, name, email, password).await?;
+    out.platform = repo::tenants::make_platform(pool, out.tenant_id).await?
+        || repo::tenants::is_platform(pool, out.tenant_id).await?;
+    if out.platform {
+        let mut tx = db::begin(pool, out.tenant_id).await?;
+        let user = repo::users::by_id(&mut tx, out.tenant_id, out.admin_user_id).await?;
+        if let Some(u) = user.filter(|u| !u.roles.iter().any(|r| r == Role::SuperAdmin.as_str())) {
+            let mut roles = u.roles.clone();
+            roles.push(Role::SuperAdmin.as_str().to_owned());
+            repo::users::set_roles(&mut tx, out.tenant_id, u.id, &roles).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(out)
+}
+
+/// [`bootstrap`] reporting invalid input under `fields` (slug, name, email field names).
+pub(crate) async fn bootstrap_with_fields(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    email: &str,
+    password: Option<&str>,
+    fields: [&str; 3],
+) -> Result<Bootstrapped> {
+    let [slug_field, name_field, email_field] = fields;
     let mut v = Validator::new();
     if !(2..=63).contains(&slug.len())
         || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || slug.starts_with('-')
     {
-        v.push("tenant", "must be 2–63 lower-case letters, digits or dashes");
+        v.push(slug_field, "must be 2–63 lower-case letters, digits or dashes");
     }
-    v.required("tenant_name", name).max_chars("tenant_name", name, 200).required("email", email).email("email", email);
+    v.required(name_field, name)
+        .max_chars(name_field, name, 200)
+        .required(email_field, email)
+        .email(email_field, email);
     v.finish()?;
     let (tenant, tenant_created) = repo::tenants::create_if_absent(pool, slug, name).await?;
     let mut tx = db::begin(pool, tenant.id).await?;
-    if repo::users::by_email(&mut tx, tenant.id, email).await?.is_some() {
+    if let Some(existing) = repo::users::by_email(&mut tx, tenant.id, email).await? {
         return Ok(Bootstrapped {
             tenant_id: tenant.id,
             tenant_created,
             admin_created: false,
+            admin_user_id: existing.id,
             generated_password: None,
+            platform: tenant.platform,
         });
     }
     let generated = password.is_none().then(password::generate);
     let pass = password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
     let hash = blocking(move || password::hash(&pass)).await??;
-    let admin_created =
+    let inserted =
         repo::users::insert(&mut tx, tenant.id, email, "Administrator", &hash, &[Role::Admin.as_str().to_owned()])
-            .await?
-            .is_some();
+            .await?;
+    let admin_created = inserted.is_some();
+    let admin_user_id = match inserted {
+        Some(id) => id,
+        None => repo::users::by_email(&mut tx, tenant.id, email).await?.map(|u| u.id).unwrap_or_default(),
+    };
     tx.commit().await?;
     Ok(Bootstrapped {
         tenant_id: tenant.id,
         tenant_created,
         admin_created,
+        admin_user_id,
         generated_password: generated.filter(|_| admin_created),
+        platform: tenant.platform,
     })
 }

@@ -2,6 +2,7 @@
 //! take a tenant transaction and the tenant id, and filter by it in SQL as well as by RLS.
 
 pub mod api_keys;
+pub mod audit;
 pub mod keys;
 pub mod mfa;
 pub mod roles;

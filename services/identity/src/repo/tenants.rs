@@ -1,7 +1,8 @@
 //! Tenants (global table: looked up by slug before any tenant context exists).
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue};
+use sqlx::{PgPool, QueryBuilder};
 use uuid::Uuid;
 
 /// A tenant row.
@@ -12,23 +13,22 @@ pub struct Tenant {
     pub name: String,
     /// `active` or `suspended`.
     pub status: String,
+    /// The operator's tenant, whose Super Admins administer the others.
+    pub platform: bool,
+    pub suspended_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
+const SELECT: &str = "select id, slug, name, status, platform, suspended_at, created_at from tenants t";
+
 /// The tenant with `slug`, if any.
 pub async fn by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as("select id, slug, name, status, created_at from tenants where slug = $1")
-        .bind(slug)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("{SELECT} where slug = $1")).bind(slug).fetch_optional(pool).await
 }
 
 /// The tenant with `id`, if any.
 pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as("select id, slug, name, status, created_at from tenants where id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("{SELECT} where id = $1")).bind(id).fetch_optional(pool).await
 }
 
 /// A tenant's security settings (defaults: lock after 5 failures for 15 minutes, passwords of
@@ -89,4 +89,73 @@ pub async fn set_security(pool: &PgPool, id: Uuid, s: SecuritySettings) -> Resul
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// What `ListTenants` may filter and order by.
+pub const LIST: ListSpec = ListSpec {
+    filters: &[
+        FilterField { name: "slug", column: "t.slug", kind: FieldKind::Text },
+        FilterField { name: "name", column: "t.name", kind: FieldKind::Text },
+        FilterField {
+            name: "state",
+            column: "t.status",
+            kind: FieldKind::Enum { prefix: "TENANT_STATE_", values: &["active", "suspended"] },
+        },
+    ],
+    orders: &[OrderField { name: "slug", column: "t.slug", kind: SortKind::Text }],
+    default_order: "slug",
+    id_column: "t.id",
+};
+
+/// One page of every tenant per `plan` (platform administration), and the next page token.
+pub async fn list(pool: &PgPool, plan: &ListPlan) -> Result<(Vec<Tenant>, String), sqlx::Error> {
+    let mut qb = QueryBuilder::new(format!("{SELECT} where true"));
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    let mut rows: Vec<Tenant> = qb.build_query_as().fetch_all(pool).await?;
+    let token = plan.finish(&mut rows, |t, _| (SortValue::Text(t.slug.clone()), t.id));
+    Ok((rows, token))
+}
+
+/// Sets tenant `id`'s state (`active` or `suspended`, with the suspension time); returns the
+/// updated tenant, `None` when it does not exist.
+pub async fn set_status(pool: &PgPool, id: Uuid, suspended: bool) -> Result<Option<Tenant>, sqlx::Error> {
+    sqlx::query(
+        "update tenants set status = case when $2 then 'suspended' else 'active' end, \
+         suspended_at = case when $2 then coalesce(suspended_at, now()) end, updated_at = now() \
+         where id = $1 and status is distinct from case when $2 then 'suspended' else 'active' end",
+    )
+    .bind(id)
+    .bind(suspended)
+    .execute(pool)
+    .await?;
+    by_id(pool, id).await
+}
+
+/// Marks tenant `id` as the platform tenant (there is at most one; a no-op when another one
+/// already is).
+pub async fn make_platform(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "update tenants set platform = true, updated_at = now() where id = $1 \
+         and not exists (select 1 from tenants where platform and id <> $1)",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Ids of the suspended tenants.
+pub async fn suspended_ids(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select id from tenants where status = 'suspended'").fetch_all(pool).await
+}
+
+/// Whether tenant `id` is the platform tenant.
+pub async fn is_platform(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar("select platform from tenants where id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(false))
 }
