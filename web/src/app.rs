@@ -10,10 +10,22 @@ use crate::api::{self, Me};
 use crate::auth;
 use crate::components::nav::Nav;
 use crate::pages::{
-    audit::AuditPage, companies::CompaniesPage, company_detail::CompanyPage, contract_detail::ContractPage,
-    contracts::ContractsPage, kb::{KbArticlePage, KbPage}, login::LoginPage, not_found::NotFoundPage,
-    portal::PortalPage, security::SecurityPage, services::ServicesPage, tenants::TenantsPage,
-    ticket_detail::TicketPage, ticket_new::TicketNewPage, tickets::TicketsPage, time::TimePage,
+    audit::AuditPage,
+    companies::CompaniesPage,
+    company_detail::CompanyPage,
+    contract_detail::ContractPage,
+    contracts::ContractsPage,
+    kb::{KbArticlePage, KbPage},
+    login::LoginPage,
+    not_found::NotFoundPage,
+    portal::PortalPage,
+    security::SecurityPage,
+    services::ServicesPage,
+    tenants::TenantsPage,
+    ticket_detail::TicketPage,
+    ticket_new::TicketNewPage,
+    tickets::TicketsPage,
+    time::TimePage,
 };
 
 /// The app's paths.

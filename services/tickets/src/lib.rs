@@ -91,7 +91,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             app: app.clone(),
         }))
         .add_service(psa_proto::tickets::knowledge_base_service_server::KnowledgeBaseServiceServer::new(
-            grpc::kb::KbGrpc { app },
+            grpc::kb::KbGrpc { app: app.clone() },
+        ))
+        .add_service(psa_proto::tickets::ticket_action_service_server::TicketActionServiceServer::new(
+            grpc::ticket_actions::TicketActionGrpc { app },
         ))
         .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(

@@ -14,12 +14,14 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::ticket::{
-    Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, lifecycle_stamps,
+    Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, format_number, lifecycle_stamps,
 };
+use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
 pub mod kb;
 pub mod sla;
+pub mod ticket_actions;
 pub mod time;
 pub mod timesheets;
 
@@ -52,12 +54,32 @@ impl Tickets {
         }
         let fields = fields.normalize("ticket.")?;
         let mut tx = self.tx(p).await?;
-        let t = repo::tickets::insert(&mut tx, p.tenant_id, &fields, p.user_id).await?;
-        repo::sla_state::record_status(&mut tx, p.tenant_id, t.id, t.fields.status, t.created_at).await?;
-        sla::refresh(&mut tx, &self.naming, &t, t.created_at, true, false).await?;
-        let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
-        events::ticket_created(&mut tx, &self.naming, p.user_id, &t).await?;
+        let t = self.insert_ticket(&mut tx, p.tenant_id, p.user_id, &fields).await?;
         tx.commit().await?;
+        Ok(t)
+    }
+
+    /// Inserts a (normalised) ticket in `tx`: number, SLA clocks, activity, `TicketCreated`.
+    pub(crate) async fn insert_ticket(
+        &self,
+        tx: &mut TenantTx,
+        tenant: Uuid,
+        actor: Uuid,
+        fields: &TicketFields,
+    ) -> Result<Ticket> {
+        let t = repo::tickets::insert(tx, tenant, fields, actor).await?;
+        repo::sla_state::record_status(tx, tenant, t.id, t.fields.status, t.created_at).await?;
+        sla::refresh(tx, &self.naming, &t, t.created_at, true, false).await?;
+        let t = repo::tickets::get(tx, tenant, t.id, false).await?;
+        repo::ticket_actions::record(
+            tx,
+            tenant,
+            t.id,
+            actor,
+            Change { action: "created", field: "", old: "", new: &format_number(t.number) },
+        )
+        .await?;
+        events::ticket_created(tx, &self.naming, actor, &t).await?;
         Ok(t)
     }
 
@@ -74,6 +96,7 @@ impl Tickets {
         }
         let mut tx = self.tx(p).await?;
         let mut t = self.visible(&mut tx, p, id, true).await?;
+        let before = t.fields.clone();
         let changed = t.fields.apply(&patch, mask)?;
         if changed.is_empty() {
             return Ok(t);
@@ -88,6 +111,17 @@ impl Tickets {
         let reselect = changed.iter().any(|c| c == "company_id");
         sla::refresh(&mut tx, &self.naming, &t, now, reselect, false).await?;
         let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
+        for field in &changed {
+            let (old, new) = (before.value_text(field), t.fields.value_text(field));
+            repo::ticket_actions::record(
+                &mut tx,
+                p.tenant_id,
+                t.id,
+                p.user_id,
+                Change { action: "field_changed", field, old: &old, new: &new },
+            )
+            .await?;
+        }
         events::ticket_updated(&mut tx, &self.naming, p.user_id, &t, changed).await?;
         tx.commit().await?;
         Ok(t)
@@ -114,6 +148,15 @@ impl Tickets {
         let t = self.visible(&mut tx, p, ticket, true).await?;
         let n = repo::notes::insert(&mut tx, p.tenant_id, ticket, &body, visibility, p.user_id).await?;
         repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
+        let visibility_text = format!("NOTE_VISIBILITY_{}", visibility.as_str().to_ascii_uppercase());
+        repo::ticket_actions::record(
+            &mut tx,
+            p.tenant_id,
+            ticket,
+            p.user_id,
+            Change { action: "note_added", field: "", old: "", new: &visibility_text },
+        )
+        .await?;
         // The first public note by a staff user stops the first-response clock.
         if visibility == NoteVisibility::Public && p.kind == PrincipalKind::Staff {
             repo::sla_state::record_first_response(&mut tx, p.tenant_id, ticket, n.created_at).await?;

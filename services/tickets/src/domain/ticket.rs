@@ -57,12 +57,67 @@ pub struct Ticket {
     /// From the company projection; empty until contracts' event arrived.
     pub company_name: String,
     pub created_by: Uuid,
+    /// Parent, merge target and tags (changed by their own actions, not by field updates).
+    pub relations: Relations,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     /// SLA state as last computed; `None` when no policy applies.
     pub sla: Option<crate::domain::sla::clock::SlaSummary>,
+}
+
+/// A ticket's links to other tickets and its tags.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Relations {
+    pub parent_id: Option<Uuid>,
+    /// Set once the ticket was merged into another.
+    pub merged_into_id: Option<Uuid>,
+    /// Lower-case, unique.
+    pub tags: Vec<String>,
+}
+
+/// Trims, lower-cases and de-duplicates ticket tags (first-seen order).
+///
+/// # Errors
+/// INVALID_ARGUMENT on `tags` for more than 20 tags or a tag over 50 characters.
+pub fn normalize_tags(tags: Vec<String>) -> Result<Vec<String>, DomainError> {
+    let mut out: Vec<String> = Vec::new();
+    let mut v = Validator::new();
+    for t in tags {
+        let t = t.trim().to_lowercase();
+        if t.is_empty() || out.contains(&t) {
+            continue;
+        }
+        if t.chars().count() > 50 {
+            v.push("tags", "each tag has at most 50 characters");
+        }
+        out.push(t);
+    }
+    if out.len() > 20 {
+        v.push("tags", "at most 20 tags");
+    }
+    v.finish()?;
+    Ok(out)
+}
+
+impl TicketFields {
+    /// The value of the field `name` as activity text (enums by proto value name, ids as
+    /// UUIDs, empty for none).
+    pub fn value_text(&self, name: &str) -> String {
+        let id = |v: Option<Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
+        match name {
+            "title" => self.title.clone(),
+            "description" => self.description.clone(),
+            "status" => format!("TICKET_STATUS_{}", self.status.as_str().to_ascii_uppercase()),
+            "priority" => format!("TICKET_PRIORITY_{}", self.priority.as_str().to_ascii_uppercase()),
+            "source" => format!("TICKET_SOURCE_{}", self.source.as_str().to_ascii_uppercase()),
+            "company_id" => self.company_id.to_string(),
+            "contact_id" => id(self.contact_id),
+            "assignee_id" => id(self.assignee_id),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Field names an update mask may name.

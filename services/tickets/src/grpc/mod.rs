@@ -14,6 +14,7 @@ use crate::proto;
 
 pub mod kb;
 pub mod sla;
+pub mod ticket_actions;
 pub mod time;
 
 /// The service implementation.

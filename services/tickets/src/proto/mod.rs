@@ -65,6 +65,9 @@ pub fn ticket(t: &Ticket) -> pb::Ticket {
         resolve_time: opt_timestamp(t.resolved_at),
         close_time: opt_timestamp(t.closed_at),
         sla: t.sla.as_ref().map(sla::state),
+        parent_ticket_id: opt_id(t.relations.parent_id),
+        merged_into_ticket_id: opt_id(t.relations.merged_into_id),
+        tags: t.relations.tags.clone(),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod kb;
 pub mod notes;
 pub mod sla;
 pub mod sla_state;
+pub mod ticket_actions;
 pub mod tickets;
 pub mod time;
 pub mod timesheets;

@@ -38,6 +38,9 @@ struct Row {
     sla_resolved: Option<bool>,
     sla_paused: Option<bool>,
     sla_resolution: Option<String>,
+    parent_id: Option<Uuid>,
+    merged_into_id: Option<Uuid>,
+    tags: Vec<String>,
 }
 
 impl From<Row> for Ticket {
@@ -58,6 +61,11 @@ impl From<Row> for Ticket {
             },
             company_name: r.company_name.unwrap_or_default(),
             created_by: r.created_by,
+            relations: crate::domain::ticket::Relations {
+                parent_id: r.parent_id,
+                merged_into_id: r.merged_into_id,
+                tags: r.tags,
+            },
             created_at: r.created_at,
             updated_at: r.updated_at,
             resolved_at: r.resolved_at,
@@ -80,7 +88,7 @@ const SELECT: &str = "select t.id, t.tenant_id, t.number, t.title, t.description
     c.name as company_name, t.contact_id, t.assignee_id, t.created_by, t.created_at, t.updated_at, t.resolved_at, t.closed_at, \
     s.policy_id as sla_policy_id, s.first_response_due as sla_first_response_due, s.first_response_at as sla_first_response_at, \
     s.first_response as sla_first_response, s.resolution_due as sla_resolution_due, s.resolved as sla_resolved, \
-    s.paused as sla_paused, s.resolution as sla_resolution \
+    s.paused as sla_paused, s.resolution as sla_resolution, t.parent_id, t.merged_into_id, t.tags \
     from tickets t left join companies c on c.tenant_id = t.tenant_id and c.id = t.company_id \
     left join ticket_sla s on s.tenant_id = t.tenant_id and s.ticket_id = t.id";
 
@@ -102,6 +110,7 @@ pub const LIST: ListSpec = ListSpec {
         FilterField { name: "company_id", column: "t.company_id", kind: FieldKind::Uuid },
         FilterField { name: "contact_id", column: "t.contact_id", kind: FieldKind::Uuid },
         FilterField { name: "assignee_id", column: "t.assignee_id", kind: FieldKind::Uuid },
+        FilterField { name: "parent_id", column: "t.parent_id", kind: FieldKind::Uuid },
         FilterField { name: "title", column: "t.title", kind: FieldKind::Text },
     ],
     orders: &[

@@ -7,6 +7,7 @@ use tonic::metadata::MetadataValue;
 
 mod kb;
 mod sla;
+mod ticket_actions;
 mod time;
 mod timesheets;
 
