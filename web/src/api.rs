@@ -750,6 +750,33 @@ pub async fn create_note(ticket_id: &str, note: &TicketNote) -> ApiResult<Ticket
     send_json(Method::POST, format!("/api/v1/tickets/{}/notes", encode(ticket_id)), note).await
 }
 
+/// One change in a ticket's history.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TicketActivity {
+    /// `created`, `field_changed`, `note_added`, `merged_into`, …
+    pub action: String,
+    /// For `field_changed`.
+    pub field: String,
+    /// Values as text.
+    pub old_value: String,
+    /// Values as text.
+    pub new_value: String,
+    /// When (RFC 3339).
+    pub create_time: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ActivityList {
+    activities: Vec<TicketActivity>,
+}
+
+/// A ticket's history, newest first.
+pub async fn ticket_activity(ticket_id: &str) -> ApiResult<Vec<TicketActivity>> {
+    get::<ActivityList>(format!("/api/v1/tickets/{}/activity", encode(ticket_id))).await.map(|l| l.activities)
+}
+
 fn encode(segment: &str) -> String {
     String::from(js_sys::encode_uri_component(segment))
 }

@@ -83,6 +83,7 @@ pub fn ticket_page(props: &TicketPageProps) -> Html {
                                 }
                             </section>
                             <Notes ticket_id={t.id.clone()} />
+                            <Activity ticket_id={t.id.clone()} version={t.update_time.clone()} />
                         </div>
                         <TicketProps ticket={t.clone()} {on_updated} />
                     </div>
@@ -373,5 +374,59 @@ fn to_kb(props: &ToKbProps) -> Html {
             <button type="button" class="btn btn-small" id="ticket-to-kb" {onclick}>{ "Write KB article" }</button>
             if let Some(e) = &*error { <ErrorBanner error={e.clone()} /> }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ActivityProps {
+    ticket_id: String,
+    /// The ticket's update time: the history reloads when the ticket changes.
+    version: String,
+}
+
+/// The ticket's history (staff only; portal users are refused by the service and see nothing).
+#[function_component(Activity)]
+fn activity(props: &ActivityProps) -> Html {
+    let list = use_fetch((props.ticket_id.clone(), props.version.clone()), |(id, _)| async move {
+        api::ticket_activity(&id).await
+    });
+    let Some(Ok(entries)) = &list.result else {
+        return html! {};
+    };
+    html! {
+        <section class="card" id="ticket-activity">
+            <div class="card-header"><h2>{ "Activity" }</h2></div>
+            <ul class="activity-list">
+                { for entries.iter().map(|a| {
+                    let what = match a.action.as_str() {
+                        "field_changed" => format!("{}: {} → {}", a.field.replace('_', " "),
+                            or_dash(&enum_label_if(&a.old_value)), or_dash(&enum_label_if(&a.new_value))),
+                        "created" => format!("Created {}", a.new_value),
+                        "note_added" => format!("{} note added", enum_label(&a.new_value)),
+                        "merged_into" => format!("Merged into {}", a.new_value),
+                        "merged_from" => format!("{} merged into this ticket", a.new_value),
+                        "split_to" => format!("Split into {}", a.new_value),
+                        "split_from" => format!("Split from {}", a.new_value),
+                        "parent_changed" => format!("Parent: {} → {}", or_dash(&a.old_value), or_dash(&a.new_value)),
+                        "tags_changed" => format!("Tags: {} → {}", or_dash(&a.old_value), or_dash(&a.new_value)),
+                        other => other.to_owned(),
+                    };
+                    html! {
+                        <li class="activity-item">
+                            <span class="muted">{ datetime(&a.create_time) }</span>{ " " }<span>{ what }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}
+
+/// Enum value names as labels; anything else as it is.
+fn enum_label_if(v: &str) -> String {
+    if v.contains("_STATUS_") || v.contains("_PRIORITY_") || v.contains("_SOURCE_") {
+        enum_label(v)
+    } else {
+        v.to_owned()
     }
 }
