@@ -6,6 +6,7 @@
 
 pub mod agreements;
 pub mod catalog;
+pub mod clients;
 pub mod cocs;
 pub mod expiry;
 pub mod safs;
@@ -55,14 +56,29 @@ impl Contracts {
         Ok(db::begin(&self.pool, p.tenant_id).await?)
     }
 
-    /// Creates a company and records `CompanyCreated`.
+    /// Creates a company, records `CompanyCreated` and starts its status history. A parent must
+    /// be a company of the tenant (INVALID_ARGUMENT on `company.parent_id`).
     pub async fn create_company(&self, p: &Principal, fields: CompanyFields) -> Result<Company> {
         let fields = fields.normalize("company.")?;
         let mut tx = self.tx(p).await?;
+        if let Some(parent) = fields.parent_id
+            && !repo::companies::exists(&mut tx, p.tenant_id, parent).await?
+        {
+            return Err(DomainError::invalid("company.parent_id", "no such company").into());
+        }
         let c = repo::companies::insert(&mut tx, p.tenant_id, &fields).await?;
-        events::company_created(&mut tx, &self.naming, p.user_id, &c).await?;
+        self.record_created(&mut tx, p, &c).await?;
         tx.commit().await?;
         Ok(c)
+    }
+
+    /// `CompanyCreated` and the first status history entry of a new company.
+    async fn record_created(&self, tx: &mut TenantTx, p: &Principal, c: &Company) -> Result<()> {
+        events::company_created(tx, &self.naming, p.user_id, c).await?;
+        let change =
+            repo::companies::insert_status_change(tx, p.tenant_id, c.id, None, c.fields.status, "", p.user_id).await?;
+        events::company_status_changed(tx, &self.naming, p.tenant_id, &change).await?;
+        Ok(())
     }
 
     /// The company `id`.
@@ -74,7 +90,9 @@ impl Contracts {
         repo::companies::get(&mut tx, p.tenant_id, id, false).await
     }
 
-    /// Updates the masked fields and records `CompanyUpdated` when something changed.
+    /// Updates the masked fields and records `CompanyUpdated` when something changed. A status
+    /// change must be a legal lifecycle move (recorded in the history without a reason); a new
+    /// parent must exist and must not make the hierarchy loop.
     pub async fn update_company(
         &self,
         p: &Principal,
@@ -82,31 +100,119 @@ impl Contracts {
         patch: CompanyFields,
         mask: &[String],
     ) -> Result<Company> {
+        self.update_company_with_reason(p, id, patch, mask, "company.status", "").await
+    }
+
+    async fn update_company_with_reason(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: CompanyFields,
+        mask: &[String],
+        status_field: &str,
+        reason: &str,
+    ) -> Result<Company> {
         let mut tx = self.tx(p).await?;
         let mut c = repo::companies::get(&mut tx, p.tenant_id, id, true).await?;
+        let before = c.fields.status;
+        let old_parent = c.fields.parent_id;
         let changed = c.fields.apply(patch, mask)?;
         if changed.is_empty() {
             return Ok(c);
         }
+        before.check_move(c.fields.status, status_field)?;
         c.fields = c.fields.normalize("company.")?;
+        if let Some(parent) = c.fields.parent_id
+            && c.fields.parent_id != old_parent
+        {
+            if !repo::companies::exists(&mut tx, p.tenant_id, parent).await? {
+                return Err(DomainError::invalid("company.parent_id", "no such company").into());
+            }
+            let ancestors = repo::companies::ancestors(&mut tx, p.tenant_id, parent).await?;
+            crate::domain::company::check_parent(id, parent, &ancestors, "company.parent_id")?;
+        }
         let c = repo::companies::update(&mut tx, &c).await?;
         events::company_updated(&mut tx, &self.naming, p.user_id, &c, changed).await?;
+        if c.fields.status != before {
+            let change = repo::companies::insert_status_change(
+                &mut tx,
+                p.tenant_id,
+                id,
+                Some(before),
+                c.fields.status,
+                reason,
+                p.user_id,
+            )
+            .await?;
+            events::company_status_changed(&mut tx, &self.naming, p.tenant_id, &change).await?;
+        }
         tx.commit().await?;
         Ok(c)
     }
 
-    /// Archives a company (its history stays).
+    /// Moves a company to `status` (a legal lifecycle move, INVALID_ARGUMENT on `status`
+    /// otherwise) and records who, when, from, to and `reason` (at most 1000 characters).
+    pub async fn change_company_status(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        status: CompanyStatus,
+        reason: &str,
+    ) -> Result<Company> {
+        let reason = reason.trim();
+        let mut v = psa_core::validate::Validator::new();
+        v.max_chars("reason", reason, 1000);
+        v.finish()?;
+        let patch = CompanyFields { status, ..Default::default() };
+        self.update_company_with_reason(p, id, patch, &["status".to_owned()], "status", reason).await
+    }
+
+    /// One page of a company's status history, oldest first. Staff only.
+    pub async fn list_status_changes(
+        &self,
+        p: &Principal,
+        company: Uuid,
+        params: &ListParams,
+    ) -> Result<(Vec<crate::domain::activity::StatusChange>, String)> {
+        staff_only(p)?;
+        let plan = repo::companies::STATUS_HISTORY.plan(params)?;
+        let mut tx = self.tx(p).await?;
+        repo::companies::get(&mut tx, p.tenant_id, company, false).await?;
+        repo::companies::status_changes(&mut tx, p.tenant_id, company, &plan).await
+    }
+
+    /// Archives a company (its history stays); any status may be archived.
     pub async fn archive_company(&self, p: &Principal, id: Uuid) -> Result<Company> {
         let patch = CompanyFields { status: CompanyStatus::Archived, ..Default::default() };
         self.update_company(p, id, patch, &["status".to_owned()]).await
     }
 
-    /// One page of companies.
-    pub async fn list_companies(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Company>, String)> {
-        let plan = repo::companies::LIST.plan(params)?;
+    /// One page of companies; with `parent`, only that company's direct subsidiaries (the
+    /// parent must exist: NOT_FOUND otherwise).
+    pub async fn list_companies(
+        &self,
+        p: &Principal,
+        params: &ListParams,
+        parent: Option<Uuid>,
+    ) -> Result<(Vec<Company>, String)> {
+        let mut params = params.clone();
+        if let Some(parent) = parent {
+            if p.portal_company().is_some_and(|own| own != parent) {
+                return Err(DomainError::NotFound { entity: "company" }.into());
+            }
+            let own = format!("parent_id = \"{parent}\"");
+            params.filter =
+                if params.filter.trim().is_empty() { own } else { format!("{} AND {own}", params.filter.trim()) };
+        }
+        let plan = repo::companies::LIST.plan(&params)?;
         let names_status = psa_core::filter::parse(&params.filter)?.iter().any(|c| c.field == "status");
         let mut tx = self.tx(p).await?;
-        repo::companies::list(&mut tx, p.tenant_id, &plan, names_status, p.portal_company()).await
+        if let Some(parent) = parent {
+            repo::companies::get(&mut tx, p.tenant_id, parent, false).await?;
+        }
+        let (companies, token) =
+            repo::companies::list(&mut tx, p.tenant_id, &plan, names_status, p.portal_company()).await?;
+        Ok((companies, token))
     }
 
     /// Imports companies (and their primary contacts) from CSV; see `domain::import`.
@@ -142,7 +248,7 @@ impl Contracts {
         }
         for row in new_rows {
             let c = repo::companies::insert(&mut tx, p.tenant_id, &row.company).await?;
-            events::company_created(&mut tx, &self.naming, p.user_id, &c).await?;
+            self.record_created(&mut tx, p, &c).await?;
             if let Some(d) = row.contact {
                 let fields = ContactFields {
                     company_id: c.id,
@@ -167,7 +273,8 @@ impl Contracts {
                     ),
                     other => other,
                 })?;
-                repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;
+                let contact = repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;
+                events::contact_created(&mut tx, p.user_id, &contact).await?;
             }
         }
         tx.commit().await?;
@@ -180,24 +287,70 @@ impl Contracts {
         let fields = fields.normalize("contact.")?;
         let mut tx = self.tx(p).await?;
         let c = repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;
+        events::contact_created(&mut tx, p.user_id, &c).await?;
         tx.commit().await?;
         Ok(c)
     }
 
-    /// The contact `id`.
+    /// The contact `id`; a merged duplicate answers the contact it was merged into.
     pub async fn get_contact(&self, p: &Principal, id: Uuid) -> Result<Contact> {
         let mut tx = self.tx(p).await?;
-        let c = repo::contacts::get(&mut tx, p.tenant_id, id).await?;
+        let mut c = repo::contacts::get(&mut tx, p.tenant_id, id, false).await?;
+        if let Some(target) = c.merged_into {
+            c = repo::contacts::get(&mut tx, p.tenant_id, target, false).await?;
+        }
         if p.portal_company().is_some_and(|company| company != c.fields.company_id) {
             return Err(DomainError::NotFound { entity: "contact" }.into());
         }
         Ok(c)
     }
 
-    /// One page of contacts.
-    pub async fn list_contacts(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Contact>, String)> {
+    /// Merges duplicate `source` into `target` (see `domain::contact::merge`), moves this
+    /// service's references, records `ContactMerged` and returns the target.
+    pub async fn merge_contact(&self, p: &Principal, source: Uuid, target: Uuid) -> Result<Contact> {
+        let mut tx = self.tx(p).await?;
+        // Lock in id order so two merges of the same pair cannot deadlock.
+        let (first, second) = if source < target { (source, target) } else { (target, source) };
+        let a = repo::contacts::get(&mut tx, p.tenant_id, first, true).await;
+        let b = repo::contacts::get(&mut tx, p.tenant_id, second, true).await;
+        let (src, dst) = if first == source { (a, b) } else { (b, a) };
+        let src = src?;
+        let dst = dst.map_err(|_| psa_kit::Error::from(DomainError::invalid("target_id", "no such contact")))?;
+        let fields = crate::domain::contact::merge(&src, &dst)?;
+        let merged = repo::contacts::update(&mut tx, p.tenant_id, dst.id, &fields).await?;
+        repo::contacts::merge(&mut tx, p.tenant_id, src.id, dst.id).await?;
+        events::contact_merged(&mut tx, &self.naming, p.user_id, &src, &merged).await?;
+        tx.commit().await?;
+        Ok(merged)
+    }
+
+    /// One page of contacts (merged duplicates left out); `company`: only that company's
+    /// (which must exist and be visible: NOT_FOUND otherwise).
+    pub async fn list_contacts(
+        &self,
+        p: &Principal,
+        params: &ListParams,
+        company: Option<Uuid>,
+    ) -> Result<(Vec<Contact>, String)> {
         let plan = repo::contacts::LIST.plan(params)?;
         let mut tx = self.tx(p).await?;
-        repo::contacts::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
+        let scope = match (company, p.portal_company()) {
+            (Some(c), Some(own)) if c != own => return Err(DomainError::NotFound { entity: "company" }.into()),
+            (Some(c), _) => {
+                repo::companies::get(&mut tx, p.tenant_id, c, false).await?;
+                Some(c)
+            }
+            (None, own) => own,
+        };
+        repo::contacts::list(&mut tx, p.tenant_id, &plan, scope).await
     }
+}
+
+/// Staff-only resources (notes, status history, activity, overview): portal principals get
+/// PERMISSION_DENIED.
+pub(crate) fn staff_only(p: &Principal) -> Result<()> {
+    if p.portal_company().is_some() {
+        return Err(DomainError::PermissionDenied("staff only".into()).into());
+    }
+    Ok(())
 }

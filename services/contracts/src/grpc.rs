@@ -2,6 +2,7 @@
 //! errors → status. The catalog and contract services are in [`catalog`].
 
 pub mod catalog;
+pub mod clients;
 
 use std::sync::Arc;
 
@@ -37,9 +38,53 @@ impl CompanyService for Grpc {
         let r = req.into_inner();
         let params =
             ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
-        let (companies, next_page_token) = self.app.list_companies(&p, &params).await?;
+        let (companies, next_page_token) = self.app.list_companies(&p, &params, None).await?;
         Ok(Response::new(pb::ListCompaniesResponse {
             companies: companies.iter().map(proto::company).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn list_child_companies(
+        &self,
+        req: Request<pb::ListCompaniesRequest>,
+    ) -> Result<Response<pb::ListCompaniesResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let parent = parse_id("parent_id", &r.parent_id).map_err(err)?;
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (companies, next_page_token) = self.app.list_companies(&p, &params, Some(parent)).await?;
+        Ok(Response::new(pb::ListCompaniesResponse {
+            companies: companies.iter().map(proto::company).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn change_company_status(
+        &self,
+        req: Request<pb::ChangeCompanyStatusRequest>,
+    ) -> Result<Response<pb::Company>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let id = parse_id("id", &r.id).map_err(err)?;
+        let status = proto::parse_company_status(r.status, "status")
+            .and_then(|s| s.ok_or_else(|| psa_core::DomainError::invalid("status", "is required")))
+            .map_err(err)?;
+        Ok(Response::new(proto::company(&self.app.change_company_status(&p, id, status, &r.reason).await?)))
+    }
+
+    async fn list_company_status_changes(
+        &self,
+        req: Request<pb::ListCompanyStatusChangesRequest>,
+    ) -> Result<Response<pb::ListCompanyStatusChangesResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let company = parse_id("company_id", &r.company_id).map_err(err)?;
+        let params = ListParams { page_size: r.page_size, page_token: r.page_token, ..Default::default() };
+        let (changes, next_page_token) = self.app.list_status_changes(&p, company, &params).await?;
+        Ok(Response::new(pb::ListCompanyStatusChangesResponse {
+            status_changes: changes.iter().map(proto::clients::status_change).collect(),
             next_page_token,
         }))
     }
@@ -82,6 +127,11 @@ impl CompanyService for Grpc {
                     ("notes", !c.notes.is_empty()),
                     ("tags", !c.tags.is_empty()),
                     ("custom_fields", c.custom_fields.is_some()),
+                    ("parent_id", !c.parent_id.is_empty()),
+                    ("lead_score", c.lead_score.is_some()),
+                    ("estimated_deal_value", !c.estimated_deal_value.is_empty()),
+                    ("deal_currency", !c.deal_currency.is_empty()),
+                    ("first_interaction_date", !c.first_interaction_date.is_empty()),
                 ];
                 debug_assert_eq!(set.len(), UPDATABLE.len());
                 set.iter().filter(|(_, s)| *s).map(|(n, _)| (*n).to_owned()).collect()
@@ -135,11 +185,35 @@ impl ContactService for Grpc {
         let r = req.into_inner();
         let params =
             ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
-        let (contacts, next_page_token) = self.app.list_contacts(&p, &params).await?;
+        let (contacts, next_page_token) = self.app.list_contacts(&p, &params, None).await?;
         Ok(Response::new(pb::ListContactsResponse {
             contacts: contacts.iter().map(proto::contact).collect(),
             next_page_token,
         }))
+    }
+
+    async fn list_company_contacts(
+        &self,
+        req: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let company = parse_id("company_id", &r.company_id).map_err(err)?;
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, order_by: r.order_by };
+        let (contacts, next_page_token) = self.app.list_contacts(&p, &params, Some(company)).await?;
+        Ok(Response::new(pb::ListContactsResponse {
+            contacts: contacts.iter().map(proto::contact).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn merge_contact(&self, req: Request<pb::MergeContactRequest>) -> Result<Response<pb::Contact>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let id = parse_id("id", &r.id).map_err(err)?;
+        let target = parse_id("target_id", &r.target_id).map_err(err)?;
+        Ok(Response::new(proto::contact(&self.app.merge_contact(&p, id, target).await?)))
     }
 
     async fn get_contact(&self, req: Request<pb::GetContactRequest>) -> Result<Response<pb::Contact>, Status> {

@@ -1,5 +1,7 @@
-//! Contracts service: client companies and contacts, and the CSV import of companies
-//! (PRD §3.3, seeds 001–002); the service catalog with versioned scope definition templates,
+//! Contracts service: client companies (hierarchy, lifecycle with status history, business
+//! fields), contacts (with merge), sites, notes, team assignments, the per-company activity
+//! timeline and the Client 360 overview, and the CSV import of companies (PRD §3.3, seeds
+//! 001–002); the service catalog with versioned scope definition templates,
 //! contracts, service scopes, SAFs and COCs (PRD §3.8, seeds 000–002) with a background job
 //! announcing contract and COC expiry (`ContractExpiring`/`ContractExpired`,
 //! `CocExpiring`/`CocExpired`). Publishes `CompanyCreated` /
@@ -81,7 +83,11 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     ))
     .add_service(psa_proto::contracts::contact_service_server::ContactServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::service_catalog_service_server::ServiceCatalogServiceServer::new(grpc.clone()))
-    .add_service(psa_proto::contracts::contract_service_server::ContractServiceServer::new(grpc))
+    .add_service(psa_proto::contracts::contract_service_server::ContractServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::site_service_server::SiteServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::company_note_service_server::CompanyNoteServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::team_assignment_service_server::TeamAssignmentServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::company_overview_service_server::CompanyOverviewServiceServer::new(grpc))
     .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
         listener,
@@ -92,6 +98,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.contracts.v1.ServiceCatalogService",
             "psa.contracts.v1.ContractService",
             psa_kit::export::SERVICE_NAME,
+            "psa.contracts.v1.SiteService",
+            "psa.contracts.v1.CompanyNoteService",
+            "psa.contracts.v1.TeamAssignmentService",
+            "psa.contracts.v1.CompanyOverviewService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),

@@ -2,15 +2,19 @@
 //! contracts and scopes in [`catalog`]).
 
 pub mod catalog;
+pub mod clients;
 pub mod saf;
 
 use psa_core::DomainError;
 use psa_core::validate::Validator;
-use psa_kit::convert::{json_to_struct, struct_to_json, timestamp};
+use psa_kit::convert::{json_to_struct, opt_id, struct_to_json, timestamp};
 use psa_proto::contracts as pb;
+use rust_decimal::Decimal;
 
 use crate::domain::company::{Address, Company, CompanyFields, CompanySize, CompanyStatus, CompanyType};
 use crate::domain::contact::{Contact, ContactFields, ContactType};
+use crate::domain::contract::parse_date;
+use crate::domain::money::{format_amount, parse_amount};
 
 /// A company as its proto message.
 pub fn company(c: &Company) -> pb::Company {
@@ -27,6 +31,7 @@ pub fn company(c: &Company) -> pb::Company {
         status: match f.status {
             CompanyStatus::Prospect => pb::CompanyStatus::Prospect,
             CompanyStatus::Active => pb::CompanyStatus::Active,
+            CompanyStatus::Renewal => pb::CompanyStatus::Renewal,
             CompanyStatus::Inactive => pb::CompanyStatus::Inactive,
             CompanyStatus::Archived => pb::CompanyStatus::Archived,
         } as i32,
@@ -55,7 +60,36 @@ pub fn company(c: &Company) -> pb::Company {
         custom_fields: Some(json_to_struct(&f.custom_fields)),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
+        parent_id: opt_id(f.parent_id),
+        lead_score: f.lead_score.map(i32::from),
+        estimated_deal_value: f.estimated_deal_value.map(format_amount).unwrap_or_default(),
+        deal_currency: f.deal_currency.clone(),
+        first_interaction_date: f.first_interaction_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
     }
+}
+
+/// A status as its proto enum.
+pub fn company_status(s: CompanyStatus) -> pb::CompanyStatus {
+    match s {
+        CompanyStatus::Prospect => pb::CompanyStatus::Prospect,
+        CompanyStatus::Active => pb::CompanyStatus::Active,
+        CompanyStatus::Renewal => pb::CompanyStatus::Renewal,
+        CompanyStatus::Inactive => pb::CompanyStatus::Inactive,
+        CompanyStatus::Archived => pb::CompanyStatus::Archived,
+    }
+}
+
+/// A proto status; `None` for UNSPECIFIED, INVALID_ARGUMENT on `field` for unknown numbers.
+pub fn parse_company_status(n: i32, field: &str) -> Result<Option<CompanyStatus>, DomainError> {
+    Ok(match pb::CompanyStatus::try_from(n) {
+        Ok(pb::CompanyStatus::Unspecified) => None,
+        Ok(pb::CompanyStatus::Prospect) => Some(CompanyStatus::Prospect),
+        Ok(pb::CompanyStatus::Active) => Some(CompanyStatus::Active),
+        Ok(pb::CompanyStatus::Renewal) => Some(CompanyStatus::Renewal),
+        Ok(pb::CompanyStatus::Inactive) => Some(CompanyStatus::Inactive),
+        Ok(pb::CompanyStatus::Archived) => Some(CompanyStatus::Archived),
+        Err(_) => return Err(DomainError::invalid(field, "unknown value")),
+    })
 }
 
 /// The writable fields of a proto company (not yet normalised). Enum numbers outside the
@@ -75,6 +109,7 @@ pub fn company_fields(c: pb::Company, prefix: &str) -> Result<CompanyFields, Dom
     let status = match pb::CompanyStatus::try_from(c.status) {
         Ok(pb::CompanyStatus::Unspecified | pb::CompanyStatus::Active) => CompanyStatus::Active,
         Ok(pb::CompanyStatus::Prospect) => CompanyStatus::Prospect,
+        Ok(pb::CompanyStatus::Renewal) => CompanyStatus::Renewal,
         Ok(pb::CompanyStatus::Inactive) => CompanyStatus::Inactive,
         Ok(pb::CompanyStatus::Archived) => CompanyStatus::Archived,
         Err(_) => {
@@ -93,9 +128,30 @@ pub fn company_fields(c: pb::Company, prefix: &str) -> Result<CompanyFields, Dom
             None
         }
     };
+    let parent_id = v.optional_uuid(&format!("{prefix}parent_id"), c.parent_id.trim());
+    let lead_score = match c.lead_score {
+        None => None,
+        Some(n) => match i16::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                v.push(format!("{prefix}lead_score"), "must be between 0 and 100");
+                None
+            }
+        },
+    };
+    let estimated_deal_value = (!c.estimated_deal_value.trim().is_empty()).then(|| {
+        parse_amount(&mut v, &format!("{prefix}estimated_deal_value"), &c.estimated_deal_value, Decimal::ZERO)
+    });
+    let first_interaction_date =
+        parse_date(&mut v, &format!("{prefix}first_interaction_date"), &c.first_interaction_date);
     v.finish()?;
     let a = c.address.unwrap_or_default();
     Ok(CompanyFields {
+        parent_id,
+        lead_score,
+        estimated_deal_value,
+        deal_currency: c.deal_currency,
+        first_interaction_date,
         name: c.name,
         company_type,
         status,

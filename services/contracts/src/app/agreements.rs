@@ -38,7 +38,10 @@ impl Contracts {
             v.push("contract.company_id", "no such company");
         }
         if let Some(signer) = f.signer_contact_id {
-            match repo::contacts::get(tx, p.tenant_id, signer).await {
+            match repo::contacts::get(tx, p.tenant_id, signer, false).await {
+                Ok(c) if c.merged_into.is_some() => {
+                    v.push("contract.signer_contact_id", "the contact was merged into another; use that one")
+                }
                 Ok(c) if c.fields.company_id == f.company_id => {}
                 _ => v.push("contract.signer_contact_id", "must be a contact of the contract's company"),
             }

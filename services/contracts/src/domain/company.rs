@@ -1,8 +1,9 @@
 //! Companies: types, lifecycle status, size bands and input rules (PRD §3.3.2, seed 001).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use psa_core::DomainError;
 use psa_core::validate::Validator;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,9 +14,49 @@ text_enum!(
     CompanyType { Client => "client", Prospect => "prospect", Vendor => "vendor", Partner => "partner" }
 );
 text_enum!(
-    /// Lifecycle status (seed 002: active, prospect, inactive, archived).
-    CompanyStatus { Prospect => "prospect", Active => "active", Inactive => "inactive", Archived => "archived" }
+    /// Lifecycle status (seed 002: active, prospect, inactive, archived; plus renewal while a
+    /// client's agreement is being renewed). Legal moves: [`CompanyStatus::next`].
+    CompanyStatus {
+        Prospect => "prospect",
+        Active => "active",
+        Renewal => "renewal",
+        Inactive => "inactive",
+        Archived => "archived"
+    }
 );
+
+impl CompanyStatus {
+    /// The statuses a company in `self` may move to:
+    /// prospect → active | inactive | archived; active → renewal | inactive | archived;
+    /// renewal → active | inactive | archived; inactive → active | archived;
+    /// archived → inactive (restore). A client never goes back to prospect, and only an
+    /// active client enters renewal.
+    pub fn next(self) -> &'static [CompanyStatus] {
+        use CompanyStatus::*;
+        match self {
+            Prospect => &[Active, Inactive, Archived],
+            Active => &[Renewal, Inactive, Archived],
+            Renewal => &[Active, Inactive, Archived],
+            Inactive => &[Active, Archived],
+            Archived => &[Inactive],
+        }
+    }
+
+    /// Checks the move `self` → `to` (a move to the same status is not a move).
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] on `field`, naming the allowed targets.
+    pub fn check_move(self, to: CompanyStatus, field: &str) -> Result<(), DomainError> {
+        if self == to || self.next().contains(&to) {
+            return Ok(());
+        }
+        let allowed: Vec<&str> = self.next().iter().map(|s| s.as_str()).collect();
+        Err(DomainError::invalid(
+            field,
+            format!("a {} company cannot become {}; allowed: {}", self.as_str(), to.as_str(), allowed.join(", ")),
+        ))
+    }
+}
 text_enum!(
     /// Company size band (seed 001 companySize).
     CompanySize { Small => "small", Medium => "medium", Large => "large", Enterprise => "enterprise" }
@@ -55,6 +96,16 @@ pub struct CompanyFields {
     pub tags: Vec<String>,
     /// A JSON object.
     pub custom_fields: serde_json::Value,
+    /// Parent company in the hierarchy (PRD §3.3.2 parent_company_id); never a cycle.
+    pub parent_id: Option<Uuid>,
+    /// Sales lead score, 0–100 (seed 001 leadScore).
+    pub lead_score: Option<i16>,
+    /// Estimated deal value in `deal_currency` (seed 001 estimatedDealValue).
+    pub estimated_deal_value: Option<Decimal>,
+    /// ISO 4217 code of `estimated_deal_value`; empty exactly when there is no value.
+    pub deal_currency: String,
+    /// Date of the first interaction with the company (seed 001 firstInteractionDate).
+    pub first_interaction_date: Option<NaiveDate>,
 }
 
 impl Default for CompanyFields {
@@ -73,6 +124,11 @@ impl Default for CompanyFields {
             notes: String::new(),
             tags: Vec::new(),
             custom_fields: serde_json::Value::Object(Default::default()),
+            parent_id: None,
+            lead_score: None,
+            estimated_deal_value: None,
+            deal_currency: String::new(),
+            first_interaction_date: None,
         }
     }
 }
@@ -102,6 +158,11 @@ pub const UPDATABLE: &[&str] = &[
     "notes",
     "tags",
     "custom_fields",
+    "parent_id",
+    "lead_score",
+    "estimated_deal_value",
+    "deal_currency",
+    "first_interaction_date",
 ];
 
 impl CompanyFields {
@@ -137,6 +198,18 @@ impl CompanyFields {
         }
         for t in &self.tags {
             v.max_chars(&f("tags"), t, 50);
+        }
+        if self.lead_score.is_some_and(|s| !(0..=100).contains(&s)) {
+            v.push(f("lead_score"), "must be between 0 and 100");
+        }
+        self.deal_currency = self.deal_currency.trim().to_ascii_uppercase();
+        match (self.estimated_deal_value.is_some(), self.deal_currency.is_empty()) {
+            (true, true) => v.push(f("deal_currency"), "is required with estimated_deal_value"),
+            (false, false) => v.push(f("estimated_deal_value"), "is required with deal_currency"),
+            (true, false) => {
+                crate::domain::money::parse_currency(&mut v, &f("deal_currency"), &self.deal_currency);
+            }
+            (false, true) => {}
         }
         if !self.custom_fields.is_object() {
             v.push(f("custom_fields"), "must be an object");
@@ -177,6 +250,11 @@ impl CompanyFields {
                 "notes" => this.notes = patch.notes.clone(),
                 "tags" => this.tags = patch.tags.clone(),
                 "custom_fields" => this.custom_fields = patch.custom_fields.clone(),
+                "parent_id" => this.parent_id = patch.parent_id,
+                "lead_score" => this.lead_score = patch.lead_score,
+                "estimated_deal_value" => this.estimated_deal_value = patch.estimated_deal_value,
+                "deal_currency" => this.deal_currency = patch.deal_currency.clone(),
+                "first_interaction_date" => this.first_interaction_date = patch.first_interaction_date,
                 _ => {}
             }
             Ok(())
@@ -184,9 +262,86 @@ impl CompanyFields {
     }
 }
 
+/// Checks that `parent` may become the parent of `company`, given `parent_ancestors`: the
+/// chain of `parent`'s own ancestors (nearest first).
+///
+/// # Errors
+/// [`DomainError::Invalid`] on `field` when the link would make a cycle (the company itself or
+/// one of its descendants as parent).
+pub fn check_parent(company: Uuid, parent: Uuid, parent_ancestors: &[Uuid], field: &str) -> Result<(), DomainError> {
+    if parent == company {
+        return Err(DomainError::invalid(field, "a company cannot be its own parent"));
+    }
+    if parent_ancestors.contains(&company) {
+        return Err(DomainError::invalid(
+            field,
+            "the parent is a subsidiary of this company (the hierarchy would loop)",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifecycle_moves() {
+        use CompanyStatus::*;
+        let legal = [
+            (Prospect, Active),
+            (Prospect, Inactive),
+            (Prospect, Archived),
+            (Active, Renewal),
+            (Active, Inactive),
+            (Active, Archived),
+            (Renewal, Active),
+            (Renewal, Inactive),
+            (Renewal, Archived),
+            (Inactive, Active),
+            (Inactive, Archived),
+            (Archived, Inactive),
+        ];
+        for &from in CompanyStatus::ALL {
+            for &to in CompanyStatus::ALL {
+                let ok = from == to || legal.contains(&(from, to));
+                assert_eq!(from.check_move(to, "status").is_ok(), ok, "{from:?} -> {to:?}");
+            }
+        }
+        let Err(DomainError::Invalid(v)) = Active.check_move(Prospect, "status") else { panic!() };
+        assert_eq!(v[0].field, "status");
+        assert!(v[0].description.contains("renewal, inactive, archived"), "{}", v[0].description);
+    }
+
+    #[test]
+    fn hierarchy_cycles() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        assert!(check_parent(a, a, &[], "parent_id").is_err());
+        // c's ancestors are b, a: a cannot take c as parent.
+        assert!(check_parent(a, c, &[b, a], "parent_id").is_err());
+        assert!(check_parent(c, a, &[], "parent_id").is_ok());
+    }
+
+    #[test]
+    fn business_fields() {
+        let f = CompanyFields {
+            name: "Acme".into(),
+            lead_score: Some(101),
+            estimated_deal_value: Some(Decimal::new(125_000, 2)),
+            ..Default::default()
+        };
+        let Err(DomainError::Invalid(v)) = f.normalize("") else { panic!() };
+        assert_eq!(v.iter().map(|x| x.field.as_str()).collect::<Vec<_>>(), ["lead_score", "deal_currency"]);
+        let f = CompanyFields { name: "Acme".into(), deal_currency: "eur".into(), ..Default::default() };
+        assert!(f.normalize("").is_err());
+        let f = CompanyFields {
+            name: "Acme".into(),
+            estimated_deal_value: Some(Decimal::ONE),
+            deal_currency: "eur".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.normalize("").unwrap().deal_currency, "EUR");
+    }
 
     #[test]
     fn normalizes_and_validates() {

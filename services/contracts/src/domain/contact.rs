@@ -32,6 +32,42 @@ pub struct Contact {
     pub fields: ContactFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set once the contact was merged into another: it then only redirects there.
+    pub merged_into: Option<Uuid>,
+}
+
+/// Checks a merge of `source` into `target` (PRD §3.3.1 "Merge duplicate contacts") and
+/// returns the target's fields completed with the source's where the target's are empty
+/// (last name, email, phone, title).
+///
+/// # Errors
+/// [`DomainError::Invalid`] on `target_id` when both are the same contact, belong to
+/// different companies, or either was already merged.
+pub fn merge(source: &Contact, target: &Contact) -> Result<ContactFields, DomainError> {
+    let problem = if source.id == target.id {
+        Some("cannot merge a contact into itself")
+    } else if source.merged_into.is_some() {
+        Some("the contact was already merged")
+    } else if target.merged_into.is_some() {
+        Some("the target was merged into another contact; merge into that one")
+    } else if source.fields.company_id != target.fields.company_id {
+        Some("both contacts must belong to the same company")
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        return Err(DomainError::invalid("target_id", p));
+    }
+    let mut f = target.fields.clone();
+    let s = &source.fields;
+    for (dst, src) in
+        [(&mut f.last_name, &s.last_name), (&mut f.email, &s.email), (&mut f.phone, &s.phone), (&mut f.title, &s.title)]
+    {
+        if dst.is_empty() {
+            dst.clone_from(src);
+        }
+    }
+    Ok(f)
 }
 
 impl ContactFields {
@@ -85,5 +121,41 @@ mod tests {
         assert_eq!(v.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["contact.first_name", "contact.email"]);
         assert_eq!(split_name("John Q Smith"), ("John Q".into(), "Smith".into()));
         assert_eq!(split_name("Cher"), ("Cher".into(), String::new()));
+    }
+
+    #[test]
+    fn merges_fill_blanks_and_refuse_nonsense() {
+        let company = Uuid::now_v7();
+        let contact = |first: &str, email: &str, phone: &str| Contact {
+            id: Uuid::now_v7(),
+            tenant_id: Uuid::nil(),
+            fields: ContactFields {
+                company_id: company,
+                first_name: first.into(),
+                last_name: "Smith".into(),
+                email: email.into(),
+                phone: phone.into(),
+                title: String::new(),
+                contact_type: ContactType::Other,
+            },
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            merged_into: None,
+        };
+        let source = contact("Jon", "jon@acme.example", "+1 555");
+        let target = contact("John", "john@acme.example", "");
+        let f = merge(&source, &target).unwrap();
+        assert_eq!(
+            (f.first_name.as_str(), f.email.as_str(), f.phone.as_str()),
+            ("John", "john@acme.example", "+1 555")
+        );
+        assert!(merge(&source, &source).is_err());
+        let mut other = contact("X", "", "");
+        other.fields.company_id = Uuid::now_v7();
+        assert!(merge(&source, &other).is_err());
+        let mut gone = contact("Y", "", "");
+        gone.merged_into = Some(target.id);
+        assert!(merge(&gone, &target).is_err());
+        assert!(merge(&source, &gone).is_err());
     }
 }

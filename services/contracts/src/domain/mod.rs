@@ -1,5 +1,6 @@
 //! Contracts rules free of transport and storage.
 
+pub mod activity;
 pub mod coc;
 pub mod company;
 pub mod contact;
@@ -7,7 +8,10 @@ pub mod contract;
 pub mod expiry;
 pub mod import;
 pub mod money;
+pub mod note;
 pub mod saf;
 pub mod scope;
 pub mod scope_template;
 pub mod service;
+pub mod site;
+pub mod team;

@@ -1,13 +1,15 @@
 //! Companies table.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
 use psa_kit::{Error, Result};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use crate::domain::activity::StatusChange;
 use crate::domain::company::{Address, Company, CompanyFields, CompanySize, CompanyStatus, CompanyType};
+use crate::domain::money::from_sql;
 use psa_core::DomainError;
 
 #[derive(sqlx::FromRow)]
@@ -27,6 +29,11 @@ struct Row {
     notes: String,
     tags: Vec<String>,
     custom_fields: serde_json::Value,
+    parent_id: Option<Uuid>,
+    lead_score: Option<i16>,
+    estimated_deal_value: Option<String>,
+    deal_currency: Option<String>,
+    first_interaction_date: Option<NaiveDate>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -50,6 +57,11 @@ impl From<Row> for Company {
                 notes: r.notes,
                 tags: r.tags,
                 custom_fields: r.custom_fields,
+                parent_id: r.parent_id,
+                lead_score: r.lead_score,
+                estimated_deal_value: r.estimated_deal_value.as_deref().map(from_sql),
+                deal_currency: r.deal_currency.unwrap_or_default(),
+                first_interaction_date: r.first_interaction_date,
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -57,13 +69,15 @@ impl From<Row> for Company {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields, parent_id, lead_score, estimated_deal_value::text as estimated_deal_value, deal_currency, first_interaction_date, created_at, updated_at";
 
 /// What `ListCompanies` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
     filters: &[
         FilterField { name: "name", column: "name", kind: FieldKind::Text },
         FilterField { name: "industry", column: "industry", kind: FieldKind::Text },
+        FilterField { name: "parent_id", column: "parent_id", kind: FieldKind::Uuid },
+        FilterField { name: "tags", column: "array_to_string(tags, ' ')", kind: FieldKind::Text },
         FilterField {
             name: "status",
             column: "status",
@@ -99,8 +113,10 @@ fn already_exists(e: Error) -> Error {
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &CompanyFields) -> Result<Company> {
     let sql = format!(
         "insert into companies (id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, \
-         email, address, notes, tags, custom_fields) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning {COLUMNS}"
+         email, address, notes, tags, custom_fields, parent_id, lead_score, estimated_deal_value, deal_currency, \
+         first_interaction_date) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::numeric, $19, $20) \
+         returning {COLUMNS}"
     );
     write(tx, &sql, Uuid::now_v7(), tenant, f).await
 }
@@ -136,12 +152,13 @@ pub async fn update(tx: &mut TenantTx, c: &Company) -> Result<Company> {
     let sql = format!(
         "update companies set name = $3, company_type = $4, status = $5, industry = $6, company_size = $7, source = $8, \
          website = $9, phone = $10, email = $11, address = $12, notes = $13, tags = $14, custom_fields = $15, \
-         updated_at = now() where id = $1 and tenant_id = $2 returning {COLUMNS}"
+         parent_id = $16, lead_score = $17, estimated_deal_value = $18::numeric, deal_currency = $19, \
+         first_interaction_date = $20, updated_at = now() where id = $1 and tenant_id = $2 returning {COLUMNS}"
     );
     write(tx, &sql, c.id, c.tenant_id, &c.fields).await
 }
 
-/// Runs an insert or update whose parameters are `$1` id, `$2` tenant and `$3..$15` the
+/// Runs an insert or update whose parameters are `$1` id, `$2` tenant and `$3..$20` the
 /// fields in column order, returning the row.
 async fn write(tx: &mut TenantTx, sql: &str, id: Uuid, tenant: Uuid, f: &CompanyFields) -> Result<Company> {
     let row: Row = sqlx::query_as(sql)
@@ -160,10 +177,105 @@ async fn write(tx: &mut TenantTx, sql: &str, id: Uuid, tenant: Uuid, f: &Company
         .bind(&f.notes)
         .bind(&f.tags)
         .bind(&f.custom_fields)
+        .bind(f.parent_id)
+        .bind(f.lead_score)
+        .bind(f.estimated_deal_value.map(|d| d.to_string()))
+        .bind(Some(f.deal_currency.as_str()).filter(|c| !c.is_empty()))
+        .bind(f.first_interaction_date)
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| already_exists(e.into()))?;
     Ok(row.into())
+}
+
+/// The ancestors of company `id`, nearest first (at most 100 levels).
+pub async fn ancestors(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "with recursive up(id, parent_id, depth) as ( \
+             select id, parent_id, 0 from companies where tenant_id = $1 and id = $2 \
+             union all \
+             select c.id, c.parent_id, up.depth + 1 from companies c join up on c.id = up.parent_id \
+             where c.tenant_id = $1 and up.depth < 100) \
+         select id from up where depth > 0 order by depth",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Whether company `id` exists for the tenant.
+pub async fn exists(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar("select exists(select 1 from companies where tenant_id = $1 and id = $2)")
+        .bind(tenant)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Records one lifecycle move.
+pub async fn insert_status_change(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    company: Uuid,
+    from: Option<CompanyStatus>,
+    to: CompanyStatus,
+    reason: &str,
+    actor: Uuid,
+) -> Result<StatusChange> {
+    let (id, changed_at): (Uuid, DateTime<Utc>) = sqlx::query_as(
+        "insert into company_status_changes (id, tenant_id, company_id, from_status, to_status, reason, actor_id) \
+         values ($1, $2, $3, $4, $5, $6, $7) returning id, changed_at",
+    )
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(company)
+    .bind(from.map(CompanyStatus::as_str))
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(actor)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(StatusChange { id, company_id: company, from, to, reason: reason.to_owned(), actor_id: actor, changed_at })
+}
+
+/// What `ListCompanyStatusChanges` pages by (oldest first; no filters).
+pub const STATUS_HISTORY: ListSpec = ListSpec {
+    filters: &[],
+    orders: &[OrderField { name: "change_time", column: "changed_at", kind: SortKind::Time }],
+    default_order: "change_time",
+    id_column: "id",
+};
+
+/// One page of a company's status history (plan from [`STATUS_HISTORY`]).
+pub async fn status_changes(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    company: Uuid,
+    plan: &ListPlan,
+) -> Result<(Vec<StatusChange>, String)> {
+    let mut qb = QueryBuilder::new(
+        "select id, from_status, to_status, reason, actor_id, changed_at from company_status_changes where tenant_id = ",
+    );
+    qb.push_bind(tenant).push(" and company_id = ").push_bind(company);
+    plan.push_where(&mut qb);
+    plan.push_order_limit(&mut qb);
+    type R = (Uuid, Option<String>, String, String, Uuid, DateTime<Utc>);
+    let rows: Vec<R> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let mut out: Vec<StatusChange> = rows
+        .into_iter()
+        .map(|(id, from, to, reason, actor_id, changed_at)| StatusChange {
+            id,
+            company_id: company,
+            from: from.as_deref().and_then(CompanyStatus::parse),
+            to: CompanyStatus::parse(&to).unwrap_or(CompanyStatus::Active),
+            reason,
+            actor_id,
+            changed_at,
+        })
+        .collect();
+    let token = plan.finish(&mut out, |c, _| (time_key(c.changed_at), c.id));
+    Ok((out, token))
 }
 
 /// One page of companies. Archived companies are left out unless the filter names a status;

@@ -23,6 +23,7 @@ struct Row {
     contact_type: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    merged_into_id: Option<Uuid>,
 }
 
 impl From<Row> for Contact {
@@ -41,12 +42,13 @@ impl From<Row> for Contact {
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
+            merged_into: r.merged_into_id,
         }
     }
 }
 
-const COLUMNS: &str =
-    "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at, \
+     merged_into_id";
 
 /// What `ListContacts` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -89,14 +91,60 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ContactFields) -> Resul
     row.map(Contact::from).ok_or_else(|| DomainError::invalid("contact.company_id", "no such company").into())
 }
 
-/// The contact `id`.
-pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Contact> {
-    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from contacts where tenant_id = $1 and id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+/// The contact `id` (merged ones included: see `merged_into`); with `lock`, locked for update.
+pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Contact> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select {COLUMNS} from contacts where tenant_id = $1 and id = $2{}",
+        if lock { " for update" } else { "" }
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
     row.map(Contact::from).ok_or_else(|| DomainError::NotFound { entity: "contact" }.into())
+}
+
+/// Writes the name, email, phone, title and type of contact `id`, bumping `updated_at`.
+pub async fn update(tx: &mut TenantTx, tenant: Uuid, id: Uuid, f: &ContactFields) -> Result<Contact> {
+    let row: Row = sqlx::query_as(&format!(
+        "update contacts set first_name = $3, last_name = $4, email = $5, phone = $6, title = $7, contact_type = $8, \
+         updated_at = now() where tenant_id = $1 and id = $2 returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(&f.first_name)
+    .bind(&f.last_name)
+    .bind(&f.email)
+    .bind(&f.phone)
+    .bind(&f.title)
+    .bind(f.contact_type.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.into())
+}
+
+/// Marks `source` as merged into `target` and moves this service's references to it
+/// (contracts' signer contact, and earlier duplicates merged into `source`).
+pub async fn merge(tx: &mut TenantTx, tenant: Uuid, source: Uuid, target: Uuid) -> Result<()> {
+    sqlx::query("update contacts set merged_into_id = $3, merged_at = now(), updated_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(source)
+        .bind(target)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("update contacts set merged_into_id = $3 where tenant_id = $1 and merged_into_id = $2")
+        .bind(tenant)
+        .bind(source)
+        .bind(target)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("update contracts set signer_contact_id = $3, updated_at = now() where tenant_id = $1 and signer_contact_id = $2")
+        .bind(tenant)
+        .bind(source)
+        .bind(target)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// One page of contacts; `company` restricts to one company (portal users).
@@ -106,7 +154,8 @@ pub async fn list(
     plan: &ListPlan,
     company: Option<Uuid>,
 ) -> Result<(Vec<Contact>, String)> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from contacts where tenant_id = "));
+    let mut qb =
+        QueryBuilder::new(format!("select {COLUMNS} from contacts where merged_into_id is null and tenant_id = "));
     qb.push_bind(tenant);
     if let Some(c) = company {
         qb.push(" and company_id = ").push_bind(c);

@@ -1,12 +1,16 @@
 //! Storage (sqlx). Every function takes the tenant transaction and the tenant id and filters
 //! by it in SQL as well as by RLS.
 
+pub mod activity;
 pub mod cocs;
 pub mod companies;
 pub mod contacts;
 pub mod contracts;
 pub mod expiry;
+pub mod notes;
 pub mod numbers;
 pub mod safs;
 pub mod scopes;
 pub mod services;
+pub mod sites;
+pub mod team;
