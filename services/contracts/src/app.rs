@@ -174,7 +174,7 @@ impl Contracts {
         company: Uuid,
         params: &ListParams,
     ) -> Result<(Vec<crate::domain::activity::StatusChange>, String)> {
-        staff_only(p)?;
+        staff_only(p, company)?;
         let plan = repo::companies::STATUS_HISTORY.plan(params)?;
         let mut tx = self.tx(p).await?;
         repo::companies::get(&mut tx, p.tenant_id, company, false).await?;
@@ -346,11 +346,12 @@ impl Contracts {
     }
 }
 
-/// Staff-only resources (notes, status history, activity, overview): portal principals get
-/// PERMISSION_DENIED.
-pub(crate) fn staff_only(p: &Principal) -> Result<()> {
-    if p.portal_company().is_some() {
-        return Err(DomainError::PermissionDenied("staff only".into()).into());
+/// Staff-only resources of company `company` (notes, status history, activity, overview):
+/// portal principals get PERMISSION_DENIED for their own company and NOT_FOUND for others.
+pub(crate) fn staff_only(p: &Principal, company: Uuid) -> Result<()> {
+    match p.portal_company() {
+        Some(own) if own == company => Err(DomainError::PermissionDenied("staff only".into()).into()),
+        Some(_) => Err(DomainError::NotFound { entity: "company" }.into()),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -132,8 +132,8 @@ pub fn company_fields(c: pb::Company, prefix: &str) -> Result<CompanyFields, Dom
     let lead_score = match c.lead_score {
         None => None,
         Some(n) => match i16::try_from(n) {
-            Ok(n) => Some(n),
-            Err(_) => {
+            Ok(n) if (0..=100).contains(&n) => Some(n),
+            _ => {
                 v.push(format!("{prefix}lead_score"), "must be between 0 and 100");
                 None
             }

@@ -130,6 +130,32 @@ pub async fn apply_company_event(mut tx: TenantTx, envelope: Envelope) -> anyhow
     Ok(tx)
 }
 
+/// The durable consumer that follows contact merges in contracts
+/// (`psa.contracts.contact.merged`).
+pub fn contact_merges() -> ConsumerSpec {
+    ConsumerSpec {
+        stream_service: "contracts",
+        durable: "tickets-contact-merges",
+        filters: vec![("contact", "merged")],
+    }
+}
+
+/// Applies `ContactMerged`: tickets of the merged duplicate move to the contact it was merged
+/// into (other event types are ignored).
+///
+/// # Errors
+/// Database errors or malformed ids (the event is redelivered).
+pub async fn apply_contact_merged(mut tx: TenantTx, envelope: Envelope) -> anyhow::Result<TenantTx> {
+    let tenant: Uuid = envelope.tenant_id.parse()?;
+    let Some(any) = envelope.payload else { return Ok(tx) };
+    if any.type_url.ends_with("/psa.events.v1.ContactMerged") {
+        let m = ev::ContactMerged::decode(any.value.as_slice())?;
+        repo::tickets::move_contact(&mut tx, tenant, m.source_contact_id.parse()?, m.target_contact_id.parse()?)
+            .await?;
+    }
+    Ok(tx)
+}
+
 /// Records `TimeEntryCreated` (`psa.tickets.time_entry.created`); the subject is the entry.
 pub async fn time_entry_created(
     tx: &mut TenantTx,

@@ -62,7 +62,7 @@ impl Config {
 }
 
 /// Serves tickets (and SLA management) on `listener` until `shutdown` fires; runs the outbox
-/// relay, the company projection consumer and the SLA job alongside.
+/// relay, the company projection and contact merge consumers and the SLA job alongside.
 ///
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
@@ -74,6 +74,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         rt.naming.clone(),
         events::company_projection(),
         events::apply_company_event,
+        shutdown.clone(),
+    ));
+    let merges = tokio::spawn(psa_kit::events::consume(
+        rt.pool.clone(),
+        rt.js.clone(),
+        rt.naming.clone(),
+        events::contact_merges(),
+        events::apply_contact_merged,
         shutdown.clone(),
     ));
     let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone() });
@@ -112,6 +120,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .await;
     shutdown.cancel();
     let _ = consumer.await;
+    let _ = merges.await;
     let _ = job.await;
     rt.finish().await;
     served

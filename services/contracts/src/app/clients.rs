@@ -143,7 +143,7 @@ impl Contracts {
 
     /// Adds a staff note to company `company`.
     pub async fn create_note(&self, p: &Principal, company: Uuid, body: &str) -> Result<CompanyNote> {
-        staff_only(p)?;
+        staff_only(p, company)?;
         let body = note::normalize_body(body, "body")?;
         let mut tx = self.tx(p).await?;
         repo::companies::get(&mut tx, p.tenant_id, company, false).await?;
@@ -160,7 +160,7 @@ impl Contracts {
         company: Uuid,
         params: &ListParams,
     ) -> Result<(Vec<CompanyNote>, String)> {
-        staff_only(p)?;
+        staff_only(p, company)?;
         let plan = repo::notes::LIST.plan(params)?;
         let mut tx = self.tx(p).await?;
         repo::companies::get(&mut tx, p.tenant_id, company, false).await?;
@@ -207,7 +207,7 @@ impl Contracts {
         company: Uuid,
         params: &ListParams,
     ) -> Result<(Vec<Activity>, String)> {
-        staff_only(p)?;
+        staff_only(p, company)?;
         let plan = repo::activity::LIST.plan(params)?;
         let mut tx = self.tx(p).await?;
         repo::companies::get(&mut tx, p.tenant_id, company, false).await?;
@@ -218,7 +218,7 @@ impl Contracts {
     /// transaction. Contacts need `contacts.read`; contracts, scopes, SAFs and COCs need
     /// `contracts.read` (left empty otherwise).
     pub async fn overview(&self, p: &Principal, id: Uuid) -> Result<Overview> {
-        staff_only(p)?;
+        staff_only(p, id)?;
         let mut tx = self.tx(p).await?;
         let t = p.tenant_id;
         let company = repo::companies::get(&mut tx, t, id, false).await?;

@@ -233,3 +233,15 @@ pub async fn list(
     });
     Ok((tickets, token))
 }
+
+/// Points the tenant's tickets of contact `from` at contact `to` (after a contact merge);
+/// returns how many moved.
+pub async fn move_contact(tx: &mut TenantTx, tenant: Uuid, from: Uuid, to: Uuid) -> Result<u64> {
+    let done = sqlx::query("update tickets set contact_id = $3 where tenant_id = $1 and contact_id = $2")
+        .bind(tenant)
+        .bind(from)
+        .bind(to)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
