@@ -79,9 +79,9 @@ async fn hierarchy_lifecycle_and_business_fields() {
     company(&api, json!({"name": "Initech"})).await;
     let (st, kids) = api.get(&format!("/api/v1/companies/{holding}/children")).await;
     assert_eq!(st, 200, "{kids}");
-    assert_eq!(kids["companies"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [sub.clone()]);
+    assert_eq!(kids["companies"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [sub.as_str()]);
     let (_, found) = api.get(&format!("/api/v1/companies?filter=parent_id=\"{sub}\"")).await;
-    assert_eq!(found["companies"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [branch.clone()]);
+    assert_eq!(found["companies"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [branch.as_str()]);
     let (_, tagged) = api.get("/api/v1/companies?filter=tags:\"gold\"").await;
     assert_eq!(len(&tagged, "companies"), 1, "{tagged}");
     for (company, parent) in [(&holding, &branch), (&holding, &holding), (&sub, &branch)] {
@@ -322,7 +322,7 @@ async fn merging_duplicate_contacts_moves_references() {
     let (st, redirect) = api.get(&format!("/api/v1/contacts/{dup}")).await;
     assert_eq!((st, redirect["id"].as_str()), (200, Some(keep.as_str())));
     let (_, list) = api.get(&format!("/api/v1/companies/{acme}/contacts")).await;
-    assert_eq!(list["contacts"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [keep.clone()]);
+    assert_eq!(list["contacts"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [keep.as_str()]);
     let (st, p) = api.post(&format!("/api/v1/contacts/{dup}:merge"), &json!({"targetId": keep})).await;
     assert_eq!((st, fields(&p)), (400, vec!["targetId".to_owned()]), "already merged: {p}");
     // References move: the contract here, the ticket in the tickets service (by event).
