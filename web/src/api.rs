@@ -18,6 +18,7 @@ pub mod admin;
 pub mod catalog;
 pub mod kb;
 pub mod time;
+pub mod clients;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -421,6 +422,21 @@ pub struct Company {
     /// RFC 3339.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub update_time: String,
+    /// Parent company id; empty for a top-level company.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub parent_id: String,
+    /// Sales lead score 0–100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_score: Option<i32>,
+    /// Decimal string in `deal_currency`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub estimated_deal_value: String,
+    /// ISO 4217.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub deal_currency: String,
+    /// `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub first_interaction_date: String,
 }
 
 /// One page of companies.

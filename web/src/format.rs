@@ -5,8 +5,36 @@ pub const COMPANY_TYPES: &[&str] =
     &["COMPANY_TYPE_CLIENT", "COMPANY_TYPE_PROSPECT", "COMPANY_TYPE_VENDOR", "COMPANY_TYPE_PARTNER"];
 
 /// Company statuses.
-pub const COMPANY_STATUSES: &[&str] =
-    &["COMPANY_STATUS_ACTIVE", "COMPANY_STATUS_PROSPECT", "COMPANY_STATUS_INACTIVE", "COMPANY_STATUS_ARCHIVED"];
+pub const COMPANY_STATUSES: &[&str] = &[
+    "COMPANY_STATUS_ACTIVE",
+    "COMPANY_STATUS_PROSPECT",
+    "COMPANY_STATUS_RENEWAL",
+    "COMPANY_STATUS_INACTIVE",
+    "COMPANY_STATUS_ARCHIVED",
+];
+
+/// The lifecycle moves the server allows from each company status (mirrors
+/// `CompanyStatus::next` in the contracts service).
+pub fn company_status_moves(from: &str) -> &'static [&'static str] {
+    match from {
+        "COMPANY_STATUS_PROSPECT" => &["COMPANY_STATUS_ACTIVE", "COMPANY_STATUS_INACTIVE", "COMPANY_STATUS_ARCHIVED"],
+        "COMPANY_STATUS_ACTIVE" => &["COMPANY_STATUS_RENEWAL", "COMPANY_STATUS_INACTIVE", "COMPANY_STATUS_ARCHIVED"],
+        "COMPANY_STATUS_RENEWAL" => &["COMPANY_STATUS_ACTIVE", "COMPANY_STATUS_INACTIVE", "COMPANY_STATUS_ARCHIVED"],
+        "COMPANY_STATUS_INACTIVE" => &["COMPANY_STATUS_ACTIVE", "COMPANY_STATUS_ARCHIVED"],
+        "COMPANY_STATUS_ARCHIVED" => &["COMPANY_STATUS_INACTIVE"],
+        _ => &[],
+    }
+}
+
+/// Engagement roles of team assignments.
+pub const TEAM_ROLES: &[&str] = &[
+    "TEAM_ROLE_ACCOUNT_MANAGER",
+    "TEAM_ROLE_LEAD_ENGINEER",
+    "TEAM_ROLE_PROJECT_MANAGER",
+    "TEAM_ROLE_SERVICE_DELIVERY_MANAGER",
+    "TEAM_ROLE_BACKUP_ENGINEER",
+    "TEAM_ROLE_SECURITY_ANALYST",
+];
 
 /// Company size bands.
 pub const COMPANY_SIZES: &[&str] =
@@ -43,6 +71,12 @@ const PREFIXES: &[&str] = &[
     "KB_ARTICLE_STATUS_",
     "KB_VISIBILITY_",
     "TIME_BILLING_STATUS_",
+    "TEAM_ROLE_",
+    "SAF_STATUS_",
+    "COC_STATUS_",
+    "COC_TYPE_",
+    "CONTRACT_STATUS_",
+    "SERVICE_SCOPE_STATUS_",
 ];
 
 /// The value part of an enum value name: `TICKET_STATUS_IN_PROGRESS` → `IN_PROGRESS`.

@@ -1,10 +1,13 @@
-//! One company: its fields, contacts (with "Add contact") and tickets.
+//! Client 360: one company with its details and business fields, lifecycle, hierarchy,
+//! contacts, sites, contracts with scopes/SAFs/COCs, team, notes, open tickets (tickets
+//! service), recent activity and the proposals slot (cards in [`super::client360`]).
 
 use serde::Serialize;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, Company, Contact, ListQuery, quote};
+use crate::api::clients::{self, Overview};
+use crate::api::{self, Contact, ListQuery, quote};
 use crate::app::Route;
 use crate::components::badge::Badge;
 use crate::components::contact_form::ContactForm;
@@ -12,6 +15,9 @@ use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::ticket_table::TicketTable;
 use crate::format::{datetime, enum_label, or_dash};
 use crate::hooks::use_fetch;
+use crate::pages::client360::{
+    ActivityCard, AgreementsCard, HierarchyCard, NotesCard, ProposalsSlot, SitesCard, StatusCard, TeamCard,
+};
 
 /// Query string of the new-ticket and tickets pages (`?company=<id>`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -32,7 +38,7 @@ pub struct CompanyPageProps {
 #[function_component(CompanyPage)]
 pub fn company_page(props: &CompanyPageProps) -> Html {
     let reload = use_state(|| 0u32);
-    let company = use_fetch((props.id.clone(), *reload), |(id, _)| async move { api::get_company(&id).await });
+    let company = use_fetch((props.id.clone(), *reload), |(id, _)| async move { clients::get_overview(&id).await });
     let retry = {
         let reload = reload.clone();
         Callback::from(move |_| reload.set(*reload + 1))
@@ -45,7 +51,7 @@ pub fn company_page(props: &CompanyPageProps) -> Html {
                 <ErrorBanner error={err.clone()} on_retry={retry} />
             </div>
         },
-        Some(Ok(c)) => html! { <CompanyView company={c.clone()} /> },
+        Some(Ok(o)) => html! { <CompanyView overview={o.clone()} on_change={retry} /> },
     }
 }
 
@@ -67,12 +73,19 @@ fn breadcrumb(props: &BreadcrumbProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct CompanyViewProps {
-    company: Company,
+    overview: Overview,
+    on_change: Callback<()>,
 }
 
 #[function_component(CompanyView)]
 fn company_view(props: &CompanyViewProps) -> Html {
-    let c = &props.company;
+    let c = &props.overview.company;
+    let (overview, on_change) = (props.overview.clone(), props.on_change.clone());
+    let deal = if c.estimated_deal_value.is_empty() {
+        "—".to_string()
+    } else {
+        format!("{} {}", c.estimated_deal_value, c.deal_currency)
+    };
     let navigator = use_navigator();
     let new_ticket = {
         let id = c.id.clone();
@@ -115,6 +128,10 @@ fn company_view(props: &CompanyViewProps) -> Html {
                         <dt>{ "Industry" }</dt><dd>{ or_dash(&c.industry) }</dd>
                         <dt>{ "Size" }</dt><dd>{ enum_label(&c.company_size) }</dd>
                         <dt>{ "Source" }</dt><dd>{ or_dash(&c.source) }</dd>
+                        <dt>{ "Lead score" }</dt>
+                        <dd id="company-lead-score">{ c.lead_score.map_or_else(|| "—".to_string(), |s| s.to_string()) }</dd>
+                        <dt>{ "Estimated deal value" }</dt><dd id="company-deal-value">{ deal }</dd>
+                        <dt>{ "First interaction" }</dt><dd>{ or_dash(&c.first_interaction_date) }</dd>
                         <dt>{ "Website" }</dt><dd>{ website }</dd>
                         <dt>{ "Phone" }</dt><dd>{ or_dash(&c.phone) }</dd>
                         <dt>{ "Address" }</dt><dd>{ or_dash(&address) }</dd>
@@ -136,6 +153,18 @@ fn company_view(props: &CompanyViewProps) -> Html {
                 <div class="stack">
                     <Contacts company_id={c.id.clone()} />
                     <CompanyTickets company_id={c.id.clone()} />
+                </div>
+                <div class="stack">
+                    <StatusCard overview={overview.clone()} on_change={on_change.clone()} />
+                    <HierarchyCard overview={overview.clone()} on_change={on_change.clone()} />
+                    <SitesCard overview={overview.clone()} on_change={on_change.clone()} />
+                    <TeamCard overview={overview.clone()} on_change={on_change.clone()} />
+                    <NotesCard overview={overview.clone()} on_change={on_change.clone()} />
+                </div>
+                <div class="stack">
+                    <AgreementsCard overview={overview.clone()} on_change={on_change.clone()} />
+                    <ActivityCard overview={overview.clone()} on_change={on_change.clone()} />
+                    <ProposalsSlot />
                 </div>
             </div>
         </div>
@@ -225,7 +254,10 @@ fn contacts(props: &CompanyIdProps) -> Html {
 fn company_tickets(props: &CompanyIdProps) -> Html {
     let tickets = use_fetch(props.company_id.clone(), |id: String| async move {
         api::list_tickets(&ListQuery {
-            filter: format!("company_id={}", quote(&id)),
+            filter: format!(
+                "company_id={} AND status!=TICKET_STATUS_RESOLVED AND status!=TICKET_STATUS_CLOSED",
+                quote(&id)
+            ),
             page_size: 50,
             ..ListQuery::default()
         })
@@ -244,13 +276,13 @@ fn company_tickets(props: &CompanyIdProps) -> Html {
         None => html! { <Loading /> },
         Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
         Some(Ok(p)) if p.tickets.is_empty() => html! {
-            <Empty title="No tickets for this company" hint="Use New ticket to raise one." />
+            <Empty title="No open tickets for this company" hint="Use New ticket to raise one." />
         },
         Some(Ok(p)) => html! {
             <>
                 <TicketTable id="company-tickets-table" tickets={p.tickets.clone()} show_company={false} />
                 if !p.next_page_token.is_empty() {
-                    <p class="card-footer muted small">{ "Showing the 50 most recent tickets." }</p>
+                    <p class="card-footer muted small">{ "Showing the 50 most recent open tickets." }</p>
                 }
             </>
         },
@@ -258,7 +290,7 @@ fn company_tickets(props: &CompanyIdProps) -> Html {
     html! {
         <section class="card" id="company-tickets">
             <div class="card-header">
-                <h2>{ "Tickets" }</h2>
+                <h2>{ "Open tickets" }</h2>
                 <button type="button" class="btn btn-ghost btn-small" onclick={view_all}>{ "Open in ticket list" }</button>
             </div>
             { body }

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod audit;
+pub mod client360;
 pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
