@@ -7,6 +7,8 @@
 
 use psa_testkit::{Api, Stack, eventually};
 use serde_json::{Value, json};
+use sqlx::{Connection, Executor, Row};
+use uuid::Uuid;
 
 fn fields(problem: &Value) -> Vec<String> {
     let mut f: Vec<String> = problem["errors"]
@@ -436,5 +438,47 @@ async fn other_tenants_and_other_companies_see_nothing() {
         403
     );
     assert_eq!(portal.delete(&format!("/api/v1/sites/{}", site[&alpha])).await.0, 403);
+
+    // Row-level security alone keeps the new tables apart (the SQL asks for A's rows outright).
+    let tenant_b = b_company_tenant(&stack, &b_company).await;
+    for table in ["sites", "company_notes", "team_assignments", "company_activity", "company_status_changes"] {
+        let table = format!("contracts.{table}");
+        let a_id = tenant_a.tenant_id;
+        assert!(count_as(&stack.database_url, &table, a_id, Some(a_id)).await > 0, "{table} has A's rows");
+        assert_eq!(count_as(&stack.database_url, &table, a_id, Some(tenant_b)).await, 0, "{table} as B");
+        assert_eq!(count_as(&stack.database_url, &table, a_id, None).await, 0, "{table} without a tenant");
+    }
     stack.stop().await;
+}
+
+/// The tenant of company `id` (read as the database owner).
+async fn b_company_tenant(stack: &Stack, id: &str) -> Uuid {
+    let mut db = stack.db().await;
+    sqlx::query("select tenant_id from contracts.companies where id = $1")
+        .bind(Uuid::parse_str(id).unwrap())
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Counts tenant `owner`'s rows of `table` as the contracts role with `app.tenant_id` =
+/// `tenant` (or unset).
+async fn count_as(url: &str, table: &str, owner: Uuid, tenant: Option<Uuid>) -> i64 {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    conn.execute("set role psa_contracts").await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    if let Some(t) = tenant {
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(t.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    sqlx::query(&format!("select count(*) from {table} where tenant_id = $1"))
+        .bind(owner)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .get(0)
 }
