@@ -61,8 +61,8 @@ impl Contracts {
     pub async fn create_site(&self, p: &Principal, fields: SiteFields) -> Result<Site> {
         let mut fields = fields.normalize("site.")?;
         let mut tx = self.tx(p).await?;
-        repo::companies::get(&mut tx, p.tenant_id, fields.company_id, false).await?;
-        let others = repo::sites::lock_and_count_others(&mut tx, p.tenant_id, fields.company_id, None).await?;
+        repo::companies::lock_owned(&mut tx, p.tenant_id, fields.company_id).await?;
+        let others = repo::sites::count_others(&mut tx, p.tenant_id, fields.company_id, None).await?;
         let (primary, demote) = site::primary_flag(fields.is_primary, false, others, "site.is_primary")?;
         fields.is_primary = primary;
         if demote {
@@ -87,6 +87,8 @@ impl Contracts {
     /// Updates the masked fields of site `id` keeping exactly one primary per company.
     pub async fn update_site(&self, p: &Principal, id: Uuid, patch: SiteFields, mask: &[String]) -> Result<Site> {
         let mut tx = self.tx(p).await?;
+        let company = repo::sites::get(&mut tx, p.tenant_id, id, false).await?.fields.company_id;
+        repo::companies::lock_owned(&mut tx, p.tenant_id, company).await?;
         let mut s = repo::sites::get(&mut tx, p.tenant_id, id, true).await?;
         let was_primary = s.fields.is_primary;
         let changed = s.fields.apply(patch, mask)?;
@@ -94,8 +96,7 @@ impl Contracts {
             return Ok(s);
         }
         s.fields = s.fields.normalize("site.")?;
-        let company = s.fields.company_id;
-        let others = repo::sites::lock_and_count_others(&mut tx, p.tenant_id, company, Some(id)).await?;
+        let others = repo::sites::count_others(&mut tx, p.tenant_id, company, Some(id)).await?;
         let (primary, demote) = site::primary_flag(s.fields.is_primary, was_primary, others, "site.is_primary")?;
         s.fields.is_primary = primary;
         if demote {
@@ -110,8 +111,10 @@ impl Contracts {
     /// Deletes site `id`; the primary only when it is the company's last site.
     pub async fn delete_site(&self, p: &Principal, id: Uuid) -> Result<()> {
         let mut tx = self.tx(p).await?;
+        let company = repo::sites::get(&mut tx, p.tenant_id, id, false).await?.fields.company_id;
+        repo::companies::lock_owned(&mut tx, p.tenant_id, company).await?;
         let s = repo::sites::get(&mut tx, p.tenant_id, id, true).await?;
-        let others = repo::sites::lock_and_count_others(&mut tx, p.tenant_id, s.fields.company_id, Some(id)).await?;
+        let others = repo::sites::count_others(&mut tx, p.tenant_id, company, Some(id)).await?;
         if s.fields.is_primary && others > 0 {
             return Err(DomainError::FailedPrecondition(
                 "the primary site cannot be deleted while the company has other sites; make another site primary first"

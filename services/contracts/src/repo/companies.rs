@@ -204,6 +204,21 @@ pub async fn ancestors(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Vec<
     .await?)
 }
 
+/// Locks company `id` against concurrent changes of what it owns (`for no key update`: its
+/// sites' primary flag is decided under this lock), without blocking inserts that reference it.
+///
+/// # Errors
+/// NOT_FOUND when the tenant has no such company.
+pub async fn lock_owned(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
+    let found: Option<Uuid> =
+        sqlx::query_scalar("select id from companies where tenant_id = $1 and id = $2 for no key update")
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    found.map(|_| ()).ok_or_else(|| DomainError::NotFound { entity: "company" }.into())
+}
+
 /// Whether company `id` exists for the tenant.
 pub async fn exists(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar("select exists(select 1 from companies where tenant_id = $1 and id = $2)")

@@ -145,20 +145,18 @@ pub async fn delete(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Locks the company's sites (so concurrent primary changes serialise) and returns how many
-/// sites other than `except` it has.
-pub async fn lock_and_count_others(
-    tx: &mut TenantTx,
-    tenant: Uuid,
-    company: Uuid,
-    except: Option<Uuid>,
-) -> Result<usize> {
-    let ids: Vec<Uuid> = sqlx::query_scalar("select id from sites where tenant_id = $1 and company_id = $2 for update")
-        .bind(tenant)
-        .bind(company)
-        .fetch_all(&mut **tx)
-        .await?;
-    Ok(ids.iter().filter(|id| Some(**id) != except).count())
+/// How many sites other than `except` the company has (call under
+/// `companies::lock_owned`, which serialises primary changes).
+pub async fn count_others(tx: &mut TenantTx, tenant: Uuid, company: Uuid, except: Option<Uuid>) -> Result<usize> {
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from sites where tenant_id = $1 and company_id = $2 and id is distinct from $3",
+    )
+    .bind(tenant)
+    .bind(company)
+    .bind(except)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// Clears the primary flag of the company's sites other than `keep`.

@@ -10,6 +10,7 @@ use tonic::Code;
 use tonic::metadata::MetadataValue;
 
 mod catalog;
+mod clients;
 mod expiry;
 mod safs;
 
