@@ -16,9 +16,9 @@ use crate::auth;
 
 pub mod admin;
 pub mod catalog;
+pub mod clients;
 pub mod kb;
 pub mod time;
-pub mod clients;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
