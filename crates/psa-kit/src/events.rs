@@ -329,7 +329,8 @@ pub struct ConsumerSpec {
     /// Durable name, unique per consuming purpose (`tickets-company-projection`); also the
     /// `inbox.consumer` key.
     pub durable: &'static str,
-    /// Subjects within the stream, as `(entity, verb)`; `("company", "*")` etc.
+    /// Subjects within the stream, as `(entity, verb)`; `("company", "*")` etc. One filter works
+    /// on any NATS 2.x; several need NATS 2.10 or newer (`filter_subjects`).
     pub filters: Vec<(&'static str, &'static str)>,
 }
 
@@ -381,6 +382,14 @@ where
     } else {
         format!("{}_{}", naming.namespace, spec.durable)
     };
+    let mut subjects: Vec<String> =
+        spec.filters.iter().map(|(e, v)| naming.subject(spec.stream_service, e, v)).collect();
+    // One filter goes in `filter_subject`: NATS servers before 2.10 (Debian ships 2.9) ignore
+    // `filter_subjects`, which would hand the consumer every event of the stream.
+    let (filter_subject, filter_subjects) = match subjects.len() {
+        1 => (subjects.pop().unwrap_or_default(), Vec::new()),
+        _ => (String::new(), subjects),
+    };
     let consumer = stream
         .get_or_create_consumer(
             &durable,
@@ -388,7 +397,8 @@ where
                 durable_name: Some(durable.clone()),
                 ack_policy: jetstream::consumer::AckPolicy::Explicit,
                 ack_wait: Duration::from_secs(30),
-                filter_subjects: spec.filters.iter().map(|(e, v)| naming.subject(spec.stream_service, e, v)).collect(),
+                filter_subject,
+                filter_subjects,
                 ..Default::default()
             },
         )
