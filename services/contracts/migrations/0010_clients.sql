@@ -104,3 +104,11 @@ select enable_tenant_rls('sites');
 select enable_tenant_rls('company_notes');
 select enable_tenant_rls('team_assignments');
 select enable_tenant_rls('company_activity');
+
+-- Audit capture (psa-kit): the client records are audited; the activity timeline is derived
+-- from changes that are audited already.
+select enable_audit('sites');
+select enable_audit('company_notes');
+select enable_audit('team_assignments');
+select enable_audit('company_status_changes');
+select exempt_from_audit('company_activity', 'derived timeline; every entry mirrors an audited change or event');
