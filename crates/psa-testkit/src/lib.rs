@@ -181,6 +181,7 @@ impl Stack {
             redis: redis.clone(),
             mail: mail.clone(),
             nats: nats.clone(),
+            secrets: psa_kit::config::SecretsConfig::default(),
         };
         let contracts = psa_contracts::Config {
             settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },

@@ -67,6 +67,7 @@ fn token_pair(t: Tokens) -> pb::TokenPair {
         mfa_required,
         mfa_challenge: t.mfa_challenge.unwrap_or_default(),
         mfa_setup_required: t.mfa_setup_required,
+        password_change_required: t.password_change_required,
     }
 }
 
@@ -343,6 +344,8 @@ fn settings(s: repo::tenants::SecuritySettings) -> pb::SecuritySettings {
         lockout_minutes: s.lockout_minutes,
         password_min_length: s.password_min_length,
         mfa_required: s.mfa_required,
+        mfa_required_roles: s.mfa_required_roles,
+        password_max_age_days: s.password_max_age_days.unwrap_or(0),
     }
 }
 
@@ -369,6 +372,8 @@ impl SecuritySettingsService for Grpc {
                 ("lockout_minutes", r.lockout_minutes != 0),
                 ("password_min_length", r.password_min_length != 0),
                 ("mfa_required", r.mfa_required),
+                ("mfa_required_roles", !r.mfa_required_roles.is_empty()),
+                ("password_max_age_days", r.password_max_age_days != 0),
             ],
         )?;
         let has = |n: &str| paths.iter().any(|p| p == n);
@@ -377,6 +382,8 @@ impl SecuritySettingsService for Grpc {
             lockout_minutes: has("lockout_minutes").then_some(r.lockout_minutes),
             password_min_length: has("password_min_length").then_some(r.password_min_length),
             mfa_required: has("mfa_required").then_some(r.mfa_required),
+            password_max_age_days: has("password_max_age_days").then_some(r.password_max_age_days),
+            mfa_required_roles: has("mfa_required_roles").then_some(r.mfa_required_roles),
         };
         Ok(Response::new(settings(self.app.update_security_settings(&p, changes).await?)))
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use psa_kit::auth::{KeySource, Verifier};
-use psa_kit::config::{DatabaseConfig, NatsConfig, RedisConfig};
+use psa_kit::config::{DatabaseConfig, NatsConfig, RedisConfig, SecretsConfig};
 use psa_kit::db::ServiceDb;
 use psa_kit::mail::MailConfig;
 use serde::Deserialize;
@@ -76,6 +76,8 @@ pub struct Config {
     /// Outbound mail (portal invitations, password resets): `PSA_SMTP_URL`, `PSA_SMTP_FROM`.
     pub mail: MailConfig,
     pub nats: NatsConfig,
+    /// `PSA_SECRETS_KEY` / `PSA_ENVIRONMENT`: the key sealing secrets at rest.
+    pub secrets: SecretsConfig,
 }
 
 impl Config {
@@ -90,6 +92,7 @@ impl Config {
             redis: psa_kit::config::from_env()?,
             mail: psa_kit::config::from_env()?,
             nats: psa_kit::config::from_env()?,
+            secrets: psa_kit::config::from_env()?,
         })
     }
 }
@@ -119,6 +122,7 @@ pub async fn connect(database: &DatabaseConfig) -> anyhow::Result<PgPool> {
 /// # Errors
 /// Database, Redis or transport failures at start-up.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let secrets = psa_kit::secrets::SecretBox::from_config(&config.secrets)?;
     let pool = connect(&config.database).await?;
     let redis = redis::Client::open(config.redis.redis_url.as_str())?.get_connection_manager().await?;
     let signing_key = repo::keys::ensure_active(&pool).await?;
@@ -128,6 +132,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         signing_key,
         access_ttl_secs: config.settings.access_token_ttl_secs,
         refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
+        secrets,
     });
     app.reassert_suspensions().await?;
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
