@@ -8,12 +8,12 @@ use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_proto::identity::{
     self as pb, api_key_service_server::ApiKeyService, auth_service_server::AuthService,
-    role_service_server::RoleService, security_settings_service_server::SecuritySettingsService,
-    user_service_server::UserService,
+    identity_provider_service_server::IdentityProviderService, role_service_server::RoleService,
+    security_settings_service_server::SecuritySettingsService, user_service_server::UserService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::app::{Identity, NewKey, RoleChanges, SettingsChanges, Tokens, UserChanges};
+use crate::app::{Identity, NewKey, ProviderInput, RoleChanges, SettingsChanges, Tokens, UserChanges};
 use crate::domain::tokens::jwk;
 use crate::repo::sessions::Client;
 use crate::{proto, repo};
@@ -105,6 +105,31 @@ impl AuthService for Grpc {
         let p = principal(&req)?;
         self.app.disable_mfa(&p, &req.get_ref().code).await?;
         Ok(Response::new(()))
+    }
+
+    async fn list_sign_in_providers(
+        &self,
+        req: Request<pb::ListSignInProvidersRequest>,
+    ) -> Result<Response<pb::ListSignInProvidersResponse>, Status> {
+        let list = self.app.sign_in_providers(&req.get_ref().tenant).await?;
+        Ok(Response::new(pb::ListSignInProvidersResponse {
+            providers: list
+                .into_iter()
+                .map(|p| pb::SignInProvider { name: p.name, display_name: p.display_name })
+                .collect(),
+        }))
+    }
+
+    async fn start_sso(&self, req: Request<pb::StartSsoRequest>) -> Result<Response<pb::StartSsoResponse>, Status> {
+        let r = req.into_inner();
+        let authorization_url = self.app.start_sso(&r.tenant, &r.provider, &r.redirect_uri).await?;
+        Ok(Response::new(pb::StartSsoResponse { authorization_url }))
+    }
+
+    async fn complete_sso(&self, req: Request<pb::CompleteSsoRequest>) -> Result<Response<pb::TokenPair>, Status> {
+        let client = client(&req);
+        let r = req.into_inner();
+        Ok(Response::new(token_pair(self.app.complete_sso(&r.state, &r.code, &client).await?)))
     }
 
     async fn refresh(&self, req: Request<pb::RefreshRequest>) -> Result<Response<pb::TokenPair>, Status> {
@@ -386,5 +411,81 @@ impl SecuritySettingsService for Grpc {
             mfa_required_roles: has("mfa_required_roles").then_some(r.mfa_required_roles),
         };
         Ok(Response::new(settings(self.app.update_security_settings(&p, changes).await?)))
+    }
+}
+
+fn provider_input(p: pb::IdentityProvider) -> ProviderInput {
+    ProviderInput {
+        name: p.name,
+        display_name: p.display_name,
+        issuer_url: p.issuer_url,
+        client_id: p.client_id,
+        client_secret: p.client_secret,
+        scopes: p.scopes,
+        email_domains: p.email_domains,
+        jit_enabled: p.jit_enabled,
+        jit_role_id: p.jit_role_id,
+        enabled: p.enabled,
+    }
+}
+
+#[tonic::async_trait]
+impl IdentityProviderService for Grpc {
+    async fn list_identity_providers(
+        &self,
+        req: Request<pb::ListIdentityProvidersRequest>,
+    ) -> Result<Response<pb::ListIdentityProvidersResponse>, Status> {
+        let p = principal(&req)?;
+        let list = self.app.list_identity_providers(&p).await?;
+        Ok(Response::new(pb::ListIdentityProvidersResponse {
+            identity_providers: list.iter().map(proto::identity_provider).collect(),
+        }))
+    }
+
+    async fn get_identity_provider(
+        &self,
+        req: Request<pb::GetIdentityProviderRequest>,
+    ) -> Result<Response<pb::IdentityProvider>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(proto::identity_provider(&self.app.get_identity_provider(&p, id).await?)))
+    }
+
+    async fn create_identity_provider(
+        &self,
+        req: Request<pb::CreateIdentityProviderRequest>,
+    ) -> Result<Response<pb::IdentityProvider>, Status> {
+        let p = principal(&req)?;
+        let Some(input) = req.into_inner().identity_provider else {
+            return Err(err(DomainError::invalid("identity_provider", "is required")));
+        };
+        Ok(Response::new(proto::identity_provider(
+            &self.app.create_identity_provider(&p, provider_input(input)).await?,
+        )))
+    }
+
+    async fn update_identity_provider(
+        &self,
+        req: Request<pb::UpdateIdentityProviderRequest>,
+    ) -> Result<Response<pb::IdentityProvider>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let Some(input) = r.identity_provider else {
+            return Err(err(DomainError::invalid("identity_provider", "is required")));
+        };
+        let id = parse_id("identity_provider.id", &input.id).map_err(err)?;
+        let fields = r.update_mask.filter(|m| !m.paths.is_empty()).map(|m| m.paths);
+        let updated = self.app.update_identity_provider(&p, id, provider_input(input), fields).await?;
+        Ok(Response::new(proto::identity_provider(&updated)))
+    }
+
+    async fn delete_identity_provider(
+        &self,
+        req: Request<pb::DeleteIdentityProviderRequest>,
+    ) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        self.app.delete_identity_provider(&p, id).await?;
+        Ok(Response::new(()))
     }
 }

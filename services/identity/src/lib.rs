@@ -133,6 +133,11 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         access_ttl_secs: config.settings.access_token_ttl_secs,
         refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
         secrets,
+        http: openidconnect::reqwest::Client::builder()
+            // Following redirects would open the client to SSRF (openidconnect's advice).
+            .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()?,
     });
     app.reassert_suspensions().await?;
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
@@ -158,9 +163,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     }
     use psa_proto::identity::{
         api_key_service_server::ApiKeyServiceServer, audit_log_service_server::AuditLogServiceServer,
-        auth_service_server::AuthServiceServer, role_service_server::RoleServiceServer,
-        security_settings_service_server::SecuritySettingsServiceServer, tenant_service_server::TenantServiceServer,
-        user_service_server::UserServiceServer,
+        auth_service_server::AuthServiceServer, identity_provider_service_server::IdentityProviderServiceServer,
+        role_service_server::RoleServiceServer, security_settings_service_server::SecuritySettingsServiceServer,
+        tenant_service_server::TenantServiceServer, user_service_server::UserServiceServer,
     };
     let grpc = grpc::Grpc { app };
     let routes = tonic::service::Routes::new(AuthServiceServer::new(grpc.clone()))
@@ -169,6 +174,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(ApiKeyServiceServer::new(grpc.clone()))
         .add_service(AuditLogServiceServer::new(grpc.clone()))
         .add_service(TenantServiceServer::new(grpc.clone()))
+        .add_service(IdentityProviderServiceServer::new(grpc.clone()))
         .add_service(psa_kit::export::server(pool.clone(), SERVICE))
         .add_service(SecuritySettingsServiceServer::new(grpc));
     let services = [
@@ -178,6 +184,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         "psa.identity.v1.ApiKeyService",
         "psa.identity.v1.AuditLogService",
         "psa.identity.v1.TenantService",
+        "psa.identity.v1.IdentityProviderService",
         psa_kit::export::SERVICE_NAME,
         "psa.identity.v1.SecuritySettingsService",
     ];

@@ -9,6 +9,7 @@ mod roles;
 mod sessions;
 mod settings;
 mod tenants;
+mod sso;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
@@ -16,6 +17,7 @@ pub use mfa::MfaSetup;
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
 pub use tenants::{TenantCreated, Usage};
+pub use sso::{ProviderInput, SignInProvider};
 pub use users::{UserChanges, UserView};
 
 use chrono::{Duration, Utc};
@@ -64,8 +66,10 @@ pub struct Identity {
     pub access_ttl_secs: i64,
     /// Session (and refresh token) lifetime in seconds.
     pub refresh_ttl_secs: i64,
-    /// Seals TOTP secrets, SSO client secrets and LDAP passwords at rest.
+    /// Seals TOTP secrets and SSO client secrets at rest.
     pub secrets: psa_kit::secrets::SecretBox,
+    /// HTTP client for identity providers (no redirects followed, 10 s timeout).
+    pub http: openidconnect::reqwest::Client,
 }
 
 /// Tokens handed to a client.

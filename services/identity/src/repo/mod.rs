@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod identity_providers;
 pub mod keys;
 pub mod mfa;
 pub mod roles;
