@@ -15,6 +15,7 @@
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
 pub mod smtp;
+pub mod oidc;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -207,6 +208,7 @@ impl Stack {
             trusted_proxies: options.trusted_proxies.clone(),
             // Stacks share one Redis: their rate-limit counters must not.
             rate_limit_key_prefix: format!("psa:{}:", nats.nats_namespace),
+            public_url: None,
         };
         let tasks = vec![
             ("identity", tokio::spawn(psa_identity::run(identity, id_l, shutdown.clone()))),
