@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod audit;
+pub mod account;
 pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
@@ -12,7 +13,9 @@ pub mod portal;
 pub mod security;
 pub mod services;
 pub mod tenants;
+pub mod sso_settings;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;
 pub mod time;
+pub mod users;
