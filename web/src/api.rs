@@ -315,6 +315,13 @@ pub async fn login(request: &LoginRequest) -> ApiResult<TokenPair> {
     parse(&call_public("/api/v1/auth/login", to_json(request)).await?)
 }
 
+/// Signs in with a directory (LDAP / Active Directory) account of tenant `tenant`
+/// (`POST /api/v1/auth/login/ldap`); stores nothing.
+pub async fn login_ldap(tenant: &str, username: &str, password: &str) -> ApiResult<TokenPair> {
+    let body = serde_json::json!({ "tenant": tenant, "username": username, "password": password });
+    parse(&call_public("/api/v1/auth/login/ldap", body.to_string()).await?)
+}
+
 /// Second login step: the challenge from [`login`] with a 6-digit TOTP code, or a recovery
 /// code when `code` contains a dash (`xxxxx-xxxxx`). `POST /api/v1/auth/login/mfa`.
 pub async fn login_mfa(challenge: &str, code: &str) -> ApiResult<TokenPair> {
@@ -1096,4 +1103,51 @@ pub async fn sign_in_providers(slug: &str) -> ApiResult<Vec<SignInProvider>> {
 /// Where the browser goes to sign in with provider `name` of tenant `slug`.
 pub fn sso_start_url(slug: &str, name: &str) -> String {
     format!("/api/v1/auth/sso/{}/{}/start", enc(slug), enc(name))
+}
+
+/// An LDAP directory of the tenant (never its service password).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LdapDirectoryInfo {
+    /// Id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `ldap://` or `ldaps://` URL.
+    pub url: String,
+    /// DN with `{username}` (direct bind).
+    pub bind_dn_template: String,
+    /// Base DN searched for the user (search bind).
+    pub search_base: String,
+    /// Service account DN for the search.
+    pub service_bind_dn: String,
+    /// Input only.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_password: String,
+    /// Login-name attribute (`uid`, `sAMAccountName`).
+    pub user_attribute: String,
+    /// Usable for sign-in.
+    pub enabled: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct DirectoryList {
+    ldap_directories: Vec<LdapDirectoryInfo>,
+}
+
+/// The tenant's LDAP directories.
+pub async fn list_ldap_directories() -> ApiResult<Vec<LdapDirectoryInfo>> {
+    get::<DirectoryList>("/api/v1/ldap-directories".into()).await.map(|l| l.ldap_directories)
+}
+
+/// Creates an LDAP directory.
+pub async fn create_ldap_directory(d: &LdapDirectoryInfo) -> ApiResult<LdapDirectoryInfo> {
+    send_json(Method::POST, "/api/v1/ldap-directories".into(), d).await
+}
+
+/// Deletes an LDAP directory.
+pub async fn delete_ldap_directory(id: &str) -> ApiResult<()> {
+    call(Method::DELETE, format!("/api/v1/ldap-directories/{}", enc(id)), Body::Empty).await.map(|_| ())
 }

@@ -16,6 +16,7 @@
 
 pub mod smtp;
 pub mod oidc;
+pub mod slapd;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -8,12 +8,13 @@ use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_proto::identity::{
     self as pb, api_key_service_server::ApiKeyService, auth_service_server::AuthService,
-    identity_provider_service_server::IdentityProviderService, role_service_server::RoleService,
-    security_settings_service_server::SecuritySettingsService, user_service_server::UserService,
+    identity_provider_service_server::IdentityProviderService, ldap_directory_service_server::LdapDirectoryService,
+    role_service_server::RoleService, security_settings_service_server::SecuritySettingsService,
+    user_service_server::UserService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::app::{Identity, NewKey, ProviderInput, RoleChanges, SettingsChanges, Tokens, UserChanges};
+use crate::app::{DirectoryInput, Identity, NewKey, ProviderInput, RoleChanges, SettingsChanges, Tokens, UserChanges};
 use crate::domain::tokens::jwk;
 use crate::repo::sessions::Client;
 use crate::{proto, repo};
@@ -105,6 +106,13 @@ impl AuthService for Grpc {
         let p = principal(&req)?;
         self.app.disable_mfa(&p, &req.get_ref().code).await?;
         Ok(Response::new(()))
+    }
+
+    async fn login_ldap(&self, req: Request<pb::LoginLdapRequest>) -> Result<Response<pb::TokenPair>, Status> {
+        let client = client(&req);
+        let r = req.into_inner();
+        let t = self.app.login_ldap(&r.tenant, &r.directory, &r.username, &r.password, &client).await?;
+        Ok(Response::new(token_pair(t)))
     }
 
     async fn list_sign_in_providers(
@@ -486,6 +494,52 @@ impl IdentityProviderService for Grpc {
         let p = principal(&req)?;
         let id = parse_id("id", &req.get_ref().id).map_err(err)?;
         self.app.delete_identity_provider(&p, id).await?;
+        Ok(Response::new(()))
+    }
+}
+
+#[tonic::async_trait]
+impl LdapDirectoryService for Grpc {
+    async fn list_ldap_directories(
+        &self,
+        req: Request<pb::ListLdapDirectoriesRequest>,
+    ) -> Result<Response<pb::ListLdapDirectoriesResponse>, Status> {
+        let p = principal(&req)?;
+        let list = self.app.list_ldap_directories(&p).await?;
+        Ok(Response::new(pb::ListLdapDirectoriesResponse {
+            ldap_directories: list.iter().map(proto::ldap_directory).collect(),
+        }))
+    }
+
+    async fn create_ldap_directory(
+        &self,
+        req: Request<pb::CreateLdapDirectoryRequest>,
+    ) -> Result<Response<pb::LdapDirectory>, Status> {
+        let p = principal(&req)?;
+        let Some(d) = req.into_inner().ldap_directory else {
+            return Err(err(DomainError::invalid("ldap_directory", "is required")));
+        };
+        let input = DirectoryInput {
+            name: d.name,
+            url: d.url,
+            bind_dn_template: d.bind_dn_template,
+            search_base: d.search_base,
+            service_bind_dn: d.service_bind_dn,
+            service_password: d.service_password,
+            user_attribute: d.user_attribute,
+            email_attribute: d.email_attribute,
+            enabled: d.enabled,
+        };
+        Ok(Response::new(proto::ldap_directory(&self.app.create_ldap_directory(&p, input).await?)))
+    }
+
+    async fn delete_ldap_directory(
+        &self,
+        req: Request<pb::DeleteLdapDirectoryRequest>,
+    ) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        self.app.delete_ldap_directory(&p, id).await?;
         Ok(Response::new(()))
     }
 }

@@ -164,6 +164,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     use psa_proto::identity::{
         api_key_service_server::ApiKeyServiceServer, audit_log_service_server::AuditLogServiceServer,
         auth_service_server::AuthServiceServer, identity_provider_service_server::IdentityProviderServiceServer,
+        ldap_directory_service_server::LdapDirectoryServiceServer,
         role_service_server::RoleServiceServer, security_settings_service_server::SecuritySettingsServiceServer,
         tenant_service_server::TenantServiceServer, user_service_server::UserServiceServer,
     };
@@ -175,6 +176,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(AuditLogServiceServer::new(grpc.clone()))
         .add_service(TenantServiceServer::new(grpc.clone()))
         .add_service(IdentityProviderServiceServer::new(grpc.clone()))
+        .add_service(LdapDirectoryServiceServer::new(grpc.clone()))
         .add_service(psa_kit::export::server(pool.clone(), SERVICE))
         .add_service(SecuritySettingsServiceServer::new(grpc));
     let services = [
@@ -185,6 +187,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         "psa.identity.v1.AuditLogService",
         "psa.identity.v1.TenantService",
         "psa.identity.v1.IdentityProviderService",
+        "psa.identity.v1.LdapDirectoryService",
         psa_kit::export::SERVICE_NAME,
         "psa.identity.v1.SecuritySettingsService",
     ];

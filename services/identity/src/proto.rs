@@ -90,3 +90,21 @@ pub fn identity_provider(p: &crate::repo::identity_providers::Provider) -> pb::I
         update_time: Some(timestamp(p.updated_at)),
     }
 }
+
+/// An LDAP directory (never the service password, only whether one is stored).
+pub fn ldap_directory(d: &crate::repo::ldap_directories::Directory) -> pb::LdapDirectory {
+    pb::LdapDirectory {
+        id: d.id.to_string(),
+        name: d.name.clone(),
+        url: d.url.clone(),
+        bind_dn_template: d.bind_dn_template.clone().unwrap_or_default(),
+        search_base: d.search_base.clone().unwrap_or_default(),
+        service_bind_dn: d.service_bind_dn.clone().unwrap_or_default(),
+        service_password: String::new(),
+        service_password_set: d.service_password_sealed.is_some(),
+        user_attribute: d.user_attribute.clone(),
+        email_attribute: d.email_attribute.clone(),
+        enabled: d.enabled,
+        create_time: Some(timestamp(d.created_at)),
+    }
+}

@@ -71,6 +71,8 @@ pub fn login_page(props: &LoginPageProps) -> Html {
     // Set (to the old password) when the password was right but has expired.
     let expired = use_state(|| None::<String>);
     let new_password = use_state(String::new);
+    // Sign in with a directory (LDAP) account instead of the local password.
+    let directory = use_state(|| false);
     let providers = use_fetch((*tenant).clone(), |t: String| async move {
         if t.trim().is_empty() { Ok(Vec::new()) } else { api::sign_in_providers(t.trim()).await }
     });
@@ -97,7 +99,7 @@ pub fn login_page(props: &LoginPageProps) -> Html {
         let (tenant, email, password) = (tenant.clone(), email.clone(), password.clone());
         let (busy, error, on_signed_in) = (busy.clone(), error.clone(), props.on_signed_in.clone());
         let (challenge, code) = (challenge.clone(), code.clone());
-        let (expired, new_password) = (expired.clone(), new_password.clone());
+        let (expired, new_password, directory) = (expired.clone(), new_password.clone(), directory.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -177,9 +179,14 @@ pub fn login_page(props: &LoginPageProps) -> Html {
             let (busy, error, on_signed_in, challenge) =
                 (busy.clone(), error.clone(), on_signed_in.clone(), challenge.clone());
             let expired = expired.clone();
+            let ldap = *directory;
             spawn_local(async move {
                 let result = async {
-                    let pair = api::login(&request).await?;
+                    let pair = if ldap {
+                        api::login_ldap(&request.tenant, &request.email, &request.password).await?
+                    } else {
+                        api::login(&request).await?
+                    };
                     if pair.mfa_required {
                         return Ok(Err(Some(pair.mfa_challenge)));
                     }
@@ -200,7 +207,7 @@ pub fn login_page(props: &LoginPageProps) -> Html {
                     }
                     Err(mut err) => {
                         auth::clear();
-                        if err.status == 401 {
+                        if err.status == 401 && !ldap {
                             err.detail = "The organisation, email or password is not right.".into();
                         }
                         error.set(Some(err));
@@ -246,8 +253,8 @@ pub fn login_page(props: &LoginPageProps) -> Html {
                     <input id="login-tenant" type="text" autocomplete="organization" autocapitalize="none"
                         spellcheck="false" value={(*tenant).clone()} oninput={bind(&tenant)} />
                 </Field>
-                <Field label="Email" id="login-email">
-                    <input id="login-email" type="email" autocomplete="username" autofocus=true
+                <Field label={if *directory { "Directory username" } else { "Email" }} id="login-email">
+                    <input id="login-email" type={if *directory { "text" } else { "email" }} autocomplete="username" autofocus=true
                         value={(*email).clone()} oninput={bind(&email)} />
                 </Field>
                 <Field label="Password" id="login-password">
@@ -256,6 +263,10 @@ pub fn login_page(props: &LoginPageProps) -> Html {
                 </Field>
                 <button type="submit" class="btn btn-primary btn-block" id="login-submit" disabled={*busy}>
                     { if *busy { "Signing in…" } else { "Sign in" } }
+                </button>
+                <button type="button" class="btn btn-ghost btn-block" id="login-directory-toggle"
+                    onclick={{ let d = directory.clone(); Callback::from(move |_| d.set(!*d)) }}>
+                    { if *directory { "Use email and password" } else { "Use a directory (LDAP) account" } }
                 </button>
                 if let Some(Ok(list)) = &providers.result {
                     if !list.is_empty() {

@@ -12,7 +12,7 @@ use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::format::datetime;
 use crate::hooks::use_fetch;
 use crate::pages::account::{ChangePassword, MfaEnrolment};
-use crate::pages::sso_settings::IdentityProviders;
+use crate::pages::sso_settings::{IdentityProviders, LdapDirectories};
 
 /// The security page.
 #[function_component(SecurityPage)]
@@ -41,6 +41,7 @@ pub fn security_page() -> Html {
                 <Sessions />
                 if can("api_keys.read") { <ApiKeys /> }
                 if can("security.read") { <IdentityProviders /> }
+                if can("security.read") { <LdapDirectories /> }
             </div>
         </div>
     }

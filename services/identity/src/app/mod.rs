@@ -4,6 +4,7 @@
 
 mod api_keys;
 pub mod audit;
+mod ldap;
 mod mfa;
 mod roles;
 mod sessions;
@@ -13,6 +14,7 @@ mod sso;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
+pub use ldap::DirectoryInput;
 pub use mfa::MfaSetup;
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
