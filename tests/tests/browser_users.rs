@@ -38,6 +38,14 @@ async fn admin_manages_users_and_enrols_in_mfa_in_the_browser() {
     stack.stop().await;
 }
 
+/// Scrolls `css` to the middle of the window (clear of the sticky top bar) and clicks it.
+async fn click(c: &Client, css: &str) -> Flow<()> {
+    let el = wait_for(c, css).await?;
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&el)?]).await?;
+    el.click().await?;
+    Ok(())
+}
+
 async fn user_status(c: &Client) -> Result<String, fantoccini::error::CmdError> {
     match row_with(c, ".user-row", NEW_EMAIL).await? {
         Some(row) => row.find(Locator::Css(".user-status")).await?.text().await,
@@ -101,7 +109,7 @@ async fn flow(c: &Client, base: &str, admin: &TenantAdmin, api: &Api) -> Flow<()
     // A custom role from checkboxes.
     wait_for(c, "#role-name").await?.send_keys("Ticket reader").await?;
     wait_for(c, "#role-form input[data-value='tickets.read']").await?.click().await?;
-    wait_for(c, "#role-create").await?.click().await?;
+    click(c, "#role-create").await?;
     poll(
         "the custom role listed",
         move || async move { Ok(row_with(c, ".role-row", "Ticket reader").await?.is_some()) },
@@ -114,13 +122,14 @@ async fn flow(c: &Client, base: &str, admin: &TenantAdmin, api: &Api) -> Flow<()
     }
 
     // MFA enrolment from the security page.
+    c.execute("window.scrollTo(0, 0);", vec![]).await?;
     wait_for(c, "#nav-security").await?.click().await?;
-    wait_for(c, "#mfa-setup").await?.click().await?;
+    click(c, "#mfa-setup").await?;
     wait_for(c, "#mfa-qr svg").await?;
     let uri = wait_for(c, "#mfa-uri").await?.text().await?;
     let code = totp_rs::Totp::from_url(&uri).map_err(|e| format!("bad URI {uri}: {e}"))?.generate_current();
     wait_for(c, "#mfa-code").await?.send_keys(&code.to_string()).await?;
-    wait_for(c, "#mfa-verify").await?.click().await?;
+    click(c, "#mfa-verify").await?;
     wait_for(c, "#mfa-recovery").await?;
     let codes = c.find_all(Locator::Css(".mfa-recovery-code")).await?.len();
     if codes != 10 {
