@@ -7,6 +7,8 @@
 //! - [`NatsServer`] runs a private `nats-server -js` (own port and store directory) that a test
 //!   may stop and restart.
 //! - [`Api`] is a small REST client for the gateway.
+//! - [`oidc::OidcProvider`] is a local OpenID Connect provider and [`slapd::Slapd`] a private
+//!   OpenLDAP server, for the SSO and LDAP login tests.
 //! - [`smtp::SmtpSink`] is a local SMTP server recording every message, for
 //!   [`StackOptions::smtp_url`].
 //!
@@ -14,9 +16,9 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), `PSA_TEST_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
-pub mod smtp;
 pub mod oidc;
 pub mod slapd;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::time::Duration;
