@@ -21,3 +21,5 @@ create table identity_providers (
 create unique index identity_providers_name_per_tenant on identity_providers (tenant_id, name);
 
 select enable_tenant_rls('identity_providers');
+
+select enable_audit('identity_providers', redacted => '{client_secret_sealed}');

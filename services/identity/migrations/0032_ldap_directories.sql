@@ -22,3 +22,5 @@ create table ldap_directories (
 create unique index ldap_directories_name_per_tenant on ldap_directories (tenant_id, name);
 
 select enable_tenant_rls('ldap_directories');
+
+select enable_audit('ldap_directories', redacted => '{service_password_sealed}');

@@ -164,9 +164,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     use psa_proto::identity::{
         api_key_service_server::ApiKeyServiceServer, audit_log_service_server::AuditLogServiceServer,
         auth_service_server::AuthServiceServer, identity_provider_service_server::IdentityProviderServiceServer,
-        ldap_directory_service_server::LdapDirectoryServiceServer,
-        role_service_server::RoleServiceServer, security_settings_service_server::SecuritySettingsServiceServer,
-        tenant_service_server::TenantServiceServer, user_service_server::UserServiceServer,
+        ldap_directory_service_server::LdapDirectoryServiceServer, role_service_server::RoleServiceServer,
+        security_settings_service_server::SecuritySettingsServiceServer, tenant_service_server::TenantServiceServer,
+        user_service_server::UserServiceServer,
     };
     let grpc = grpc::Grpc { app };
     let routes = tonic::service::Routes::new(AuthServiceServer::new(grpc.clone()))

@@ -1,7 +1,7 @@
 //! One module per page.
 
-pub mod audit;
 pub mod account;
+pub mod audit;
 pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
@@ -12,8 +12,8 @@ pub mod not_found;
 pub mod portal;
 pub mod security;
 pub mod services;
-pub mod tenants;
 pub mod sso_settings;
+pub mod tenants;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;

@@ -9,8 +9,8 @@ mod mfa;
 mod roles;
 mod sessions;
 mod settings;
-mod tenants;
 mod sso;
+mod tenants;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
@@ -18,8 +18,8 @@ pub use ldap::DirectoryInput;
 pub use mfa::MfaSetup;
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
-pub use tenants::{TenantCreated, Usage};
 pub use sso::{ProviderInput, SignInProvider};
+pub use tenants::{TenantCreated, Usage};
 pub use users::{UserChanges, UserView};
 
 use chrono::{Duration, Utc};
