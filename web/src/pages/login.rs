@@ -73,9 +73,6 @@ pub fn login_page(props: &LoginPageProps) -> Html {
     let new_password = use_state(String::new);
     // Sign in with a directory (LDAP) account instead of the local password.
     let directory = use_state(|| false);
-    let providers = use_fetch((*tenant).clone(), |t: String| async move {
-        if t.trim().is_empty() { Ok(Vec::new()) } else { api::sign_in_providers(t.trim()).await }
-    });
 
     // Back from single sign-on: store the tokens, or show why it was refused.
     {
@@ -268,20 +265,38 @@ pub fn login_page(props: &LoginPageProps) -> Html {
                     onclick={{ let d = directory.clone(); Callback::from(move |_| d.set(!*d)) }}>
                     { if *directory { "Use email and password" } else { "Use a directory (LDAP) account" } }
                 </button>
-                if let Some(Ok(list)) = &providers.result {
-                    if !list.is_empty() {
-                        <div class="login-sso" id="login-sso">
-                            { for list.iter().map(|p| html! {
-                                <a class="btn btn-block sso-button" data-provider={p.name.clone()}
-                                    href={api::sso_start_url(tenant.trim(), &p.name)}>
-                                    { format!("Sign in with {}", p.display_name) }
-                                </a>
-                            }) }
-                        </div>
-                    }
-                }
+                <SsoButtons tenant={tenant.trim().to_string()} />
                 }
             </form>
+        </div>
+    }
+}
+
+/// Props of [`SsoButtons`].
+#[derive(Properties, PartialEq)]
+struct SsoButtonsProps {
+    tenant: String,
+}
+
+/// "Sign in with <provider>" links for the tenant's enabled SSO providers. A component of its
+/// own, so that loading them re-renders only the buttons, never the form being typed into.
+#[function_component(SsoButtons)]
+fn sso_buttons(props: &SsoButtonsProps) -> Html {
+    let providers = use_fetch(props.tenant.clone(), |t: String| async move {
+        if t.is_empty() { Ok(Vec::new()) } else { api::sign_in_providers(&t).await }
+    });
+    let Some(Ok(list)) = &providers.result else { return html! {} };
+    if list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="login-sso" id="login-sso">
+            { for list.iter().map(|p| html! {
+                <a class="btn btn-block sso-button" data-provider={p.name.clone()}
+                    href={api::sso_start_url(&props.tenant, &p.name)}>
+                    { format!("Sign in with {}", p.display_name) }
+                </a>
+            }) }
         </div>
     }
 }
