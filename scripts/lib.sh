@@ -322,6 +322,15 @@ ensure_chromium() {
   ok "chromium and chromedriver"
 }
 
+# OpenLDAP's slapd and the ldap-utils client tools: the LDAP login tests start a private
+# slapd (psa_testkit::slapd). The package's own instance is not needed (nothing is configured).
+ensure_slapd() {
+  if [[ ! -x /usr/sbin/slapd ]] || ! have ldapadd; then
+    ensure_apt_packages slapd ldap-utils
+  fi
+  ok "slapd and ldap-utils"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Misc
 

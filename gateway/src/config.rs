@@ -64,6 +64,11 @@ pub struct GatewayConfig {
     /// Prefix of the gateway's Redis keys, `PSA_RATE_LIMIT_KEY_PREFIX`, default `psa:gw:`.
     #[serde(default = "default_rate_limit_key_prefix")]
     pub rate_limit_key_prefix: String,
+    /// The public base URL of the install (`https://psa.example.com`), `PSA_PUBLIC_URL`;
+    /// SSO callbacks registered at identity providers are `<it>/api/v1/auth/sso/callback`.
+    /// Unset: built from each request's `Host` and `X-Forwarded-Proto`.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn default_api_ip_rate_limit() -> u32 {
@@ -118,6 +123,7 @@ impl Default for GatewayConfig {
             rate_limit_per_tenant_per_minute: default_api_tenant_rate_limit(),
             trusted_proxies: String::new(),
             rate_limit_key_prefix: default_rate_limit_key_prefix(),
+            public_url: None,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod rest;
 pub mod routes;
+pub mod sso;
 pub mod transcode;
 pub mod upload;
 pub mod upstream;
@@ -110,6 +111,13 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         .for_service("psa.identity.v1.ApiKeyService")
         .ok_or_else(|| anyhow::anyhow!("no identity upstream"))?
         .channel();
+    let sso_routes = Router::new()
+        .route("/api/v1/auth/sso/{tenant}/{provider}/start", get(sso::start))
+        .route(sso::CALLBACK_PATH, get(sso::callback))
+        .with_state(sso::Sso {
+            identity: identity.clone(),
+            public_url: config.public_url.as_deref().map(|u| u.trim_end_matches('/').to_owned()),
+        });
     let state = AppState(Arc::new(Inner {
         api_keys: ApiKeyExchanger::new(identity),
         limiter: rate_limit::RateLimiter::new(
@@ -144,7 +152,8 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
         // Probes are not traced: they come every few seconds.
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(state);
+        .with_state(state)
+        .merge(sso_routes);
     if let Some(cors) = cors(config) {
         app = app.layer(cors);
     }

@@ -287,6 +287,8 @@ pub struct TokenPair {
     pub mfa_challenge: String,
     /// The tenant requires MFA and the user has none: the token only allows enrolment.
     pub mfa_setup_required: bool,
+    /// The password has expired: the token only allows changing it ([`change_password`]).
+    pub password_change_required: bool,
 }
 
 /// The signed-in user (`GET /api/v1/auth/me`).
@@ -312,6 +314,13 @@ pub struct Me {
 /// Signs in; stores nothing (the caller does, see [`auth::store`]).
 pub async fn login(request: &LoginRequest) -> ApiResult<TokenPair> {
     parse(&call_public("/api/v1/auth/login", to_json(request)).await?)
+}
+
+/// Signs in with a directory (LDAP / Active Directory) account of tenant `tenant`
+/// (`POST /api/v1/auth/login/ldap`); stores nothing.
+pub async fn login_ldap(tenant: &str, username: &str, password: &str) -> ApiResult<TokenPair> {
+    let body = serde_json::json!({ "tenant": tenant, "username": username, "password": password });
+    parse(&call_public("/api/v1/auth/login/ldap", body.to_string()).await?)
 }
 
 /// Second login step: the challenge from [`login`] with a 6-digit TOTP code, or a recovery
@@ -899,4 +908,262 @@ pub async fn create_api_key(name: &str, permissions: &[String]) -> ApiResult<Cre
 pub async fn revoke_api_key(id: &str) -> ApiResult<ApiKeyInfo> {
     let url = format!("/api/v1/api-keys/{}:revoke", String::from(js_sys::encode_uri_component(id)));
     send_json(Method::POST, url, &serde_json::json!({})).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// MFA, password, users, roles, identity providers
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// A new TOTP enrolment (`POST /api/v1/auth/mfa/setup`); shown once.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MfaSetup {
+    /// Base32 secret for manual entry.
+    pub secret: String,
+    /// `otpauth://` key URI.
+    pub otpauth_uri: String,
+    /// The URI as an SVG QR code.
+    pub qr_code_svg: String,
+}
+
+/// Starts TOTP enrolment for the signed-in user.
+pub async fn setup_mfa() -> ApiResult<MfaSetup> {
+    send_json(Method::POST, "/api/v1/auth/mfa/setup".into(), &serde_json::json!({})).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RecoveryCodes {
+    recovery_codes: Vec<String>,
+}
+
+/// Activates the pending enrolment with a current code; returns the recovery codes (once).
+pub async fn verify_mfa(code: &str) -> ApiResult<Vec<String>> {
+    let body = serde_json::json!({ "code": code.trim() });
+    send_json::<RecoveryCodes, _>(Method::POST, "/api/v1/auth/mfa/verify".into(), &body).await.map(|r| r.recovery_codes)
+}
+
+/// Changes the signed-in user's password (`POST /api/v1/auth/password`).
+pub async fn change_password(current: &str, new: &str) -> ApiResult<()> {
+    let body = serde_json::json!({ "currentPassword": current, "newPassword": new });
+    send_json::<serde_json::Value, _>(Method::POST, "/api/v1/auth/password".into(), &body).await.map(|_| ())
+}
+
+/// A staff user (`/api/v1/users`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserInfo {
+    /// Id (UUID, or a standard role name for roles).
+    pub id: String,
+    /// Email address (unique per tenant).
+    pub email: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Standard role names or custom role ids.
+    pub role_ids: Vec<String>,
+    /// `USER_STATUS_ACTIVE` or `USER_STATUS_DISABLED`.
+    pub status: String,
+    /// Locked after failed sign-ins.
+    pub locked: bool,
+    /// Consecutive failed sign-ins.
+    pub failed_login_attempts: i32,
+    /// RFC 3339, empty if never.
+    pub last_login_time: String,
+    /// RFC 3339.
+    pub last_password_change_time: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct UserList {
+    users: Vec<UserInfo>,
+}
+
+/// The first 200 users of the tenant by email.
+pub async fn list_users() -> ApiResult<Vec<UserInfo>> {
+    get::<UserList>("/api/v1/users?pageSize=200".into()).await.map(|l| l.users)
+}
+
+/// Creates a staff user.
+pub async fn create_user(email: &str, display_name: &str, password: &str, role_ids: &[String]) -> ApiResult<UserInfo> {
+    let body = serde_json::json!({
+        "email": email, "displayName": display_name, "password": password, "roleIds": role_ids,
+    });
+    send_json(Method::POST, "/api/v1/users".into(), &body).await
+}
+
+/// Replaces a user's roles.
+pub async fn set_user_roles(id: &str, role_ids: &[String]) -> ApiResult<UserInfo> {
+    let body = serde_json::json!({ "roleIds": role_ids });
+    send_json(Method::PATCH, format!("/api/v1/users/{}", enc(id)), &body).await
+}
+
+/// `verb` is `disable`, `enable` or `unlock`.
+pub async fn user_action(id: &str, verb: &str) -> ApiResult<UserInfo> {
+    send_json(Method::POST, format!("/api/v1/users/{}:{verb}", enc(id)), &serde_json::json!({})).await
+}
+
+/// A standard or custom role.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoleInfo {
+    /// Id (UUID, or a standard role name for roles).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Permission names (`<area>.<action>`).
+    pub permissions: Vec<String>,
+    /// A standard role of the PRD (read-only).
+    pub standard: bool,
+    /// A portal (client) role.
+    pub portal: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RoleList {
+    roles: Vec<RoleInfo>,
+}
+
+/// Standard roles, then custom roles.
+pub async fn list_roles() -> ApiResult<Vec<RoleInfo>> {
+    get::<RoleList>("/api/v1/roles".into()).await.map(|l| l.roles)
+}
+
+/// Creates a custom role.
+pub async fn create_role(name: &str, description: &str, permissions: &[String]) -> ApiResult<RoleInfo> {
+    let body = serde_json::json!({ "name": name, "description": description, "permissions": permissions });
+    send_json(Method::POST, "/api/v1/roles".into(), &body).await
+}
+
+/// An OpenID Connect provider of the tenant (never its client secret).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IdentityProviderInfo {
+    /// Id (UUID, or a standard role name for roles).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Name to show.
+    pub display_name: String,
+    /// OpenID issuer URL.
+    pub issuer_url: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// Input only.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub client_secret: String,
+    /// Whether a client secret is stored.
+    #[serde(skip_serializing)]
+    pub client_secret_set: bool,
+    /// Accepted email domains.
+    pub email_domains: Vec<String>,
+    /// Create unknown users on first sign-in.
+    pub jit_enabled: bool,
+    /// Role given to users created on first sign-in.
+    pub jit_role_id: String,
+    /// Shown on the sign-in page and usable.
+    pub enabled: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ProviderList {
+    identity_providers: Vec<IdentityProviderInfo>,
+}
+
+/// The tenant's SSO providers.
+pub async fn list_identity_providers() -> ApiResult<Vec<IdentityProviderInfo>> {
+    get::<ProviderList>("/api/v1/identity-providers".into()).await.map(|l| l.identity_providers)
+}
+
+/// Creates an SSO provider.
+pub async fn create_identity_provider(p: &IdentityProviderInfo) -> ApiResult<IdentityProviderInfo> {
+    send_json(Method::POST, "/api/v1/identity-providers".into(), p).await
+}
+
+/// Deletes an SSO provider.
+pub async fn delete_identity_provider(id: &str) -> ApiResult<()> {
+    call(Method::DELETE, format!("/api/v1/identity-providers/{}", enc(id)), Body::Empty).await.map(|_| ())
+}
+
+/// A provider button on the sign-in page.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SignInProvider {
+    /// Name.
+    pub name: String,
+    /// Name to show.
+    pub display_name: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct SignInProviders {
+    providers: Vec<SignInProvider>,
+}
+
+/// The enabled SSO providers of tenant `slug` (public).
+pub async fn sign_in_providers(slug: &str) -> ApiResult<Vec<SignInProvider>> {
+    let response =
+        send_once(&Method::GET, &format!("/api/v1/auth/providers?tenant={}", enc(slug)), &Body::Empty, None).await?;
+    parse::<SignInProviders>(&read(response).await?).map(|l| l.providers)
+}
+
+/// Where the browser goes to sign in with provider `name` of tenant `slug`.
+pub fn sso_start_url(slug: &str, name: &str) -> String {
+    format!("/api/v1/auth/sso/{}/{}/start", enc(slug), enc(name))
+}
+
+/// An LDAP directory of the tenant (never its service password).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LdapDirectoryInfo {
+    /// Id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `ldap://` or `ldaps://` URL.
+    pub url: String,
+    /// DN with `{username}` (direct bind).
+    pub bind_dn_template: String,
+    /// Base DN searched for the user (search bind).
+    pub search_base: String,
+    /// Service account DN for the search.
+    pub service_bind_dn: String,
+    /// Input only.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_password: String,
+    /// Login-name attribute (`uid`, `sAMAccountName`).
+    pub user_attribute: String,
+    /// Usable for sign-in.
+    pub enabled: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct DirectoryList {
+    ldap_directories: Vec<LdapDirectoryInfo>,
+}
+
+/// The tenant's LDAP directories.
+pub async fn list_ldap_directories() -> ApiResult<Vec<LdapDirectoryInfo>> {
+    get::<DirectoryList>("/api/v1/ldap-directories".into()).await.map(|l| l.ldap_directories)
+}
+
+/// Creates an LDAP directory.
+pub async fn create_ldap_directory(d: &LdapDirectoryInfo) -> ApiResult<LdapDirectoryInfo> {
+    send_json(Method::POST, "/api/v1/ldap-directories".into(), d).await
+}
+
+/// Deletes an LDAP directory.
+pub async fn delete_ldap_directory(id: &str) -> ApiResult<()> {
+    call(Method::DELETE, format!("/api/v1/ldap-directories/{}", enc(id)), Body::Empty).await.map(|_| ())
 }

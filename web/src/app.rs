@@ -26,6 +26,7 @@ use crate::pages::{
     ticket_new::TicketNewPage,
     tickets::TicketsPage,
     time::TimePage,
+    users::UsersPage,
 };
 
 /// The app's paths.
@@ -91,6 +92,9 @@ pub enum Route {
     /// Tenant administration (platform Super Admins).
     #[at("/tenants")]
     Tenants,
+    /// Staff users and roles.
+    #[at("/users")]
+    Users,
     /// Reserved for the client portal.
     #[at("/portal")]
     Portal,
@@ -168,11 +172,16 @@ fn root() -> Html {
             let navigator = navigator.clone();
             let route = route.clone();
             Callback::from(move |user: Me| {
+                // A token limited to `account.self` (MFA setup or password change pending)
+                // can only use the security page.
+                let restricted = user.permissions.iter().all(|p| p == "account.self");
                 me.set(Some(Rc::new(user)));
-                if matches!(route, Some(Route::Login | Route::Home) | None)
-                    && let Some(nav) = &navigator
-                {
-                    nav.replace(&Route::Companies);
+                if let Some(nav) = &navigator {
+                    if restricted {
+                        nav.replace(&Route::Security);
+                    } else if matches!(route, Some(Route::Login | Route::Home) | None) {
+                        nav.replace(&Route::Companies);
+                    }
                 }
             })
         };
@@ -223,6 +232,7 @@ fn switch(route: Route) -> Html {
         Route::Security => html! { <SecurityPage /> },
         Route::Audit => html! { <AuditPage /> },
         Route::Tenants => html! { <TenantsPage /> },
+        Route::Users => html! { <UsersPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }

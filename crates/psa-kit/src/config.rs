@@ -92,3 +92,17 @@ pub struct AuthConfig {
 fn default_identity_url() -> String {
     "http://127.0.0.1:50051".into()
 }
+
+/// Encryption of secrets at rest ([`crate::secrets::SecretBox`]).
+///
+/// - `PSA_SECRETS_KEY`: 32 random bytes, standard base64 (`openssl rand -base64 32`).
+/// - `PSA_ENVIRONMENT`: `development` (default) or `production`. In production a missing key
+///   is a start-up error; in development the documented, public development key is used
+///   (secrets are then only obfuscated).
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct SecretsConfig {
+    #[serde(default)]
+    pub secrets_key: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
+}

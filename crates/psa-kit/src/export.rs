@@ -12,9 +12,18 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-/// Columns never exported in clear (secrets); they read `"[redacted]"`.
-pub const REDACTED_COLUMNS: &[&str] =
-    &["password_hash", "key_hash", "token_hash", "code_hash", "secret", "private_der"];
+/// Columns never exported in clear (secrets, also when sealed at rest); they read
+/// `"[redacted]"`.
+pub const REDACTED_COLUMNS: &[&str] = &[
+    "password_hash",
+    "key_hash",
+    "token_hash",
+    "code_hash",
+    "secret",
+    "private_der",
+    "client_secret_sealed",
+    "service_password_sealed",
+];
 
 /// Rows per streamed message.
 pub const CHUNK: usize = 500;

@@ -14,6 +14,7 @@ pub mod events;
 pub mod export;
 pub mod list;
 pub mod mail;
+pub mod secrets;
 pub mod server;
 pub mod service;
 pub mod shutdown;

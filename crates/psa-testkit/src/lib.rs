@@ -7,6 +7,8 @@
 //! - [`NatsServer`] runs a private `nats-server -js` (own port and store directory) that a test
 //!   may stop and restart.
 //! - [`Api`] is a small REST client for the gateway.
+//! - [`oidc::OidcProvider`] is a local OpenID Connect provider and [`slapd::Slapd`] a private
+//!   OpenLDAP server, for the SSO and LDAP login tests.
 //! - [`smtp::SmtpSink`] is a local SMTP server recording every message, for
 //!   [`StackOptions::smtp_url`].
 //!
@@ -14,6 +16,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), `PSA_TEST_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
+pub mod oidc;
+pub mod slapd;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -181,6 +185,7 @@ impl Stack {
             redis: redis.clone(),
             mail: mail.clone(),
             nats: nats.clone(),
+            secrets: psa_kit::config::SecretsConfig::default(),
         };
         let contracts = psa_contracts::Config {
             settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },
@@ -206,6 +211,7 @@ impl Stack {
             trusted_proxies: options.trusted_proxies.clone(),
             // Stacks share one Redis: their rate-limit counters must not.
             rate_limit_key_prefix: format!("psa:{}:", nats.nats_namespace),
+            public_url: None,
         };
         let tasks = vec![
             ("identity", tokio::spawn(psa_identity::run(identity, id_l, shutdown.clone()))),

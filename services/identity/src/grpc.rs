@@ -8,12 +8,13 @@ use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_proto::identity::{
     self as pb, api_key_service_server::ApiKeyService, auth_service_server::AuthService,
+    identity_provider_service_server::IdentityProviderService, ldap_directory_service_server::LdapDirectoryService,
     role_service_server::RoleService, security_settings_service_server::SecuritySettingsService,
     user_service_server::UserService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::app::{Identity, NewKey, RoleChanges, SettingsChanges, Tokens, UserChanges};
+use crate::app::{DirectoryInput, Identity, NewKey, ProviderInput, RoleChanges, SettingsChanges, Tokens, UserChanges};
 use crate::domain::tokens::jwk;
 use crate::repo::sessions::Client;
 use crate::{proto, repo};
@@ -67,6 +68,7 @@ fn token_pair(t: Tokens) -> pb::TokenPair {
         mfa_required,
         mfa_challenge: t.mfa_challenge.unwrap_or_default(),
         mfa_setup_required: t.mfa_setup_required,
+        password_change_required: t.password_change_required,
     }
 }
 
@@ -104,6 +106,38 @@ impl AuthService for Grpc {
         let p = principal(&req)?;
         self.app.disable_mfa(&p, &req.get_ref().code).await?;
         Ok(Response::new(()))
+    }
+
+    async fn login_ldap(&self, req: Request<pb::LoginLdapRequest>) -> Result<Response<pb::TokenPair>, Status> {
+        let client = client(&req);
+        let r = req.into_inner();
+        let t = self.app.login_ldap(&r.tenant, &r.directory, &r.username, &r.password, &client).await?;
+        Ok(Response::new(token_pair(t)))
+    }
+
+    async fn list_sign_in_providers(
+        &self,
+        req: Request<pb::ListSignInProvidersRequest>,
+    ) -> Result<Response<pb::ListSignInProvidersResponse>, Status> {
+        let list = self.app.sign_in_providers(&req.get_ref().tenant).await?;
+        Ok(Response::new(pb::ListSignInProvidersResponse {
+            providers: list
+                .into_iter()
+                .map(|p| pb::SignInProvider { name: p.name, display_name: p.display_name })
+                .collect(),
+        }))
+    }
+
+    async fn start_sso(&self, req: Request<pb::StartSsoRequest>) -> Result<Response<pb::StartSsoResponse>, Status> {
+        let r = req.into_inner();
+        let authorization_url = self.app.start_sso(&r.tenant, &r.provider, &r.redirect_uri).await?;
+        Ok(Response::new(pb::StartSsoResponse { authorization_url }))
+    }
+
+    async fn complete_sso(&self, req: Request<pb::CompleteSsoRequest>) -> Result<Response<pb::TokenPair>, Status> {
+        let client = client(&req);
+        let r = req.into_inner();
+        Ok(Response::new(token_pair(self.app.complete_sso(&r.state, &r.code, &client).await?)))
     }
 
     async fn refresh(&self, req: Request<pb::RefreshRequest>) -> Result<Response<pb::TokenPair>, Status> {
@@ -343,6 +377,8 @@ fn settings(s: repo::tenants::SecuritySettings) -> pb::SecuritySettings {
         lockout_minutes: s.lockout_minutes,
         password_min_length: s.password_min_length,
         mfa_required: s.mfa_required,
+        mfa_required_roles: s.mfa_required_roles,
+        password_max_age_days: s.password_max_age_days.unwrap_or(0),
     }
 }
 
@@ -369,6 +405,8 @@ impl SecuritySettingsService for Grpc {
                 ("lockout_minutes", r.lockout_minutes != 0),
                 ("password_min_length", r.password_min_length != 0),
                 ("mfa_required", r.mfa_required),
+                ("mfa_required_roles", !r.mfa_required_roles.is_empty()),
+                ("password_max_age_days", r.password_max_age_days != 0),
             ],
         )?;
         let has = |n: &str| paths.iter().any(|p| p == n);
@@ -377,7 +415,131 @@ impl SecuritySettingsService for Grpc {
             lockout_minutes: has("lockout_minutes").then_some(r.lockout_minutes),
             password_min_length: has("password_min_length").then_some(r.password_min_length),
             mfa_required: has("mfa_required").then_some(r.mfa_required),
+            password_max_age_days: has("password_max_age_days").then_some(r.password_max_age_days),
+            mfa_required_roles: has("mfa_required_roles").then_some(r.mfa_required_roles),
         };
         Ok(Response::new(settings(self.app.update_security_settings(&p, changes).await?)))
+    }
+}
+
+fn provider_input(p: pb::IdentityProvider) -> ProviderInput {
+    ProviderInput {
+        name: p.name,
+        display_name: p.display_name,
+        issuer_url: p.issuer_url,
+        client_id: p.client_id,
+        client_secret: p.client_secret,
+        scopes: p.scopes,
+        email_domains: p.email_domains,
+        jit_enabled: p.jit_enabled,
+        jit_role_id: p.jit_role_id,
+        enabled: p.enabled,
+    }
+}
+
+#[tonic::async_trait]
+impl IdentityProviderService for Grpc {
+    async fn list_identity_providers(
+        &self,
+        req: Request<pb::ListIdentityProvidersRequest>,
+    ) -> Result<Response<pb::ListIdentityProvidersResponse>, Status> {
+        let p = principal(&req)?;
+        let list = self.app.list_identity_providers(&p).await?;
+        Ok(Response::new(pb::ListIdentityProvidersResponse {
+            identity_providers: list.iter().map(proto::identity_provider).collect(),
+        }))
+    }
+
+    async fn get_identity_provider(
+        &self,
+        req: Request<pb::GetIdentityProviderRequest>,
+    ) -> Result<Response<pb::IdentityProvider>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(proto::identity_provider(&self.app.get_identity_provider(&p, id).await?)))
+    }
+
+    async fn create_identity_provider(
+        &self,
+        req: Request<pb::CreateIdentityProviderRequest>,
+    ) -> Result<Response<pb::IdentityProvider>, Status> {
+        let p = principal(&req)?;
+        let Some(input) = req.into_inner().identity_provider else {
+            return Err(err(DomainError::invalid("identity_provider", "is required")));
+        };
+        Ok(Response::new(proto::identity_provider(
+            &self.app.create_identity_provider(&p, provider_input(input)).await?,
+        )))
+    }
+
+    async fn update_identity_provider(
+        &self,
+        req: Request<pb::UpdateIdentityProviderRequest>,
+    ) -> Result<Response<pb::IdentityProvider>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let Some(input) = r.identity_provider else {
+            return Err(err(DomainError::invalid("identity_provider", "is required")));
+        };
+        let id = parse_id("identity_provider.id", &input.id).map_err(err)?;
+        let fields = r.update_mask.filter(|m| !m.paths.is_empty()).map(|m| m.paths);
+        let updated = self.app.update_identity_provider(&p, id, provider_input(input), fields).await?;
+        Ok(Response::new(proto::identity_provider(&updated)))
+    }
+
+    async fn delete_identity_provider(
+        &self,
+        req: Request<pb::DeleteIdentityProviderRequest>,
+    ) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        self.app.delete_identity_provider(&p, id).await?;
+        Ok(Response::new(()))
+    }
+}
+
+#[tonic::async_trait]
+impl LdapDirectoryService for Grpc {
+    async fn list_ldap_directories(
+        &self,
+        req: Request<pb::ListLdapDirectoriesRequest>,
+    ) -> Result<Response<pb::ListLdapDirectoriesResponse>, Status> {
+        let p = principal(&req)?;
+        let list = self.app.list_ldap_directories(&p).await?;
+        Ok(Response::new(pb::ListLdapDirectoriesResponse {
+            ldap_directories: list.iter().map(proto::ldap_directory).collect(),
+        }))
+    }
+
+    async fn create_ldap_directory(
+        &self,
+        req: Request<pb::CreateLdapDirectoryRequest>,
+    ) -> Result<Response<pb::LdapDirectory>, Status> {
+        let p = principal(&req)?;
+        let Some(d) = req.into_inner().ldap_directory else {
+            return Err(err(DomainError::invalid("ldap_directory", "is required")));
+        };
+        let input = DirectoryInput {
+            name: d.name,
+            url: d.url,
+            bind_dn_template: d.bind_dn_template,
+            search_base: d.search_base,
+            service_bind_dn: d.service_bind_dn,
+            service_password: d.service_password,
+            user_attribute: d.user_attribute,
+            email_attribute: d.email_attribute,
+            enabled: d.enabled,
+        };
+        Ok(Response::new(proto::ldap_directory(&self.app.create_ldap_directory(&p, input).await?)))
+    }
+
+    async fn delete_ldap_directory(
+        &self,
+        req: Request<pb::DeleteLdapDirectoryRequest>,
+    ) -> Result<Response<()>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        self.app.delete_ldap_directory(&p, id).await?;
+        Ok(Response::new(()))
     }
 }

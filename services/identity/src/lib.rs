@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use psa_kit::auth::{KeySource, Verifier};
-use psa_kit::config::{DatabaseConfig, NatsConfig, RedisConfig};
+use psa_kit::config::{DatabaseConfig, NatsConfig, RedisConfig, SecretsConfig};
 use psa_kit::db::ServiceDb;
 use psa_kit::mail::MailConfig;
 use serde::Deserialize;
@@ -76,6 +76,8 @@ pub struct Config {
     /// Outbound mail (portal invitations, password resets): `PSA_SMTP_URL`, `PSA_SMTP_FROM`.
     pub mail: MailConfig,
     pub nats: NatsConfig,
+    /// `PSA_SECRETS_KEY` / `PSA_ENVIRONMENT`: the key sealing secrets at rest.
+    pub secrets: SecretsConfig,
 }
 
 impl Config {
@@ -90,6 +92,7 @@ impl Config {
             redis: psa_kit::config::from_env()?,
             mail: psa_kit::config::from_env()?,
             nats: psa_kit::config::from_env()?,
+            secrets: psa_kit::config::from_env()?,
         })
     }
 }
@@ -119,6 +122,7 @@ pub async fn connect(database: &DatabaseConfig) -> anyhow::Result<PgPool> {
 /// # Errors
 /// Database, Redis or transport failures at start-up.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let secrets = psa_kit::secrets::SecretBox::from_config(&config.secrets)?;
     let pool = connect(&config.database).await?;
     let redis = redis::Client::open(config.redis.redis_url.as_str())?.get_connection_manager().await?;
     let signing_key = repo::keys::ensure_active(&pool).await?;
@@ -128,6 +132,12 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         signing_key,
         access_ttl_secs: config.settings.access_token_ttl_secs,
         refresh_ttl_secs: config.settings.refresh_token_ttl_secs,
+        secrets,
+        http: openidconnect::reqwest::Client::builder()
+            // Following redirects would open the client to SSRF (openidconnect's advice).
+            .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()?,
     });
     app.reassert_suspensions().await?;
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
@@ -153,7 +163,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     }
     use psa_proto::identity::{
         api_key_service_server::ApiKeyServiceServer, audit_log_service_server::AuditLogServiceServer,
-        auth_service_server::AuthServiceServer, role_service_server::RoleServiceServer,
+        auth_service_server::AuthServiceServer, identity_provider_service_server::IdentityProviderServiceServer,
+        ldap_directory_service_server::LdapDirectoryServiceServer, role_service_server::RoleServiceServer,
         security_settings_service_server::SecuritySettingsServiceServer, tenant_service_server::TenantServiceServer,
         user_service_server::UserServiceServer,
     };
@@ -164,6 +175,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(ApiKeyServiceServer::new(grpc.clone()))
         .add_service(AuditLogServiceServer::new(grpc.clone()))
         .add_service(TenantServiceServer::new(grpc.clone()))
+        .add_service(IdentityProviderServiceServer::new(grpc.clone()))
+        .add_service(LdapDirectoryServiceServer::new(grpc.clone()))
         .add_service(psa_kit::export::server(pool.clone(), SERVICE))
         .add_service(SecuritySettingsServiceServer::new(grpc));
     let services = [
@@ -173,6 +186,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         "psa.identity.v1.ApiKeyService",
         "psa.identity.v1.AuditLogService",
         "psa.identity.v1.TenantService",
+        "psa.identity.v1.IdentityProviderService",
+        "psa.identity.v1.LdapDirectoryService",
         psa_kit::export::SERVICE_NAME,
         "psa.identity.v1.SecuritySettingsService",
     ];

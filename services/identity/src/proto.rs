@@ -70,3 +70,41 @@ pub fn session(s: Session, current: uuid::Uuid) -> pb::Session {
         current: s.id == current,
     }
 }
+
+/// An identity provider (never the client secret, only whether one is stored).
+pub fn identity_provider(p: &crate::repo::identity_providers::Provider) -> pb::IdentityProvider {
+    pb::IdentityProvider {
+        id: p.id.to_string(),
+        name: p.name.clone(),
+        display_name: p.display_name.clone(),
+        issuer_url: p.issuer_url.clone(),
+        client_id: p.client_id.clone(),
+        client_secret: String::new(),
+        client_secret_set: p.client_secret_sealed.is_some(),
+        scopes: p.scopes.clone(),
+        email_domains: p.email_domains.clone(),
+        jit_enabled: p.jit_enabled,
+        jit_role_id: p.jit_role.clone().unwrap_or_default(),
+        enabled: p.enabled,
+        create_time: Some(timestamp(p.created_at)),
+        update_time: Some(timestamp(p.updated_at)),
+    }
+}
+
+/// An LDAP directory (never the service password, only whether one is stored).
+pub fn ldap_directory(d: &crate::repo::ldap_directories::Directory) -> pb::LdapDirectory {
+    pb::LdapDirectory {
+        id: d.id.to_string(),
+        name: d.name.clone(),
+        url: d.url.clone(),
+        bind_dn_template: d.bind_dn_template.clone().unwrap_or_default(),
+        search_base: d.search_base.clone().unwrap_or_default(),
+        service_bind_dn: d.service_bind_dn.clone().unwrap_or_default(),
+        service_password: String::new(),
+        service_password_set: d.service_password_sealed.is_some(),
+        user_attribute: d.user_attribute.clone(),
+        email_attribute: d.email_attribute.clone(),
+        enabled: d.enabled,
+        create_time: Some(timestamp(d.created_at)),
+    }
+}

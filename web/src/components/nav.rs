@@ -20,6 +20,7 @@ pub fn nav() -> Html {
         Route::Security => "security",
         Route::Audit => "audit",
         Route::Tenants => "tenants",
+        Route::Users => "users",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -57,6 +58,11 @@ pub fn nav() -> Html {
                     <Link<Route> to={Route::Time} classes={link_class("time")}>
                         <span id="nav-time">{ "Time" }</span>
                     </Link<Route>>
+                    if session.me.permissions.iter().any(|p| p == "users.read") {
+                        <Link<Route> to={Route::Users} classes={link_class("users")}>
+                            <span id="nav-users">{ "Users" }</span>
+                        </Link<Route>>
+                    }
                     <Link<Route> to={Route::Security} classes={link_class("security")}>
                         <span id="nav-security">{ "Security" }</span>
                     </Link<Route>>

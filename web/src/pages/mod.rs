@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod account;
 pub mod audit;
 pub mod client360;
 pub mod companies;
@@ -12,8 +13,10 @@ pub mod not_found;
 pub mod portal;
 pub mod security;
 pub mod services;
+pub mod sso_settings;
 pub mod tenants;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;
 pub mod time;
+pub mod users;

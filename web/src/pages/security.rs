@@ -1,5 +1,6 @@
-//! Account security: the signed-in user's sessions (revoke one or all others) and the tenant's
-//! API keys (create with a scope from the user's own permissions, secret shown once; revoke).
+//! Account security: two-factor enrolment and password change, the signed-in user's sessions
+//! (revoke one or all others), the tenant's API keys (create with a scope from the user's own
+//! permissions, secret shown once; revoke) and single sign-on providers.
 
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -10,18 +11,37 @@ use crate::app::use_session;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::format::datetime;
 use crate::hooks::use_fetch;
+use crate::pages::account::{ChangePassword, MfaEnrolment};
+use crate::pages::sso_settings::{IdentityProviders, LdapDirectories};
 
 /// The security page.
 #[function_component(SecurityPage)]
 pub fn security_page() -> Html {
     let session = use_session();
-    let can_keys = session.me.permissions.iter().any(|p| p == "api_keys.read" || p == "*");
+    let can = |p: &str| session.me.permissions.iter().any(|x| x == p || x == "*");
+    let restricted = session.me.permissions.iter().all(|p| p == "account.self");
+    // A restricted token (MFA setup or password change pending) gains its permissions on the
+    // next refresh: reload so the whole app sees them.
+    let reload_app = Callback::from(move |_| {
+        if restricted && let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    });
     html! {
         <div class="page" id="security-page">
             <div class="page-header"><h1>{ "Security" }</h1></div>
+            if restricted {
+                <div class="alert alert-error" role="alert" id="security-restricted">
+                    { "Your organisation requires two-factor authentication or a new password before you can continue. Complete the step below." }
+                </div>
+            }
             <div class="stack">
+                <MfaEnrolment on_enrolled={reload_app.clone()} />
+                <ChangePassword />
                 <Sessions />
-                if can_keys { <ApiKeys /> }
+                if can("api_keys.read") { <ApiKeys /> }
+                if can("security.read") { <IdentityProviders /> }
+                if can("security.read") { <LdapDirectories /> }
             </div>
         </div>
     }

@@ -4,7 +4,9 @@
 use chrono::Utc;
 use psa_core::validate::Validator;
 use psa_core::{DomainError, Principal};
+use psa_kit::secrets::SecretBox;
 use psa_kit::{Result, db};
+use uuid::Uuid;
 
 use super::sessions::require_staff;
 use super::{Identity, Tokens, unauthenticated};
@@ -26,6 +28,11 @@ pub struct MfaSetup {
     pub qr_code_svg: String,
 }
 
+/// Associated data binding a sealed TOTP secret to its tenant and user.
+fn totp_aad(tenant: Uuid, user: Uuid) -> Vec<u8> {
+    format!("totp:{tenant}:{user}").into_bytes()
+}
+
 fn now_secs() -> u64 {
     u64::try_from(Utc::now().timestamp()).unwrap_or_default()
 }
@@ -35,6 +42,20 @@ fn other(e: impl std::fmt::Display) -> psa_kit::Error {
 }
 
 impl Identity {
+    /// `user`'s enrolment, row locked, with its secret opened (rows from before sealing hold
+    /// the raw 20 bytes). A secret that does not open (wrong `PSA_SECRETS_KEY`) is an
+    /// internal error, logged without the value.
+    async fn enrolment(&self, tx: &mut db::TenantTx, tenant: Uuid, user: Uuid) -> Result<Option<repo::mfa::Enrolment>> {
+        let Some(mut e) = repo::mfa::lock(tx, tenant, user).await? else { return Ok(None) };
+        if SecretBox::is_sealed(&e.secret) {
+            e.secret = self.secrets.open(&e.secret, &totp_aad(tenant, user)).map_err(|err| {
+                tracing::error!(tenant = %tenant, user = %user, "TOTP secret does not open");
+                other(err)
+            })?;
+        }
+        Ok(Some(e))
+    }
+
     /// Starts enrolment: stores a new secret (replacing a pending one) and returns it with its
     /// key URI and QR code. FAILED_PRECONDITION when MFA is already active.
     pub async fn setup_mfa(&self, p: &Principal) -> Result<MfaSetup> {
@@ -52,7 +73,8 @@ impl Identity {
         let totp = mfa::totp(&secret, &format!("PSA {}", tenant.slug), &user.email).map_err(other)?;
         let otpauth_uri = totp.to_url().map_err(other)?;
         let qr_code_svg = mfa::qr_svg(&otpauth_uri).ok_or_else(|| other("QR code encoding failed"))?;
-        repo::mfa::upsert_pending(&mut tx, p.tenant_id, p.user_id, &secret).await?;
+        let sealed = self.secrets.seal(&secret, &totp_aad(p.tenant_id, p.user_id));
+        repo::mfa::upsert_pending(&mut tx, p.tenant_id, p.user_id, &sealed).await?;
         super::audit::secret_revealed(&mut tx, p.tenant_id, p.user_id, "user", p.user_id, "mfa_secret").await?;
         tx.commit().await?;
         tracing::info!(tenant = %p.tenant_id, user = %p.user_id, "MFA enrolment started");
@@ -68,7 +90,7 @@ impl Identity {
         v.required("code", code);
         v.finish()?;
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        let Some(enrolment) = repo::mfa::lock(&mut tx, p.tenant_id, p.user_id).await? else {
+        let Some(enrolment) = self.enrolment(&mut tx, p.tenant_id, p.user_id).await? else {
             return Err(DomainError::FailedPrecondition("no MFA enrolment; call setup first".into()).into());
         };
         if enrolment.activated_at.is_some() {
@@ -94,7 +116,8 @@ impl Identity {
         v.required("code", code);
         v.finish()?;
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        let enrolment = repo::mfa::lock(&mut tx, p.tenant_id, p.user_id)
+        let enrolment = self
+            .enrolment(&mut tx, p.tenant_id, p.user_id)
             .await?
             .filter(|e| e.activated_at.is_some())
             .ok_or_else(|| DomainError::FailedPrecondition("MFA is not active".into()))?;
@@ -137,7 +160,7 @@ impl Identity {
             return Err(bad());
         }
         let enrolment =
-            repo::mfa::lock(&mut tx, tenant.id, user.id).await?.filter(|e| e.activated_at.is_some()).ok_or_else(bad)?;
+            self.enrolment(&mut tx, tenant.id, user.id).await?.filter(|e| e.activated_at.is_some()).ok_or_else(bad)?;
         let ok = if code.trim().is_empty() {
             repo::mfa::use_recovery_code(&mut tx, tenant.id, user.id, &mfa::hash_recovery_code(recovery_code)).await?
         } else if let Some(step) = mfa::check(&enrolment.secret, code, now_secs(), enrolment.last_used_step) {
@@ -158,6 +181,6 @@ impl Identity {
         if repo::mfa::take_challenge(&mut tx, tenant.id, &hash).await?.is_none() {
             return Err(bad());
         }
-        self.open_session(tx, tenant.id, &user, settings.mfa_required, client).await
+        self.open_session(tx, tenant.id, &user, &settings, client).await
     }
 }

@@ -4,17 +4,21 @@
 
 mod api_keys;
 pub mod audit;
+mod ldap;
 mod mfa;
 mod roles;
 mod sessions;
 mod settings;
+mod sso;
 mod tenants;
 mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
+pub use ldap::DirectoryInput;
 pub use mfa::MfaSetup;
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
+pub use sso::{ProviderInput, SignInProvider};
 pub use tenants::{TenantCreated, Usage};
 pub use users::{UserChanges, UserView};
 
@@ -64,6 +68,10 @@ pub struct Identity {
     pub access_ttl_secs: i64,
     /// Session (and refresh token) lifetime in seconds.
     pub refresh_ttl_secs: i64,
+    /// Seals TOTP secrets and SSO client secrets at rest.
+    pub secrets: psa_kit::secrets::SecretBox,
+    /// HTTP client for identity providers (no redirects followed, 10 s timeout).
+    pub http: openidconnect::reqwest::Client,
 }
 
 /// Tokens handed to a client.
@@ -76,9 +84,12 @@ pub struct Tokens {
     /// Set (and the tokens empty) when the password was right but a second factor is needed:
     /// the opaque challenge for [`Identity::login_mfa`].
     pub mfa_challenge: Option<String>,
-    /// The tenant requires MFA and the user has none: the access token carries only
+    /// MFA is required of the user and they have none: the access token carries only
     /// `account.self`.
     pub mfa_setup_required: bool,
+    /// The password has expired: the access token carries only `account.self` until
+    /// ChangePassword (then Refresh for the full permissions).
+    pub password_change_required: bool,
 }
 
 /// The caller as identity knows them.
@@ -138,19 +149,33 @@ async fn custom_roles(tx: &mut db::TenantTx, tenant: Uuid, roles: &[String]) -> 
     Ok(repo::roles::by_ids(tx, tenant, &ids).await?.into_iter().map(|r| (r.id, r.permissions)).collect())
 }
 
-/// The permissions `user`'s next access token carries and whether MFA setup is pending: when
-/// the tenant requires MFA (`mfa_required`) and the user has no active second factor, only
-/// `account.self` (enough to enrol), and `true`.
+/// What a signed-in user must do before their tokens carry their roles' permissions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// MFA is required (tenant-wide or for one of their roles) and they have none active.
+    pub mfa_setup: bool,
+    /// Their password is older than the tenant's maximum age.
+    pub password_change: bool,
+}
+
+/// The permissions `user`'s next access token carries and what is pending: while MFA setup
+/// or a password change is pending, only `account.self` (enough to enrol and to change the
+/// password), else the union of their roles' permissions.
 async fn effective_permissions(
     tx: &mut db::TenantTx,
     tenant: Uuid,
     user: &repo::users::User,
-    mfa_required: bool,
-) -> Result<(Vec<String>, bool)> {
-    if mfa_required && !repo::mfa::is_active(tx, tenant, user.id).await? {
-        return Ok((vec![psa_core::permissions::ACCOUNT_SELF.to_owned()], true));
+    settings: &repo::tenants::SecuritySettings,
+) -> Result<(Vec<String>, Pending)> {
+    let pending = Pending {
+        mfa_setup: crate::domain::mfa::is_required(settings.mfa_required, &settings.mfa_required_roles, &user.roles)
+            && !repo::mfa::is_active(tx, tenant, user.id).await?,
+        password_change: password::is_expired(user.last_password_change_at, settings.password_max_age_days, Utc::now()),
+    };
+    if pending != Pending::default() {
+        return Ok((vec![psa_core::permissions::ACCOUNT_SELF.to_owned()], pending));
     }
-    Ok((permissions_of(tx, tenant, &user.roles).await?, false))
+    Ok((permissions_of(tx, tenant, &user.roles).await?, pending))
 }
 
 fn union_of(roles: &[String], custom: &HashMap<Uuid, Vec<String>>) -> Vec<String> {
@@ -233,9 +258,10 @@ impl Identity {
                 expires_in: 0,
                 mfa_challenge: Some(challenge),
                 mfa_setup_required: false,
+                password_change_required: false,
             });
         }
-        let tokens = self.open_session(tx, tenant.id, &user, settings.mfa_required, client).await?;
+        let tokens = self.open_session(tx, tenant.id, &user, &settings, client).await?;
         if password::needs_rehash(&user.password_hash) {
             self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
         }
@@ -243,14 +269,15 @@ impl Identity {
     }
 
     /// Creates a session for `user` (password, and second factor when enrolled, passed),
-    /// resets the failed-login counter, commits `tx` and issues the tokens. When the tenant
-    /// requires MFA and the user has none, the token carries only `account.self`.
+    /// resets the failed-login counter, commits `tx` and issues the tokens. While MFA setup or
+    /// a password change is pending (see [`effective_permissions`]), the token carries only
+    /// `account.self`.
     async fn open_session(
         &self,
         mut tx: db::TenantTx,
         tenant: Uuid,
         user: &repo::users::User,
-        mfa_required: bool,
+        settings: &repo::tenants::SecuritySettings,
         client: &Client,
     ) -> Result<Tokens> {
         let now = Utc::now();
@@ -271,11 +298,12 @@ impl Identity {
             client,
         };
         audit::record(&mut tx, tenant, event).await?;
-        let (perms, setup) = effective_permissions(&mut tx, tenant, user, mfa_required).await?;
+        let (perms, pending) = effective_permissions(&mut tx, tenant, user, settings).await?;
         tx.commit().await?;
-        tracing::info!(tenant = %tenant, user = %user.id, session = %session, "login");
+        tracing::info!(tenant = %tenant, user = %user.id, session = %session, ?pending, "login");
         let mut t = self.tokens(tenant, user.id, perms, session, refresh)?;
-        t.mfa_setup_required = setup;
+        t.mfa_setup_required = pending.mfa_setup;
+        t.password_change_required = pending.password_change;
         Ok(t)
     }
 
@@ -326,11 +354,12 @@ impl Identity {
         repo::sessions::mark_used(&mut tx, tenant, &hash, row.session_id).await?;
         let (refresh, new_hash) = tokens::new_refresh_token(tenant);
         repo::sessions::insert_refresh(&mut tx, tenant, row.session_id, &new_hash, row.session_expires_at).await?;
-        let mfa_required = repo::tenants::security(&self.pool, tenant).await?.mfa_required;
-        let (perms, setup) = effective_permissions(&mut tx, tenant, &user, mfa_required).await?;
+        let settings = repo::tenants::security(&self.pool, tenant).await?;
+        let (perms, pending) = effective_permissions(&mut tx, tenant, &user, &settings).await?;
         tx.commit().await?;
         let mut t = self.tokens(tenant, user.id, perms, row.session_id, refresh)?;
-        t.mfa_setup_required = setup;
+        t.mfa_setup_required = pending.mfa_setup;
+        t.password_change_required = pending.password_change;
         Ok(t)
     }
 
@@ -399,6 +428,7 @@ impl Identity {
             expires_in: self.access_ttl_secs,
             mfa_challenge: None,
             mfa_setup_required: false,
+            password_change_required: false,
         })
     }
 

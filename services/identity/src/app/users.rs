@@ -30,7 +30,30 @@ pub struct UserChanges {
 
 const NOT_FOUND: DomainError = DomainError::NotFound { entity: "user" };
 
+/// Roles that administer the tenant: its last active holder cannot be disabled or demoted.
+const ADMIN_ROLES: [&str; 2] = ["admin", "super_admin"];
+
+fn is_admin(roles: &[String]) -> bool {
+    roles.iter().any(|r| ADMIN_ROLES.contains(&r.as_str()))
+}
+
 impl Identity {
+    /// Last-admin guard: refuses (FAILED_PRECONDITION, HTTP 400) to leave the tenant without an
+    /// active Admin or Super Admin when `user` (currently holding `roles`) loses the role or
+    /// is disabled.
+    async fn keep_an_admin(&self, tx: &mut db::TenantTx, tenant: Uuid, user: Uuid, roles: &[String]) -> Result<()> {
+        if !is_admin(roles) {
+            return Ok(());
+        }
+        if repo::users::lock_other_active_with_roles(tx, tenant, user, &ADMIN_ROLES).await?.is_empty() {
+            return Err(DomainError::FailedPrecondition(
+                "this is the tenant's last active Admin; make another user an Admin first".into(),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// A page of the caller's tenant's users (see [`repo::users::LIST`]) and the next page
     /// token.
     pub async fn list_users(&self, p: &Principal, params: &ListParams) -> Result<(Vec<UserView>, String)> {
@@ -166,7 +189,8 @@ impl Identity {
         Ok(view)
     }
 
-    /// Applies `changes` to user `id`.
+    /// Applies `changes` to user `id`. Taking the Admin role from the tenant's last active
+    /// Admin is FAILED_PRECONDITION.
     pub async fn update_user(&self, p: &Principal, id: Uuid, changes: UserChanges) -> Result<UserView> {
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
         let current = self.for_change(&mut tx, p, id).await?;
@@ -188,6 +212,9 @@ impl Identity {
         if let Some(ids) = &changes.role_ids {
             let (keys, perms) = self.check_roles(&mut tx, p.tenant_id, "role_ids", ids).await?;
             check_no_escalation(&p.permissions, &perms)?;
+            if current.user.status == "active" && !is_admin(&keys) {
+                self.keep_an_admin(&mut tx, p.tenant_id, id, &current.user.roles).await?;
+            }
             repo::users::set_roles(&mut tx, p.tenant_id, id, &keys).await?;
         }
         if let Some(name) = &changes.display_name {
@@ -203,14 +230,17 @@ impl Identity {
     }
 
     /// Disables user `id`: sign-in refused; every open session and API key of theirs revoked
-    /// (their tokens are refused by every service within seconds). Disabling oneself is
-    /// FAILED_PRECONDITION.
+    /// (their tokens are refused by every service within seconds). Disabling oneself, or the
+    /// tenant's last active Admin, is FAILED_PRECONDITION.
     pub async fn disable_user(&self, p: &Principal, id: Uuid) -> Result<UserView> {
         if id == p.user_id {
             return Err(DomainError::FailedPrecondition("you cannot disable your own account".into()).into());
         }
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        self.for_change(&mut tx, p, id).await?;
+        let current = self.for_change(&mut tx, p, id).await?;
+        if current.user.status == "active" {
+            self.keep_an_admin(&mut tx, p.tenant_id, id, &current.user.roles).await?;
+        }
         repo::users::set_status(&mut tx, p.tenant_id, id, "disabled").await?;
         let mut revoked = repo::sessions::revoke_all(&mut tx, p.tenant_id, id, None, "user_disabled").await?;
         revoked.extend(repo::api_keys::revoke_for_user(&mut tx, p.tenant_id, id).await?);

@@ -199,3 +199,24 @@ mod tests {
         assert_eq!(challenge_tenant("mfa_nope"), None);
     }
 }
+
+/// Whether a user holding `user_roles` must use a second factor: the tenant requires it of
+/// everyone (`tenant_wide`), or of a role the user holds (`required_roles`; issue 5 MFA
+/// enforcement per tenant or per role).
+pub fn is_required(tenant_wide: bool, required_roles: &[String], user_roles: &[String]) -> bool {
+    tenant_wide || user_roles.iter().any(|r| required_roles.contains(r))
+}
+
+#[cfg(test)]
+mod required_tests {
+    use super::is_required;
+
+    #[test]
+    fn tenant_wide_or_by_role() {
+        let roles = vec!["technician".to_owned()];
+        assert!(is_required(true, &[], &roles));
+        assert!(is_required(false, &["admin".into(), "technician".into()], &roles));
+        assert!(!is_required(false, &["admin".into()], &roles));
+        assert!(!is_required(false, &[], &roles));
+    }
+}

@@ -5,4 +5,5 @@ pub mod lockout;
 pub mod mfa;
 pub mod password;
 pub mod roles;
+pub mod sso;
 pub mod tokens;

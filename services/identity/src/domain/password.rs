@@ -130,3 +130,33 @@ mod tests {
         assert!(is_common("qwertyuiop") && !is_common("# Common passwords"));
     }
 }
+
+/// Whether a password last changed at `changed_at` has expired under a tenant policy of
+/// `max_age_days` (issue 5: optional per-tenant password expiry; `None` never expires). A
+/// password with no recorded change time counts as expired when a policy is set.
+pub fn is_expired(
+    changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    max_age_days: Option<i32>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    match (max_age_days, changed_at) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(days), Some(at)) => now - at >= chrono::Duration::days(i64::from(days)),
+    }
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::is_expired;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn expiry_boundaries() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        assert!(!is_expired(Some(now - Duration::days(400)), None, now), "no policy");
+        assert!(!is_expired(Some(now - Duration::days(90) + Duration::seconds(1)), Some(90), now));
+        assert!(is_expired(Some(now - Duration::days(90)), Some(90), now), "exactly the max age");
+        assert!(is_expired(None, Some(90), now), "never changed");
+    }
+}

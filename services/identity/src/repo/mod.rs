@@ -3,7 +3,9 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod identity_providers;
 pub mod keys;
+pub mod ldap_directories;
 pub mod mfa;
 pub mod roles;
 pub mod sessions;

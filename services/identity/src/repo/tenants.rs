@@ -32,8 +32,8 @@ pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Erro
 }
 
 /// A tenant's security settings (defaults: lock after 5 failures for 15 minutes, passwords of
-/// at least 10 characters).
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+/// at least 10 characters that never expire, MFA optional).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SecuritySettings {
     pub lockout_threshold: i32,
     /// Minutes.
@@ -43,22 +43,35 @@ pub struct SecuritySettings {
     /// Every staff user must use a second factor (TOTP); until they enrol, their access
     /// tokens carry only `account.self`.
     pub mfa_required: bool,
+    /// Role ids (standard names or custom role UUIDs) whose holders must use a second factor.
+    pub mfa_required_roles: Vec<String>,
+    /// Days after which a password must be changed at sign-in; `None`: never.
+    pub password_max_age_days: Option<i32>,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            password_min_length: 10,
+            mfa_required: false,
+            mfa_required_roles: Vec::new(),
+            password_max_age_days: None,
+        }
+    }
 }
 
 /// The security settings of tenant `id` (defaults when it does not exist).
 pub async fn security(pool: &PgPool, id: Uuid) -> Result<SecuritySettings, sqlx::Error> {
     let s: Option<SecuritySettings> = sqlx::query_as(
-        "select lockout_threshold, lockout_minutes, password_min_length, mfa_required from tenants where id = $1",
+        "select lockout_threshold, lockout_minutes, password_min_length, mfa_required, mfa_required_roles, \
+         password_max_age_days from tenants where id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    Ok(s.unwrap_or(SecuritySettings {
-        lockout_threshold: 5,
-        lockout_minutes: 15,
-        password_min_length: 10,
-        mfa_required: false,
-    }))
+    Ok(s.unwrap_or_default())
 }
 
 /// Creates the tenant unless `slug` exists; returns it and whether it was created.
@@ -76,16 +89,19 @@ pub async fn create_if_absent(pool: &PgPool, slug: &str, name: &str) -> Result<(
 }
 
 /// Stores tenant `id`'s security settings.
-pub async fn set_security(pool: &PgPool, id: Uuid, s: SecuritySettings) -> Result<(), sqlx::Error> {
+pub async fn set_security(pool: &PgPool, id: Uuid, s: &SecuritySettings) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update tenants set lockout_threshold = $2, lockout_minutes = $3, password_min_length = $4, \
-         mfa_required = $5, updated_at = now() where id = $1",
+         mfa_required = $5, mfa_required_roles = $6, password_max_age_days = $7, updated_at = now() \
+         where id = $1",
     )
     .bind(id)
     .bind(s.lockout_threshold)
     .bind(s.lockout_minutes)
     .bind(s.password_min_length)
     .bind(s.mfa_required)
+    .bind(&s.mfa_required_roles)
+    .bind(s.password_max_age_days)
     .execute(pool)
     .await?;
     Ok(())

@@ -237,3 +237,24 @@ pub async fn count_with_role(tx: &mut TenantTx, tenant: Uuid, role: &str) -> Res
         .fetch_one(&mut **tx)
         .await
 }
+
+/// The active users of `tenant` other than `except` holding any of `roles`, rows locked for
+/// update (so two admins demoting each other serialise).
+pub async fn lock_other_active_with_roles(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    except: Uuid,
+    roles: &[&str],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select u.id from users u where u.tenant_id = $1 and u.id <> $2 and u.status = 'active' \
+         and exists (select 1 from user_roles r where r.tenant_id = u.tenant_id and r.user_id = u.id \
+                     and r.role = any($3)) \
+         for update of u",
+    )
+    .bind(tenant)
+    .bind(except)
+    .bind(roles)
+    .fetch_all(&mut **tx)
+    .await
+}
