@@ -128,3 +128,39 @@ async fn ldap_bind_login_with_template_and_search() {
     assert!(e["detail"].as_str().unwrap().contains("cannot be reached"), "{e}");
     stack.stop().await;
 }
+
+/// A directory password is only the first factor: a user with TOTP active gets the MFA
+/// challenge, not tokens, and finishes with a code like after a password sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ldap_sign_in_still_asks_for_the_second_factor() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("demo").await;
+    let (api, _) = stack.login(&admin).await;
+    let mut slapd = Slapd::start().await;
+    slapd.add_person("ann", &admin.email, "ann-ldap-pass-1").await;
+    let template = format!("uid={{username}},{PEOPLE}");
+    let body = json!({ "name": "corp", "url": slapd.url, "bindDnTemplate": template, "enabled": true });
+    assert_eq!(api.post("/api/v1/ldap-directories", &body).await.0, 200);
+    let (_, setup) = api.post("/api/v1/auth/mfa/setup", &json!({})).await;
+    let totp = totp_rs::Totp::from_url(setup["otpauthUri"].as_str().unwrap()).unwrap();
+    let (s, v) = api.post("/api/v1/auth/mfa/verify", &json!({ "code": totp.generate_current().to_string() })).await;
+    assert_eq!(s, 200, "{v}");
+
+    let (s, first) =
+        ldap_login(&stack, json!({ "tenant": "demo", "username": "ann", "password": "ann-ldap-pass-1" })).await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["mfaRequired"], true, "{first}");
+    assert!(first.get("accessToken").is_none(), "no tokens before the second factor: {first}");
+    // a wrong code is refused; a recovery code completes the sign-in
+    let anon = Api::new(&stack.gateway_url(), None);
+    let challenge = first["mfaChallenge"].as_str().unwrap();
+    let (s, _) = anon.post("/api/v1/auth/login/mfa", &json!({ "mfaChallenge": challenge, "code": "000000" })).await;
+    assert_eq!(s, 401);
+    let recovery = v["recoveryCodes"][0].as_str().unwrap();
+    let (s, pair) =
+        anon.post("/api/v1/auth/login/mfa", &json!({ "mfaChallenge": challenge, "recoveryCode": recovery })).await;
+    assert_eq!(s, 200, "{pair}");
+    assert!(pair["accessToken"].is_string());
+    slapd.stop().await;
+    stack.stop().await;
+}

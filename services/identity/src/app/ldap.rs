@@ -262,6 +262,12 @@ impl Identity {
         let mut settings = settings;
         // The directory checked the password: our local password's age does not matter.
         settings.password_max_age_days = None;
+        // The directory is the first factor only: a user with TOTP still answers the challenge.
+        if let Some(second) = self.second_factor(&mut tx, tenant.id, user.id).await? {
+            tx.commit().await?;
+            tracing::info!(tenant = %tenant.id, directory = %d.id, user = %user.id, "LDAP bind ok; second factor required");
+            return Ok(second);
+        }
         tracing::info!(tenant = %tenant.id, directory = %d.id, user = %user.id, "LDAP sign-in");
         self.open_session(tx, tenant.id, &user, &settings, client).await
     }

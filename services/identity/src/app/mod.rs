@@ -242,30 +242,45 @@ impl Identity {
             }
             return Err(unauthenticated(BAD_LOGIN));
         }
-        if repo::mfa::is_active(&mut tx, tenant.id, user.id).await? {
-            // The failed-login counter is only reset once the second factor is passed too.
-            let (challenge, hash) = crate::domain::mfa::new_challenge(tenant.id);
-            let expires = now + Duration::seconds(crate::domain::mfa::CHALLENGE_TTL_SECS);
-            repo::mfa::insert_challenge(&mut tx, tenant.id, user.id, &hash, expires).await?;
+        if let Some(second) = self.second_factor(&mut tx, tenant.id, user.id).await? {
             tx.commit().await?;
-            tracing::info!(tenant = %tenant.id, user = %user.id, "login: second factor required");
             if password::needs_rehash(&user.password_hash) {
                 self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
             }
-            return Ok(Tokens {
-                access_token: String::new(),
-                refresh_token: String::new(),
-                expires_in: 0,
-                mfa_challenge: Some(challenge),
-                mfa_setup_required: false,
-                password_change_required: false,
-            });
+            return Ok(second);
         }
         let tokens = self.open_session(tx, tenant.id, &user, &settings, client).await?;
         if password::needs_rehash(&user.password_hash) {
             self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
         }
         Ok(tokens)
+    }
+
+    /// When `user` has TOTP active: a single-use MFA challenge (stored in `tx`, not committed)
+    /// and the answer carrying it instead of tokens. Every first factor (password, LDAP bind)
+    /// goes through here, so none of them skips the second.
+    pub(crate) async fn second_factor(
+        &self,
+        tx: &mut db::TenantTx,
+        tenant: Uuid,
+        user: Uuid,
+    ) -> Result<Option<Tokens>> {
+        if !repo::mfa::is_active(tx, tenant, user).await? {
+            return Ok(None);
+        }
+        // The failed-login counter is only reset once the second factor is passed too.
+        let (challenge, hash) = crate::domain::mfa::new_challenge(tenant);
+        let expires = Utc::now() + Duration::seconds(crate::domain::mfa::CHALLENGE_TTL_SECS);
+        repo::mfa::insert_challenge(tx, tenant, user, &hash, expires).await?;
+        tracing::info!(tenant = %tenant, user = %user, "login: second factor required");
+        Ok(Some(Tokens {
+            access_token: String::new(),
+            refresh_token: String::new(),
+            expires_in: 0,
+            mfa_challenge: Some(challenge),
+            mfa_setup_required: false,
+            password_change_required: false,
+        }))
     }
 
     /// Creates a session for `user` (password, and second factor when enrolled, passed),
