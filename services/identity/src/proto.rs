@@ -3,7 +3,7 @@
 use psa_kit::convert::{opt_timestamp, timestamp};
 use psa_proto::identity as pb;
 
-use crate::app::{RoleView, UserView};
+use crate::app::{PortalUserView, RoleView, UserView};
 use crate::repo::api_keys::ApiKey;
 use crate::repo::sessions::Session;
 
@@ -68,5 +68,38 @@ pub fn session(s: Session, current: uuid::Uuid) -> pb::Session {
         ip_address: s.ip_address,
         user_agent: s.user_agent,
         current: s.id == current,
+    }
+}
+
+/// The proto role of a stored portal role name.
+pub fn portal_role(roles: &[String]) -> pb::PortalRole {
+    if roles.iter().any(|r| r == "client_admin") {
+        pb::PortalRole::ClientAdmin
+    } else if roles.iter().any(|r| r == "client_user") {
+        pb::PortalRole::ClientUser
+    } else {
+        pb::PortalRole::Unspecified
+    }
+}
+
+/// A portal user (never the password hash).
+pub fn portal_user(v: &PortalUserView) -> pb::PortalUser {
+    let u = &v.user;
+    pb::PortalUser {
+        id: u.id.to_string(),
+        company_id: u.company_id.map(|c| c.to_string()).unwrap_or_default(),
+        contact_id: u.contact_id.map(|c| c.to_string()).unwrap_or_default(),
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        role: portal_role(&u.roles) as i32,
+        status: match u.status.as_str() {
+            "invited" => pb::PortalUserStatus::Invited,
+            "active" => pb::PortalUserStatus::Active,
+            _ => pb::PortalUserStatus::Disabled,
+        } as i32,
+        invitation_expire_time: opt_timestamp(v.invitation_expires_at),
+        last_login_time: opt_timestamp(u.last_login_at),
+        create_time: Some(timestamp(u.created_at)),
+        update_time: Some(timestamp(u.updated_at)),
     }
 }

@@ -5,6 +5,7 @@
 mod api_keys;
 pub mod audit;
 mod mfa;
+mod portal;
 mod roles;
 mod sessions;
 mod settings;
@@ -13,6 +14,7 @@ mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
 pub use mfa::MfaSetup;
+pub use portal::{ContactInfo, PortalUserView};
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
 pub use tenants::{TenantCreated, Usage};
@@ -64,6 +66,10 @@ pub struct Identity {
     pub access_ttl_secs: i64,
     /// Session (and refresh token) lifetime in seconds.
     pub refresh_ttl_secs: i64,
+    /// Outbound mail (invitations, password resets).
+    pub mailer: psa_kit::mail::Mailer,
+    /// Where users reach the web client (`PSA_PUBLIC_URL`), for links in mails.
+    pub public_url: String,
 }
 
 /// Tokens handed to a client.
@@ -169,11 +175,25 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 impl Identity {
-    /// Signs in a staff user from `client`. Unknown tenant, unknown email, wrong password,
+    /// Signs in a staff user from `client`; see [`Identity::login_as`].
+    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str, client: &Client) -> Result<Tokens> {
+        self.login_as(PrincipalKind::Staff, tenant_slug, email, pass, client).await
+    }
+
+    /// Signs in a user of `kind` (staff or portal) from `client`. Unknown tenant, unknown email, wrong password,
     /// disabled user, locked account and suspended tenant all answer the same UNAUTHENTICATED
     /// message, after the same argon2 work. A wrong password counts towards the tenant's
     /// lockout threshold; reaching it locks the account for the tenant's lockout period.
-    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str, client: &Client) -> Result<Tokens> {
+    /// A user of the other kind (staff on the portal login, portal on the staff login) is
+    /// refused like an unknown email.
+    pub async fn login_as(
+        &self,
+        kind: PrincipalKind,
+        tenant_slug: &str,
+        email: &str,
+        pass: &str,
+        client: &Client,
+    ) -> Result<Tokens> {
         let mut v = Validator::new();
         v.required("tenant", tenant_slug).required("email", email).required("password", pass);
         v.finish()?;
@@ -181,7 +201,7 @@ impl Identity {
         let user = match &tenant {
             Some(t) if t.status == "active" => {
                 let mut tx = db::begin(&self.pool, t.id).await?;
-                let u = repo::users::by_email(&mut tx, t.id, email.trim()).await?;
+                let u = repo::users::by_email_of_kind(&mut tx, t.id, email.trim(), kind.as_str()).await?;
                 tx.commit().await?;
                 u.filter(|u| u.status == "active")
             }
@@ -235,7 +255,9 @@ impl Identity {
                 mfa_setup_required: false,
             });
         }
-        let tokens = self.open_session(tx, tenant.id, &user, settings.mfa_required, client).await?;
+        // The tenant's MFA requirement is for staff (portal users cannot enrol).
+        let mfa_required = settings.mfa_required && user.kind == "staff";
+        let tokens = self.open_session(tx, tenant.id, &user, mfa_required, client).await?;
         if password::needs_rehash(&user.password_hash) {
             self.upgrade_hash(tenant.id, user.id, &user.password_hash, pass).await;
         }
@@ -274,7 +296,7 @@ impl Identity {
         let (perms, setup) = effective_permissions(&mut tx, tenant, user, mfa_required).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant, user = %user.id, session = %session, "login");
-        let mut t = self.tokens(tenant, user.id, perms, session, refresh)?;
+        let mut t = self.tokens(user, perms, session, refresh)?;
         t.mfa_setup_required = setup;
         Ok(t)
     }
@@ -326,10 +348,10 @@ impl Identity {
         repo::sessions::mark_used(&mut tx, tenant, &hash, row.session_id).await?;
         let (refresh, new_hash) = tokens::new_refresh_token(tenant);
         repo::sessions::insert_refresh(&mut tx, tenant, row.session_id, &new_hash, row.session_expires_at).await?;
-        let mfa_required = repo::tenants::security(&self.pool, tenant).await?.mfa_required;
+        let mfa_required = repo::tenants::security(&self.pool, tenant).await?.mfa_required && user.kind == "staff";
         let (perms, setup) = effective_permissions(&mut tx, tenant, &user, mfa_required).await?;
         tx.commit().await?;
-        let mut t = self.tokens(tenant, user.id, perms, row.session_id, refresh)?;
+        let mut t = self.tokens(&user, perms, row.session_id, refresh)?;
         t.mfa_setup_required = setup;
         Ok(t)
     }
@@ -383,16 +405,24 @@ impl Identity {
         Ok(())
     }
 
+    /// Tokens for `user`: kind `portal` with the user's company for portal users, else `staff`.
     fn tokens(
         &self,
-        tenant: Uuid,
-        user: Uuid,
+        user: &repo::users::User,
         perms: Vec<String>,
         session: Uuid,
         refresh_token: String,
     ) -> Result<Tokens> {
-        let access_token =
-            self.access_token(tenant, user, PrincipalKind::Staff, perms, session, self.access_ttl_secs)?;
+        let kind = if user.kind == "portal" { PrincipalKind::Portal } else { PrincipalKind::Staff };
+        let access_token = self.sign_access_token(
+            user.tenant_id,
+            user.id,
+            kind,
+            perms,
+            session,
+            user.company_id,
+            self.access_ttl_secs,
+        )?;
         Ok(Tokens {
             access_token,
             refresh_token,
@@ -412,6 +442,21 @@ impl Identity {
         session: Uuid,
         ttl_secs: i64,
     ) -> Result<String> {
+        self.sign_access_token(tenant, user, kind, perms, session, None, ttl_secs)
+    }
+
+    /// Signs an access token valid for `ttl_secs` seconds; `company` is the portal user's.
+    #[allow(clippy::too_many_arguments)]
+    fn sign_access_token(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        kind: PrincipalKind,
+        perms: Vec<String>,
+        session: Uuid,
+        company: Option<Uuid>,
+        ttl_secs: i64,
+    ) -> Result<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -419,7 +464,7 @@ impl Identity {
             kind,
             perms,
             sid: session,
-            cid: None,
+            cid: company,
             iat: now,
             exp: now + ttl_secs,
             iss: ISSUER.into(),

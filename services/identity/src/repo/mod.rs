@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod keys;
 pub mod mfa;
+pub mod portal_users;
 pub mod roles;
 pub mod sessions;
 pub mod tenants;
