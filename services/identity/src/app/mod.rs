@@ -14,7 +14,7 @@ mod users;
 
 pub use api_keys::{ApiKeyCreated, NewKey};
 pub use mfa::MfaSetup;
-pub use portal::{ContactInfo, PortalUserView};
+pub use portal::{ContactInfo, PortalUserView, check_company};
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
 pub use tenants::{TenantCreated, Usage};

@@ -37,7 +37,7 @@ const NOT_FOUND: DomainError = DomainError::NotFound { entity: "portal user" };
 const BAD_TOKEN: &str = "the link is invalid, already used or expired";
 
 /// NOT_FOUND when a portal caller asks about another company than their own.
-fn check_company(p: &Principal, company: Uuid) -> Result<()> {
+pub fn check_company(p: &Principal, company: Uuid) -> Result<()> {
     match p.portal_company() {
         Some(own) if own != company => Err(NOT_FOUND.into()),
         _ => Ok(()),

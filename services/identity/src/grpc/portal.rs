@@ -103,6 +103,8 @@ impl PortalUserService for PortalGrpc {
         let input = r.portal_user.unwrap_or_default();
         let contact = parse_id("portal_user.contact_id", &input.contact_id).map_err(err)?;
         let role = if input.role == 0 { Role::ClientUser } else { role("portal_user.role", input.role)? };
+        // Another company than a Client Admin's own is NOT_FOUND before anything is looked up.
+        crate::app::check_company(&p, company)?;
         let contact = self.contacts.get(&authorization, contact, "portal_user.contact_id").await?;
         Ok(Response::new(proto::portal_user(&self.app.create_portal_user(&p, company, &contact, role).await?)))
     }
