@@ -198,7 +198,7 @@ async fn invitation_accept_login_and_company_isolation() {
 
     // Only Alpha's records, only public notes.
     let (_, tickets) = ann_api.get("/api/v1/tickets").await;
-    assert_eq!(ids(&tickets, "tickets"), [w.alpha_ticket.clone()]);
+    assert_eq!(ids(&tickets, "tickets"), std::slice::from_ref(&w.alpha_ticket));
     let (_, notes) = ann_api.get(&format!("/api/v1/tickets/{}/notes", w.alpha_ticket)).await;
     let bodies: Vec<&str> = notes["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["We are on it"], "never an internal note");
