@@ -449,5 +449,31 @@ async fn other_tenant_cannot_reach_portal_users() {
     assert_eq!(forged.get(&path).await.0, 403, "Client User permissions lack portal_users.read");
     let (_, ann_now) = w.staff.get(&path).await;
     assert_eq!(ann_now["role"], "PORTAL_ROLE_CLIENT_ADMIN");
+    // Row-level security alone hides the link tokens (raw SQL as identity's role).
+    let owner = w.admin.tenant_id;
+    assert_eq!(tokens_as(&w.stack.database_url, owner, Some(owner)).await, 1);
+    assert_eq!(tokens_as(&w.stack.database_url, owner, Some(other.tenant_id)).await, 0);
+    assert_eq!(tokens_as(&w.stack.database_url, owner, None).await, 0);
     w.stack.stop().await;
+}
+
+/// `owner`'s rows of `identity.user_tokens` as role `psa_identity` with `app.tenant_id` =
+/// `tenant` (or unset): the query asks for them outright, so only RLS stands in the way.
+async fn tokens_as(url: &str, owner: uuid::Uuid, tenant: Option<uuid::Uuid>) -> i64 {
+    use sqlx::{Connection as _, Executor as _};
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    conn.execute("set role psa_identity").await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    if let Some(t) = tenant {
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(t.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    sqlx::query_scalar("select count(*) from identity.user_tokens where tenant_id = $1")
+        .bind(owner)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
 }
