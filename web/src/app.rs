@@ -91,10 +91,10 @@ pub enum Route {
     /// Tenant administration (platform Super Admins).
     #[at("/tenants")]
     Tenants,
-    /// Reserved for the client portal.
+    /// The client portal (its own routes: `pages::portal::PortalRoute`).
     #[at("/portal")]
     Portal,
-    /// Reserved for the client portal.
+    /// The client portal's other pages.
     #[at("/portal/*")]
     PortalAny,
     /// Anything else.
@@ -136,14 +136,22 @@ fn root() -> Html {
     let route = use_route::<Route>();
     let navigator = use_navigator();
 
+    let in_portal = matches!(route, Some(Route::Portal | Route::PortalAny));
     {
         let (me, checked) = (me.clone(), checked.clone());
-        use_effect_with((), move |_| {
+        use_effect_with(in_portal, move |in_portal| {
+            // The portal keeps its own session state.
+            if *in_portal {
+                return;
+            }
             let expired = me.clone();
             auth::set_on_expired(Callback::from(move |_| expired.set(None)));
             if !*checked {
                 spawn_local(async move {
-                    if let Ok(user) = api::me().await {
+                    // A portal session (same token storage) is not a staff sign-in.
+                    if let Ok(user) = api::me().await
+                        && user.kind != "portal"
+                    {
                         me.set(Some(Rc::new(user)));
                     }
                     checked.set(true);
@@ -152,7 +160,7 @@ fn root() -> Html {
         });
     }
 
-    if matches!(route, Some(Route::Portal | Route::PortalAny)) {
+    if in_portal {
         return html! { <PortalPage /> };
     }
     if !*checked {

@@ -1,16 +1,436 @@
-//! Placeholder for the client portal (`/portal`).
+//! The client portal (`/portal/…`): sign-in (portal users only), accepting an invitation,
+//! forgotten and reset passwords, the company's tickets, and for Client Admins the company's
+//! portal users. Links in mails carry their token in the URL fragment (`#token=…`).
 
+use std::rc::Rc;
+
+use gloo_storage::{LocalStorage, Storage};
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
-/// The client portal is not built yet; its path prefix is reserved.
+use crate::api::{self, ApiError, ListQuery, LoginRequest, Me};
+use crate::auth;
+use crate::components::badge::Badge;
+use crate::components::feedback::{Empty, ErrorBanner, Loading};
+use crate::components::field::{Field, bind};
+use crate::components::portal_users::PortalUsersPanel;
+use crate::format::datetime;
+use crate::hooks::use_fetch;
+
+/// localStorage key remembering the last organisation used on the portal.
+const TENANT_KEY: &str = "psa.portal.tenant";
+
+/// The portal's paths.
+#[derive(Clone, Debug, PartialEq, Routable)]
+pub enum PortalRoute {
+    /// The company's tickets.
+    #[at("/portal")]
+    Home,
+    /// Sign-in.
+    #[at("/portal/login")]
+    Login,
+    /// Set the first password from an invitation link.
+    #[at("/portal/accept-invitation")]
+    AcceptInvitation,
+    /// Ask for a password-reset link.
+    #[at("/portal/forgot-password")]
+    ForgotPassword,
+    /// Set a new password from a reset link.
+    #[at("/portal/reset-password")]
+    ResetPassword,
+    /// Client Admins: the company's portal users.
+    #[at("/portal/users")]
+    Users,
+    /// Anything else under `/portal`.
+    #[not_found]
+    #[at("/portal/404")]
+    NotFound,
+}
+
+/// The `token` of the page's URL fragment (`#token=…`), if any.
+fn fragment_token() -> String {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="))
+        .map(|t| String::from(js_sys::decode_uri_component(t).unwrap_or_else(|_| t.into())))
+        .unwrap_or_default()
+}
+
+/// The portal: public pages, or the signed-in portal for portal users.
 #[function_component(PortalPage)]
 pub fn portal_page() -> Html {
+    let me = use_state(|| None::<Rc<Me>>);
+    let checked = use_state(|| auth::load().is_none());
+    {
+        let (me, checked) = (me.clone(), checked.clone());
+        use_effect_with((), move |_| {
+            let expired = me.clone();
+            auth::set_on_expired(Callback::from(move |_| expired.set(None)));
+            if !*checked {
+                spawn_local(async move {
+                    if let Ok(user) = api::me().await
+                        && user.kind == "portal"
+                    {
+                        me.set(Some(Rc::new(user)));
+                    }
+                    checked.set(true);
+                });
+            }
+        });
+    }
+    let on_signed_in = {
+        let me = me.clone();
+        Callback::from(move |user: Me| me.set(Some(Rc::new(user))))
+    };
+    let sign_out = {
+        let me = me.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(tokens) = auth::load() {
+                spawn_local(async move {
+                    let _ = api::logout(&tokens.refresh_token).await;
+                });
+            }
+            auth::clear();
+            me.set(None);
+        })
+    };
+    let me_now = (*me).clone();
+    let ready = *checked;
+    let render = move |route: PortalRoute| match route {
+        PortalRoute::AcceptInvitation => html! { <AcceptInvitation /> },
+        PortalRoute::ForgotPassword => html! { <ForgotPassword /> },
+        PortalRoute::ResetPassword => html! { <ResetPassword /> },
+        _ if !ready => html! { <div class="splash"><span class="spinner" aria-hidden="true"></span></div> },
+        _ => match &me_now {
+            None => html! { <PortalLogin on_signed_in={on_signed_in.clone()} /> },
+            Some(user) => html! {
+                <PortalShell me={user.clone()} sign_out={sign_out.clone()}>
+                    { match route {
+                        PortalRoute::Users if user.can("portal_users.read") => html! {
+                            <PortalUsersPanel company_id={user.company_id.clone()} self_id={user.user_id.clone()} />
+                        },
+                        PortalRoute::Home | PortalRoute::Login => html! { <PortalTickets /> },
+                        _ => html! { <Empty title="Page not found" hint="Use the links above." /> },
+                    } }
+                </PortalShell>
+            },
+        },
+    };
+    html! { <Switch<PortalRoute> render={render} /> }
+}
+
+#[derive(Properties, PartialEq)]
+struct ShellProps {
+    me: Rc<Me>,
+    sign_out: Callback<MouseEvent>,
+    children: Html,
+}
+
+#[function_component(PortalShell)]
+fn portal_shell(props: &ShellProps) -> Html {
+    let who = if props.me.display_name.is_empty() { props.me.email.clone() } else { props.me.display_name.clone() };
+    html! {
+        <>
+            <header class="topbar">
+                <div class="topbar-inner">
+                    <Link<PortalRoute> to={PortalRoute::Home} classes="brand">
+                        <span class="brand-mark">{ "P" }</span>
+                        <span class="brand-name">{ "Client portal" }</span>
+                    </Link<PortalRoute>>
+                    <nav class="nav-links" aria-label="Portal">
+                        <Link<PortalRoute> to={PortalRoute::Home} classes="nav-link">
+                            <span id="portal-nav-tickets">{ "Tickets" }</span>
+                        </Link<PortalRoute>>
+                        if props.me.can("portal_users.read") {
+                            <Link<PortalRoute> to={PortalRoute::Users} classes="nav-link">
+                                <span id="portal-nav-users">{ "Users" }</span>
+                            </Link<PortalRoute>>
+                        }
+                    </nav>
+                    <div class="nav-user">
+                        <span class="nav-user-name" id="portal-user-name">{ who }</span>
+                        <button type="button" class="btn btn-ghost btn-small" id="portal-signout"
+                            onclick={props.sign_out.clone()}>{ "Sign out" }</button>
+                    </div>
+                </div>
+            </header>
+            <main class="container">{ props.children.clone() }</main>
+        </>
+    }
+}
+
+#[function_component(PortalTickets)]
+fn portal_tickets() -> Html {
+    let tickets =
+        use_fetch((), |_| async move { api::list_tickets(&ListQuery { page_size: 50, ..ListQuery::default() }).await });
+    let body = match &tickets.result {
+        None => html! { <Loading /> },
+        Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
+        Some(Ok(p)) if p.tickets.is_empty() => html! { <Empty title="No tickets yet" /> },
+        Some(Ok(p)) => html! {
+            <div class="table-wrap">
+                <table class="table" id="portal-tickets-table">
+                    <thead><tr><th>{ "Number" }</th><th>{ "Title" }</th><th>{ "Status" }</th><th>{ "Opened" }</th></tr></thead>
+                    <tbody>
+                        { for p.tickets.iter().map(|t| html! {
+                            <tr data-testid="portal-ticket-row">
+                                <td>{ &t.number }</td>
+                                <td class="cell-strong">{ &t.title }</td>
+                                <td><Badge kind="status" value={t.status.clone()} /></td>
+                                <td>{ datetime(&t.create_time) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        },
+    };
+    html! {
+        <div class="page">
+            <div class="page-header"><h1>{ "Your tickets" }</h1></div>
+            <section class="card">{ body }</section>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LoginProps {
+    on_signed_in: Callback<Me>,
+}
+
+#[function_component(PortalLogin)]
+fn portal_login(props: &LoginProps) -> Html {
+    let tenant = use_state(|| LocalStorage::get::<String>(TENANT_KEY).unwrap_or_default());
+    let email = use_state(String::new);
+    let password = use_state(String::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let onsubmit = {
+        let (tenant, email, password, busy, error) =
+            (tenant.clone(), email.clone(), password.clone(), busy.clone(), error.clone());
+        let on_signed_in = props.on_signed_in.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = LoginRequest {
+                tenant: tenant.trim().to_string(),
+                email: email.trim().to_string(),
+                password: (*password).clone(),
+            };
+            if request.tenant.is_empty() || request.email.is_empty() || request.password.is_empty() {
+                error.set(Some(ApiError {
+                    detail: "Enter your organisation, email and password.".into(),
+                    ..ApiError::default()
+                }));
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let (busy, error, on_signed_in) = (busy.clone(), error.clone(), on_signed_in.clone());
+            spawn_local(async move {
+                let result = async {
+                    let pair = api::portal_login(&request).await?;
+                    auth::store(&pair);
+                    api::me().await
+                }
+                .await;
+                busy.set(false);
+                match result {
+                    Ok(me) => {
+                        let _ = LocalStorage::set(TENANT_KEY, &request.tenant);
+                        on_signed_in.emit(me);
+                    }
+                    Err(mut err) => {
+                        auth::clear();
+                        if err.status == 401 {
+                            err.detail = "The organisation, email or password is not right.".into();
+                        }
+                        error.set(Some(err));
+                    }
+                }
+            });
+        })
+    };
     html! {
         <div class="login-screen">
-            <div class="login-card">
+            <form class="login-card" id="portal-login-form" {onsubmit} novalidate=true>
                 <h1>{ "Client portal" }</h1>
-                <p class="muted">{ "The client portal is coming soon. Staff can sign in at " }<a href="/">{ "the staff app" }</a>{ "." }</p>
+                <p class="muted">{ "Sign in to see and raise your tickets." }</p>
+                if let Some(err) = &*error {
+                    <div class="alert alert-error" role="alert" id="portal-login-error">{ err.message() }</div>
+                }
+                <Field label="Organisation" id="portal-login-tenant">
+                    <input id="portal-login-tenant" type="text" autocapitalize="none" spellcheck="false"
+                        value={(*tenant).clone()} oninput={bind(&tenant)} />
+                </Field>
+                <Field label="Email" id="portal-login-email">
+                    <input id="portal-login-email" type="email" autocomplete="username"
+                        value={(*email).clone()} oninput={bind(&email)} />
+                </Field>
+                <Field label="Password" id="portal-login-password">
+                    <input id="portal-login-password" type="password" autocomplete="current-password"
+                        value={(*password).clone()} oninput={bind(&password)} />
+                </Field>
+                <button type="submit" class="btn btn-primary btn-block" id="portal-login-submit" disabled={*busy}>
+                    { if *busy { "Signing in…" } else { "Sign in" } }
+                </button>
+                <p class="muted small">
+                    <Link<PortalRoute> to={PortalRoute::ForgotPassword}>{ "Forgot your password?" }</Link<PortalRoute>>
+                </p>
+            </form>
+        </div>
+    }
+}
+
+/// A password form for a link token: invitation (first password) or reset.
+#[derive(Properties, PartialEq)]
+struct SetPasswordProps {
+    /// `invitation` or `reset`.
+    purpose: AttrValue,
+}
+
+#[function_component(SetPassword)]
+fn set_password(props: &SetPasswordProps) -> Html {
+    let token = use_state(fragment_token);
+    let password = use_state(String::new);
+    let confirm = use_state(String::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let done = use_state(|| false);
+    let invitation = props.purpose == "invitation";
+    let onsubmit = {
+        let (token, password, confirm, busy, error, done) =
+            (token.clone(), password.clone(), confirm.clone(), busy.clone(), error.clone(), done.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *password != *confirm {
+                error.set(Some(ApiError { detail: "The two passwords differ.".into(), ..ApiError::default() }));
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let (token, pass) = ((*token).clone(), (*password).clone());
+            let (busy, error, done) = (busy.clone(), error.clone(), done.clone());
+            spawn_local(async move {
+                let result = if invitation {
+                    api::accept_invitation(&token, &pass).await
+                } else {
+                    api::reset_password(true, &token, &pass).await
+                };
+                busy.set(false);
+                match result {
+                    Ok(()) => done.set(true),
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
+    let title = if invitation { "Welcome to the client portal" } else { "Choose a new password" };
+    if *done {
+        return html! {
+            <div class="login-screen">
+                <div class="login-card" id="set-password-done">
+                    <h1>{ title }</h1>
+                    <p>{ if invitation { "Your password is set." } else { "Your password has been changed." } }</p>
+                    <Link<PortalRoute> to={PortalRoute::Login} classes="btn btn-primary btn-block">
+                        <span id="set-password-signin">{ "Sign in" }</span>
+                    </Link<PortalRoute>>
+                </div>
             </div>
+        };
+    }
+    html! {
+        <div class="login-screen">
+            <form class="login-card" id="set-password-form" {onsubmit} novalidate=true>
+                <h1>{ title }</h1>
+                if token.is_empty() {
+                    <div class="alert alert-error" role="alert">{ "This page needs the link from your mail." }</div>
+                }
+                if let Some(err) = &*error {
+                    <div class="alert alert-error" role="alert" id="set-password-error">
+                        { if err.field("token").is_some() {
+                            "This link is invalid, already used or expired. Ask for a new one.".to_string()
+                        } else { err.message() } }
+                    </div>
+                }
+                <Field label="Password" id="set-password-new" error={error.as_ref().and_then(|e| e.field("password").or_else(|| e.field("newPassword")))}>
+                    <input id="set-password-new" type="password" autocomplete="new-password"
+                        value={(*password).clone()} oninput={bind(&password)} />
+                </Field>
+                <Field label="Repeat the password" id="set-password-confirm">
+                    <input id="set-password-confirm" type="password" autocomplete="new-password"
+                        value={(*confirm).clone()} oninput={bind(&confirm)} />
+                </Field>
+                <button type="submit" class="btn btn-primary btn-block" id="set-password-submit"
+                    disabled={*busy || token.is_empty()}>
+                    { if invitation { "Set password" } else { "Change password" } }
+                </button>
+            </form>
+        </div>
+    }
+}
+
+#[function_component(AcceptInvitation)]
+fn accept_invitation() -> Html {
+    html! { <SetPassword purpose="invitation" /> }
+}
+
+#[function_component(ResetPassword)]
+fn reset_password() -> Html {
+    html! { <SetPassword purpose="reset" /> }
+}
+
+#[function_component(ForgotPassword)]
+fn forgot_password() -> Html {
+    let tenant = use_state(|| LocalStorage::get::<String>(TENANT_KEY).unwrap_or_default());
+    let email = use_state(String::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let sent = use_state(|| false);
+    let onsubmit = {
+        let (tenant, email, busy, error, sent) =
+            (tenant.clone(), email.clone(), busy.clone(), error.clone(), sent.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            busy.set(true);
+            error.set(None);
+            let (t, m) = (tenant.trim().to_string(), email.trim().to_string());
+            let (busy, error, sent) = (busy.clone(), error.clone(), sent.clone());
+            spawn_local(async move {
+                let result = api::forgot_password(true, &t, &m).await;
+                busy.set(false);
+                match result {
+                    Ok(()) => sent.set(true),
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="login-screen">
+            <form class="login-card" id="forgot-form" {onsubmit} novalidate=true>
+                <h1>{ "Forgot your password?" }</h1>
+                if *sent {
+                    <div class="alert alert-success" role="status" id="forgot-sent">
+                        { "If an account exists for this address, a link to choose a new password is on its way. It works once, for one hour." }
+                    </div>
+                } else {
+                    if let Some(err) = &*error {
+                        <div class="alert alert-error" role="alert">{ err.message() }</div>
+                    }
+                    <Field label="Organisation" id="forgot-tenant">
+                        <input id="forgot-tenant" type="text" value={(*tenant).clone()} oninput={bind(&tenant)} />
+                    </Field>
+                    <Field label="Email" id="forgot-email">
+                        <input id="forgot-email" type="email" value={(*email).clone()} oninput={bind(&email)} />
+                    </Field>
+                    <button type="submit" class="btn btn-primary btn-block" id="forgot-submit" disabled={*busy}>
+                        { "Send the link" }
+                    </button>
+                }
+                <p class="muted small"><Link<PortalRoute> to={PortalRoute::Login}>{ "Back to sign-in" }</Link<PortalRoute>></p>
+            </form>
         </div>
     }
 }
