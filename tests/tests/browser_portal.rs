@@ -1,7 +1,8 @@
 //! Headless-Chromium test of the client portal (issue 5): staff invites a contact from the
 //! company page, the invitation mail reaches the local SMTP server, the link opens the portal's
 //! "set password" page, the new portal user signs in on the portal and sees their company's
-//! tickets only, and as Client Admin sees the company's portal users.
+//! tickets only, and as Client Admin sees the company's portal users; then forgets the password,
+//! follows the mailed reset link, chooses a new one and signs in with it.
 //!
 //! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 //! The element ids used here are the web client's stable test hooks; keep them in step with
@@ -16,6 +17,7 @@ use serde_json::json;
 use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
 
 const PASSWORD: &str = "portal passphrase for ann 1";
+const NEW_PASSWORD: &str = "a brand new passphrase 2";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitation_set_password_portal_login_and_own_tickets() {
@@ -124,5 +126,27 @@ async fn flow(c: &Client, base: &str, admin: &psa_testkit::TenantAdmin, smtp: &S
         Ok(row_with(c, "[data-testid='portal-user-row']", "Active").await?.is_some())
     })
     .await?;
+
+    // Forgotten password: the link arrives by mail, the new password works.
+    wait_for(c, "#portal-signout").await?.click().await?;
+    c.goto(&format!("{base}/portal/forgot-password")).await?;
+    let tenant_input = wait_for(c, "#forgot-tenant").await?;
+    tenant_input.clear().await?;
+    tenant_input.send_keys(&admin.slug).await?;
+    wait_for(c, "#forgot-email").await?.send_keys("ann@alpha.example").await?;
+    wait_for(c, "#forgot-submit").await?.click().await?;
+    wait_for(c, "#forgot-sent").await?;
+    let mail = smtp.next_to("ann@alpha.example").await;
+    let (link, _) =
+        mail.link_with(&format!("{base}/portal/reset-password#token=")).ok_or("no reset link in the mail")?;
+    c.goto(&link).await?;
+    wait_for(c, "#set-password-new").await?.send_keys(NEW_PASSWORD).await?;
+    wait_for(c, "#set-password-confirm").await?.send_keys(NEW_PASSWORD).await?;
+    wait_for(c, "#set-password-submit").await?.click().await?;
+    wait_for(c, "#set-password-signin").await?.click().await?;
+    wait_for(c, "#portal-login-email").await?.send_keys("ann@alpha.example").await?;
+    wait_for(c, "#portal-login-password").await?.send_keys(NEW_PASSWORD).await?;
+    wait_for(c, "#portal-login-submit").await?.click().await?;
+    wait_for(c, "#portal-tickets-table").await?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::pages::{
     kb::{KbArticlePage, KbPage},
     login::LoginPage,
     not_found::NotFoundPage,
-    portal::PortalPage,
+    portal::{ForgotPassword, PortalPage, SetPassword},
     security::SecurityPage,
     services::ServicesPage,
     tenants::TenantsPage,
@@ -91,6 +91,12 @@ pub enum Route {
     /// Tenant administration (platform Super Admins).
     #[at("/tenants")]
     Tenants,
+    /// Staff: ask for a password-reset link.
+    #[at("/forgot-password")]
+    ForgotPassword,
+    /// Staff: choose a new password with the mailed link (`#token=…`).
+    #[at("/reset-password")]
+    ResetPassword,
     /// The client portal (its own routes: `pages::portal::PortalRoute`).
     #[at("/portal")]
     Portal,
@@ -163,6 +169,11 @@ fn root() -> Html {
     if in_portal {
         return html! { <PortalPage /> };
     }
+    match route {
+        Some(Route::ForgotPassword) => return html! { <ForgotPassword portal=false /> },
+        Some(Route::ResetPassword) => return html! { <SetPassword purpose="reset" portal=false /> },
+        _ => {}
+    }
     if !*checked {
         return html! {
             <div class="splash" data-testid="splash">
@@ -232,6 +243,8 @@ fn switch(route: Route) -> Html {
         Route::Audit => html! { <AuditPage /> },
         Route::Tenants => html! { <TenantsPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
+        Route::ForgotPassword => html! { <ForgotPassword portal=false /> },
+        Route::ResetPassword => html! { <SetPassword purpose="reset" portal=false /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }

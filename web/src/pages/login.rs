@@ -159,6 +159,7 @@ pub fn login_page(props: &LoginPageProps) -> Html {
                 <button type="submit" class="btn btn-primary btn-block" id="login-submit" disabled={*busy}>
                     { if *busy { "Signing in…" } else { "Sign in" } }
                 </button>
+                <p class="muted small"><a href="/forgot-password" id="login-forgot">{ "Forgot your password?" }</a></p>
                 }
             </form>
         </div>

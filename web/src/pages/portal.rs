@@ -99,9 +99,9 @@ pub fn portal_page() -> Html {
     let me_now = (*me).clone();
     let ready = *checked;
     let render = move |route: PortalRoute| match route {
-        PortalRoute::AcceptInvitation => html! { <AcceptInvitation /> },
-        PortalRoute::ForgotPassword => html! { <ForgotPassword /> },
-        PortalRoute::ResetPassword => html! { <ResetPassword /> },
+        PortalRoute::AcceptInvitation => html! { <SetPassword purpose="invitation" portal=true /> },
+        PortalRoute::ForgotPassword => html! { <ForgotPassword portal=true /> },
+        PortalRoute::ResetPassword => html! { <SetPassword purpose="reset" portal=true /> },
         _ if !ready => html! { <div class="splash"><span class="spinner" aria-hidden="true"></span></div> },
         _ => match &me_now {
             None => html! { <PortalLogin on_signed_in={on_signed_in.clone()} /> },
@@ -283,15 +283,19 @@ fn portal_login(props: &LoginProps) -> Html {
     }
 }
 
-/// A password form for a link token: invitation (first password) or reset.
+/// Props of [`SetPassword`].
 #[derive(Properties, PartialEq)]
-struct SetPasswordProps {
-    /// `invitation` or `reset`.
-    purpose: AttrValue,
+pub struct SetPasswordProps {
+    /// `invitation` (portal users' first password) or `reset`.
+    pub purpose: AttrValue,
+    /// A portal account (else staff: `/reset-password` of the staff app).
+    pub portal: bool,
 }
 
+/// A password form for the token in the page's `#token=…`: accepting an invitation or
+/// resetting a password.
 #[function_component(SetPassword)]
-fn set_password(props: &SetPasswordProps) -> Html {
+pub fn set_password(props: &SetPasswordProps) -> Html {
     let token = use_state(fragment_token);
     let password = use_state(String::new);
     let confirm = use_state(String::new);
@@ -299,6 +303,8 @@ fn set_password(props: &SetPasswordProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let done = use_state(|| false);
     let invitation = props.purpose == "invitation";
+    let portal = props.portal;
+    let sign_in = if portal { "/portal/login" } else { "/login" };
     let onsubmit = {
         let (token, password, confirm, busy, error, done) =
             (token.clone(), password.clone(), confirm.clone(), busy.clone(), error.clone(), done.clone());
@@ -316,7 +322,7 @@ fn set_password(props: &SetPasswordProps) -> Html {
                 let result = if invitation {
                     api::accept_invitation(&token, &pass).await
                 } else {
-                    api::reset_password(true, &token, &pass).await
+                    api::reset_password(portal, &token, &pass).await
                 };
                 busy.set(false);
                 match result {
@@ -333,9 +339,7 @@ fn set_password(props: &SetPasswordProps) -> Html {
                 <div class="login-card" id="set-password-done">
                     <h1>{ title }</h1>
                     <p>{ if invitation { "Your password is set." } else { "Your password has been changed." } }</p>
-                    <Link<PortalRoute> to={PortalRoute::Login} classes="btn btn-primary btn-block">
-                        <span id="set-password-signin">{ "Sign in" }</span>
-                    </Link<PortalRoute>>
+                    <a href={sign_in} class="btn btn-primary btn-block" id="set-password-signin">{ "Sign in" }</a>
                 </div>
             </div>
         };
@@ -371,19 +375,19 @@ fn set_password(props: &SetPasswordProps) -> Html {
     }
 }
 
-#[function_component(AcceptInvitation)]
-fn accept_invitation() -> Html {
-    html! { <SetPassword purpose="invitation" /> }
+/// Props of [`ForgotPassword`].
+#[derive(Properties, PartialEq)]
+pub struct ForgotPasswordProps {
+    /// A portal account (else staff).
+    pub portal: bool,
 }
 
-#[function_component(ResetPassword)]
-fn reset_password() -> Html {
-    html! { <SetPassword purpose="reset" /> }
-}
-
+/// Asks for a password-reset link; the answer never says whether the account exists.
 #[function_component(ForgotPassword)]
-fn forgot_password() -> Html {
-    let tenant = use_state(|| LocalStorage::get::<String>(TENANT_KEY).unwrap_or_default());
+pub fn forgot_password(props: &ForgotPasswordProps) -> Html {
+    let portal = props.portal;
+    let key = if portal { TENANT_KEY } else { "psa.tenant" };
+    let tenant = use_state(|| LocalStorage::get::<String>(key).unwrap_or_default());
     let email = use_state(String::new);
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
@@ -398,7 +402,7 @@ fn forgot_password() -> Html {
             let (t, m) = (tenant.trim().to_string(), email.trim().to_string());
             let (busy, error, sent) = (busy.clone(), error.clone(), sent.clone());
             spawn_local(async move {
-                let result = api::forgot_password(true, &t, &m).await;
+                let result = api::forgot_password(portal, &t, &m).await;
                 busy.set(false);
                 match result {
                     Ok(()) => sent.set(true),
@@ -429,7 +433,9 @@ fn forgot_password() -> Html {
                         { "Send the link" }
                     </button>
                 }
-                <p class="muted small"><Link<PortalRoute> to={PortalRoute::Login}>{ "Back to sign-in" }</Link<PortalRoute>></p>
+                <p class="muted small">
+                    <a href={if portal { "/portal/login" } else { "/login" }}>{ "Back to sign-in" }</a>
+                </p>
             </form>
         </div>
     }
