@@ -260,8 +260,11 @@ impl Identity {
     }
 
     /// Starts a password reset for the active user of `kind` with `email` in tenant `slug`:
-    /// mails a link in the background. Answers `Ok(())` whatever the outcome, after the same
-    /// work, so that the answer does not tell whether the account exists.
+    /// stores a hashed single-use link token (valid [`links::RESET_TTL`]) and mails the link
+    /// in the background. Answers `Ok(())` for unknown tenants, unknown or inactive accounts
+    /// and accounts of the other kind alike, and never waits for SMTP, so neither the answer
+    /// nor a mail-server delay tells whether the account exists (OWASP Forgot Password Cheat
+    /// Sheet). Only blank fields are INVALID_ARGUMENT.
     pub async fn forgot_password(&self, kind: PrincipalKind, slug: &str, email: &str) -> Result<()> {
         let mut v = Validator::new();
         v.required("tenant", slug).required("email", email);
