@@ -1,7 +1,8 @@
 //! Headless-Chromium test of the client portal (issue 5): staff invites a contact from the
 //! company page, the invitation mail reaches the local SMTP server, the link opens the portal's
 //! "set password" page, the new portal user signs in on the portal and sees their company's
-//! tickets only, and as Client Admin sees the company's portal users; then forgets the password,
+//! tickets only (a ticket shows its public notes, never the internal ones), raises a ticket
+//! and replies on it, and as Client Admin sees the company's portal users; then forgets the password,
 //! follows the mailed reset link, chooses a new one and signs in with it.
 //!
 //! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
@@ -63,6 +64,14 @@ async fn seed(staff: &Api) -> Seeded {
         .await;
     assert_eq!(s, 200);
     let (_, own) = staff.post("/api/v1/tickets", &json!({"title": "Alpha printer jam", "companyId": ids[0]})).await;
+    let own_id = own["id"].as_str().unwrap();
+    for (body, vis) in
+        [("INTERNAL spooler notes", "NOTE_VISIBILITY_INTERNAL"), ("We are on it", "NOTE_VISIBILITY_PUBLIC")]
+    {
+        let (s, _) =
+            staff.post(&format!("/api/v1/tickets/{own_id}/notes"), &json!({"body": body, "visibility": vis})).await;
+        assert_eq!(s, 200);
+    }
     let (_, other) = staff.post("/api/v1/tickets", &json!({"title": "Beta server down", "companyId": ids[1]})).await;
     Seeded {
         alpha: ids[0].clone(),
@@ -120,6 +129,29 @@ async fn flow(c: &Client, base: &str, admin: &psa_testkit::TenantAdmin, smtp: &S
     if titles.len() != 1 || !titles[0].contains(&s.own_ticket) || titles[0].contains(&s.other_ticket) {
         return Err(format!("portal tickets: {titles:?}").into());
     }
+    // The ticket: public notes only.
+    c.find(Locator::LinkText(&s.own_ticket)).await?.click().await?;
+    wait_for(c, "#portal-notes").await?;
+    let notes = c.find(Locator::Css("#portal-notes")).await?.text().await?;
+    if !notes.contains("We are on it") || notes.contains("INTERNAL") {
+        return Err(format!("portal notes: {notes:?}").into());
+    }
+    // Raise a ticket and reply on it.
+    wait_for(c, "#portal-nav-tickets").await?.click().await?;
+    wait_for(c, "#portal-ticket-new").await?.click().await?;
+    wait_for(c, "#portal-ticket-title").await?.send_keys("Laptop will not boot").await?;
+    wait_for(c, "#portal-ticket-description").await?.send_keys("Since this morning.").await?;
+    wait_for(c, "#portal-ticket-submit").await?.click().await?;
+    poll("the new ticket's page", move || async move {
+        Ok(c.find(Locator::Css("#portal-ticket-heading")).await?.text().await?.contains("Laptop will not boot"))
+    })
+    .await?;
+    wait_for(c, "#portal-note-body").await?.send_keys("Any news?").await?;
+    wait_for(c, "#portal-note-submit").await?.click().await?;
+    poll("the reply listed", move || async move {
+        Ok(row_with(c, "[data-testid='portal-note']", "Any news?").await?.is_some())
+    })
+    .await?;
     // As Client Admin, the company's portal users (Ann herself, active).
     wait_for(c, "#portal-nav-users").await?.click().await?;
     poll("Ann listed as active", move || async move {

@@ -42,6 +42,15 @@ pub enum PortalRoute {
     /// Client Admins: the company's portal users.
     #[at("/portal/users")]
     Users,
+    /// Raise a ticket.
+    #[at("/portal/tickets/new")]
+    TicketNew,
+    /// One ticket with its public notes.
+    #[at("/portal/tickets/:id")]
+    Ticket {
+        /// Ticket id.
+        id: String,
+    },
     /// Anything else under `/portal`.
     #[not_found]
     #[at("/portal/404")]
@@ -112,6 +121,8 @@ pub fn portal_page() -> Html {
                             <PortalUsersPanel company_id={user.company_id.clone()} self_id={user.user_id.clone()} />
                         },
                         PortalRoute::Home | PortalRoute::Login => html! { <PortalTickets /> },
+                        PortalRoute::TicketNew => html! { <PortalTicketNew /> },
+                        PortalRoute::Ticket { id } => html! { <PortalTicket {id} /> },
                         _ => html! { <Empty title="Page not found" hint="Use the links above." /> },
                     } }
                 </PortalShell>
@@ -177,7 +188,9 @@ fn portal_tickets() -> Html {
                         { for p.tickets.iter().map(|t| html! {
                             <tr data-testid="portal-ticket-row">
                                 <td>{ &t.number }</td>
-                                <td class="cell-strong">{ &t.title }</td>
+                                <td class="cell-strong">
+                                    <Link<PortalRoute> to={PortalRoute::Ticket { id: t.id.clone() }}>{ &t.title }</Link<PortalRoute>>
+                                </td>
                                 <td><Badge kind="status" value={t.status.clone()} /></td>
                                 <td>{ datetime(&t.create_time) }</td>
                             </tr>
@@ -189,7 +202,12 @@ fn portal_tickets() -> Html {
     };
     html! {
         <div class="page">
-            <div class="page-header"><h1>{ "Your tickets" }</h1></div>
+            <div class="page-header">
+                <h1>{ "Your tickets" }</h1>
+                <Link<PortalRoute> to={PortalRoute::TicketNew} classes="btn btn-primary">
+                    <span id="portal-ticket-new">{ "New ticket" }</span>
+                </Link<PortalRoute>>
+            </div>
             <section class="card">{ body }</section>
         </div>
     }
@@ -437,6 +455,143 @@ pub fn forgot_password(props: &ForgotPasswordProps) -> Html {
                     <a href={if portal { "/portal/login" } else { "/login" }}>{ "Back to sign-in" }</a>
                 </p>
             </form>
+        </div>
+    }
+}
+
+#[function_component(PortalTicketNew)]
+fn portal_ticket_new() -> Html {
+    let title = use_state(String::new);
+    let description = use_state(String::new);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let navigator = use_navigator();
+    let onsubmit = {
+        let (title, description, busy, error) = (title.clone(), description.clone(), busy.clone(), error.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            busy.set(true);
+            error.set(None);
+            // The company is the portal user's own (the service sets it from the token).
+            let ticket = api::Ticket {
+                title: title.trim().to_string(),
+                description: description.trim().to_string(),
+                ..api::Ticket::default()
+            };
+            let (busy, error, navigator) = (busy.clone(), error.clone(), navigator.clone());
+            spawn_local(async move {
+                let result = api::create_ticket(&ticket).await;
+                busy.set(false);
+                match result {
+                    Ok(t) => {
+                        if let Some(nav) = &navigator {
+                            nav.push(&PortalRoute::Ticket { id: t.id });
+                        }
+                    }
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="page">
+            <div class="page-header"><h1>{ "New ticket" }</h1></div>
+            <form class="card form" id="portal-ticket-form" {onsubmit} novalidate=true>
+                if let Some(err) = &*error {
+                    <div class="alert alert-error" role="alert">{ err.message() }</div>
+                }
+                <Field label="What is the problem?" id="portal-ticket-title" required=true
+                    error={error.as_ref().and_then(|e| e.field("title"))}>
+                    <input id="portal-ticket-title" type="text" value={(*title).clone()} oninput={bind(&title)} />
+                </Field>
+                <Field label="Details" id="portal-ticket-description">
+                    <textarea id="portal-ticket-description" rows="6" value={(*description).clone()}
+                        oninput={bind(&description)} />
+                </Field>
+                <button type="submit" class="btn btn-primary" id="portal-ticket-submit" disabled={*busy}>
+                    { "Raise ticket" }
+                </button>
+            </form>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TicketProps {
+    id: String,
+}
+
+#[function_component(PortalTicket)]
+fn portal_ticket(props: &TicketProps) -> Html {
+    let reload = use_state(|| 0u32);
+    let ticket = use_fetch(props.id.clone(), |id: String| async move { api::get_ticket(&id).await });
+    let notes =
+        use_fetch((props.id.clone(), *reload), |(id, _): (String, u32)| async move { api::list_notes(&id).await });
+    let body = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    let onsubmit = {
+        let (id, body, error, reload) = (props.id.clone(), body.clone(), error.clone(), reload.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            // Portal notes are always public.
+            let note = api::TicketNote { body: body.trim().to_string(), ..api::TicketNote::default() };
+            let (id, body, error, reload) = (id.clone(), body.clone(), error.clone(), reload.clone());
+            spawn_local(async move {
+                match api::create_note(&id, &note).await {
+                    Ok(_) => {
+                        body.set(String::new());
+                        error.set(None);
+                        reload.set(*reload + 1);
+                    }
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
+    let head = match &ticket.result {
+        None => html! { <Loading /> },
+        Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
+        Some(Ok(t)) => html! {
+            <div class="page-header">
+                <h1 id="portal-ticket-heading">{ format!("{} {}", t.number, t.title) }</h1>
+                <Badge kind="status" value={t.status.clone()} />
+            </div>
+        },
+    };
+    let list = match &notes.result {
+        Some(Ok(list)) if list.is_empty() => html! { <Empty title="No replies yet" /> },
+        Some(Ok(list)) => html! {
+            <ul class="notes" id="portal-notes">
+                { for list.iter().map(|n| html! {
+                    <li class="note" data-testid="portal-note">
+                        <p class="pre">{ &n.body }</p>
+                        <span class="muted small">{ datetime(&n.create_time) }</span>
+                    </li>
+                }) }
+            </ul>
+        },
+        Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
+        None => html! { <Loading /> },
+    };
+    html! {
+        <div class="page">
+            { head }
+            if let Some(Ok(t)) = &ticket.result {
+                if !t.description.is_empty() { <section class="card"><p class="pre">{ &t.description }</p></section> }
+            }
+            <section class="card">
+                <div class="card-header"><h2>{ "Conversation" }</h2></div>
+                { list }
+                <form class="form" id="portal-note-form" {onsubmit} novalidate=true>
+                    if let Some(err) = &*error {
+                        <div class="alert alert-error" role="alert">{ err.message() }</div>
+                    }
+                    <Field label="Reply" id="portal-note-body">
+                        <textarea id="portal-note-body" rows="3" value={(*body).clone()} oninput={bind(&body)} />
+                    </Field>
+                    <button type="submit" class="btn btn-primary" id="portal-note-submit">{ "Send" }</button>
+                </form>
+            </section>
         </div>
     }
 }
