@@ -6,6 +6,7 @@ mod access;
 mod api_keys;
 mod lockout;
 mod mfa;
+mod portal;
 mod sessions;
 mod users;
 
