@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Identity, blocking};
 use crate::domain::{links, password, tokens};
-use crate::repo::portal_users::Purpose;
+use crate::repo::portal_users::{PortalUserRow, Purpose};
 use crate::repo::{self, users::User};
 
 /// A contact as contracts knows it, looked up with the inviting caller's token.
@@ -52,22 +52,24 @@ fn password_violations(v: &mut Validator, field: &str, pass: &str, min: i32, ema
     }
 }
 
+impl From<PortalUserRow> for PortalUserView {
+    fn from(r: PortalUserRow) -> Self {
+        Self { user: r.user, invitation_expires_at: r.invitation_expires_at }
+    }
+}
+
 impl Identity {
-    async fn portal_view(&self, tx: &mut db::TenantTx, tenant: Uuid, user: User) -> Result<PortalUserView> {
-        let invitation_expires_at = if user.status == "invited" {
-            repo::portal_users::invitation_expiry(tx, tenant, user.id).await?
-        } else {
-            None
-        };
-        Ok(PortalUserView { user, invitation_expires_at })
+    /// Portal user `id` as it is now (after a change in `tx`).
+    async fn portal_view(&self, tx: &mut db::TenantTx, tenant: Uuid, id: Uuid) -> Result<PortalUserView> {
+        Ok(repo::portal_users::by_id(tx, tenant, id).await?.ok_or(NOT_FOUND)?.into())
     }
 
     /// Portal user `id` as `p` may see it (their company's, or any for staff); NOT_FOUND
     /// otherwise.
     async fn visible_portal_user(&self, tx: &mut db::TenantTx, p: &Principal, id: Uuid) -> Result<User> {
-        let user = repo::users::by_id(tx, p.tenant_id, id).await?.filter(|u| u.kind == "portal").ok_or(NOT_FOUND)?;
-        check_company(p, user.company_id.unwrap_or_default())?;
-        Ok(user)
+        let row = repo::portal_users::by_id(tx, p.tenant_id, id).await?.ok_or(NOT_FOUND)?;
+        check_company(p, row.user.company_id.unwrap_or_default())?;
+        Ok(row.user)
     }
 
     /// The portal users of `company`, by email.
@@ -75,19 +77,15 @@ impl Identity {
         check_company(p, company)?;
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
         let users = repo::portal_users::list_for_company(&mut tx, p.tenant_id, company).await?;
-        let mut out = Vec::with_capacity(users.len());
-        for u in users {
-            out.push(self.portal_view(&mut tx, p.tenant_id, u).await?);
-        }
         tx.commit().await?;
-        Ok(out)
+        Ok(users.into_iter().map(Into::into).collect())
     }
 
     /// Portal user `id`.
     pub async fn get_portal_user(&self, p: &Principal, id: Uuid) -> Result<PortalUserView> {
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
-        let user = self.visible_portal_user(&mut tx, p, id).await?;
-        let view = self.portal_view(&mut tx, p.tenant_id, user).await?;
+        self.visible_portal_user(&mut tx, p, id).await?;
+        let view = self.portal_view(&mut tx, p.tenant_id, id).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -137,8 +135,7 @@ impl Identity {
         let (token, hash) = links::new_token(p.tenant_id);
         let expires = Utc::now() + links::INVITATION_TTL;
         repo::portal_users::insert_token(&mut tx, p.tenant_id, id, Purpose::Invitation, &hash, expires).await?;
-        let user = repo::users::by_id(&mut tx, p.tenant_id, id).await?.ok_or(NOT_FOUND)?;
-        let view = self.portal_view(&mut tx, p.tenant_id, user).await?;
+        let view = self.portal_view(&mut tx, p.tenant_id, id).await?;
         tx.commit().await?;
         tracing::info!(tenant = %p.tenant_id, user = %id, company = %company, by = %p.user_id, "portal user invited");
         self.send_invitation(&view.user, &token).await?;
@@ -173,7 +170,7 @@ impl Identity {
         let (token, hash) = links::new_token(p.tenant_id);
         let expires = Utc::now() + links::INVITATION_TTL;
         repo::portal_users::insert_token(&mut tx, p.tenant_id, id, Purpose::Invitation, &hash, expires).await?;
-        let view = self.portal_view(&mut tx, p.tenant_id, user).await?;
+        let view = self.portal_view(&mut tx, p.tenant_id, user.id).await?;
         tx.commit().await?;
         self.send_invitation(&view.user, &token).await?;
         Ok(view)
@@ -190,8 +187,7 @@ impl Identity {
         let mut tx = db::begin(&self.pool, p.tenant_id).await?;
         self.visible_portal_user(&mut tx, p, id).await?;
         repo::users::set_roles(&mut tx, p.tenant_id, id, &[role.as_str().to_owned()]).await?;
-        let user = repo::users::by_id(&mut tx, p.tenant_id, id).await?.ok_or(NOT_FOUND)?;
-        let view = self.portal_view(&mut tx, p.tenant_id, user).await?;
+        let view = self.portal_view(&mut tx, p.tenant_id, id).await?;
         tx.commit().await?;
         tracing::info!(tenant = %p.tenant_id, user = %id, role = role.as_str(), by = %p.user_id, "portal role changed");
         Ok(view)
@@ -218,8 +214,7 @@ impl Identity {
             }
             _ => {}
         }
-        let user = repo::users::by_id(&mut tx, p.tenant_id, id).await?.ok_or(NOT_FOUND)?;
-        let view = self.portal_view(&mut tx, p.tenant_id, user).await?;
+        let view = self.portal_view(&mut tx, p.tenant_id, id).await?;
         tx.commit().await?;
         for sid in revoked {
             self.mark_revoked(sid).await?;

@@ -23,22 +23,36 @@ impl Purpose {
     }
 }
 
-/// The portal users of `company` in `tenant`, by email.
-pub async fn list_for_company(tx: &mut TenantTx, tenant: Uuid, company: Uuid) -> Result<Vec<User>, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "select id from users where tenant_id = $1 and kind = 'portal' and company_id = $2 order by lower(email), id",
+/// A portal user and, while invited, when their latest unused invitation link expires.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PortalUserRow {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub invitation_expires_at: Option<DateTime<Utc>>,
+}
+
+fn select_portal(condition: &str) -> String {
+    format!(
+        "select p.*, case when p.status = 'invited' then (select max(t.expires_at) from user_tokens t \
+         where t.tenant_id = p.tenant_id and t.user_id = p.id and t.purpose = 'invitation' and t.used_at is null) \
+         end as invitation_expires_at from ({} where u.kind = 'portal' and u.tenant_id = $1 and {condition}) p \
+         order by lower(p.email), p.id",
+        super::users::SELECT
     )
-    .bind(tenant)
-    .bind(company)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(u) = super::users::by_id(tx, tenant, id).await? {
-            out.push(u);
-        }
-    }
-    Ok(out)
+}
+
+/// The portal users of `company` in `tenant`, by email.
+pub async fn list_for_company(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    company: Uuid,
+) -> Result<Vec<PortalUserRow>, sqlx::Error> {
+    sqlx::query_as(&select_portal("u.company_id = $2")).bind(tenant).bind(company).fetch_all(&mut **tx).await
+}
+
+/// Portal user `id` of `tenant`.
+pub async fn by_id(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Option<PortalUserRow>, sqlx::Error> {
+    sqlx::query_as(&select_portal("u.id = $2")).bind(tenant).bind(id).fetch_optional(&mut **tx).await
 }
 
 /// Inserts an invited portal user (no usable password: `!`, which never verifies) with
@@ -123,22 +137,6 @@ pub async fn take_token(
     .bind(purpose.as_str())
     .bind(now)
     .fetch_optional(&mut **tx)
-    .await
-}
-
-/// When the latest unused invitation of `user` expires, if any.
-pub async fn invitation_expiry(
-    tx: &mut TenantTx,
-    tenant: Uuid,
-    user: Uuid,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select max(expires_at) from user_tokens where tenant_id = $1 and user_id = $2 \
-         and purpose = 'invitation' and used_at is null",
-    )
-    .bind(tenant)
-    .bind(user)
-    .fetch_one(&mut **tx)
     .await
 }
 

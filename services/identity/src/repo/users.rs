@@ -30,7 +30,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-const SELECT: &str = "select u.id, u.tenant_id, u.email, u.display_name, u.password_hash, \
+/// The user columns (with their sorted roles) from `users u`; callers add the `where`.
+pub(crate) const SELECT: &str = "select u.id, u.tenant_id, u.email, u.display_name, u.password_hash, \
      coalesce((select array_agg(r.role order by r.role) from user_roles r \
                where r.tenant_id = u.tenant_id and r.user_id = u.id), '{}') as roles, \
      u.status, u.kind, u.company_id, u.contact_id, u.failed_login_attempts, u.locked_until, u.last_login_at, u.last_password_change_at, \
