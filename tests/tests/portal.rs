@@ -477,3 +477,29 @@ async fn tokens_as(url: &str, owner: uuid::Uuid, tenant: Option<uuid::Uuid>) -> 
         .await
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn portal_login_and_forgot_password_are_rate_limited() {
+    let stack = Stack::start_with(StackOptions {
+        login_rate_limit_per_minute: 5,
+        login_account_rate_limit_per_minute: 2,
+        ..Default::default()
+    })
+    .await;
+    let admin = stack.create_tenant("acme").await;
+    let anon = Api::new(&stack.gateway_url(), None);
+    let wrong = json!({"tenant": admin.slug, "email": "ann@alpha.example", "password": "not the password"});
+    assert_eq!(anon.post("/api/v1/portal/auth/login", &wrong).await.0, 401);
+    assert_eq!(anon.post("/api/v1/portal/auth/login", &wrong).await.0, 401);
+    let (s, b) = anon.post("/api/v1/portal/auth/login", &wrong).await;
+    assert_eq!((s, b["code"].as_str()), (429, Some("RESOURCE_EXHAUSTED")), "per account: {b}");
+    // Forgotten-password requests count per IP: the 4th and 5th pass, then 429.
+    let forgot = json!({"tenant": admin.slug, "email": "someone@alpha.example"});
+    assert_eq!(anon.post("/api/v1/portal/auth/forgot-password", &forgot).await.0, 200);
+    assert_eq!(anon.post("/api/v1/auth/forgot-password", &forgot).await.0, 200);
+    assert_eq!(anon.post("/api/v1/portal/auth/forgot-password", &forgot).await.0, 429);
+    // Resetting with a token is not limited (the token is the secret).
+    let (s, _) = anon.post("/api/v1/portal/auth/reset-password", &json!({"token": "x", "newPassword": "y"})).await;
+    assert_eq!(s, 400);
+    stack.stop().await;
+}
