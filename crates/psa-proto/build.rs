@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/identity/v1/identity.proto",
         "psa/identity/v1/audit.proto",
         "psa/identity/v1/tenants.proto",
+        "psa/identity/v1/portal.proto",
         "psa/contracts/v1/contracts.proto",
         "psa/contracts/v1/catalog.proto",
         "psa/contracts/v1/clients.proto",

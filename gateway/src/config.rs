@@ -40,7 +40,7 @@ pub struct GatewayConfig {
     /// Redis for rate limits, `PSA_REDIS_URL`, default `redis://127.0.0.1:6379`.
     #[serde(flatten)]
     pub redis: RedisConfig,
-    /// Login requests (`/api/v1/auth/login…`, gRPC `AuthService/Login…`) allowed per client
+    /// Login and forgotten-password requests (`rate_limit::is_login`) allowed per client
     /// IP per minute, `PSA_LOGIN_RATE_LIMIT_PER_MINUTE`, default 10; 0 disables.
     #[serde(default = "default_login_rate_limit")]
     pub login_rate_limit_per_minute: u32,

@@ -374,7 +374,8 @@ async fn login_rate_limit(
     ip: Option<std::net::IpAddr>,
 ) -> (rate_limit::Verdict, Request<Body>) {
     let limiter = &state.0.limiter;
-    if upstream::is_grpc(req.headers()) || req.uri().path() != "/api/v1/auth/login" {
+    let path = req.uri().path();
+    if upstream::is_grpc(req.headers()) || (path != "/api/v1/auth/login" && path != "/api/v1/portal/auth/login") {
         return (limiter.check_login(ip, None).await, req);
     }
     let (parts, body) = req.into_parts();

@@ -9,9 +9,11 @@
 //! - Every API call (REST, gRPC, gRPC-web): per client IP (`<prefix>rl:api:ip:<ip>`) and per
 //!   tenant of a verified bearer token (`<prefix>rl:api:tenant:<uuid>`; unverifiable tokens
 //!   count per IP only, so nobody can spend another tenant's budget).
-//! - Logins, stricter: `POST /api/v1/auth/login…` (REST) and
-//!   `psa.identity.v1.AuthService/Login…` (gRPC, gRPC-web) per client IP; REST
-//!   `POST /api/v1/auth/login` also per tenant + email (case-insensitive) from its JSON body.
+//! - Logins and forgotten passwords, stricter: `POST /api/v1/auth/login…`,
+//!   `POST /api/v1/portal/auth/login`, `POST /api/v1/{,portal/}auth/forgot-password` (REST),
+//!   `psa.identity.v1.AuthService/Login…` and `psa.identity.v1.PortalAuthService/{Login,Forgot…}`
+//!   (gRPC, gRPC-web) per client IP; REST `POST /api/v1/{,portal/}auth/login` also per tenant +
+//!   email (case-insensitive) from its JSON body.
 //!   Keys: `<prefix>rl:login:ip:<ip>` and `<prefix>rl:login:acct:<sha256(tenant \n email)>`
 //!   (hex; no email in Redis).
 //!
@@ -34,8 +36,14 @@ pub const WINDOW_SECS: i64 = 60;
 
 /// Whether `method path` is a login call the limits apply to.
 pub fn is_login(method: &http::Method, path: &str) -> bool {
-    (method == http::Method::POST && path.starts_with("/api/v1/auth/login"))
+    (method == http::Method::POST
+        && (path.starts_with("/api/v1/auth/login")
+            || path == "/api/v1/portal/auth/login"
+            || path == "/api/v1/auth/forgot-password"
+            || path == "/api/v1/portal/auth/forgot-password"))
         || path.starts_with("/psa.identity.v1.AuthService/Login")
+        || path.starts_with("/psa.identity.v1.PortalAuthService/Login")
+        || path.starts_with("/psa.identity.v1.PortalAuthService/Forgot")
 }
 
 /// The client address of a request from `peer`: `peer` itself unless it is one of `trusted`;
@@ -195,6 +203,9 @@ mod tests {
     fn login_paths_and_bodies() {
         assert!(is_login(&http::Method::POST, "/api/v1/auth/login"));
         assert!(is_login(&http::Method::POST, "/api/v1/auth/login/mfa"));
+        assert!(is_login(&http::Method::POST, "/api/v1/portal/auth/login"));
+        assert!(is_login(&http::Method::POST, "/api/v1/portal/auth/forgot-password"));
+        assert!(!is_login(&http::Method::POST, "/api/v1/portal/auth/reset-password"));
         assert!(!is_login(&http::Method::GET, "/api/v1/auth/login"));
         assert!(!is_login(&http::Method::POST, "/api/v1/auth/refresh"));
         assert!(is_login(&http::Method::POST, "/psa.identity.v1.AuthService/LoginMfa"));

@@ -309,6 +309,15 @@ pub struct Me {
     pub kind: String,
     /// Granted permissions (`tickets.write`, …).
     pub permissions: Vec<String>,
+    /// Portal users: their company's id.
+    pub company_id: String,
+}
+
+impl Me {
+    /// Whether the user holds `permission`.
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission || p == "*")
+    }
 }
 
 /// Signs in; stores nothing (the caller does, see [`auth::store`]).
@@ -350,6 +359,88 @@ pub async fn logout(refresh_token: &str) -> ApiResult<()> {
 /// Who the bearer is.
 pub async fn me() -> ApiResult<Me> {
     get("/api/v1/auth/me".into()).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portal sign-in, invitations, forgotten passwords
+
+/// Portal sign-in (portal users only): `POST /api/v1/portal/auth/login`.
+pub async fn portal_login(request: &LoginRequest) -> ApiResult<TokenPair> {
+    parse(&call_public("/api/v1/portal/auth/login", to_json(request)).await?)
+}
+
+/// Accepts an invitation with the user's first password.
+pub async fn accept_invitation(token: &str, password: &str) -> ApiResult<()> {
+    let body = serde_json::json!({ "token": token, "password": password });
+    call_public("/api/v1/portal/auth/accept-invitation", body.to_string()).await.map(|_| ())
+}
+
+/// Asks for a password-reset link (`portal`: a portal account, else staff). The answer does
+/// not say whether the account exists.
+pub async fn forgot_password(portal: bool, tenant: &str, email: &str) -> ApiResult<()> {
+    let url = if portal { "/api/v1/portal/auth/forgot-password" } else { "/api/v1/auth/forgot-password" };
+    let body = serde_json::json!({ "tenant": tenant, "email": email });
+    call_public(url, body.to_string()).await.map(|_| ())
+}
+
+/// Sets a new password with a reset token (`portal`: a portal account, else staff).
+pub async fn reset_password(portal: bool, token: &str, new_password: &str) -> ApiResult<()> {
+    let url = if portal { "/api/v1/portal/auth/reset-password" } else { "/api/v1/auth/reset-password" };
+    let body = serde_json::json!({ "token": token, "newPassword": new_password });
+    call_public(url, body.to_string()).await.map(|_| ())
+}
+
+/// A portal user of a company.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PortalUser {
+    /// User id.
+    pub id: String,
+    /// Their company.
+    pub company_id: String,
+    /// The contact they are.
+    pub contact_id: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Name to show.
+    pub display_name: String,
+    /// `PORTAL_ROLE_CLIENT_ADMIN` or `PORTAL_ROLE_CLIENT_USER`.
+    pub role: String,
+    /// `PORTAL_USER_STATUS_INVITED`, `…_ACTIVE` or `…_DISABLED`.
+    pub status: String,
+    /// While invited: when the link expires (RFC 3339).
+    pub invitation_expire_time: String,
+    /// RFC 3339.
+    pub last_login_time: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct PortalUserList {
+    portal_users: Vec<PortalUser>,
+}
+
+/// The portal users of a company.
+pub async fn list_portal_users(company_id: &str) -> ApiResult<Vec<PortalUser>> {
+    let list: PortalUserList = get(format!("/api/v1/companies/{}/portal-users", encode(company_id))).await?;
+    Ok(list.portal_users)
+}
+
+/// Invites a contact of the company as `role`; the invitation is mailed.
+pub async fn invite_portal_user(company_id: &str, contact_id: &str, role: &str) -> ApiResult<PortalUser> {
+    let body = serde_json::json!({ "contactId": contact_id, "role": role });
+    send_json(Method::POST, format!("/api/v1/companies/{}/portal-users", encode(company_id)), &body).await
+}
+
+/// Changes a portal user's role.
+pub async fn set_portal_role(id: &str, role: &str) -> ApiResult<PortalUser> {
+    let body = serde_json::json!({ "role": role });
+    send_json(Method::PATCH, format!("/api/v1/portal-users/{}", encode(id)), &body).await
+}
+
+/// Runs a custom method on a portal user: `disable`, `enable` or `resendInvitation`.
+pub async fn portal_user_action(id: &str, verb: &str) -> ApiResult<PortalUser> {
+    send_json(Method::POST, format!("/api/v1/portal-users/{}:{verb}", encode(id)), &serde_json::json!({})).await
 }
 
 // ---------------------------------------------------------------------------------------------

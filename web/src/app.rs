@@ -18,7 +18,7 @@ use crate::pages::{
     kb::{KbArticlePage, KbPage},
     login::LoginPage,
     not_found::NotFoundPage,
-    portal::PortalPage,
+    portal::{ForgotPassword, PortalPage, SetPassword},
     security::SecurityPage,
     services::ServicesPage,
     tenants::TenantsPage,
@@ -95,10 +95,16 @@ pub enum Route {
     /// Staff users and roles.
     #[at("/users")]
     Users,
-    /// Reserved for the client portal.
+    /// Staff: ask for a password-reset link.
+    #[at("/forgot-password")]
+    ForgotPassword,
+    /// Staff: choose a new password with the mailed link (`#token=…`).
+    #[at("/reset-password")]
+    ResetPassword,
+    /// The client portal (its own routes: `pages::portal::PortalRoute`).
     #[at("/portal")]
     Portal,
-    /// Reserved for the client portal.
+    /// The client portal's other pages.
     #[at("/portal/*")]
     PortalAny,
     /// Anything else.
@@ -140,14 +146,22 @@ fn root() -> Html {
     let route = use_route::<Route>();
     let navigator = use_navigator();
 
+    let in_portal = matches!(route, Some(Route::Portal | Route::PortalAny));
     {
         let (me, checked) = (me.clone(), checked.clone());
-        use_effect_with((), move |_| {
+        use_effect_with(in_portal, move |in_portal| {
+            // The portal keeps its own session state.
+            if *in_portal {
+                return;
+            }
             let expired = me.clone();
             auth::set_on_expired(Callback::from(move |_| expired.set(None)));
             if !*checked {
                 spawn_local(async move {
-                    if let Ok(user) = api::me().await {
+                    // A portal session (same token storage) is not a staff sign-in.
+                    if let Ok(user) = api::me().await
+                        && user.kind != "portal"
+                    {
                         me.set(Some(Rc::new(user)));
                     }
                     checked.set(true);
@@ -156,8 +170,13 @@ fn root() -> Html {
         });
     }
 
-    if matches!(route, Some(Route::Portal | Route::PortalAny)) {
+    if in_portal {
         return html! { <PortalPage /> };
+    }
+    match route {
+        Some(Route::ForgotPassword) => return html! { <ForgotPassword portal=false /> },
+        Some(Route::ResetPassword) => return html! { <SetPassword purpose="reset" portal=false /> },
+        _ => {}
     }
     if !*checked {
         return html! {
@@ -234,6 +253,8 @@ fn switch(route: Route) -> Html {
         Route::Tenants => html! { <TenantsPage /> },
         Route::Users => html! { <UsersPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
+        Route::ForgotPassword => html! { <ForgotPassword portal=false /> },
+        Route::ResetPassword => html! { <SetPassword purpose="reset" portal=false /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }

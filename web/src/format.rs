@@ -77,6 +77,8 @@ const PREFIXES: &[&str] = &[
     "COC_TYPE_",
     "CONTRACT_STATUS_",
     "SERVICE_SCOPE_STATUS_",
+    "PORTAL_ROLE_",
+    "PORTAL_USER_STATUS_",
 ];
 
 /// The value part of an enum value name: `TICKET_STATUS_IN_PROGRESS` → `IN_PROGRESS`.

@@ -48,6 +48,11 @@ pub const API_KEYS_WRITE: &str = "api_keys.write";
 pub const SECURITY_READ: &str = "security.read";
 /// Change the tenant security settings.
 pub const SECURITY_WRITE: &str = "security.write";
+/// List and read the portal users of a company (Client Admin: their own company only).
+pub const PORTAL_USERS_READ: &str = "portal_users.read";
+/// Invite portal users, change their role (Client Admin / Client User), disable and enable
+/// them (Client Admin: their own company only).
+pub const PORTAL_USERS_WRITE: &str = "portal_users.write";
 /// One's own account: list and revoke one's sign-in sessions, change one's password.
 pub const ACCOUNT_SELF: &str = "account.self";
 /// Search and export the tenant's audit log (PRD §3.18).
@@ -85,6 +90,8 @@ pub const ALL: &[&str] = &[
     API_KEYS_WRITE,
     SECURITY_READ,
     SECURITY_WRITE,
+    PORTAL_USERS_READ,
+    PORTAL_USERS_WRITE,
     ACCOUNT_SELF,
     AUDIT_READ,
 ];
@@ -115,6 +122,9 @@ const SUPER_ADMIN: &[&str] = &[
     SLA_WRITE,
     TIME_READ,
     TIME_WRITE,
+    TIME_APPROVE,
+    KB_READ,
+    KB_WRITE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,
@@ -123,6 +133,8 @@ const SUPER_ADMIN: &[&str] = &[
     API_KEYS_WRITE,
     SECURITY_READ,
     SECURITY_WRITE,
+    PORTAL_USERS_READ,
+    PORTAL_USERS_WRITE,
     ACCOUNT_SELF,
     AUDIT_READ,
     TENANTS_READ,
@@ -251,6 +263,7 @@ impl Role {
                 ROLES_READ,
                 API_KEYS_READ,
                 SECURITY_READ,
+                PORTAL_USERS_READ,
                 ACCOUNT_SELF,
             ],
             Self::Technician | Self::Dispatcher => &[
@@ -289,7 +302,16 @@ impl Role {
                 KB_READ,
                 ACCOUNT_SELF,
             ],
-            Self::ClientAdmin => &[COMPANIES_READ, CONTACTS_READ, CONTRACTS_READ, TICKETS_READ, TICKETS_WRITE, KB_READ],
+            Self::ClientAdmin => &[
+                COMPANIES_READ,
+                CONTACTS_READ,
+                CONTRACTS_READ,
+                TICKETS_READ,
+                TICKETS_WRITE,
+                KB_READ,
+                PORTAL_USERS_READ,
+                PORTAL_USERS_WRITE,
+            ],
             Self::ClientUser => &[COMPANIES_READ, TICKETS_READ, TICKETS_WRITE, KB_READ],
         }
     }

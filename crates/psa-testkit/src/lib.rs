@@ -180,6 +180,8 @@ impl Stack {
                 access_token_ttl_secs: 900,
                 refresh_token_ttl_secs: 3600,
                 audit_services: "identity,contracts,tickets".into(),
+                public_url: format!("http://{gw_addr}"),
+                contracts_url: format!("http://{co_addr}"),
             },
             database: database.clone(),
             redis: redis.clone(),

@@ -56,6 +56,14 @@ impl ReceivedMail {
         parsed.parts.iter().find(|p| p.is_text_html()).and_then(|p| p.text_contents()).map(str::to_owned)
     }
 
+    /// The first whitespace-delimited word of the text body that starts with `prefix` (e.g. a
+    /// link `http://…/portal/accept-invitation#token=`), and the part after the prefix.
+    pub fn link_with(&self, prefix: &str) -> Option<(String, String)> {
+        let text = self.text();
+        let word = text.split_whitespace().find(|w| w.starts_with(prefix))?;
+        Some((word.to_owned(), word[prefix.len()..].to_owned()))
+    }
+
     /// The raw value of header `name` (case-insensitive), trimmed, if present.
     pub fn header(&self, name: &str) -> Option<String> {
         let parsed = self.parsed();
@@ -73,7 +81,7 @@ pub struct SmtpSink {
     addr: std::net::SocketAddr,
     shared: Arc<Shared>,
     count: watch::Receiver<usize>,
-    cursor: Mutex<usize>,
+    taken: Mutex<std::collections::HashSet<usize>>,
     shutdown: CancellationToken,
 }
 
@@ -130,7 +138,7 @@ impl SmtpSink {
                 });
             }
         });
-        Self { addr, shared, count, cursor: Mutex::new(0), shutdown }
+        Self { addr, shared, count, taken: Mutex::default(), shutdown }
     }
 
     /// `smtp://127.0.0.1:PORT` (plain SMTP), for `PSA_SMTP_URL`.
@@ -143,31 +151,41 @@ impl SmtpSink {
         self.shared.mails.lock().expect("lock").clone()
     }
 
-    /// The next message not yet returned by `next_message` (arrival order), waiting up to 10 s.
+    /// The first message not yet taken by `next_message` or `next_to` (arrival order),
+    /// waiting up to 10 s; it is then taken.
     ///
     /// # Panics
     /// When none arrives in time.
     pub async fn next_message(&self) -> ReceivedMail {
-        let index = *self.cursor.lock().expect("lock");
-        let mail = self.wait_until(|mails| mails.get(index).cloned()).await.expect("a mail within 10 s");
-        *self.cursor.lock().expect("lock") = index + 1;
-        mail
+        self.take(|_| true).await.expect("a mail within 10 s")
     }
 
     /// The first message (received so far or within 10 s) for which `pred` holds; `None` on
-    /// timeout.
+    /// timeout. Does not take it.
     pub async fn wait_for(&self, pred: impl Fn(&ReceivedMail) -> bool) -> Option<ReceivedMail> {
         self.wait_until(|mails| mails.iter().find(|m| pred(m)).cloned()).await
     }
 
-    /// The first message to `address` (an envelope recipient), waiting up to 10 s.
+    /// The first message to `address` (an envelope recipient) not yet taken, waiting up to
+    /// 10 s; it is then taken.
     ///
     /// # Panics
     /// When none arrives in time.
     pub async fn next_to(&self, address: &str) -> ReceivedMail {
-        self.wait_for(|m| m.envelope_to.iter().any(|t| t.eq_ignore_ascii_case(address)))
+        self.take(|m| m.envelope_to.iter().any(|t| t.eq_ignore_ascii_case(address)))
             .await
-            .unwrap_or_else(|| panic!("no mail to {address} within 10 s"))
+            .unwrap_or_else(|| panic!("no new mail to {address} within 10 s"))
+    }
+
+    async fn take(&self, pred: impl Fn(&ReceivedMail) -> bool) -> Option<ReceivedMail> {
+        let taken = self.taken.lock().expect("lock").clone();
+        let (index, mail) = self
+            .wait_until(|mails| {
+                mails.iter().enumerate().find(|(i, m)| !taken.contains(i) && pred(m)).map(|(i, m)| (i, m.clone()))
+            })
+            .await?;
+        self.taken.lock().expect("lock").insert(index);
+        Some(mail)
     }
 
     /// Waits at most `within` and returns how many messages arrived in total (to assert that

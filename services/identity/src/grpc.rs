@@ -1,6 +1,8 @@
 //! gRPC adapters for `psa.identity.v1` AuthService, UserService, RoleService and
 //! ApiKeyService: proto ⇄ app types, errors → status.
 
+pub mod portal;
+
 use std::sync::Arc;
 
 use psa_core::DomainError;
@@ -167,6 +169,7 @@ impl AuthService for Grpc {
             kind: me.principal.kind.as_str().into(),
             permissions: me.principal.permissions,
             session_id: me.principal.session_id.to_string(),
+            company_id: me.principal.company_id.map(|c| c.to_string()).unwrap_or_default(),
         }))
     }
 

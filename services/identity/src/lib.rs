@@ -6,6 +6,7 @@
 //! and its admin (used by `scripts/run.sh` through `psa-identity bootstrap`).
 
 pub mod app;
+pub mod contacts;
 pub mod domain;
 pub mod grpc;
 pub mod proto;
@@ -51,8 +52,22 @@ pub struct Settings {
     /// comma-separated; `PSA_AUDIT_SERVICES`, default every service of DESIGN.md §2.
     #[serde(default = "default_audit_services")]
     pub audit_services: String,
+    /// Where users reach the web client (`PSA_PUBLIC_URL`), the base of the links in
+    /// invitation and password-reset mails; default `http://127.0.0.1:8080`.
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+    /// contracts' gRPC address (`PSA_CONTRACTS_URL`), to check invited contacts; default
+    /// `http://127.0.0.1:50052`.
+    #[serde(default = "default_contracts_url")]
+    pub contracts_url: String,
 }
 
+fn default_public_url() -> String {
+    "http://127.0.0.1:8080".into()
+}
+fn default_contracts_url() -> String {
+    "http://127.0.0.1:50052".into()
+}
 fn default_audit_services() -> String {
     "identity,contracts,tickets,assets,billing,integrations".into()
 }
@@ -138,8 +153,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(10))
             .build()?,
+        mailer: psa_kit::mail::Mailer::new(&config.mail)?,
+        public_url: config.settings.public_url.clone(),
     });
     app.reassert_suspensions().await?;
+    let portal = grpc::portal::PortalGrpc {
+        app: app.clone(),
+        contacts: contacts::Contacts::new(&config.settings.contracts_url)?,
+    };
     let verifier = Verifier::new(LocalKeys(pool.clone()), redis);
     // Identity's own audit records go out through its outbox relay like every service's; the
     // audit log consumes them and every other service's (NATS may still be down: the relay and
@@ -164,7 +185,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     use psa_proto::identity::{
         api_key_service_server::ApiKeyServiceServer, audit_log_service_server::AuditLogServiceServer,
         auth_service_server::AuthServiceServer, identity_provider_service_server::IdentityProviderServiceServer,
-        ldap_directory_service_server::LdapDirectoryServiceServer, role_service_server::RoleServiceServer,
+        ldap_directory_service_server::LdapDirectoryServiceServer, portal_auth_service_server::PortalAuthServiceServer,
+        portal_user_service_server::PortalUserServiceServer, role_service_server::RoleServiceServer,
         security_settings_service_server::SecuritySettingsServiceServer, tenant_service_server::TenantServiceServer,
         user_service_server::UserServiceServer,
     };
@@ -178,7 +200,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(IdentityProviderServiceServer::new(grpc.clone()))
         .add_service(LdapDirectoryServiceServer::new(grpc.clone()))
         .add_service(psa_kit::export::server(pool.clone(), SERVICE))
-        .add_service(SecuritySettingsServiceServer::new(grpc));
+        .add_service(SecuritySettingsServiceServer::new(grpc))
+        .add_service(PortalAuthServiceServer::new(portal.clone()))
+        .add_service(PortalUserServiceServer::new(portal));
     let services = [
         "psa.identity.v1.AuthService",
         "psa.identity.v1.UserService",
@@ -190,6 +214,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         "psa.identity.v1.LdapDirectoryService",
         psa_kit::export::SERVICE_NAME,
         "psa.identity.v1.SecuritySettingsService",
+        "psa.identity.v1.PortalAuthService",
+        "psa.identity.v1.PortalUserService",
     ];
     let served = psa_kit::server::serve(listener, routes, &services, verifier, shutdown.clone()).await;
     shutdown.cancel();

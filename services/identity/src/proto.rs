@@ -3,7 +3,7 @@
 use psa_kit::convert::{opt_timestamp, timestamp};
 use psa_proto::identity as pb;
 
-use crate::app::{RoleView, UserView};
+use crate::app::{PortalUserView, RoleView, UserView};
 use crate::repo::api_keys::ApiKey;
 use crate::repo::sessions::Session;
 
@@ -106,5 +106,38 @@ pub fn ldap_directory(d: &crate::repo::ldap_directories::Directory) -> pb::LdapD
         email_attribute: d.email_attribute.clone(),
         enabled: d.enabled,
         create_time: Some(timestamp(d.created_at)),
+    }
+}
+
+/// The proto role of a stored portal role name.
+pub fn portal_role(roles: &[String]) -> pb::PortalRole {
+    if roles.iter().any(|r| r == "client_admin") {
+        pb::PortalRole::ClientAdmin
+    } else if roles.iter().any(|r| r == "client_user") {
+        pb::PortalRole::ClientUser
+    } else {
+        pb::PortalRole::Unspecified
+    }
+}
+
+/// A portal user (never the password hash).
+pub fn portal_user(v: &PortalUserView) -> pb::PortalUser {
+    let u = &v.user;
+    pb::PortalUser {
+        id: u.id.to_string(),
+        company_id: u.company_id.map(|c| c.to_string()).unwrap_or_default(),
+        contact_id: u.contact_id.map(|c| c.to_string()).unwrap_or_default(),
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        role: portal_role(&u.roles) as i32,
+        status: match u.status.as_str() {
+            "invited" => pb::PortalUserStatus::Invited,
+            "active" => pb::PortalUserStatus::Active,
+            _ => pb::PortalUserStatus::Disabled,
+        } as i32,
+        invitation_expire_time: opt_timestamp(v.invitation_expires_at),
+        last_login_time: opt_timestamp(u.last_login_at),
+        create_time: Some(timestamp(u.created_at)),
+        update_time: Some(timestamp(u.updated_at)),
     }
 }

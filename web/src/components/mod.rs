@@ -10,6 +10,7 @@ pub mod field;
 pub mod import_panel;
 pub mod nav;
 pub mod pager;
+pub mod portal_users;
 pub mod scope_form;
 pub mod sla;
 pub mod ticket_table;

@@ -8,10 +8,11 @@ use yew_router::prelude::*;
 
 use crate::api::clients::{self, Overview};
 use crate::api::{self, Contact, ListQuery, quote};
-use crate::app::Route;
+use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
 use crate::components::contact_form::ContactForm;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
+use crate::components::portal_users::PortalUsersPanel;
 use crate::components::ticket_table::TicketTable;
 use crate::format::{datetime, enum_label, or_dash};
 use crate::hooks::use_fetch;
@@ -86,6 +87,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
     } else {
         format!("{} {}", c.estimated_deal_value, c.deal_currency)
     };
+    let can_see_portal_users = use_session().me.can("portal_users.read");
     let navigator = use_navigator();
     let new_ticket = {
         let id = c.id.clone();
@@ -153,6 +155,9 @@ fn company_view(props: &CompanyViewProps) -> Html {
                 <div class="stack">
                     <Contacts company_id={c.id.clone()} />
                     <CompanyTickets company_id={c.id.clone()} />
+                    if can_see_portal_users {
+                        <PortalUsersPanel company_id={c.id.clone()} />
+                    }
                 </div>
                 <div class="stack">
                     <StatusCard overview={overview.clone()} on_change={on_change.clone()} />

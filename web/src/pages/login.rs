@@ -266,6 +266,7 @@ pub fn login_page(props: &LoginPageProps) -> Html {
                     { if *directory { "Use email and password" } else { "Use a directory (LDAP) account" } }
                 </button>
                 <SsoButtons tenant={tenant.trim().to_string()} />
+                <p class="muted small"><a href="/forgot-password" id="login-forgot">{ "Forgot your password?" }</a></p>
                 }
             </form>
         </div>

@@ -6,6 +6,7 @@ mod api_keys;
 pub mod audit;
 mod ldap;
 mod mfa;
+mod portal;
 mod roles;
 mod sessions;
 mod settings;
@@ -16,6 +17,7 @@ mod users;
 pub use api_keys::{ApiKeyCreated, NewKey};
 pub use ldap::DirectoryInput;
 pub use mfa::MfaSetup;
+pub use portal::{ContactInfo, PortalUserView, check_company};
 pub use roles::{RoleChanges, RoleView};
 pub use settings::SettingsChanges;
 pub use sso::{ProviderInput, SignInProvider};
@@ -72,6 +74,10 @@ pub struct Identity {
     pub secrets: psa_kit::secrets::SecretBox,
     /// HTTP client for identity providers (no redirects followed, 10 s timeout).
     pub http: openidconnect::reqwest::Client,
+    /// Outbound mail (invitations, password resets).
+    pub mailer: psa_kit::mail::Mailer,
+    /// Where users reach the web client (`PSA_PUBLIC_URL`), for links in mails.
+    pub public_url: String,
 }
 
 /// Tokens handed to a client.
@@ -167,10 +173,15 @@ async fn effective_permissions(
     user: &repo::users::User,
     settings: &repo::tenants::SecuritySettings,
 ) -> Result<(Vec<String>, Pending)> {
+    // The tenant's MFA and password-age rules are for staff: portal users cannot enrol here
+    // and renew their password through the reset link.
+    let staff = user.kind == "staff";
     let pending = Pending {
-        mfa_setup: crate::domain::mfa::is_required(settings.mfa_required, &settings.mfa_required_roles, &user.roles)
+        mfa_setup: staff
+            && crate::domain::mfa::is_required(settings.mfa_required, &settings.mfa_required_roles, &user.roles)
             && !repo::mfa::is_active(tx, tenant, user.id).await?,
-        password_change: password::is_expired(user.last_password_change_at, settings.password_max_age_days, Utc::now()),
+        password_change: staff
+            && password::is_expired(user.last_password_change_at, settings.password_max_age_days, Utc::now()),
     };
     if pending != Pending::default() {
         return Ok((vec![psa_core::permissions::ACCOUNT_SELF.to_owned()], pending));
@@ -194,11 +205,25 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 impl Identity {
-    /// Signs in a staff user from `client`. Unknown tenant, unknown email, wrong password,
+    /// Signs in a staff user from `client`; see [`Identity::login_as`].
+    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str, client: &Client) -> Result<Tokens> {
+        self.login_as(PrincipalKind::Staff, tenant_slug, email, pass, client).await
+    }
+
+    /// Signs in a user of `kind` (staff or portal) from `client`. Unknown tenant, unknown email, wrong password,
     /// disabled user, locked account and suspended tenant all answer the same UNAUTHENTICATED
     /// message, after the same argon2 work. A wrong password counts towards the tenant's
     /// lockout threshold; reaching it locks the account for the tenant's lockout period.
-    pub async fn login(&self, tenant_slug: &str, email: &str, pass: &str, client: &Client) -> Result<Tokens> {
+    /// A user of the other kind (staff on the portal login, portal on the staff login) is
+    /// refused like an unknown email.
+    pub async fn login_as(
+        &self,
+        kind: PrincipalKind,
+        tenant_slug: &str,
+        email: &str,
+        pass: &str,
+        client: &Client,
+    ) -> Result<Tokens> {
         let mut v = Validator::new();
         v.required("tenant", tenant_slug).required("email", email).required("password", pass);
         v.finish()?;
@@ -206,7 +231,7 @@ impl Identity {
         let user = match &tenant {
             Some(t) if t.status == "active" => {
                 let mut tx = db::begin(&self.pool, t.id).await?;
-                let u = repo::users::by_email(&mut tx, t.id, email.trim()).await?;
+                let u = repo::users::by_email_of_kind(&mut tx, t.id, email.trim(), kind.as_str()).await?;
                 tx.commit().await?;
                 u.filter(|u| u.status == "active")
             }
@@ -316,7 +341,7 @@ impl Identity {
         let (perms, pending) = effective_permissions(&mut tx, tenant, user, settings).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant, user = %user.id, session = %session, ?pending, "login");
-        let mut t = self.tokens(tenant, user.id, perms, session, refresh)?;
+        let mut t = self.tokens(user, perms, session, refresh)?;
         t.mfa_setup_required = pending.mfa_setup;
         t.password_change_required = pending.password_change;
         Ok(t)
@@ -372,7 +397,7 @@ impl Identity {
         let settings = repo::tenants::security(&self.pool, tenant).await?;
         let (perms, pending) = effective_permissions(&mut tx, tenant, &user, &settings).await?;
         tx.commit().await?;
-        let mut t = self.tokens(tenant, user.id, perms, row.session_id, refresh)?;
+        let mut t = self.tokens(&user, perms, row.session_id, refresh)?;
         t.mfa_setup_required = pending.mfa_setup;
         t.password_change_required = pending.password_change;
         Ok(t)
@@ -427,16 +452,24 @@ impl Identity {
         Ok(())
     }
 
+    /// Tokens for `user`: kind `portal` with the user's company for portal users, else `staff`.
     fn tokens(
         &self,
-        tenant: Uuid,
-        user: Uuid,
+        user: &repo::users::User,
         perms: Vec<String>,
         session: Uuid,
         refresh_token: String,
     ) -> Result<Tokens> {
-        let access_token =
-            self.access_token(tenant, user, PrincipalKind::Staff, perms, session, self.access_ttl_secs)?;
+        let kind = if user.kind == "portal" { PrincipalKind::Portal } else { PrincipalKind::Staff };
+        let access_token = self.sign_access_token(
+            user.tenant_id,
+            user.id,
+            kind,
+            perms,
+            session,
+            user.company_id,
+            self.access_ttl_secs,
+        )?;
         Ok(Tokens {
             access_token,
             refresh_token,
@@ -457,6 +490,21 @@ impl Identity {
         session: Uuid,
         ttl_secs: i64,
     ) -> Result<String> {
+        self.sign_access_token(tenant, user, kind, perms, session, None, ttl_secs)
+    }
+
+    /// Signs an access token valid for `ttl_secs` seconds; `company` is the portal user's.
+    #[allow(clippy::too_many_arguments)]
+    fn sign_access_token(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        kind: PrincipalKind,
+        perms: Vec<String>,
+        session: Uuid,
+        company: Option<Uuid>,
+        ttl_secs: i64,
+    ) -> Result<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -464,7 +512,7 @@ impl Identity {
             kind,
             perms,
             sid: session,
-            cid: None,
+            cid: company,
             iat: now,
             exp: now + ttl_secs,
             iss: ISSUER.into(),

@@ -78,7 +78,8 @@ impl Identity {
     }
 
     async fn view(&self, tx: &mut db::TenantTx, tenant: Uuid, id: Uuid) -> Result<UserView> {
-        let user = repo::users::by_id(tx, tenant, id).await?.ok_or(NOT_FOUND)?;
+        // Portal users are managed through the portal-user API only.
+        let user = repo::users::by_id(tx, tenant, id).await?.filter(|u| u.kind == "staff").ok_or(NOT_FOUND)?;
         let permissions = permissions_of(tx, tenant, &user.roles).await?;
         Ok(UserView { user, permissions })
     }

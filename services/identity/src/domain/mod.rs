@@ -1,6 +1,7 @@
 //! Identity rules: password hashing and policy, lockout, roles, token formats. No tonic, no
 //! sqlx; time is passed in.
 
+pub mod links;
 pub mod lockout;
 pub mod mfa;
 pub mod password;

@@ -7,6 +7,7 @@ pub mod identity_providers;
 pub mod keys;
 pub mod ldap_directories;
 pub mod mfa;
+pub mod portal_users;
 pub mod roles;
 pub mod sessions;
 pub mod tenants;

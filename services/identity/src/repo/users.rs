@@ -1,4 +1,4 @@
-//! Staff users and their role assignments (tenant-owned).
+//! Users (staff and portal) and their role assignments (tenant-owned).
 
 use chrono::{DateTime, Utc};
 use psa_kit::db::TenantTx;
@@ -15,8 +15,13 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub roles: Vec<String>,
-    /// `active` or `disabled`.
+    /// `invited` (portal users before accepting), `active` or `disabled`.
     pub status: String,
+    /// `staff` or `portal`.
+    pub kind: String,
+    /// Portal users: their company and contact (contracts' ids).
+    pub company_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
     pub failed_login_attempts: i32,
     pub locked_until: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -25,19 +30,30 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-const SELECT: &str = "select u.id, u.tenant_id, u.email, u.display_name, u.password_hash, \
+/// The user columns (with their sorted roles) from `users u`; callers add the `where`.
+pub(crate) const SELECT: &str = "select u.id, u.tenant_id, u.email, u.display_name, u.password_hash, \
      coalesce((select array_agg(r.role order by r.role) from user_roles r \
                where r.tenant_id = u.tenant_id and r.user_id = u.id), '{}') as roles, \
-     u.status, u.failed_login_attempts, u.locked_until, u.last_login_at, u.last_password_change_at, \
+     u.status, u.kind, u.company_id, u.contact_id, u.failed_login_attempts, u.locked_until, u.last_login_at, u.last_password_change_at, \
      u.created_at, u.updated_at from users u";
 
-/// The user with `email` (case-insensitive) in `tenant`.
+/// The user with `email` (case-insensitive) in `tenant`, of any kind.
 pub async fn by_email(tx: &mut TenantTx, tenant: Uuid, email: &str) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} where u.tenant_id = $1 and lower(u.email) = lower($2)"))
         .bind(tenant)
         .bind(email)
         .fetch_optional(&mut **tx)
         .await
+}
+
+/// The user of `kind` (`staff` or `portal`) with `email` (case-insensitive) in `tenant`.
+pub async fn by_email_of_kind(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    email: &str,
+    kind: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    Ok(by_email(tx, tenant, email).await?.filter(|u| u.kind == kind))
 }
 
 /// The user `id` in `tenant`.
@@ -77,9 +93,9 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "u.id",
 };
 
-/// One page of `tenant`'s users per `plan`, and the next page token.
+/// One page of `tenant`'s staff users per `plan`, and the next page token.
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan) -> Result<(Vec<User>, String), sqlx::Error> {
-    let mut qb = QueryBuilder::new(format!("{SELECT} where u.tenant_id = "));
+    let mut qb = QueryBuilder::new(format!("{SELECT} where u.kind = 'staff' and u.tenant_id = "));
     qb.push_bind(tenant);
     plan.push_where(&mut qb);
     plan.push_order_limit(&mut qb);

@@ -7,6 +7,7 @@ mod api_keys;
 mod lockout;
 mod mfa;
 mod policy;
+mod portal;
 mod sessions;
 mod users;
 
