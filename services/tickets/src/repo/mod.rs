@@ -1,8 +1,10 @@
 //! Storage (sqlx). Every function takes the tenant transaction and the tenant id and filters
 //! by it in SQL as well as by RLS.
 
+pub mod attachments;
 pub mod companies;
 pub mod kb;
+pub mod email;
 pub mod notes;
 pub mod sla;
 pub mod sla_state;
