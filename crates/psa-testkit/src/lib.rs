@@ -130,6 +130,8 @@ pub struct Stack {
     pub tickets_url: String,
     /// The services' mail settings (`smtp_url` from [`StackOptions`], from `PSA <psa@msp.example>`).
     pub mail: MailConfig,
+    /// Where tickets keeps attachment bytes (a fresh temp directory, removed by [`Stack::stop`]).
+    pub attachments_dir: PathBuf,
     gateway_url: String,
     shutdown: CancellationToken,
     tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)>,
@@ -154,6 +156,7 @@ impl Stack {
         };
         let redis = RedisConfig { redis_url: env_or("PSA_TEST_REDIS_URL", "redis://127.0.0.1:6379") };
         let shutdown = CancellationToken::new();
+        let attachments_dir = std::env::temp_dir().join(format!("psa-attachments-{}", nats.nats_namespace));
         let (id_l, id_addr) = listener().await;
         let (co_l, co_addr) = listener().await;
         let (ti_l, ti_addr) = listener().await;
@@ -187,7 +190,13 @@ impl Stack {
             service: service.clone(),
         };
         let tickets = psa_tickets::Config {
-            settings: psa_tickets::Settings { tickets_addr: ti_addr.clone(), sla_job_interval_ms: 200 },
+            settings: psa_tickets::Settings {
+                tickets_addr: ti_addr.clone(),
+                sla_job_interval_ms: 200,
+                email_poll_interval_secs: 3600,
+                attachments_dir: attachments_dir.display().to_string(),
+                ..Default::default()
+            },
             service: service.clone(),
         };
         let gateway = psa_gateway::GatewayConfig {
@@ -220,6 +229,7 @@ impl Stack {
             contracts_url: format!("http://{co_addr}"),
             tickets_url: format!("http://{ti_addr}"),
             mail,
+            attachments_dir,
             gateway_url: format!("http://{gw_addr}"),
             shutdown,
             tasks,
@@ -378,6 +388,7 @@ impl Stack {
                 Err(_) => panic!("{name} did not stop within 15 s"),
             }
         }
+        let _ = std::fs::remove_dir_all(&self.attachments_dir);
     }
 }
 

@@ -20,6 +20,7 @@ use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
 pub mod kb;
+pub mod email;
 pub mod sla;
 pub mod ticket_actions;
 pub mod time;
@@ -29,6 +30,7 @@ pub mod timesheets;
 pub struct Tickets {
     pub pool: PgPool,
     pub naming: Naming,
+    pub email: email::EmailRuntime,
 }
 
 impl Tickets {

@@ -6,6 +6,7 @@ use psa_kit::convert::{opt_id, opt_timestamp, timestamp};
 use psa_proto::tickets as pb;
 
 pub mod kb;
+pub mod email;
 pub mod sla;
 pub mod time;
 
