@@ -6,6 +6,7 @@ use psa_testkit::{Stack, eventually};
 use tonic::metadata::MetadataValue;
 
 mod kb;
+mod email;
 mod sla;
 mod ticket_actions;
 mod time;
