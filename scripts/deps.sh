@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Ensures the infrastructure PSA needs on this machine: PostgreSQL (and the PSA_DATABASE_URL
 # database), NATS with JetStream and Redis, installed with apt when missing and started when
-# not running. With --browser, also Chromium and ChromeDriver for the browser tests.
+# not running. With --browser, also Chromium and ChromeDriver for the browser tests; with --mail,
+# Dovecot for the email-to-ticket IMAP tests.
 # Idempotent; used by scripts/run.sh and scripts/test.sh. The wasm tooling is
 # scripts/build-web.sh's business.
 #
-#   scripts/deps.sh [--browser]
+#   scripts/deps.sh [--browser] [--mail]
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 browser=0
+mail=0
 for arg in "$@"; do
   case "$arg" in
   --browser) browser=1 ;;
+  --mail) mail=1 ;;
   -h | --help)
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *) die "unknown argument: $arg (try --help)" ;;
@@ -24,3 +27,4 @@ done
 
 ensure_infrastructure
 if ((browser)); then ensure_chromium; fi
+if ((mail)); then ensure_dovecot; fi

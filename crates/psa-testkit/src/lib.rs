@@ -9,12 +9,14 @@
 //! - [`Api`] is a small REST client for the gateway.
 //! - [`smtp::SmtpSink`] is a local SMTP server recording every message, for
 //!   [`StackOptions::smtp_url`].
+//! - [`imap::Dovecot`] runs a private Dovecot IMAP server (TLS, self-signed) with one user.
 //!
 //! Settings: `PSA_TEST_DATABASE_URL` (a superuser URL, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), `PSA_TEST_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
 pub mod smtp;
+pub mod imap;
 
 use std::path::PathBuf;
 use std::time::Duration;

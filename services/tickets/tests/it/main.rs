@@ -7,6 +7,7 @@ use tonic::metadata::MetadataValue;
 
 mod kb;
 mod email;
+mod imap;
 mod sla;
 mod ticket_actions;
 mod time;

@@ -37,10 +37,7 @@ pub struct Fetched {
 }
 
 fn tls_config(extra_pem: &str) -> anyhow::Result<ClientConfig> {
-    let mut roots = RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
+    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     if !extra_pem.trim().is_empty() {
         for cert in CertificateDer::pem_slice_iter(extra_pem.as_bytes()) {
             roots.add(cert.map_err(|e| anyhow::anyhow!("trusted certificate PEM: {e}"))?)?;

@@ -28,7 +28,7 @@ pub struct ImapSettings {
     /// Folder polled; default `INBOX`.
     pub folder: String,
     /// Extra trusted certificates (PEM), for a private CA or a self-signed server certificate;
-    /// empty: the system's roots only.
+    /// empty: the public web PKI roots (Mozilla's, via webpki-roots) only.
     pub tls_ca_pem: String,
 }
 
