@@ -52,7 +52,10 @@ impl Dovecot {
     /// within 20 s (its log is printed).
     pub async fn start() -> Self {
         let binary = std::env::var("PSA_TEST_DOVECOT").unwrap_or_else(|_| "/usr/sbin/dovecot".into());
-        assert!(Path::new(&binary).exists(), "{binary} missing: run scripts/deps.sh --mail (Debian package dovecot-imapd)");
+        assert!(
+            Path::new(&binary).exists(),
+            "{binary} missing: run scripts/deps.sh --mail (Debian package dovecot-imapd)"
+        );
         let dir = std::env::temp_dir().join(format!("psa-dovecot-{}", uuid::Uuid::new_v4().simple()));
         for sub in ["run", "state", "home", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).expect("dovecot dirs");
@@ -70,7 +73,13 @@ impl Dovecot {
         // and the temporary mail directories are opened to them.
         let (user, group, login_user, uid, gid) = if id("-u") == "0" {
             open_up(&dir);
-            ("dovecot".to_owned(), "dovecot".to_owned(), "dovenull".to_owned(), id_of("-u", "dovecot"), id_of("-g", "dovecot"))
+            (
+                "dovecot".to_owned(),
+                "dovecot".to_owned(),
+                "dovenull".to_owned(),
+                id_of("-u", "dovecot"),
+                id_of("-g", "dovecot"),
+            )
         } else {
             (id("-un"), id("-gn"), id("-un"), id("-u"), id("-g"))
         };

@@ -15,8 +15,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), `PSA_TEST_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
-pub mod smtp;
 pub mod imap;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -132,6 +132,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         secrets: app::email::secrets::SecretBox::from_base64(config.settings.secrets_key.as_deref())?,
         store: Arc::new(store),
         poll_interval: std::time::Duration::from_secs(config.settings.email_poll_interval_secs.max(1)),
+        mailer: psa_kit::mail::Mailer::new(&config.service.mail)?,
     };
     let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone(), email });
     let poller = tokio::spawn(app::email::run_poll_job(

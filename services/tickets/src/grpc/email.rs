@@ -124,9 +124,13 @@ impl EmailService for EmailGrpc {
         let p = principal(&req)?;
         let r = req.into_inner();
         let id = parse_id("mailbox_id", &r.mailbox_id).map_err(err)?;
-        let params = ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, ..Default::default() };
+        let params =
+            ListParams { page_size: r.page_size, page_token: r.page_token, filter: r.filter, ..Default::default() };
         let (list, next_page_token) = self.app.list_messages(&p, id, &params).await?;
-        Ok(Response::new(pb::ListEmailMessagesResponse { messages: list.iter().map(conv::message).collect(), next_page_token }))
+        Ok(Response::new(pb::ListEmailMessagesResponse {
+            messages: list.iter().map(conv::message).collect(),
+            next_page_token,
+        }))
     }
 
     async fn list_email_parse_rules(

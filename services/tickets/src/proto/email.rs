@@ -81,7 +81,8 @@ pub fn mailbox_fields(m: pb::EmailMailbox) -> Result<(MailboxFields, String), Do
         0
     });
     let default_company_id = v.optional_uuid("mailbox.default_company_id", &m.default_company_id);
-    let default_priority = priority(&mut v, "mailbox.default_priority", m.default_priority).unwrap_or(TicketPriority::Medium);
+    let default_priority =
+        priority(&mut v, "mailbox.default_priority", m.default_priority).unwrap_or(TicketPriority::Medium);
     v.finish()?;
     Ok((
         MailboxFields {

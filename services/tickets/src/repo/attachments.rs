@@ -22,8 +22,7 @@ pub struct Attachment {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, tenant_id, ticket_id, note_id, file_name, content_type, size_bytes, content_id, inline, storage_key, created_at";
+const COLUMNS: &str = "id, tenant_id, ticket_id, note_id, file_name, content_type, size_bytes, content_id, inline, storage_key, created_at";
 
 /// Inserts attachment metadata (the bytes were written under `a.storage_key` first).
 pub async fn insert(tx: &mut TenantTx, a: &Attachment) -> Result<()> {

@@ -157,7 +157,12 @@ pub async fn get_mailbox(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) 
 
 /// The mailbox `id` when `token_sha256` is its inbound token's digest (compared in SQL on
 /// the 32-byte digest, so timing reveals nothing about the token); archived: NOT_FOUND.
-pub async fn mailbox_by_token(tx: &mut TenantTx, tenant: Uuid, id: Uuid, token_sha256: &[u8]) -> Result<Option<Mailbox>> {
+pub async fn mailbox_by_token(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    id: Uuid,
+    token_sha256: &[u8],
+) -> Result<Option<Mailbox>> {
     let row: Option<MailboxRow> = sqlx::query_as(&format!(
         "select {MAILBOX_COLUMNS} from email_mailboxes where tenant_id = $1 and id = $2 and not archived and inbound_token_sha256 = $3"
     ))
@@ -243,12 +248,14 @@ pub async fn archive_mailbox(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Resul
 
 /// Replaces the inbound token digest.
 pub async fn set_token(tx: &mut TenantTx, tenant: Uuid, id: Uuid, token_sha256: &[u8]) -> Result<()> {
-    sqlx::query("update email_mailboxes set inbound_token_sha256 = $3, updated_at = now() where tenant_id = $1 and id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(token_sha256)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "update email_mailboxes set inbound_token_sha256 = $3, updated_at = now() where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(token_sha256)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -346,7 +353,8 @@ impl From<RuleRow> for ParseRule {
     }
 }
 
-const RULE_COLUMNS: &str = "id, tenant_id, mailbox_id, name, position, active, conditions, actions, created_at, updated_at";
+const RULE_COLUMNS: &str =
+    "id, tenant_id, mailbox_id, name, position, active, conditions, actions, created_at, updated_at";
 
 /// A mailbox's rules in evaluation order.
 pub async fn list_rules(tx: &mut TenantTx, tenant: Uuid, mailbox: Uuid) -> Result<Vec<ParseRule>> {
@@ -633,4 +641,219 @@ pub async fn contact_email(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?)
+}
+
+/// Where mail about a ticket goes: the mailbox it came through (else the tenant's oldest
+/// active mailbox), the client's address (the contact's, else the last inbound sender), the
+/// last inbound Message-ID and every Message-ID of the ticket, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketThread {
+    pub mailbox_id: Uuid,
+    pub from_address: String,
+    pub from_name: String,
+    pub to_address: Option<String>,
+    pub last_inbound: Option<String>,
+    pub ids: Vec<String>,
+}
+
+/// The thread of ticket `ticket` (contact `contact`), or `None` when the tenant has no active mailbox.
+pub async fn ticket_thread(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    ticket: Uuid,
+    contact: Option<Uuid>,
+) -> Result<Option<TicketThread>> {
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+        "select mailbox_id, direction, message_id, from_address from email_messages \
+         where tenant_id = $1 and ticket_id = $2 order by created_at, id",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .fetch_all(&mut **tx)
+    .await?;
+    let inbound: Vec<&(Uuid, String, String, String)> = rows.iter().filter(|r| r.1 == "inbound").collect();
+    let mailbox: Option<(Uuid, String, String)> = match inbound.last() {
+        Some(r) => sqlx::query_as("select id, address, name from email_mailboxes where tenant_id = $1 and id = $2 and active and not archived")
+            .bind(tenant)
+            .bind(r.0)
+            .fetch_optional(&mut **tx)
+            .await?,
+        None => None,
+    };
+    let mailbox = match mailbox {
+        Some(m) => Some(m),
+        None => sqlx::query_as(
+            "select id, address, name from email_mailboxes where tenant_id = $1 and active and not archived order by created_at, id limit 1",
+        )
+        .bind(tenant)
+        .fetch_optional(&mut **tx)
+        .await?,
+    };
+    let Some((mailbox_id, from_address, from_name)) = mailbox else { return Ok(None) };
+    let contact_email = match contact {
+        Some(c) => contact_email(tx, tenant, c).await?,
+        None => None,
+    };
+    let to_address = contact_email.or_else(|| inbound.last().map(|r| r.3.clone()).filter(|a| !a.is_empty()));
+    Ok(Some(TicketThread {
+        mailbox_id,
+        from_address,
+        from_name,
+        to_address,
+        last_inbound: inbound.last().map(|r| r.2.clone()),
+        ids: rows.iter().map(|r| r.2.clone()).filter(|id| !id.starts_with("sha256:")).collect(),
+    }))
+}
+
+/// A queued outbound mail.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Outbound {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub mailbox_id: Uuid,
+    pub ticket_id: Uuid,
+    pub note_id: Uuid,
+    pub message_row_id: Uuid,
+    pub from_address: String,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub in_reply_to: String,
+    pub refs: Vec<String>,
+    pub attempts: i32,
+}
+
+/// Queues `o` (its message-log row first, then the mail, then its schedule entry).
+pub async fn queue_outbound(tx: &mut TenantTx, o: &Outbound) -> Result<()> {
+    sqlx::query(
+        "insert into email_messages (id, tenant_id, mailbox_id, direction, message_id, outcome, from_address, subject, ticket_id, note_id) \
+         values ($1, $2, $3, 'outbound', $4, 'queued', $5, $6, $7, $8)",
+    )
+    .bind(o.message_row_id)
+    .bind(o.tenant_id)
+    .bind(o.mailbox_id)
+    .bind(&o.message_id)
+    .bind(&o.from_address)
+    .bind(&o.subject)
+    .bind(o.ticket_id)
+    .bind(o.note_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "insert into email_outbound (id, tenant_id, mailbox_id, ticket_id, note_id, message_row_id, from_address, to_address, subject, \
+         body, message_id, in_reply_to, refs) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(o.id)
+    .bind(o.tenant_id)
+    .bind(o.mailbox_id)
+    .bind(o.ticket_id)
+    .bind(o.note_id)
+    .bind(o.message_row_id)
+    .bind(&o.from_address)
+    .bind(&o.to_address)
+    .bind(&o.subject)
+    .bind(&o.body)
+    .bind(&o.message_id)
+    .bind(&o.in_reply_to)
+    .bind(&o.refs)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("insert into email_send_schedule (outbound_id, tenant_id, next_attempt_at) values ($1, $2, now())")
+        .bind(o.id)
+        .bind(o.tenant_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Leases up to `limit` due sends for `lease` (replicas skip each other's): (tenant, id).
+pub async fn lease_due_sends(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(sqlx::query_as(
+        "update email_send_schedule set leased_until = $1 + $2 where outbound_id in (\
+           select outbound_id from email_send_schedule where next_attempt_at <= $1 and (leased_until is null or leased_until < $1) \
+           order by next_attempt_at limit $3 for update skip locked) returning tenant_id, outbound_id",
+    )
+    .bind(now)
+    .bind(lease)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The queued mail `id` (not yet sent).
+pub async fn get_outbound(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Option<Outbound>> {
+    Ok(sqlx::query_as(
+        "select id, tenant_id, mailbox_id, ticket_id, note_id, message_row_id, from_address, to_address, subject, body, message_id, \
+         in_reply_to, refs, attempts from email_outbound where tenant_id = $1 and id = $2 and sent_at is null",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Records a send attempt: sent (`error` None), retried at `retry_at`, or given up (`retry_at` None).
+pub async fn finish_send(
+    tx: &mut TenantTx,
+    o: &Outbound,
+    error: Option<&str>,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    let outcome = match (error, retry_at) {
+        (None, _) => EmailOutcome::Sent,
+        (Some(_), Some(_)) => EmailOutcome::Queued,
+        (Some(_), None) => EmailOutcome::Failed,
+    };
+    sqlx::query(
+        "update email_outbound set attempts = attempts + 1, last_error = $3, sent_at = case when $4 then now() end \
+         where tenant_id = $1 and id = $2",
+    )
+    .bind(o.tenant_id)
+    .bind(o.id)
+    .bind(error.unwrap_or_default())
+    .bind(error.is_none())
+    .execute(&mut **tx)
+    .await?;
+    set_message_outcome(
+        tx,
+        o.tenant_id,
+        o.message_row_id,
+        outcome,
+        error.unwrap_or_default(),
+        Some(o.ticket_id),
+        Some(o.note_id),
+    )
+    .await?;
+    match retry_at {
+        Some(at) if error.is_some() => {
+            sqlx::query(
+                "update email_send_schedule set next_attempt_at = $3, leased_until = null where outbound_id = $1 and tenant_id = $2",
+            )
+            .bind(o.id)
+            .bind(o.tenant_id)
+            .bind(at)
+                .execute(&mut **tx)
+                .await?;
+        }
+        _ => {
+            unschedule_send(tx, o.tenant_id, o.id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Drops send `id` from the schedule (sent, given up, or gone).
+pub async fn unschedule_send(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
+    sqlx::query("delete from email_send_schedule where outbound_id = $1 and tenant_id = $2")
+        .bind(id)
+        .bind(tenant)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

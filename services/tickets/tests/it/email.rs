@@ -32,10 +32,13 @@ pub struct Desk {
 pub async fn desk(stack: &Stack, slug: &str) -> Desk {
     let admin = stack.create_tenant(slug).await;
     let (api, _) = stack.login(&admin).await;
-    let company = ok(&api, "/api/v1/companies", json!({"name": "Client Co", "website": "https://www.client.example"})).await;
+    let company =
+        ok(&api, "/api/v1/companies", json!({"name": "Client Co", "website": "https://www.client.example"})).await;
     let company = company["id"].as_str().unwrap().to_owned();
-    let fallback = ok(&api, "/api/v1/companies", json!({"name": "Unsorted mail"})).await["id"].as_str().unwrap().to_owned();
-    ok(&api, "/api/v1/contacts", json!({"companyId": company, "firstName": "Jane", "email": "Jane@Client.example"})).await;
+    let fallback =
+        ok(&api, "/api/v1/companies", json!({"name": "Unsorted mail"})).await["id"].as_str().unwrap().to_owned();
+    ok(&api, "/api/v1/contacts", json!({"companyId": company, "firstName": "Jane", "email": "Jane@Client.example"}))
+        .await;
     let mailbox = ok(
         &api,
         "/api/v1/email-mailboxes",
@@ -153,7 +156,13 @@ async fn every_fixture_is_handled_as_a_person_expects() {
     let files = attachments(api, t5["id"].as_str().unwrap()).await;
     let summary: Vec<_> = files
         .iter()
-        .map(|a| (a["fileName"].as_str().unwrap(), a["contentType"].as_str().unwrap(), a["inline"].as_bool().unwrap_or(false)))
+        .map(|a| {
+            (
+                a["fileName"].as_str().unwrap(),
+                a["contentType"].as_str().unwrap(),
+                a["inline"].as_bool().unwrap_or(false),
+            )
+        })
         .collect();
     assert_eq!(summary, [("kigaaldcbanejcbi.png", "image/png", true), ("attach2.png", "image/png", false)]);
     assert_eq!(files[0]["contentId"], "part1.8C5E6A81.D0C1B91A@example.com");
@@ -172,7 +181,10 @@ async fn every_fixture_is_handled_as_a_person_expects() {
     assert_eq!(v["ticketId"], first["ticketId"]);
     let n = notes(api, v["ticketId"].as_str().unwrap()).await;
     assert_eq!(n.len(), 1);
-    assert_eq!((n[0]["body"].as_str(), n[0]["visibility"].as_str()), (Some("Message body"), Some("NOTE_VISIBILITY_PUBLIC")));
+    assert_eq!(
+        (n[0]["body"].as_str(), n[0]["visibility"].as_str()),
+        (Some("Message body"), Some("NOTE_VISIBILITY_PUBLIC"))
+    );
 
     // 08 a Gmail inline forward: a new ticket (the forward answers nothing we know), the
     // forwarded text kept, the RFC 2231 (ISO-2022-JP) attachment name decoded.
@@ -181,7 +193,10 @@ async fn every_fixture_is_handled_as_a_person_expects() {
     let t8 = ticket(api, v["ticketId"].as_str().unwrap()).await;
     assert_eq!(t8["title"], "Signed email causes file attachments");
     let desc = t8["description"].as_str().unwrap();
-    assert!(desc.contains("We should not include these files") && desc.contains("Test attachments oddly encoded"), "{desc}");
+    assert!(
+        desc.contains("We should not include these files") && desc.contains("Test attachments oddly encoded"),
+        "{desc}"
+    );
     let files = attachments(api, t8["id"].as_str().unwrap()).await;
     assert_eq!(files.len(), 1);
     let name = files[0]["fileName"].as_str().unwrap();
@@ -199,14 +214,22 @@ async fn every_fixture_is_handled_as_a_person_expects() {
         assert!(v["ticketId"].is_null(), "{name}: {v}");
     }
     // A bounce without Auto-Submitted is still caught by its null Return-Path / report type.
-    let bounce = String::from_utf8(fixture("12_bounce_postfix_dsn_5.1.1.eml")).unwrap().replace("Auto-Submitted: auto-replied\n", "");
+    let bounce = String::from_utf8(fixture("12_bounce_postfix_dsn_5.1.1.eml"))
+        .unwrap()
+        .replace("Auto-Submitted: auto-replied\n", "");
     let bounce = bounce.replace("Message-Id: <2013", "Message-Id: <b2013");
     let v = received(&stack, &d, bounce.into_bytes()).await;
-    assert_eq!((v["outcome"].as_str(), v["reason"].as_str()), (Some("EMAIL_OUTCOME_IGNORED"), Some("null return path (Return-Path: <>)")));
+    assert_eq!(
+        (v["outcome"].as_str(), v["reason"].as_str()),
+        (Some("EMAIL_OUTCOME_IGNORED"), Some("null return path (Return-Path: <>)"))
+    );
     assert_eq!(ticket_count(api).await, count);
 
     // The log lists all of it, newest first, and filters by outcome.
-    let (s, log) = d.api.get(&format!("/api/v1/email-mailboxes/{}/messages?filter=outcome%3DEMAIL_OUTCOME_IGNORED", d.mailbox)).await;
+    let (s, log) = d
+        .api
+        .get(&format!("/api/v1/email-mailboxes/{}/messages?filter=outcome%3DEMAIL_OUTCOME_IGNORED", d.mailbox))
+        .await;
     assert_eq!(s, 200, "{log}");
     assert_eq!(log["messages"].as_array().unwrap().len(), 3, "{log}");
     stack.stop().await;
@@ -220,7 +243,12 @@ async fn replies_thread_by_subject_tag_trim_quotes_and_reopen() {
     wait_for_projection(&stack, &d).await;
 
     // A known contact opens a ticket with her contact and company.
-    let v = received(&stack, &d, mail("Jane <jane@client.example>", "a1@client.example", "Printer offline", "", "It is offline.")).await;
+    let v = received(
+        &stack,
+        &d,
+        mail("Jane <jane@client.example>", "a1@client.example", "Printer offline", "", "It is offline."),
+    )
+    .await;
     let id = v["ticketId"].as_str().unwrap().to_owned();
     let t = ticket(api, &id).await;
     assert_eq!(t["companyId"], d.company.as_str());
@@ -235,14 +263,28 @@ async fn replies_thread_by_subject_tag_trim_quotes_and_reopen() {
     let (s, _) = api.patch(&format!("/api/v1/tickets/{id}"), &json!({"status": "TICKET_STATUS_RESOLVED"})).await;
     assert_eq!(s, 200);
     let body = "Still offline, sorry.\r\n\r\nOn Sat, Nov 21, 2026 at 10:00 AM Support <support@mail-b.example> wrote:\r\n> Please restart it.\r\n> \r\n";
-    let v = received(&stack, &d, mail("jane@client.example", "a2@client.example", &format!("RE: [{number}] Printer offline"), "", body)).await;
-    assert_eq!((v["outcome"].as_str(), v["ticketId"].as_str()), (Some("EMAIL_OUTCOME_ADDED_NOTE"), Some(id.as_str())), "{v}");
+    let v = received(
+        &stack,
+        &d,
+        mail("jane@client.example", "a2@client.example", &format!("RE: [{number}] Printer offline"), "", body),
+    )
+    .await;
+    assert_eq!(
+        (v["outcome"].as_str(), v["ticketId"].as_str()),
+        (Some("EMAIL_OUTCOME_ADDED_NOTE"), Some(id.as_str())),
+        "{v}"
+    );
     let n = notes(api, &id).await;
     assert_eq!(n.last().unwrap()["body"], "Still offline, sorry.");
     assert_eq!(ticket(api, &id).await["status"], "TICKET_STATUS_OPEN", "a reply reopens a resolved ticket");
 
     // The tag alone from a stranger is not trusted: a new ticket, not a note on Jane's.
-    let v = received(&stack, &d, mail("mallory@evil.example", "m1@evil.example", &format!("[{number}] hi"), "", "injected")).await;
+    let v = received(
+        &stack,
+        &d,
+        mail("mallory@evil.example", "m1@evil.example", &format!("[{number}] hi"), "", "injected"),
+    )
+    .await;
     assert_eq!(v["outcome"], "EMAIL_OUTCOME_CREATED_TICKET");
     assert_ne!(v["ticketId"].as_str(), Some(id.as_str()));
     assert_eq!(notes(api, &id).await.len(), 1);
@@ -251,7 +293,13 @@ async fn replies_thread_by_subject_tag_trim_quotes_and_reopen() {
     let v = received(
         &stack,
         &d,
-        mail("carol@partner.example", "c1@partner.example", "Re: Printer offline", "In-Reply-To: <a1@client.example>\r\n", "Same here."),
+        mail(
+            "carol@partner.example",
+            "c1@partner.example",
+            "Re: Printer offline",
+            "In-Reply-To: <a1@client.example>\r\n",
+            "Same here.",
+        ),
     )
     .await;
     assert_eq!(v["ticketId"].as_str(), Some(id.as_str()), "{v}");
@@ -259,10 +307,18 @@ async fn replies_thread_by_subject_tag_trim_quotes_and_reopen() {
     // A reply to a closed ticket opens a follow-up ticket naming it.
     let (s, _) = api.patch(&format!("/api/v1/tickets/{id}"), &json!({"status": "TICKET_STATUS_CLOSED"})).await;
     assert_eq!(s, 200);
-    let v = received(&stack, &d, mail("jane@client.example", "a3@client.example", &format!("Re: [{number}] Printer offline"), "", "Again!")).await;
+    let v = received(
+        &stack,
+        &d,
+        mail("jane@client.example", "a3@client.example", &format!("Re: [{number}] Printer offline"), "", "Again!"),
+    )
+    .await;
     assert_eq!(v["outcome"], "EMAIL_OUTCOME_CREATED_TICKET");
     let follow = ticket(api, v["ticketId"].as_str().unwrap()).await;
-    assert!(follow["description"].as_str().unwrap().starts_with(&format!("Follow-up to {number} (closed).")), "{follow}");
+    assert!(
+        follow["description"].as_str().unwrap().starts_with(&format!("Follow-up to {number} (closed).")),
+        "{follow}"
+    );
     assert_eq!(follow["title"], "Printer offline");
     stack.stop().await;
 }
@@ -289,14 +345,26 @@ async fn parse_rules_and_unknown_sender_policy() {
     let (_, list) = api.get(&rules).await;
     assert_eq!(list["rules"].as_array().unwrap().len(), 2);
 
-    let v = received(&stack, &d, mail("alerts@monitor.example", "r1@monitor.example", "CRITICAL: disk full", "", "95%")).await;
+    let v =
+        received(&stack, &d, mail("alerts@monitor.example", "r1@monitor.example", "CRITICAL: disk full", "", "95%"))
+            .await;
     let t = ticket(api, v["ticketId"].as_str().unwrap()).await;
-    assert_eq!((t["priority"].as_str(), t["companyId"].as_str()), (Some("TICKET_PRIORITY_CRITICAL"), Some(d.company.as_str())));
-    let v = received(&stack, &d, mail("alerts@monitor.example", "r2@monitor.example", "info: backup ok", "", "ok")).await;
+    assert_eq!(
+        (t["priority"].as_str(), t["companyId"].as_str()),
+        (Some("TICKET_PRIORITY_CRITICAL"), Some(d.company.as_str()))
+    );
+    let v =
+        received(&stack, &d, mail("alerts@monitor.example", "r2@monitor.example", "info: backup ok", "", "ok")).await;
     let t = ticket(api, v["ticketId"].as_str().unwrap()).await;
-    assert_eq!((t["priority"].as_str(), t["companyId"].as_str()), (Some("TICKET_PRIORITY_MEDIUM"), Some(d.fallback.as_str())));
+    assert_eq!(
+        (t["priority"].as_str(), t["companyId"].as_str()),
+        (Some("TICKET_PRIORITY_MEDIUM"), Some(d.fallback.as_str()))
+    );
     let v = received(&stack, &d, mail("news@vendor.example", "r3@vendor.example", "Our news", "", "buy")).await;
-    assert_eq!((v["outcome"].as_str(), v["reason"].as_str()), (Some("EMAIL_OUTCOME_IGNORED"), Some("parse rule \"Newsletters\"")));
+    assert_eq!(
+        (v["outcome"].as_str(), v["reason"].as_str()),
+        (Some("EMAIL_OUTCOME_IGNORED"), Some("parse rule \"Newsletters\""))
+    );
 
     // Rules can be replaced and deleted.
     let rid = urgent["id"].as_str().unwrap();
@@ -309,11 +377,17 @@ async fn parse_rules_and_unknown_sender_policy() {
 
     // Unknown senders rejected under the REJECT policy; known ones still get tickets.
     let (s, v) = api
-        .patch(&format!("/api/v1/email-mailboxes/{}", d.mailbox), &json!({"unknownSenderPolicy": "UNKNOWN_SENDER_POLICY_REJECT"}))
+        .patch(
+            &format!("/api/v1/email-mailboxes/{}", d.mailbox),
+            &json!({"unknownSenderPolicy": "UNKNOWN_SENDER_POLICY_REJECT"}),
+        )
         .await;
     assert_eq!(s, 200, "{v}");
     let v = received(&stack, &d, mail("stranger@nowhere.example", "r4@nowhere.example", "hello", "", "hi")).await;
-    assert_eq!((v["outcome"].as_str(), v["reason"].as_str()), (Some("EMAIL_OUTCOME_REJECTED"), Some("unknown sender stranger@nowhere.example")));
+    assert_eq!(
+        (v["outcome"].as_str(), v["reason"].as_str()),
+        (Some("EMAIL_OUTCOME_REJECTED"), Some("unknown sender stranger@nowhere.example"))
+    );
     assert!(v["ticketId"].is_null());
     stack.stop().await;
 }
@@ -326,7 +400,13 @@ async fn mailboxes_are_managed_and_isolated() {
     let path = format!("/api/v1/email-mailboxes/{}", a.mailbox);
 
     // Validation: 400 with field paths.
-    let (s, v) = a.api.post("/api/v1/email-mailboxes", &json!({"name": "", "address": "nope", "imapHost": "imap.example.com", "imapPort": 70000})).await;
+    let (s, v) = a
+        .api
+        .post(
+            "/api/v1/email-mailboxes",
+            &json!({"name": "", "address": "nope", "imapHost": "imap.example.com", "imapPort": 70000}),
+        )
+        .await;
     assert_eq!(s, 400, "{v}");
     // The password is write-only; the inbound token is shown once.
     let made = ok(
@@ -355,7 +435,16 @@ async fn mailboxes_are_managed_and_isolated() {
     assert_eq!(b.api.post(&format!("{path}:rotateToken"), &json!({})).await.0, 404);
     assert_eq!(b.api.get(&format!("{path}/messages")).await.0, 404);
     assert_eq!(b.api.get(&format!("{path}/parse-rules")).await.0, 404);
-    assert_eq!(b.api.post(&format!("{path}/parse-rules"), &json!({"name": "x", "conditions": {"fromPattern": "x"}, "actions": {"ignore": true}})).await.0, 404);
+    assert_eq!(
+        b.api
+            .post(
+                &format!("{path}/parse-rules"),
+                &json!({"name": "x", "conditions": {"fromPattern": "x"}, "actions": {"ignore": true}})
+            )
+            .await
+            .0,
+        404
+    );
     let (_, blist) = b.api.get("/api/v1/email-mailboxes").await;
     assert!(!blist.to_string().contains(&a.mailbox));
 
@@ -376,7 +465,9 @@ async fn mailboxes_are_managed_and_isolated() {
     // Portal users get nothing from mailbox endpoints; a portal user of another company
     // cannot list a ticket's attachments.
     let portal = stack.portal_api(a.admin.tenant_id, a.company.parse().unwrap()).await;
-    for p in ["/api/v1/email-mailboxes".to_owned(), path.clone(), format!("{path}/messages"), format!("{path}/parse-rules")] {
+    for p in
+        ["/api/v1/email-mailboxes".to_owned(), path.clone(), format!("{path}/messages"), format!("{path}/parse-rules")]
+    {
         assert_eq!(portal.get(&p).await.0, 403, "{p}");
     }
     assert_eq!(portal.post(&format!("{path}:poll"), &json!({})).await.0, 403);
@@ -393,5 +484,90 @@ async fn mailboxes_are_managed_and_isolated() {
     assert_eq!(a.api.delete(&path).await.0, 200);
     assert_eq!(a.api.get(&path).await.0, 404);
     assert_eq!(receive(&stack, &a.mailbox, &new_token, mail("j@x.example", "x4@x", "s", "", "b")).await.0, 401);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn public_notes_are_emailed_and_the_answer_threads_back() {
+    let sink = psa_testkit::smtp::SmtpSink::start().await;
+    let stack = Stack::start_with(psa_testkit::StackOptions { smtp_url: Some(sink.url()), ..Default::default() }).await;
+    let d = desk(&stack, "out-a").await;
+    let api = &d.api;
+    wait_for_projection(&stack, &d).await;
+    let probes = sink.messages().len();
+
+    let v = received(
+        &stack,
+        &d,
+        mail("Jane <jane@client.example>", "q1@client.example", "Printer jam", "", "Paper stuck."),
+    )
+    .await;
+    let id = v["ticketId"].as_str().unwrap().to_owned();
+    let number = ticket(api, &id).await["number"].as_str().unwrap().to_owned();
+    // An internal note is never emailed; a public one goes to the contact, threaded.
+    ok(
+        api,
+        &format!("/api/v1/tickets/{id}/notes"),
+        json!({"body": "Checked the logs.", "visibility": "NOTE_VISIBILITY_INTERNAL"}),
+    )
+    .await;
+    ok(
+        api,
+        &format!("/api/v1/tickets/{id}/notes"),
+        json!({"body": "Please open tray 2.", "visibility": "NOTE_VISIBILITY_PUBLIC"}),
+    )
+    .await;
+    let sent = sink.wait_for(|m| m.text().contains("Please open tray 2.")).await.expect("the public note by mail");
+    assert_eq!(sent.envelope_to, ["jane@client.example"]);
+    assert_eq!(sent.subject(), format!("Re: [{number}] Printer jam"));
+    assert!(sent.header("From").unwrap().contains("support@out-a.example"), "{:?}", sent.header("From"));
+    assert_eq!(sent.header("In-Reply-To").as_deref().map(str::trim), Some("<q1@client.example>"));
+    assert!(sent.header("References").unwrap().contains("<q1@client.example>"));
+    let our_id = sent.header("Message-ID").unwrap().trim().to_owned();
+    assert!(!sink.messages().iter().any(|m| m.text().contains("Checked the logs.")), "internal notes stay internal");
+    assert_eq!(sink.messages().len(), probes + 1);
+
+    // Jane answers it; her client keeps only In-Reply-To and a subject without our tag.
+    let reply = mail(
+        "jane@client.example",
+        "q2@client.example",
+        "Re: Printer jam",
+        &format!("In-Reply-To: {our_id}\r\n"),
+        "Done, it works.\r\n\r\n> Please open tray 2.",
+    );
+    let v = received(&stack, &d, reply).await;
+    assert_eq!(
+        (v["outcome"].as_str(), v["ticketId"].as_str()),
+        (Some("EMAIL_OUTCOME_ADDED_NOTE"), Some(id.as_str())),
+        "{v}"
+    );
+    assert_eq!(notes(api, &id).await.last().unwrap()["body"], "Done, it works.");
+    // The log shows the mail as sent.
+    let (_, log) = api
+        .get(&format!("/api/v1/email-mailboxes/{}/messages?filter=direction%3DEMAIL_DIRECTION_OUTBOUND", d.mailbox))
+        .await;
+    let out = log["messages"].as_array().unwrap();
+    assert_eq!(out.len(), 1, "{log}");
+    assert_eq!(
+        (out[0]["outcome"].as_str(), out[0]["ticketId"].as_str()),
+        (Some("EMAIL_OUTCOME_SENT"), Some(id.as_str()))
+    );
+
+    // A ticket from an unknown sender (no contact): the answer goes to whoever wrote in.
+    let v =
+        received(&stack, &d, mail("walkin@nowhere.example", "w1@nowhere.example", "Hello", "", "Can you help?")).await;
+    let walkin = v["ticketId"].as_str().unwrap().to_owned();
+    ok(
+        api,
+        &format!("/api/v1/tickets/{walkin}/notes"),
+        json!({"body": "Sure.", "visibility": "NOTE_VISIBILITY_PUBLIC"}),
+    )
+    .await;
+    assert_eq!(sink.next_to("walkin@nowhere.example").await.text().trim(), "Sure.");
+    // Auto-replies and bounces get nothing back.
+    let before = sink.messages().len();
+    received(&stack, &d, fixture("11_auto-reply_vacation_auto-submitted.eml")).await;
+    received(&stack, &d, fixture("12_bounce_postfix_dsn_5.1.1.eml")).await;
+    assert_eq!(sink.count_after(std::time::Duration::from_millis(1500)).await, before);
     stack.stop().await;
 }

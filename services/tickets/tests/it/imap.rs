@@ -36,7 +36,11 @@ async fn polls_dovecot_over_tls_once_per_message() {
     let d = desk(&stack, "imap-a").await;
     let api = &d.api;
     let dovecot = Dovecot::start().await;
-    for f in ["01_plain-text_basic.eml", "05_mixed_alternative_related_inline-image_attachment.eml", "11_auto-reply_vacation_auto-submitted.eml"] {
+    for f in [
+        "01_plain-text_basic.eml",
+        "05_mixed_alternative_related_inline-image_attachment.eml",
+        "11_auto-reply_vacation_auto-submitted.eml",
+    ] {
         dovecot.deliver(&fixture(f));
     }
     let before = ticket_count(api).await;
@@ -65,7 +69,8 @@ async fn polls_dovecot_over_tls_once_per_message() {
     assert_eq!(ticket_count(api).await, before + 2, "two tickets, the auto-reply ignored");
     assert_eq!(dovecot.seen_and_total(), (3, 3), "all three flagged \\Seen");
     let (_, log) = api.get(&format!("{path}/messages")).await;
-    let outcomes: Vec<&str> = log["messages"].as_array().unwrap().iter().map(|m| m["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> =
+        log["messages"].as_array().unwrap().iter().map(|m| m["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes.iter().filter(|o| **o == "EMAIL_OUTCOME_CREATED_TICKET").count(), 2, "{log}");
     assert_eq!(outcomes.iter().filter(|o| **o == "EMAIL_OUTCOME_IGNORED").count(), 1, "{log}");
 
@@ -83,7 +88,11 @@ async fn polls_dovecot_over_tls_once_per_message() {
     dovecot.reset_uids();
     let (s, r) = poll(api, &mailbox).await;
     assert_eq!(s, 200, "{r}");
-    assert_eq!((r["fetched"].as_i64(), r["duplicates"].as_i64(), r.get("createdTickets")), (Some(4), Some(4), None), "{r}");
+    assert_eq!(
+        (r["fetched"].as_i64(), r["duplicates"].as_i64(), r.get("createdTickets")),
+        (Some(4), Some(4), None),
+        "{r}"
+    );
     assert_eq!(ticket_count(api).await, before + 3);
 
     // Two replicas polling at once import each new message once.
@@ -107,6 +116,7 @@ async fn polls_dovecot_over_tls_once_per_message() {
                 redis_url: std::env::var("PSA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             },
             auth: AuthConfig { identity_url: stack.identity_url.clone() },
+            mail: stack.mail.clone(),
         },
     };
     let replica = tokio::spawn(psa_tickets::run(config, listener, shutdown.clone()));

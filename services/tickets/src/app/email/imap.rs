@@ -73,8 +73,8 @@ impl Folder {
         timed("IMAP greeting", client.read_response())
             .await?
             .ok_or_else(|| anyhow::anyhow!("IMAP greeting: the server closed the connection"))?;
-        let mut session = timed("IMAP login", async { client.login(&s.username, password).await.map_err(|(e, _)| e) })
-            .await?;
+        let mut session =
+            timed("IMAP login", async { client.login(&s.username, password).await.map_err(|(e, _)| e) }).await?;
         let selected = timed("IMAP SELECT", session.select(&s.folder)).await?;
         let uid_validity = selected.uid_validity.ok_or_else(|| anyhow::anyhow!("the server reports no UIDVALIDITY"))?;
         Ok(Self { session, uid_validity })

@@ -28,8 +28,8 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
-use object_store::{ObjectStore, ObjectStoreExt as _};
 use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt as _};
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
 use psa_kit::db::{self, TenantTx};
@@ -57,7 +57,12 @@ pub struct EmailRuntime {
     pub store: Arc<dyn ObjectStore>,
     /// Time between two polls of one mailbox.
     pub poll_interval: StdDuration,
+    /// Outbound SMTP (`PSA_SMTP_URL`); unconfigured: queued mail is recorded as failed.
+    pub mailer: psa_kit::mail::Mailer,
 }
+
+/// Attempts at sending one mail before it is recorded as failed.
+pub const MAX_SEND_ATTEMPTS: i32 = 5;
 
 /// A new mailbox or rotated token: the mailbox and its inbound token, shown this once.
 pub struct WithToken {
@@ -335,7 +340,10 @@ impl Tickets {
             (None, None) => match (m.fields.unknown_sender_policy, m.fields.default_company_id) {
                 (UnknownSenderPolicy::DefaultCompany, Some(c)) => (c, None),
                 _ => {
-                    let why = format!("unknown sender {}", if msg.from_address.is_empty() { "(none)" } else { &msg.from_address });
+                    let why = format!(
+                        "unknown sender {}",
+                        if msg.from_address.is_empty() { "(none)" } else { &msg.from_address }
+                    );
                     return Ok((EmailOutcome::Rejected, why, None, None));
                 }
             },
@@ -398,7 +406,8 @@ impl Tickets {
             body = if msg.attachments.is_empty() { "(empty message)".into() } else { "(attachments only)".into() };
         }
         let author = sender.and_then(|s| s.contact_id).unwrap_or(Uuid::nil());
-        let n = repo::notes::insert(tx, tenant, t.id, &bounded(&body, MAX_BODY), NoteVisibility::Public, author).await?;
+        let n =
+            repo::notes::insert(tx, tenant, t.id, &bounded(&body, MAX_BODY), NoteVisibility::Public, author).await?;
         self.store_attachments(tx, t, Some(n.id), msg).await?;
         repo::tickets::touch(tx, tenant, t.id).await?;
         if matches!(t.fields.status, TicketStatus::Resolved | TicketStatus::WaitingOnClient) {
@@ -465,7 +474,9 @@ impl Tickets {
     pub async fn poll_mailbox(&self, p: &Principal, id: Uuid) -> Result<PollReport> {
         let m = self.get_mailbox(p, id).await?;
         if m.fields.imap.host.is_empty() || !m.fields.active {
-            return Err(DomainError::FailedPrecondition("the mailbox has no IMAP settings or is inactive".into()).into());
+            return Err(
+                DomainError::FailedPrecondition("the mailbox has no IMAP settings or is inactive".into()).into()
+            );
         }
         self.poll(p.tenant_id, id).await?.ok_or_else(|| {
             DomainError::FailedPrecondition("another poll of this mailbox is running; try again shortly".into()).into()
@@ -479,7 +490,8 @@ impl Tickets {
             return Ok(None);
         }
         let result = self.poll_leased(tenant, id).await;
-        let next = Utc::now() + chrono::Duration::from_std(self.email.poll_interval).unwrap_or(chrono::Duration::minutes(1));
+        let next =
+            Utc::now() + chrono::Duration::from_std(self.email.poll_interval).unwrap_or(chrono::Duration::minutes(1));
         repo::email::release_poll_lease(&self.pool, id, next).await?;
         let error = match &result {
             Ok(_) => String::new(),
@@ -560,6 +572,101 @@ impl Tickets {
     }
 }
 
+impl Tickets {
+    /// Queues the email of a staff user's public note, in the note's transaction, when the
+    /// ticket has somewhere to send it (an active mailbox and the client's address: its
+    /// contact's, else whoever last wrote in). The Message-ID is new; `In-Reply-To` is the
+    /// client's last message and `References` the ticket's thread, so the answer threads back
+    /// (RFC 5322 §3.6.4); the subject carries the `[T-000042]` tag as a second thread key.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub(crate) async fn queue_note_mail(
+        &self,
+        tx: &mut TenantTx,
+        t: &Ticket,
+        note: &crate::domain::ticket::Note,
+    ) -> Result<()> {
+        let tenant = t.tenant_id;
+        let Some(th) = repo::email::ticket_thread(tx, tenant, t.id, t.fields.contact_id).await? else { return Ok(()) };
+        let Some(to) = th.to_address else { return Ok(()) };
+        let domain = th.from_address.rsplit_once('@').map_or("localhost", |(_, d)| d).to_owned();
+        let subject = thread::outbound_subject(t.number, &t.fields.title);
+        let subject = if th.last_inbound.is_some() { format!("Re: {subject}") } else { subject };
+        let from = if th.from_name.is_empty() {
+            th.from_address.clone()
+        } else {
+            format!("{} <{}>", th.from_name, th.from_address)
+        };
+        let mut refs = th.ids.clone();
+        if refs.len() > 20 {
+            // Keep the first and the newest (RFC 5322 §3.6.4 allows trimming the middle).
+            refs.drain(1..refs.len() - 19);
+        }
+        let o = repo::email::Outbound {
+            id: Uuid::now_v7(),
+            tenant_id: tenant,
+            mailbox_id: th.mailbox_id,
+            ticket_id: t.id,
+            note_id: note.id,
+            message_row_id: Uuid::now_v7(),
+            from_address: from,
+            to_address: to,
+            subject,
+            body: note.body.clone(),
+            message_id: format!("{}.{}@{domain}", note.id.simple(), format_number(t.number).to_ascii_lowercase()),
+            in_reply_to: th.last_inbound.unwrap_or_default(),
+            refs,
+            attempts: 0,
+        };
+        repo::email::queue_outbound(tx, &o).await
+    }
+
+    /// One round of the send job: sends due mail (at most 20), each under a lease, retrying
+    /// transport failures with backoff (1, 2, 4, 8 minutes) up to [`MAX_SEND_ATTEMPTS`].
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn send_due(&self, now: DateTime<Utc>) -> Result<usize> {
+        let due = repo::email::lease_due_sends(&self.pool, now, chrono::Duration::seconds(120), 20).await?;
+        let mut sent = 0;
+        for (tenant, id) in due {
+            let mut tx = db::begin(&self.pool, tenant).await?;
+            let Some(o) = repo::email::get_outbound(&mut tx, tenant, id).await? else {
+                repo::email::unschedule_send(&mut tx, tenant, id).await?;
+                tx.commit().await?;
+                continue;
+            };
+            let bracket = |id: &str| format!("<{id}>");
+            let mail = psa_kit::mail::OutgoingMail {
+                from: Some(o.from_address.clone()),
+                to: vec![o.to_address.clone()],
+                subject: o.subject.clone(),
+                text: o.body.clone(),
+                html: None,
+                message_id: Some(bracket(&o.message_id)),
+                in_reply_to: (!o.in_reply_to.is_empty()).then(|| bracket(&o.in_reply_to)),
+                references: o.refs.iter().map(|r| bracket(r)).collect(),
+            };
+            match self.email.mailer.send(mail).await {
+                Ok(_) => {
+                    repo::email::finish_send(&mut tx, &o, None, None).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    let retry =
+                        matches!(e, psa_kit::mail::MailError::Transport(_)) && o.attempts + 1 < MAX_SEND_ATTEMPTS;
+                    let at = retry.then(|| Utc::now() + chrono::Duration::minutes(1 << o.attempts.clamp(0, 3)));
+                    tracing::warn!(ticket = %o.ticket_id, error = %e, retry, "sending a ticket mail failed");
+                    repo::email::finish_send(&mut tx, &o, Some(&e.to_string()), at).await?;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(sent)
+    }
+}
+
 /// Mailbox fields an update mask may name (besides `imap_password`).
 pub const MAILBOX_UPDATABLE: &[&str] = &[
     "name",
@@ -575,7 +682,7 @@ pub const MAILBOX_UPDATABLE: &[&str] = &[
     "default_priority",
 ];
 
-/// Polls due mailboxes every `interval` until `shutdown`.
+/// Polls due mailboxes and sends due mail every `interval` until `shutdown`.
 pub async fn run_poll_job(app: Arc<Tickets>, interval: StdDuration, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -585,6 +692,9 @@ pub async fn run_poll_job(app: Arc<Tickets>, interval: StdDuration, shutdown: Ca
             _ = tick.tick() => {
                 if let Err(e) = app.poll_due(Utc::now()).await {
                     tracing::warn!(error = %e, "email poll round failed; will retry");
+                }
+                if let Err(e) = app.send_due(Utc::now()).await {
+                    tracing::warn!(error = %e, "email send round failed; will retry");
                 }
             }
         }

@@ -307,7 +307,8 @@ mod tests {
 
         let m = fixture("05_mixed_alternative_related_inline-image_attachment.eml");
         assert!(m.text.contains("Search for hähä"), "{}", m.text);
-        let names: Vec<_> = m.attachments.iter().map(|a| (a.file_name.as_str(), a.inline, a.content_type.as_str())).collect();
+        let names: Vec<_> =
+            m.attachments.iter().map(|a| (a.file_name.as_str(), a.inline, a.content_type.as_str())).collect();
         assert_eq!(names, [("kigaaldcbanejcbi.png", true, "image/png"), ("attach2.png", false, "image/png")]);
         assert_eq!(m.attachments[0].content_id, "part1.8C5E6A81.D0C1B91A@example.com");
         assert!(m.attachments.iter().all(|a| a.data.starts_with(b"\x89PNG")));

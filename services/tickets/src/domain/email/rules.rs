@@ -83,7 +83,11 @@ impl RuleFields {
         let mut v = Validator::new();
         v.required("rule.name", &self.name).max_chars("rule.name", &self.name, 100);
         let c = &self.conditions;
-        for (name, p) in [("from_pattern", &c.from_pattern), ("subject_pattern", &c.subject_pattern), ("body_pattern", &c.body_pattern)] {
+        for (name, p) in [
+            ("from_pattern", &c.from_pattern),
+            ("subject_pattern", &c.subject_pattern),
+            ("body_pattern", &c.body_pattern),
+        ] {
             let field = format!("rule.conditions.{name}");
             v.max_chars(&field, p, MAX_PATTERN);
             if let Err(e) = compile(p) {
@@ -157,7 +161,11 @@ mod tests {
                 name: "r".into(),
                 position,
                 active: true,
-                conditions: RuleConditions { from_pattern: from.into(), subject_pattern: subject.into(), body_pattern: String::new() },
+                conditions: RuleConditions {
+                    from_pattern: from.into(),
+                    subject_pattern: subject.into(),
+                    body_pattern: String::new(),
+                },
                 actions: RuleActions { priority: Some(priority.into()), ..RuleActions::default() },
             },
             created_at: Utc::now(),
@@ -167,7 +175,11 @@ mod tests {
 
     #[test]
     fn first_matching_rule_by_position_wins() {
-        let rules = vec![rule(2, "", "urgent", "high"), rule(1, "@monitoring\\.example$", "", "critical"), rule(0, "", "never", "low")];
+        let rules = vec![
+            rule(2, "", "urgent", "high"),
+            rule(1, "@monitoring\\.example$", "", "critical"),
+            rule(0, "", "never", "low"),
+        ];
         let m = msg("alerts@monitoring.example", "URGENT: disk full", "");
         assert_eq!(first_match(&rules, &m).unwrap().fields.actions.priority.as_deref(), Some("critical"));
         let m = msg("jane@client.example", "Urgent printer", "");

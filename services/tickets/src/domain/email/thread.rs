@@ -11,7 +11,8 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\[\s*T-(\d{1,18}
 /// Reply and forward prefixes of common clients in several languages (`Re:`, `Fwd:`, `AW:`,
 /// `WG:`, `SV:`, `VS:`, `Antw:`, `RIF:`, `TR:`, `Réf:`), optionally counted (`Re[2]:`).
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(re|fw|fwd|aw|wg|sv|vs|antw|rif|r|tr|réf|ref)\s*(\[\d+\]|\(\d+\))?\s*:\s*").expect("prefix regex")
+    Regex::new(r"(?i)^\s*(re|fw|fwd|aw|wg|sv|vs|antw|rif|r|tr|réf|ref)\s*(\[\d+\]|\(\d+\))?\s*:\s*")
+        .expect("prefix regex")
 });
 
 /// The ticket number in a `[T-000042]` tag (case-insensitive, inner spaces allowed), if any;
