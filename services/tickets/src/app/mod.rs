@@ -19,8 +19,8 @@ use crate::domain::ticket::{
 use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
-pub mod kb;
 pub mod email;
+pub mod kb;
 pub mod sla;
 pub mod ticket_actions;
 pub mod time;

@@ -1,7 +1,7 @@
 //! Ticket rules free of transport and storage.
 
-pub mod kb;
 pub mod email;
+pub mod kb;
 pub mod sla;
 pub mod ticket;
 pub mod time;

@@ -12,8 +12,8 @@ use tonic::{Request, Response, Status};
 use crate::app::Tickets;
 use crate::proto;
 
-pub mod kb;
 pub mod email;
+pub mod kb;
 pub mod sla;
 pub mod ticket_actions;
 pub mod time;

@@ -3,8 +3,8 @@
 
 pub mod attachments;
 pub mod companies;
-pub mod kb;
 pub mod email;
+pub mod kb;
 pub mod notes;
 pub mod sla;
 pub mod sla_state;

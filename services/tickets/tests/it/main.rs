@@ -5,9 +5,9 @@ use psa_proto::tickets::{self as pb, ticket_service_client::TicketServiceClient}
 use psa_testkit::{Stack, eventually};
 use tonic::metadata::MetadataValue;
 
-mod kb;
 mod email;
 mod imap;
+mod kb;
 mod sla;
 mod ticket_actions;
 mod time;
