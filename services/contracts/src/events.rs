@@ -40,7 +40,12 @@ pub async fn company_created(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c:
 
 /// Records `ContactCreated` (`psa.contracts.contact.created`; tickets matches email senders
 /// to contacts with it).
-pub async fn contact_published(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c: &Contact) -> Result<(), sqlx::Error> {
+pub async fn contact_published(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Contact,
+) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
     enqueue(
         tx,
