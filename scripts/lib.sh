@@ -331,6 +331,19 @@ ensure_slapd() {
   ok "slapd and ldap-utils"
 }
 
+# Dovecot's IMAP server for the email-to-ticket tests: they start their own instance as the
+# current user (temp dir, random port, self-signed TLS), so the system service is not needed
+# and is left stopped when this installs it.
+ensure_dovecot() {
+  if [[ ! -x /usr/sbin/dovecot ]]; then
+    ensure_apt_packages dovecot-imapd
+    if have systemctl && [[ -d /run/systemd/system ]]; then
+      as_root systemctl disable --now dovecot >/dev/null 2>&1 || true
+    fi
+  fi
+  ok "dovecot (IMAP test server)"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Misc
 

@@ -69,7 +69,7 @@ run_tests() {
 
 TOTAL_START=$SECONDS
 
-step "infrastructure" --fatal bash scripts/deps.sh --browser --ldap
+step "infrastructure" --fatal bash scripts/deps.sh --browser --mail --ldap
 step "web client" --fatal bash scripts/build-web.sh
 step "docker-compose.yml" bash scripts/check-compose.sh
 if have shellcheck; then

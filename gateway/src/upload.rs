@@ -26,12 +26,21 @@ pub struct FileUpload {
 }
 
 /// Methods that take a file. One line per method.
-pub const FILE_UPLOADS: &[FileUpload] = &[FileUpload {
-    method: "psa.contracts.v1.CompanyService.ImportCompanies",
-    field: "csv",
-    form_field: "file",
-    media_types: &["text/csv", "text/plain", "application/octet-stream"],
-}];
+pub const FILE_UPLOADS: &[FileUpload] = &[
+    FileUpload {
+        method: "psa.contracts.v1.CompanyService.ImportCompanies",
+        field: "csv",
+        form_field: "file",
+        media_types: &["text/csv", "text/plain", "application/octet-stream"],
+    },
+    // The inbound mail endpoint: one raw RFC 5322 message (RFC 2046 §5.2.1 `message/rfc822`).
+    FileUpload {
+        method: "psa.tickets.v1.EmailService.ReceiveEmailMessage",
+        field: "raw",
+        form_field: "message",
+        media_types: &["message/rfc822", "text/plain", "application/octet-stream"],
+    },
+];
 
 /// The upload rule of the method `full_name`, if it takes a file.
 pub fn file_upload(full_name: &str) -> Option<&'static FileUpload> {

@@ -8,8 +8,9 @@ use prost::Message as _;
 use psa_gateway::GatewayConfig;
 use psa_proto::tickets::ticket_service_server::{TicketService, TicketServiceServer};
 use psa_proto::tickets::{
-    CreateTicketNoteRequest, CreateTicketRequest, GetTicketRequest, ListTicketNotesRequest, ListTicketNotesResponse,
-    ListTicketsRequest, ListTicketsResponse, Ticket, TicketNote, UpdateTicketRequest,
+    CreateTicketNoteRequest, CreateTicketRequest, GetTicketRequest, ListTicketAttachmentsRequest,
+    ListTicketAttachmentsResponse, ListTicketNotesRequest, ListTicketNotesResponse, ListTicketsRequest,
+    ListTicketsResponse, Ticket, TicketNote, UpdateTicketRequest,
 };
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -104,6 +105,13 @@ impl TicketService for Fake {
     }
 
     async fn create_ticket_note(&self, _: Request<CreateTicketNoteRequest>) -> Result<Response<TicketNote>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
+    async fn list_ticket_attachments(
+        &self,
+        _: Request<ListTicketAttachmentsRequest>,
+    ) -> Result<Response<ListTicketAttachmentsResponse>, Status> {
         Err(Status::unimplemented("not in the fake"))
     }
 }

@@ -32,6 +32,11 @@ pub const TIME_APPROVE: &str = "time.approve";
 pub const KB_READ: &str = "kb.read";
 /// Write knowledge-base categories and articles: create, edit, publish, archive, delete.
 pub const KB_WRITE: &str = "kb.write";
+/// Read email mailboxes (never their IMAP passwords or inbound tokens), their parse rules and
+/// the log of messages received and sent.
+pub const EMAIL_READ: &str = "email.read";
+/// Create, change and archive mailboxes and parse rules; poll a mailbox now.
+pub const EMAIL_WRITE: &str = "email.write";
 /// List and read staff users.
 pub const USERS_READ: &str = "users.read";
 /// Create, update, disable, unlock users and assign their roles.
@@ -82,6 +87,8 @@ pub const ALL: &[&str] = &[
     TIME_APPROVE,
     KB_READ,
     KB_WRITE,
+    EMAIL_READ,
+    EMAIL_WRITE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,
@@ -259,6 +266,7 @@ impl Role {
                 TIME_APPROVE,
                 KB_READ,
                 KB_WRITE,
+                EMAIL_READ,
                 USERS_READ,
                 ROLES_READ,
                 API_KEYS_READ,

@@ -11,11 +11,13 @@
 //!   OpenLDAP server, for the SSO and LDAP login tests.
 //! - [`smtp::SmtpSink`] is a local SMTP server recording every message, for
 //!   [`StackOptions::smtp_url`].
+//! - [`imap::Dovecot`] runs a private Dovecot IMAP server (TLS, self-signed) with one user.
 //!
 //! Settings: `PSA_TEST_DATABASE_URL` (a superuser URL, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), `PSA_TEST_NATS_URL` (default
 //! `nats://127.0.0.1:4222`), `PSA_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 
+pub mod imap;
 pub mod oidc;
 pub mod slapd;
 pub mod smtp;
@@ -134,6 +136,8 @@ pub struct Stack {
     pub tickets_url: String,
     /// The services' mail settings (`smtp_url` from [`StackOptions`], from `PSA <psa@msp.example>`).
     pub mail: MailConfig,
+    /// Where tickets keeps attachment bytes (a fresh temp directory, removed by [`Stack::stop`]).
+    pub attachments_dir: PathBuf,
     gateway_url: String,
     shutdown: CancellationToken,
     tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)>,
@@ -158,6 +162,7 @@ impl Stack {
         };
         let redis = RedisConfig { redis_url: env_or("PSA_TEST_REDIS_URL", "redis://127.0.0.1:6379") };
         let shutdown = CancellationToken::new();
+        let attachments_dir = std::env::temp_dir().join(format!("psa-attachments-{}", nats.nats_namespace));
         let (id_l, id_addr) = listener().await;
         let (co_l, co_addr) = listener().await;
         let (ti_l, ti_addr) = listener().await;
@@ -194,7 +199,13 @@ impl Stack {
             service: service.clone(),
         };
         let tickets = psa_tickets::Config {
-            settings: psa_tickets::Settings { tickets_addr: ti_addr.clone(), sla_job_interval_ms: 200 },
+            settings: psa_tickets::Settings {
+                tickets_addr: ti_addr.clone(),
+                sla_job_interval_ms: 200,
+                email_poll_interval_secs: 3600,
+                attachments_dir: attachments_dir.display().to_string(),
+                ..Default::default()
+            },
             service: service.clone(),
         };
         let gateway = psa_gateway::GatewayConfig {
@@ -228,6 +239,7 @@ impl Stack {
             contracts_url: format!("http://{co_addr}"),
             tickets_url: format!("http://{ti_addr}"),
             mail,
+            attachments_dir,
             gateway_url: format!("http://{gw_addr}"),
             shutdown,
             tasks,
@@ -386,6 +398,7 @@ impl Stack {
                 Err(_) => panic!("{name} did not stop within 15 s"),
             }
         }
+        let _ = std::fs::remove_dir_all(&self.attachments_dir);
     }
 }
 

@@ -275,6 +275,7 @@ impl Contracts {
                 })?;
                 let contact = repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;
                 events::contact_created(&mut tx, p.user_id, &contact).await?;
+                events::contact_published(&mut tx, &self.naming, p.user_id, &contact).await?;
             }
         }
         tx.commit().await?;
@@ -282,12 +283,13 @@ impl Contracts {
         Ok(report)
     }
 
-    /// Creates a contact at one of the tenant's companies.
+    /// Creates a contact at one of the tenant's companies; records `ContactCreated`.
     pub async fn create_contact(&self, p: &Principal, fields: ContactFields) -> Result<Contact> {
         let fields = fields.normalize("contact.")?;
         let mut tx = self.tx(p).await?;
         let c = repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;
         events::contact_created(&mut tx, p.user_id, &c).await?;
+        events::contact_published(&mut tx, &self.naming, p.user_id, &c).await?;
         tx.commit().await?;
         Ok(c)
     }

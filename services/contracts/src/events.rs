@@ -38,6 +38,25 @@ pub async fn company_created(tx: &mut TenantTx, naming: &Naming, actor: Uuid, c:
     record(tx, c.tenant_id, c.id, ActivityKind::CompanyCreated, &summary, actor, c.id).await
 }
 
+/// Records `ContactCreated` (`psa.contracts.contact.created`; tickets matches email senders
+/// to contacts with it).
+pub async fn contact_published(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Contact,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "contact", "created"),
+        meta,
+        &ev::ContactCreated { contact: Some(crate::proto::contact(c)) },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records `CompanyUpdated` with the names of the changed fields.
 pub async fn company_updated(
     tx: &mut TenantTx,

@@ -1,6 +1,6 @@
 //! Events tickets publishes (`psa.tickets.ticket.{created,updated}`,
 //! `psa.tickets.note.added`) and consumes (contracts' `psa.contracts.company.*`, into the
-//! company projection).
+//! company projection; `psa.contracts.contact.*`, into the contact projection).
 
 use prost::Message as _;
 use psa_kit::db::TenantTx;
@@ -125,7 +125,40 @@ pub async fn apply_company_event(mut tx: TenantTx, envelope: Envelope) -> anyhow
             .map(|s| s.as_str_name())
             .unwrap_or("COMPANY_STATUS_UNSPECIFIED");
         let status = status.trim_start_matches("COMPANY_STATUS_").to_ascii_lowercase();
-        repo::companies::upsert(&mut tx, tenant, id, &c.name, &status, updated).await?;
+        let domains = crate::domain::email::company_domains(&c.email, &c.website);
+        repo::companies::upsert(&mut tx, tenant, id, &c.name, &status, &domains, updated).await?;
+    }
+    Ok(tx)
+}
+
+/// The durable consumer that keeps the contact projection (senders of email are matched to
+/// contacts by address).
+pub fn contact_projection() -> ConsumerSpec {
+    ConsumerSpec { stream_service: "contracts", durable: "tickets-contact-projection", filters: vec![("contact", "*")] }
+}
+
+/// Applies one of contracts' contact events to the projection (other types are ignored).
+///
+/// # Errors
+/// Database errors (the event is redelivered).
+pub async fn apply_contact_event(mut tx: TenantTx, envelope: Envelope) -> anyhow::Result<TenantTx> {
+    let tenant: Uuid = envelope.tenant_id.parse()?;
+    let Some(any) = envelope.payload else { return Ok(tx) };
+    let contact = if any.type_url.ends_with("/psa.events.v1.ContactCreated") {
+        ev::ContactCreated::decode(any.value.as_slice())?.contact
+    } else if any.type_url.ends_with("/psa.events.v1.ContactUpdated") {
+        ev::ContactUpdated::decode(any.value.as_slice())?.contact
+    } else {
+        None
+    };
+    if let Some(c) = contact {
+        let updated = c
+            .update_time
+            .map(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32).unwrap_or_default())
+            .unwrap_or_default();
+        let name = format!("{} {}", c.first_name, c.last_name).trim().to_owned();
+        repo::email::upsert_contact(&mut tx, tenant, c.id.parse()?, c.company_id.parse()?, &c.email, &name, updated)
+            .await?;
     }
     Ok(tx)
 }

@@ -1,7 +1,9 @@
 //! Tickets service: the service desk — tickets with per-tenant numbers, internal and public
 //! notes, lists with filters and cursor pages (PRD §3.4). Publishes `TicketCreated`,
 //! `TicketUpdated`, `TicketNoteAdded` and `TimeEntryCreated` through the outbox, and keeps a projection of
-//! contracts' companies so lists show company names without calling contracts.
+//! contracts' companies so lists show company names without calling contracts, and of their
+//! contacts so email senders are matched. Email to ticket: mailboxes polled over IMAP or fed by
+//! the inbound endpoint ([`app::email`]).
 
 pub mod app;
 pub mod domain;
@@ -34,6 +36,37 @@ pub struct Settings {
     /// (`PSA_SLA_JOB_INTERVAL_MS`), default 1000.
     #[serde(default = "default_sla_interval")]
     pub sla_job_interval_ms: u64,
+    /// Seconds between two IMAP polls of one mailbox (`PSA_EMAIL_POLL_INTERVAL_SECS`), default 60.
+    #[serde(default = "default_email_poll_interval")]
+    pub email_poll_interval_secs: u64,
+    /// Directory for ticket attachments (`PSA_ATTACHMENTS_DIR`), default `.psa/attachments`;
+    /// created when missing. Keys are `<tenant>/<ticket>/<attachment id>`.
+    #[serde(default = "default_attachments_dir")]
+    pub attachments_dir: String,
+    /// Key for secrets at rest, here IMAP passwords (`PSA_SECRETS_KEY`): standard base64 of 32
+    /// random bytes (`openssl rand -base64 32`). Unset: a public development key, with a warning.
+    #[serde(default)]
+    pub secrets_key: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            tickets_addr: default_addr(),
+            sla_job_interval_ms: default_sla_interval(),
+            email_poll_interval_secs: default_email_poll_interval(),
+            attachments_dir: default_attachments_dir(),
+            secrets_key: None,
+        }
+    }
+}
+
+fn default_email_poll_interval() -> u64 {
+    60
+}
+
+fn default_attachments_dir() -> String {
+    ".psa/attachments".into()
 }
 
 fn default_addr() -> String {
@@ -61,8 +94,9 @@ impl Config {
     }
 }
 
-/// Serves tickets (and SLA management) on `listener` until `shutdown` fires; runs the outbox
-/// relay, the company projection and contact merge consumers and the SLA job alongside.
+/// Serves tickets (and SLA, time, email) on `listener` until `shutdown` fires; runs the outbox
+/// relay, the company and contact projection consumers, the SLA job and the mailbox poll job
+/// alongside.
 ///
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
@@ -84,7 +118,28 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         events::apply_contact_merged,
         shutdown.clone(),
     ));
-    let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone() });
+    let contacts = tokio::spawn(psa_kit::events::consume(
+        rt.pool.clone(),
+        rt.js.clone(),
+        rt.naming.clone(),
+        events::contact_projection(),
+        events::apply_contact_event,
+        shutdown.clone(),
+    ));
+    std::fs::create_dir_all(&config.settings.attachments_dir)?;
+    let store = object_store::local::LocalFileSystem::new_with_prefix(&config.settings.attachments_dir)?;
+    let email = app::email::EmailRuntime {
+        secrets: app::email::secrets::SecretBox::from_base64(config.settings.secrets_key.as_deref())?,
+        store: Arc::new(store),
+        poll_interval: std::time::Duration::from_secs(config.settings.email_poll_interval_secs.max(1)),
+        mailer: psa_kit::mail::Mailer::new(&config.service.mail)?,
+    };
+    let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone(), email });
+    let poller = tokio::spawn(app::email::run_poll_job(
+        app.clone(),
+        std::time::Duration::from_millis(config.settings.sla_job_interval_ms.clamp(10, 1000)),
+        shutdown.clone(),
+    ));
     let job = tokio::spawn(app::sla::run_job(
         app.clone(),
         std::time::Duration::from_millis(config.settings.sla_job_interval_ms.max(10)),
@@ -102,9 +157,13 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             grpc::kb::KbGrpc { app: app.clone() },
         ))
         .add_service(psa_proto::tickets::ticket_action_service_server::TicketActionServiceServer::new(
-            grpc::ticket_actions::TicketActionGrpc { app },
+            grpc::ticket_actions::TicketActionGrpc { app: app.clone() },
         ))
-        .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
+        .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE))
+        .add_service(
+            psa_proto::tickets::email_service_server::EmailServiceServer::new(grpc::email::EmailGrpc { app })
+                .max_decoding_message_size(crate::domain::email::message::MAX_RAW_BYTES + 64 * 1024),
+        );
     let served = psa_kit::server::serve(
         listener,
         routes,
@@ -113,6 +172,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.tickets.v1.SlaService",
             "psa.tickets.v1.TimeService",
             psa_kit::export::SERVICE_NAME,
+            "psa.tickets.v1.EmailService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),
@@ -121,7 +181,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     shutdown.cancel();
     let _ = consumer.await;
     let _ = merges.await;
+    let _ = contacts.await;
     let _ = job.await;
+    let _ = poller.await;
     rt.finish().await;
     served
 }

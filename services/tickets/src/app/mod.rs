@@ -19,6 +19,7 @@ use crate::domain::ticket::{
 use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
+pub mod email;
 pub mod kb;
 pub mod sla;
 pub mod ticket_actions;
@@ -29,6 +30,7 @@ pub mod timesheets;
 pub struct Tickets {
     pub pool: PgPool,
     pub naming: Naming,
+    pub email: email::EmailRuntime,
 }
 
 impl Tickets {
@@ -134,7 +136,8 @@ impl Tickets {
         repo::tickets::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
     }
 
-    /// Adds a note and records `TicketNoteAdded`.
+    /// Adds a note and records `TicketNoteAdded`; a staff user's public note is also queued
+    /// as an email to the client (see [`Tickets::queue_note_mail`]).
     pub async fn add_note(
         &self,
         p: &Principal,
@@ -161,6 +164,8 @@ impl Tickets {
         if visibility == NoteVisibility::Public && p.kind == PrincipalKind::Staff {
             repo::sla_state::record_first_response(&mut tx, p.tenant_id, ticket, n.created_at).await?;
             sla::refresh(&mut tx, &self.naming, &t, Utc::now(), false, false).await?;
+            // The client hears of it by email (queued here, sent by the email job).
+            self.queue_note_mail(&mut tx, &t, &n).await?;
         }
         events::note_added(&mut tx, &self.naming, &n).await?;
         tx.commit().await?;

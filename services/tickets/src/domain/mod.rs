@@ -1,5 +1,6 @@
 //! Ticket rules free of transport and storage.
 
+pub mod email;
 pub mod kb;
 pub mod sla;
 pub mod ticket;

@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 use crate::app::Tickets;
 use crate::proto;
 
+pub mod email;
 pub mod kb;
 pub mod sla;
 pub mod ticket_actions;
@@ -108,5 +109,17 @@ impl TicketService for Grpc {
         let note = r.note.ok_or_else(|| err(DomainError::invalid("note", "is required")))?;
         let visibility = proto::visibility(note.visibility).map_err(err)?;
         Ok(Response::new(proto::note(&self.app.add_note(&p, ticket, note.body, visibility).await?)))
+    }
+
+    async fn list_ticket_attachments(
+        &self,
+        req: Request<pb::ListTicketAttachmentsRequest>,
+    ) -> Result<Response<pb::ListTicketAttachmentsResponse>, Status> {
+        let p = principal(&req)?;
+        let ticket = parse_id("ticket_id", &req.get_ref().ticket_id).map_err(err)?;
+        let list = self.app.list_attachments(&p, ticket).await?;
+        Ok(Response::new(pb::ListTicketAttachmentsResponse {
+            attachments: list.iter().map(proto::email::attachment).collect(),
+        }))
     }
 }

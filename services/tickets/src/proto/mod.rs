@@ -5,6 +5,7 @@ use psa_core::validate::Validator;
 use psa_kit::convert::{opt_id, opt_timestamp, timestamp};
 use psa_proto::tickets as pb;
 
+pub mod email;
 pub mod kb;
 pub mod sla;
 pub mod time;

@@ -1,7 +1,9 @@
 //! Storage (sqlx). Every function takes the tenant transaction and the tenant id and filters
 //! by it in SQL as well as by RLS.
 
+pub mod attachments;
 pub mod companies;
+pub mod email;
 pub mod kb;
 pub mod notes;
 pub mod sla;

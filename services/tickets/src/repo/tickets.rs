@@ -167,6 +167,16 @@ pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Resul
     row.map(Ticket::from).ok_or_else(|| DomainError::NotFound { entity: "ticket" }.into())
 }
 
+/// The ticket numbered `number` (`T-000042` is 42), if any.
+pub async fn get_by_number(tx: &mut TenantTx, tenant: Uuid, number: i64) -> Result<Option<Ticket>> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} where t.tenant_id = $1 and t.number = $2"))
+        .bind(tenant)
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(Ticket::from))
+}
+
 /// Writes the fields and lifecycle stamps of `t`, bumping `updated_at`.
 pub async fn update(tx: &mut TenantTx, t: &Ticket) -> Result<Ticket> {
     let f = &t.fields;

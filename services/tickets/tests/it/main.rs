@@ -5,6 +5,8 @@ use psa_proto::tickets::{self as pb, ticket_service_client::TicketServiceClient}
 use psa_testkit::{Stack, eventually};
 use tonic::metadata::MetadataValue;
 
+mod email;
+mod imap;
 mod kb;
 mod sla;
 mod ticket_actions;

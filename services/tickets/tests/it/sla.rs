@@ -346,7 +346,12 @@ async fn warnings_and_breaches_are_announced_exactly_once_by_two_replicas() {
     let addr = listener.local_addr().unwrap();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let config = psa_tickets::Config {
-        settings: psa_tickets::Settings { tickets_addr: addr.to_string(), sla_job_interval_ms: 50 },
+        settings: psa_tickets::Settings {
+            tickets_addr: addr.to_string(),
+            sla_job_interval_ms: 50,
+            attachments_dir: stack.attachments_dir.display().to_string(),
+            ..Default::default()
+        },
         service: ServiceConfig {
             database: DatabaseConfig { database_url: stack.database_url.clone(), database_max_connections: 5 },
             nats: stack.nats.clone(),
