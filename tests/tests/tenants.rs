@@ -95,16 +95,47 @@ async fn platform_super_admin_provisions_suspends_and_reactivates_a_tenant() {
     assert_eq!((s, got["name"].as_str()), (200, Some("Acme MSP")));
     assert_eq!(op.get(&format!("/api/v1/tenants/{}", Uuid::now_v7())).await.0, 404);
 
-    // usage
-    let usage = eventually(20, "ticket counted in usage", || async {
+    // usage; storage counts the files the tenant keeps (an emailed message's attachments)
+    let (s, mailbox) = acme_api
+        .post(
+            "/api/v1/email-mailboxes",
+            &json!({"name": "Support", "address": "support@acme.example", "defaultCompanyId": company["id"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{mailbox}");
+    let fixture = format!(
+        "{}/../../shared/fixtures/email/05_mixed_alternative_related_inline-image_attachment.eml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let raw = std::fs::read(&fixture).expect("email fixture");
+    let receive = format!(
+        "/api/v1/email-mailboxes/{}/messages:receive?token={}",
+        mailbox["id"].as_str().unwrap(),
+        mailbox["inboundToken"].as_str().unwrap()
+    );
+    let (s, received) = Api::new(&stack.gateway_url(), None).post_raw(&receive, "message/rfc822", raw).await;
+    assert_eq!(s, 200, "{received}");
+    let (_, tickets) = acme_api.get("/api/v1/tickets").await;
+    let ticket = tickets["tickets"][0]["id"].as_str().expect("a ticket from the email").to_owned();
+    let (_, files) = acme_api.get(&format!("/api/v1/tickets/{ticket}/attachments")).await;
+    let stored: i64 = files["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .map(|a| a["sizeBytes"].as_str().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0))
+        .sum();
+    assert!(stored > 0, "{files}");
+    let usage = eventually(20, "ticket and files counted in usage", || async {
         let (s, u) = op.get(&format!("/api/v1/tenants/{tid}/usage")).await;
         assert_eq!(s, 200, "{u}");
-        (u["auditLogEntries"].as_str().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0) >= 2).then_some(u)
+        let n = |k: &str| u[k].as_str().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+        (n("auditLogEntries") >= 2 && n("storageBytes") == stored).then_some(u)
     })
     .await;
     assert_eq!(usage["users"], "1");
     assert_eq!(usage["activeUsers"], "1");
     assert_eq!(usage["openSessions"], "1");
+    assert_eq!(usage["tickets"], "1", "the emailed ticket: {usage}");
 
     // suspend: every service refuses acme's token, logins and refreshes are refused
     let (s, t) = op.post(&format!("/api/v1/tenants/{tid}/suspend"), &json!({})).await;

@@ -132,6 +132,8 @@ const SUPER_ADMIN: &[&str] = &[
     TIME_APPROVE,
     KB_READ,
     KB_WRITE,
+    EMAIL_READ,
+    EMAIL_WRITE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,

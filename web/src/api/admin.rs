@@ -148,6 +148,8 @@ pub struct TenantUsage {
     pub tickets: String,
     /// Audit log entries.
     pub audit_log_entries: String,
+    /// Bytes of stored files (ticket attachments).
+    pub storage_bytes: String,
 }
 
 /// Lists tenants (platform Super Admins).

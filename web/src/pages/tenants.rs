@@ -134,6 +134,7 @@ pub fn tenants_page() -> Html {
                             <dt>{ "Users (active)" }</dt><dd>{ format!("{} ({})", u.users, u.active_users) }</dd>
                             <dt>{ "Open sessions" }</dt><dd>{ &u.open_sessions }</dd>
                             <dt>{ "Tickets" }</dt><dd class="usage-tickets">{ &u.tickets }</dd>
+                            <dt>{ "Storage (bytes)" }</dt><dd class="usage-storage">{ &u.storage_bytes }</dd>
                             <dt>{ "Audit entries" }</dt><dd>{ &u.audit_log_entries }</dd>
                         </dl>
                     }

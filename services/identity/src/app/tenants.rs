@@ -36,6 +36,9 @@ pub struct Usage {
     pub audit_log_entries: i64,
     /// Tickets created minus deleted, from the tickets service's audit records.
     pub tickets: i64,
+    /// Bytes of stored files (ticket attachments) created minus deleted, from the tickets
+    /// service's audit records.
+    pub storage_bytes: i64,
     pub measured_at: DateTime<Utc>,
 }
 
@@ -141,7 +144,7 @@ impl Identity {
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        let (audit_log_entries, tickets) = repo::audit::usage(&mut tx, id).await?;
+        let (audit_log_entries, tickets, storage_bytes) = repo::audit::usage(&mut tx, id).await?;
         tx.commit().await?;
         Ok(Usage {
             tenant_id: id,
@@ -150,6 +153,7 @@ impl Identity {
             open_sessions,
             audit_log_entries,
             tickets,
+            storage_bytes,
             measured_at: Utc::now(),
         })
     }

@@ -92,6 +92,7 @@ impl TenantService for Grpc {
             open_sessions: u.open_sessions,
             audit_log_entries: u.audit_log_entries,
             tickets: u.tickets,
+            storage_bytes: u.storage_bytes,
             measure_time: Some(timestamp(u.measured_at)),
         }))
     }

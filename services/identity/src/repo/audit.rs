@@ -112,10 +112,14 @@ pub async fn list(
 
 /// `tenant`'s number of entries and its tickets (creates minus deletes of the tickets
 /// service's `tickets` rows), for usage metering.
-pub async fn usage(tx: &mut TenantTx, tenant: Uuid) -> Result<(i64, i64), sqlx::Error> {
+pub async fn usage(tx: &mut TenantTx, tenant: Uuid) -> Result<(i64, i64, i64), sqlx::Error> {
     sqlx::query_as(
         "select count(*), coalesce(sum(case when service = 'tickets' and entity_type = 'tickets' then \
-           case action when 'create' then 1 when 'delete' then -1 else 0 end else 0 end), 0)::bigint \
+           case action when 'create' then 1 when 'delete' then -1 else 0 end else 0 end), 0)::bigint, \
+         coalesce(sum(case when service = 'tickets' and entity_type = 'ticket_attachments' then \
+           case action when 'create' then coalesce((new_values->>'size_bytes')::bigint, 0) \
+                       when 'delete' then -coalesce((old_values->>'size_bytes')::bigint, 0) else 0 end \
+           else 0 end), 0)::bigint \
          from audit_log where tenant_id = $1",
     )
     .bind(tenant)

@@ -571,3 +571,29 @@ async fn public_notes_are_emailed_and_the_answer_threads_back() {
     assert_eq!(sink.count_after(std::time::Duration::from_millis(1500)).await, before);
     stack.stop().await;
 }
+
+/// A reply to the thread of a ticket that was merged lands on the ticket it was merged into.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replies_to_a_merged_ticket_follow_the_merge() {
+    let stack = Stack::start().await;
+    let d = desk(&stack, "merge-desk").await;
+    wait_for_projection(&stack, &d).await;
+    let first =
+        received(&stack, &d, mail("jane@client.example", "m1@client.example", "Printer down", "", "It is down.")).await;
+    let source = first["ticketId"].as_str().unwrap().to_owned();
+    let target = ok(&d.api, "/api/v1/tickets", json!({"title": "Printers", "companyId": d.company})).await;
+    let target = target["id"].as_str().unwrap().to_owned();
+    ok(&d.api, &format!("/api/v1/tickets/{source}/merge"), json!({"targetTicketId": target})).await;
+    let reply = mail(
+        "jane@client.example",
+        "m2@client.example",
+        "Re: Printer down",
+        "In-Reply-To: <m1@client.example>\r\nReferences: <m1@client.example>\r\n",
+        "Still down.",
+    );
+    let v = received(&stack, &d, reply).await;
+    assert_eq!(v["ticketId"].as_str(), Some(target.as_str()), "{v}");
+    assert!(notes(&d.api, &target).await.iter().any(|n| n["body"].as_str().unwrap_or("").contains("Still down.")));
+    assert!(notes(&d.api, &source).await.is_empty());
+    stack.stop().await;
+}

@@ -368,6 +368,13 @@ impl Tickets {
         repo::sla_state::record_status(tx, tenant, t.id, t.fields.status, t.created_at).await?;
         sla::refresh(tx, &self.naming, &t, t.created_at, true, false).await?;
         let t = repo::tickets::get(tx, tenant, t.id, false).await?;
+        let created = crate::repo::ticket_actions::Change {
+            action: "created",
+            field: "",
+            old: "",
+            new: &crate::domain::ticket::format_number(t.number),
+        };
+        crate::repo::ticket_actions::record(tx, tenant, t.id, Uuid::nil(), created).await?;
         self.store_attachments(tx, &t, None, msg).await?;
         events::ticket_created(tx, &self.naming, Uuid::nil(), &t).await?;
         Ok((EmailOutcome::CreatedTicket, String::new(), Some(t.id), None))
@@ -382,12 +389,12 @@ impl Tickets {
         sender: Option<Sender>,
     ) -> Result<Option<Ticket>> {
         if let Some(id) = repo::email::ticket_of_thread(tx, tenant, &msg.thread_ids()).await? {
-            return Ok(Some(repo::tickets::get(tx, tenant, id, true).await?));
+            return Ok(Some(surviving(tx, tenant, id).await?));
         }
         let Some(number) = thread::ticket_number(&msg.subject) else { return Ok(None) };
         let Some(t) = repo::tickets::get_by_number(tx, tenant, number).await? else { return Ok(None) };
         if sender.is_some_and(|s| s.company_id == t.fields.company_id) {
-            return Ok(Some(repo::tickets::get(tx, tenant, t.id, true).await?));
+            return Ok(Some(surviving(tx, tenant, t.id).await?));
         }
         Ok(None)
     }
@@ -699,4 +706,16 @@ pub async fn run_poll_job(app: Arc<Tickets>, interval: StdDuration, shutdown: Ca
             }
         }
     }
+}
+
+/// The ticket `id`, locked, or — when it was merged — the ticket it was merged into (followed
+/// through successive merges), so that replies to a merged ticket's thread land where its notes went.
+async fn surviving(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Ticket> {
+    let mut t = repo::tickets::get(tx, tenant, id, true).await?;
+    // merges cannot form cycles (a merged ticket is never a merge target); the bound is a guard
+    for _ in 0..16 {
+        let Some(into) = t.relations.merged_into_id else { break };
+        t = repo::tickets::get(tx, tenant, into, true).await?;
+    }
+    Ok(t)
 }
