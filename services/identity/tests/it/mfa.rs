@@ -73,6 +73,8 @@ async fn enrolment_and_two_step_login_with_wrong_reused_and_drifted_codes() {
     assert_eq!((e.code(), violations(&e)), (Code::InvalidArgument, vec!["code".to_owned()]));
     let still_password_only = login(&mut c, "demo", "tech@demo.example", PW).await.unwrap();
     assert!(!still_password_only.mfa_required, "a pending enrolment is not active");
+    // The code verified here and the one replayed below must fall in the same 30-second step.
+    settle().await;
     let v = c.auth.verify_mfa(auth(pb::VerifyMfaRequest { code: code(&s.secret, 0) }, &tech.access_token)).await;
     let codes = v.unwrap().into_inner().recovery_codes;
     assert_eq!(codes.len(), 10);
@@ -106,6 +108,7 @@ async fn enrolment_and_two_step_login_with_wrong_reused_and_drifted_codes() {
     let e = second_step(&mut c, &ch, &code(&s.secret, 0), "").await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Code::Unauthenticated, reused.message()), "challenge used");
     // the same code again on a fresh challenge: that step was used
+    settle().await;
     let ch2 = login(&mut c, "demo", "tech@demo.example", PW).await.unwrap().mfa_challenge;
     second_step(&mut c, &ch2, &code(&s.secret, 0), "").await.unwrap();
     let ch3 = login(&mut c, "demo", "tech@demo.example", PW).await.unwrap().mfa_challenge;
@@ -239,4 +242,14 @@ async fn another_tenant_cannot_use_or_touch_a_users_mfa() {
     second_step(&mut c, &ch, &code(&secret, 0), "").await.unwrap();
     assert!(login(&mut c, &a.slug, &a.email, &a.password).await.unwrap().mfa_required);
     stack.stop().await;
+}
+
+/// Waits, when fewer than 10 seconds are left in the current 30-second TOTP step (RFC 6238),
+/// for the next one, so that codes computed now and a few seconds later are the same step.
+async fn settle() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let left = 30 - now % 30;
+    if left < 10 {
+        tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
+    }
 }
