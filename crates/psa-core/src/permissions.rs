@@ -68,8 +68,19 @@ pub const TENANTS_READ: &str = "tenants.read";
 /// tenant only).
 pub const TENANTS_WRITE: &str = "tenants.write";
 
-/// Every permission defined so far (custom roles and API-key scopes must be subsets).
-pub const ALL: &[&str] = &[
+/// Declares [`ALL`] and the Super Admin's list (`ALL` followed by [`PLATFORM`]) from one list of
+/// names, so that a new permission cannot be granted to one and forgotten in the other.
+macro_rules! tenant_permissions {
+    ($($name:ident),* $(,)?) => {
+        /// Every permission defined so far (custom roles and API-key scopes must be subsets).
+        pub const ALL: &[&str] = &[$($name),*];
+
+        /// What the Super Admin role grants: [`ALL`] and [`PLATFORM`].
+        const SUPER_ADMIN: &[&str] = &[$($name,)* TENANTS_READ, TENANTS_WRITE];
+    };
+}
+
+tenant_permissions![
     COMPANIES_READ,
     COMPANIES_WRITE,
     CONTACTS_READ,
@@ -112,43 +123,6 @@ pub const PLATFORM: &[&str] = &[TENANTS_READ, TENANTS_WRITE];
 pub fn is_platform(name: &str) -> bool {
     PLATFORM.contains(&name)
 }
-
-/// What the Super Admin role grants: [`ALL`] and [`PLATFORM`].
-const SUPER_ADMIN: &[&str] = &[
-    COMPANIES_READ,
-    COMPANIES_WRITE,
-    CONTACTS_READ,
-    CONTACTS_WRITE,
-    SERVICES_READ,
-    SERVICES_WRITE,
-    CONTRACTS_READ,
-    CONTRACTS_WRITE,
-    TICKETS_READ,
-    TICKETS_WRITE,
-    SLA_READ,
-    SLA_WRITE,
-    TIME_READ,
-    TIME_WRITE,
-    TIME_APPROVE,
-    KB_READ,
-    KB_WRITE,
-    EMAIL_READ,
-    EMAIL_WRITE,
-    USERS_READ,
-    USERS_WRITE,
-    ROLES_READ,
-    ROLES_WRITE,
-    API_KEYS_READ,
-    API_KEYS_WRITE,
-    SECURITY_READ,
-    SECURITY_WRITE,
-    PORTAL_USERS_READ,
-    PORTAL_USERS_WRITE,
-    ACCOUNT_SELF,
-    AUDIT_READ,
-    TENANTS_READ,
-    TENANTS_WRITE,
-];
 
 /// Whether `name` is a known permission.
 pub fn is_known(name: &str) -> bool {

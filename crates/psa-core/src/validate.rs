@@ -5,6 +5,12 @@ use uuid::Uuid;
 
 use crate::error::{DomainError, FieldViolation};
 
+/// Most tags one record (ticket, article, …) may carry.
+pub const MAX_TAGS: usize = 20;
+
+/// Most characters in one tag.
+pub const MAX_TAG_CHARS: usize = 50;
+
 /// Accumulates [`FieldViolation`]s; [`Validator::finish`] turns them into one error.
 #[derive(Debug, Default)]
 pub struct Validator {
@@ -80,6 +86,28 @@ impl Validator {
             return None;
         }
         self.optional_uuid(field, value)
+    }
+
+    /// Normalises a list of tags: trimmed, lower-cased, empty ones dropped, duplicates removed
+    /// (first-seen order). Records a violation on `field` for a tag over [`MAX_TAG_CHARS`]
+    /// characters (left out) or more than [`MAX_TAGS`] tags.
+    pub fn tags(&mut self, field: &str, tags: Vec<String>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in tags {
+            let t = t.trim().to_lowercase();
+            if t.is_empty() || out.contains(&t) {
+                continue;
+            }
+            if t.chars().count() > MAX_TAG_CHARS {
+                self.push(field, format!("each tag has at most {MAX_TAG_CHARS} characters"));
+                continue;
+            }
+            out.push(t);
+        }
+        if out.len() > MAX_TAGS {
+            self.push(field, format!("at most {MAX_TAGS} tags"));
+        }
+        out
     }
 
     /// Whether nothing was recorded so far.

@@ -306,3 +306,37 @@ pub async fn begin(pool: &PgPool, tenant_id: Uuid) -> Result<TenantTx, sqlx::Err
     .await?;
     Ok(tx)
 }
+
+/// A tenant table holding a tree through a self-referencing column, for [`is_in_subtree`].
+/// Both names are compile-time constants (never user input): they are spliced into SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Tree {
+    /// The table, e.g. `kb_categories`; it has `tenant_id` and `id` columns.
+    pub table: &'static str,
+    /// The column naming the parent row, e.g. `parent_id`.
+    pub parent_column: &'static str,
+}
+
+/// Whether `candidate` is `root` or one of its descendants in `tree` (one recursive query):
+/// making `root` a child of such a candidate would close a cycle.
+///
+/// # Errors
+/// Database errors.
+pub async fn is_in_subtree(
+    tx: &mut TenantTx,
+    tree: Tree,
+    tenant_id: Uuid,
+    root: Uuid,
+    candidate: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let Tree { table, parent_column } = tree;
+    sqlx::query_scalar(&format!(
+        "with recursive sub(id) as (select $2::uuid union select t.id from {table} t join sub \
+         on t.{parent_column} = sub.id where t.tenant_id = $1) select exists(select 1 from sub where id = $3)"
+    ))
+    .bind(tenant_id)
+    .bind(root)
+    .bind(candidate)
+    .fetch_one(&mut **tx)
+    .await
+}

@@ -207,6 +207,7 @@ impl Stack {
                 ..Default::default()
             },
             service: service.clone(),
+            secrets: psa_kit::config::SecretsConfig::default(),
         };
         let gateway = psa_gateway::GatewayConfig {
             gateway_addr: gw_addr.clone(),

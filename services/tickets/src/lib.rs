@@ -14,6 +14,7 @@ pub mod repo;
 
 use std::sync::Arc;
 
+use psa_kit::config::SecretsConfig;
 use psa_kit::db::ServiceDb;
 use psa_kit::service::{Runtime, ServiceConfig};
 use serde::Deserialize;
@@ -43,10 +44,6 @@ pub struct Settings {
     /// created when missing. Keys are `<tenant>/<ticket>/<attachment id>`.
     #[serde(default = "default_attachments_dir")]
     pub attachments_dir: String,
-    /// Key for secrets at rest, here IMAP passwords (`PSA_SECRETS_KEY`): standard base64 of 32
-    /// random bytes (`openssl rand -base64 32`). Unset: a public development key, with a warning.
-    #[serde(default)]
-    pub secrets_key: Option<String>,
 }
 
 impl Default for Settings {
@@ -56,7 +53,6 @@ impl Default for Settings {
             sla_job_interval_ms: default_sla_interval(),
             email_poll_interval_secs: default_email_poll_interval(),
             attachments_dir: default_attachments_dir(),
-            secrets_key: None,
         }
     }
 }
@@ -82,6 +78,8 @@ fn default_sla_interval() -> u64 {
 pub struct Config {
     pub settings: Settings,
     pub service: ServiceConfig,
+    /// `PSA_SECRETS_KEY` / `PSA_ENVIRONMENT`: the key sealing secrets at rest (IMAP passwords).
+    pub secrets: SecretsConfig,
 }
 
 impl Config {
@@ -90,7 +88,11 @@ impl Config {
     /// # Errors
     /// A malformed variable.
     pub fn from_env() -> anyhow::Result<Self> {
-        Ok(Self { settings: psa_kit::config::from_env()?, service: ServiceConfig::from_env()? })
+        Ok(Self {
+            settings: psa_kit::config::from_env()?,
+            service: ServiceConfig::from_env()?,
+            secrets: psa_kit::config::from_env()?,
+        })
     }
 }
 
@@ -129,7 +131,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     std::fs::create_dir_all(&config.settings.attachments_dir)?;
     let store = object_store::local::LocalFileSystem::new_with_prefix(&config.settings.attachments_dir)?;
     let email = app::email::EmailRuntime {
-        secrets: app::email::secrets::SecretBox::from_base64(config.settings.secrets_key.as_deref())?,
+        secrets: psa_kit::secrets::SecretBox::from_config(&config.secrets)?,
         store: Arc::new(store),
         poll_interval: std::time::Duration::from_secs(config.settings.email_poll_interval_secs.max(1)),
         mailer: psa_kit::mail::Mailer::new(&config.service.mail)?,

@@ -9,8 +9,6 @@ use uuid::Uuid;
 
 /// Longest article content (Markdown), in characters.
 pub const MAX_CONTENT: usize = 200_000;
-/// Most tags per article.
-pub const MAX_TAGS: usize = 20;
 /// Most related articles per article.
 pub const MAX_RELATED_ARTICLES: usize = 20;
 /// Most linked tickets per article.
@@ -67,26 +65,6 @@ pub fn slugify(text: &str) -> String {
     }
     let out = out.trim_end_matches('-').to_owned();
     if out.is_empty() { "article".into() } else { out }
-}
-
-/// Trims, lower-cases and de-duplicates tags, keeping their first-seen order.
-fn normalize_tags(v: &mut Validator, field: &str, tags: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for t in tags {
-        let t = t.trim().to_lowercase();
-        if t.is_empty() || out.contains(&t) {
-            continue;
-        }
-        if t.chars().count() > 50 {
-            v.push(field, "each tag has at most 50 characters");
-            continue;
-        }
-        out.push(t);
-    }
-    if out.len() > MAX_TAGS {
-        v.push(field, format!("at most {MAX_TAGS} tags"));
-    }
-    out
 }
 
 fn dedup(ids: Vec<Uuid>) -> Vec<Uuid> {
@@ -181,7 +159,7 @@ impl ArticleFields {
         v.required("article.title", &self.title).max_chars("article.title", &self.title, 200);
         v.max_chars("article.summary", &self.summary, 1000);
         v.max_chars("article.content", &self.content, MAX_CONTENT);
-        self.tags = normalize_tags(&mut v, "article.tags", std::mem::take(&mut self.tags));
+        self.tags = v.tags("article.tags", std::mem::take(&mut self.tags));
         self.company_ids = dedup(std::mem::take(&mut self.company_ids));
         if self.visibility == Visibility::ClientSpecific && self.company_ids.is_empty() {
             v.push("article.company_ids", "name at least one company for a client-specific article");

@@ -82,23 +82,10 @@ pub struct Relations {
 /// # Errors
 /// INVALID_ARGUMENT on `tags` for more than 20 tags or a tag over 50 characters.
 pub fn normalize_tags(tags: Vec<String>) -> Result<Vec<String>, DomainError> {
-    let mut out: Vec<String> = Vec::new();
     let mut v = Validator::new();
-    for t in tags {
-        let t = t.trim().to_lowercase();
-        if t.is_empty() || out.contains(&t) {
-            continue;
-        }
-        if t.chars().count() > 50 {
-            v.push("tags", "each tag has at most 50 characters");
-        }
-        out.push(t);
-    }
-    if out.len() > 20 {
-        v.push("tags", "at most 20 tags");
-    }
+    let tags = v.tags("tags", tags);
     v.finish()?;
-    Ok(out)
+    Ok(tags)
 }
 
 impl TicketFields {

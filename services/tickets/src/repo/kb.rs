@@ -97,16 +97,8 @@ pub async fn get_category(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<C
 
 /// Whether `candidate` is `id` or one of its descendants.
 pub async fn is_descendant(tx: &mut TenantTx, tenant: Uuid, id: Uuid, candidate: Uuid) -> Result<bool> {
-    let found: bool = sqlx::query_scalar(
-        "with recursive tree(id) as (select $2::uuid union select c.id from kb_categories c join tree \
-         on c.parent_id = tree.id where c.tenant_id = $1) select exists(select 1 from tree where id = $3)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(candidate)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(found)
+    let tree = psa_kit::db::Tree { table: "kb_categories", parent_column: "parent_id" };
+    Ok(psa_kit::db::is_in_subtree(tx, tree, tenant, id, candidate).await?)
 }
 
 /// Inserts a category with a free slug.

@@ -26,15 +26,8 @@ pub async fn set_relations(tx: &mut TenantTx, tenant: Uuid, id: Uuid, r: &Relati
 
 /// Whether `candidate` is `id` or one of its descendants.
 pub async fn is_descendant(tx: &mut TenantTx, tenant: Uuid, id: Uuid, candidate: Uuid) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "with recursive tree(id) as (select $2::uuid union select t.id from tickets t join tree \
-         on t.parent_id = tree.id where t.tenant_id = $1) select exists(select 1 from tree where id = $3)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(candidate)
-    .fetch_one(&mut **tx)
-    .await?)
+    let tree = psa_kit::db::Tree { table: "tickets", parent_column: "parent_id" };
+    Ok(psa_kit::db::is_in_subtree(tx, tree, tenant, id, candidate).await?)
 }
 
 /// Moves everything of `from` that belongs to a ticket to `to` (merge): notes, time entries

@@ -118,6 +118,7 @@ async fn polls_dovecot_over_tls_once_per_message() {
             auth: AuthConfig { identity_url: stack.identity_url.clone() },
             mail: stack.mail.clone(),
         },
+        secrets: psa_kit::config::SecretsConfig::default(),
     };
     let replica = tokio::spawn(psa_tickets::run(config, listener, shutdown.clone()));
     let token = api.token().unwrap().to_owned();

@@ -361,6 +361,7 @@ async fn warnings_and_breaches_are_announced_exactly_once_by_two_replicas() {
             auth: AuthConfig { identity_url: stack.identity_url.clone() },
             mail: stack.mail.clone(),
         },
+        secrets: psa_kit::config::SecretsConfig::default(),
     };
     let replica = tokio::spawn(psa_tickets::run(config, listener, shutdown.clone()));
 

@@ -22,7 +22,6 @@
 //! Ignored and rejected messages never get a reply (nothing is sent for them at all).
 
 pub mod imap;
-pub mod secrets;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -52,7 +51,7 @@ use crate::{events, repo};
 /// Email settings and plumbing of the tickets service.
 pub struct EmailRuntime {
     /// Seals IMAP passwords at rest.
-    pub secrets: secrets::SecretBox,
+    pub secrets: psa_kit::secrets::SecretBox,
     /// Where attachment bytes go (`PSA_ATTACHMENTS_DIR`, a local directory by default).
     pub store: Arc<dyn ObjectStore>,
     /// Time between two polls of one mailbox.
@@ -364,19 +363,10 @@ impl Tickets {
             assignee_id: actions.assignee_id,
         }
         .normalize("ticket.")?;
-        let t = repo::tickets::insert(tx, tenant, &fields, Uuid::nil()).await?;
-        repo::sla_state::record_status(tx, tenant, t.id, t.fields.status, t.created_at).await?;
-        sla::refresh(tx, &self.naming, &t, t.created_at, true, false).await?;
-        let t = repo::tickets::get(tx, tenant, t.id, false).await?;
-        let created = crate::repo::ticket_actions::Change {
-            action: "created",
-            field: "",
-            old: "",
-            new: &crate::domain::ticket::format_number(t.number),
-        };
-        crate::repo::ticket_actions::record(tx, tenant, t.id, Uuid::nil(), created).await?;
+        // The system (nil actor) opens it, with the same numbering, SLA, activity and event as
+        // any other ticket; the message's attachments follow in the same transaction.
+        let t = self.insert_ticket(tx, tenant, Uuid::nil(), &fields).await?;
         self.store_attachments(tx, &t, None, msg).await?;
-        events::ticket_created(tx, &self.naming, Uuid::nil(), &t).await?;
         Ok((EmailOutcome::CreatedTicket, String::new(), Some(t.id), None))
     }
 
@@ -523,7 +513,7 @@ impl Tickets {
             (m, sealed)
         };
         let password = sealed
-            .and_then(|s| self.email.secrets.open(&s, &password_aad(tenant, id)))
+            .and_then(|s| self.email.secrets.open(&s, &password_aad(tenant, id)).ok())
             .and_then(|p| String::from_utf8(p).ok())
             .ok_or_else(|| anyhow::anyhow!("the stored IMAP password cannot be read (PSA_SECRETS_KEY changed?)"))?;
         let mut folder = imap::Folder::open(&m.fields.imap, &password).await?;
