@@ -204,7 +204,6 @@ impl Stack {
                 sla_job_interval_ms: 200,
                 email_poll_interval_secs: 3600,
                 attachments_dir: attachments_dir.display().to_string(),
-                ..Default::default()
             },
             service: service.clone(),
             secrets: psa_kit::config::SecretsConfig::default(),
