@@ -17,6 +17,7 @@ use crate::auth;
 pub mod admin;
 pub mod catalog;
 pub mod clients;
+pub mod email;
 pub mod kb;
 pub mod time;
 
@@ -50,6 +51,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A violation found before sending (e.g. a number that does not parse), shown like the
+    /// server's.
+    pub fn invalid_field(field: &str, detail: &str) -> Self {
+        Self {
+            title: "Invalid input".into(),
+            errors: vec![FieldError { field: field.into(), detail: detail.into() }],
+            ..Self::default()
+        }
+    }
+
     fn network(err: impl fmt::Display) -> Self {
         Self {
             title: "Network error".into(),

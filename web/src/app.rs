@@ -15,6 +15,7 @@ use crate::pages::{
     company_detail::CompanyPage,
     contract_detail::ContractPage,
     contracts::ContractsPage,
+    email::{EmailPage, MailboxPage},
     kb::{KbArticlePage, KbPage},
     login::LoginPage,
     not_found::NotFoundPage,
@@ -83,6 +84,15 @@ pub enum Route {
     /// The signed-in user's weekly timesheet and, for approvers, the approval queue.
     #[at("/time")]
     Time,
+    /// Email to ticket: the tenant's mailboxes and "New mailbox".
+    #[at("/email")]
+    Email,
+    /// One mailbox: settings, poll now, token, parse rules and message log.
+    #[at("/email/:id")]
+    EmailMailbox {
+        /// Mailbox id.
+        id: String,
+    },
     /// The signed-in user's sessions and the tenant's API keys.
     #[at("/security")]
     Security,
@@ -248,6 +258,8 @@ fn switch(route: Route) -> Html {
         Route::Time => html! { <TimePage /> },
         Route::Kb => html! { <KbPage /> },
         Route::KbArticle { id } => html! { <KbArticlePage {id} /> },
+        Route::Email => html! { <EmailPage /> },
+        Route::EmailMailbox { id } => html! { <MailboxPage {id} /> },
         Route::Security => html! { <SecurityPage /> },
         Route::Audit => html! { <AuditPage /> },
         Route::Tenants => html! { <TenantsPage /> },

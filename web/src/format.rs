@@ -79,6 +79,9 @@ const PREFIXES: &[&str] = &[
     "SERVICE_SCOPE_STATUS_",
     "PORTAL_ROLE_",
     "PORTAL_USER_STATUS_",
+    "UNKNOWN_SENDER_POLICY_",
+    "EMAIL_OUTCOME_",
+    "EMAIL_DIRECTION_",
 ];
 
 /// The value part of an enum value name: `TICKET_STATUS_IN_PROGRESS` → `IN_PROGRESS`.

@@ -113,6 +113,15 @@ pub async fn wait_for(c: &Client, css: &str) -> Flow<Element> {
         .map_err(|e| format!("waiting for `{css}`: {e}").into())
 }
 
+/// Waits for `css`, scrolls it to the middle of the window (clear of the sticky navigation
+/// bar) and clicks it.
+pub async fn click(c: &Client, css: &str) -> Flow<()> {
+    let e = wait_for(c, css).await?;
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&e)?]).await?;
+    e.click().await?;
+    Ok(())
+}
+
 /// The first element matching `css` whose text contains `text`.
 pub async fn row_with(c: &Client, css: &str, text: &str) -> Result<Option<Element>, CmdError> {
     for row in c.find_all(Locator::Css(css)).await? {

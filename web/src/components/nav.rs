@@ -17,6 +17,7 @@ pub fn nav() -> Html {
         Route::Services => "services",
         Route::Time => "time",
         Route::Kb | Route::KbArticle { .. } => "kb",
+        Route::Email | Route::EmailMailbox { .. } => "email",
         Route::Security => "security",
         Route::Audit => "audit",
         Route::Tenants => "tenants",
@@ -61,6 +62,11 @@ pub fn nav() -> Html {
                     if session.me.permissions.iter().any(|p| p == "users.read") {
                         <Link<Route> to={Route::Users} classes={link_class("users")}>
                             <span id="nav-users">{ "Users" }</span>
+                        </Link<Route>>
+                    }
+                    if has("email.read") {
+                        <Link<Route> to={Route::Email} classes={link_class("email")}>
+                            <span id="nav-email">{ "Email" }</span>
                         </Link<Route>>
                     }
                     <Link<Route> to={Route::Security} classes={link_class("security")}>
