@@ -5,6 +5,7 @@
 pub mod error;
 pub mod filter;
 pub mod mask;
+pub mod money;
 pub mod permissions;
 pub mod principal;
 pub mod text_enum;

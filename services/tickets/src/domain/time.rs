@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
 use psa_core::validate::Validator;
-use psa_core::{DomainError, text_enum};
+use psa_core::{DomainError, money, text_enum};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -98,17 +98,15 @@ impl WorkTypeFields {
     /// INVALID_ARGUMENT with every bad field.
     pub fn normalize(mut self) -> Result<Self, DomainError> {
         self.name = self.name.trim().to_owned();
-        self.currency = self.currency.trim().to_ascii_uppercase();
-        if self.currency.is_empty() {
-            self.currency = "USD".into();
-        }
         let mut v = Validator::new();
+        self.currency = if self.currency.trim().is_empty() {
+            "USD".into()
+        } else {
+            money::parse_currency(&mut v, "work_type.currency", &self.currency)
+        };
         v.required("work_type.name", &self.name).max_chars("work_type.name", &self.name, 100);
         v.max_chars("work_type.description", &self.description, 2000);
-        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            v.push("work_type.currency", "must be an ISO 4217 currency code such as \"USD\"");
-        }
-        if self.default_rate.is_sign_negative() || self.default_rate.normalize().scale() > 4 {
+        if self.default_rate.is_sign_negative() || self.default_rate.normalize().scale() > money::SCALE {
             v.push("work_type.default_rate", "must be non-negative with at most 4 decimal places");
         }
         v.finish()?;

@@ -1,9 +1,8 @@
 //! Time tracking domain ⇄ proto: dates `YYYY-MM-DD`, times `HH:MM`, rates as decimal strings.
 
-use std::str::FromStr;
-
 use chrono::{NaiveDate, NaiveTime};
 use psa_core::DomainError;
+use psa_core::money;
 use psa_core::validate::Validator;
 use psa_kit::convert::{opt_id, timestamp};
 use psa_proto::tickets as pb;
@@ -16,15 +15,11 @@ use crate::domain::time::{
 /// A work type as its proto message (rate with at least two decimals, e.g. `"125.00"`).
 pub fn work_type(w: &WorkType) -> pb::WorkType {
     let f = &w.fields;
-    let mut rate = f.default_rate.normalize();
-    if rate.scale() < 2 {
-        rate.rescale(2);
-    }
     pb::WorkType {
         id: w.id.to_string(),
         name: f.name.clone(),
         description: f.description.clone(),
-        default_rate: rate.to_string(),
+        default_rate: money::format_amount(f.default_rate),
         currency: f.currency.clone(),
         billable: f.billable,
         active: Some(f.active),
@@ -36,20 +31,12 @@ pub fn work_type(w: &WorkType) -> pb::WorkType {
 /// The fields of a proto work type.
 ///
 /// # Errors
-/// INVALID_ARGUMENT on `work_type.default_rate` when it is not a plain non-negative decimal.
+/// INVALID_ARGUMENT on `work_type.default_rate` when it is not a plain non-negative decimal
+/// ([`money::parse_amount`]).
 pub fn work_type_fields(w: pb::WorkType) -> Result<WorkTypeFields, DomainError> {
-    let s = w.default_rate.trim();
-    let plain = s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let default_rate = match (s.is_empty(), plain.then(|| Decimal::from_str(s).ok()).flatten()) {
-        (true, _) => Decimal::ZERO,
-        (false, Some(d)) if d.trunc() < Decimal::from(100_000_000_000_000u64) => d,
-        _ => {
-            return Err(DomainError::invalid(
-                "work_type.default_rate",
-                "must be a non-negative decimal number such as \"125.00\"",
-            ));
-        }
-    };
+    let mut v = Validator::new();
+    let default_rate = money::parse_amount(&mut v, "work_type.default_rate", &w.default_rate, Decimal::ZERO);
+    v.finish()?;
     Ok(WorkTypeFields {
         name: w.name,
         description: w.description,
