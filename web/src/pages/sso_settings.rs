@@ -15,6 +15,26 @@ fn value(r: &NodeRef) -> String {
     r.cast::<HtmlInputElement>().map(|i| i.value().trim().to_owned()).unwrap_or_default()
 }
 
+/// After a create or delete: on success clears the form's `inputs`, the error and reloads the
+/// list; on failure shows the error.
+fn settle<T>(
+    result: Result<T, ApiError>,
+    inputs: &[NodeRef],
+    reload: &UseStateHandle<u32>,
+    error: &UseStateHandle<Option<ApiError>>,
+) {
+    match result {
+        Ok(_) => {
+            for i in inputs.iter().filter_map(NodeRef::cast::<HtmlInputElement>) {
+                i.set_value("");
+            }
+            error.set(None);
+            reload.set(**reload + 1);
+        }
+        Err(e) => error.set(Some(e)),
+    }
+}
+
 /// The SSO providers card.
 #[function_component(IdentityProviders)]
 pub fn identity_providers() -> Html {
@@ -47,20 +67,7 @@ pub fn identity_providers() -> Html {
                 ..Default::default()
             };
             let (reload, error, refs) = (reload.clone(), error.clone(), refs.clone());
-            spawn_local(async move {
-                match api::create_identity_provider(&p).await {
-                    Ok(_) => {
-                        for r in &refs {
-                            if let Some(i) = r.cast::<HtmlInputElement>() {
-                                i.set_value("");
-                            }
-                        }
-                        error.set(None);
-                        reload.set(*reload + 1);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            spawn_local(async move { settle(api::create_identity_provider(&p).await, &refs, &reload, &error) });
         })
     };
     let rows = match &list.result {
@@ -79,12 +86,7 @@ pub fn identity_providers() -> Html {
                             let (id, reload, error) = (p.id.clone(), reload.clone(), error.clone());
                             let delete = Callback::from(move |_| {
                                 let (id, reload, error) = (id.clone(), reload.clone(), error.clone());
-                                spawn_local(async move {
-                                    match api::delete_identity_provider(&id).await {
-                                        Ok(()) => reload.set(*reload + 1),
-                                        Err(e) => error.set(Some(e)),
-                                    }
-                                });
+                                spawn_local(async move { settle(api::delete_identity_provider(&id).await, &[], &reload, &error) });
                             });
                             html! {
                                 <tr class="idp-row" data-id={p.id.clone()}>
@@ -159,20 +161,7 @@ pub fn ldap_directories() -> Html {
                 ..Default::default()
             };
             let (reload, error, refs) = (reload.clone(), error.clone(), refs.clone());
-            spawn_local(async move {
-                match api::create_ldap_directory(&d).await {
-                    Ok(_) => {
-                        for r in &refs {
-                            if let Some(i) = r.cast::<HtmlInputElement>() {
-                                i.set_value("");
-                            }
-                        }
-                        error.set(None);
-                        reload.set(*reload + 1);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            spawn_local(async move { settle(api::create_ldap_directory(&d).await, &refs, &reload, &error) });
         })
     };
     let rows = match &list.result {
@@ -188,12 +177,7 @@ pub fn ldap_directories() -> Html {
                             let (id, reload, error) = (d.id.clone(), reload.clone(), error.clone());
                             let delete = Callback::from(move |_| {
                                 let (id, reload, error) = (id.clone(), reload.clone(), error.clone());
-                                spawn_local(async move {
-                                    match api::delete_ldap_directory(&id).await {
-                                        Ok(()) => reload.set(*reload + 1),
-                                        Err(e) => error.set(Some(e)),
-                                    }
-                                });
+                                spawn_local(async move { settle(api::delete_ldap_directory(&id).await, &[], &reload, &error) });
                             });
                             let dn = if d.bind_dn_template.is_empty() {
                                 format!("search {} for {}", d.search_base, d.user_attribute)
