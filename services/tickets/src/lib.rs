@@ -161,6 +161,12 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(psa_proto::tickets::ticket_action_service_server::TicketActionServiceServer::new(
             grpc::ticket_actions::TicketActionGrpc { app: app.clone() },
         ))
+        .add_service(psa_proto::tickets::ticket_settings_service_server::TicketSettingsServiceServer::new(
+            grpc::desk::DeskGrpc { app: app.clone() },
+        ))
+        .add_service(psa_proto::tickets::ticket_template_service_server::TicketTemplateServiceServer::new(
+            grpc::templates::TemplateGrpc { app: app.clone() },
+        ))
         .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE))
         .add_service(
             psa_proto::tickets::email_service_server::EmailServiceServer::new(grpc::email::EmailGrpc { app })
@@ -175,6 +181,8 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.tickets.v1.TimeService",
             psa_kit::export::SERVICE_NAME,
             "psa.tickets.v1.EmailService",
+            "psa.tickets.v1.TicketSettingsService",
+            "psa.tickets.v1.TicketTemplateService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),

@@ -13,15 +13,15 @@ use psa_kit::list::ListParams;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::ticket::{
-    Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, format_number, lifecycle_stamps,
-};
+use crate::domain::ticket::{Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, format_number};
 use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod sla;
+pub mod templates;
 pub mod ticket_actions;
 pub mod time;
 pub mod timesheets;
@@ -54,8 +54,14 @@ impl Tickets {
             fields.source = TicketSource::Portal;
             fields.assignee_id = None;
         }
-        let fields = fields.normalize("ticket.")?;
+        let mut fields = fields.normalize("ticket.")?;
         let mut tx = self.tx(p).await?;
+        if p.portal_company().is_some() {
+            // Portal users choose none of the desk configuration (nor links).
+            fields.links =
+                crate::domain::ticket::TicketLinks { custom_fields: fields.links.custom_fields, ..Default::default() };
+        }
+        self.prepare_desk_fields(&mut tx, p.tenant_id, &mut fields, None).await?;
         let t = self.insert_ticket(&mut tx, p.tenant_id, p.user_id, &fields).await?;
         tx.commit().await?;
         Ok(t)
@@ -99,18 +105,24 @@ impl Tickets {
         let mut tx = self.tx(p).await?;
         let mut t = self.visible(&mut tx, p, id, true).await?;
         let before = t.fields.clone();
-        let changed = t.fields.apply(&patch, mask)?;
-        if changed.is_empty() {
+        if t.fields.apply(&patch, mask)?.is_empty() {
             return Ok(t);
         }
         t.fields = t.fields.normalize("ticket.")?;
+        let status = self.prepare_desk_fields(&mut tx, p.tenant_id, &mut t.fields, Some(&before)).await?;
+        let changed = desk::changed_fields(&before, &t.fields);
+        if changed.is_empty() {
+            return Ok(t);
+        }
         let now = Utc::now();
-        (t.resolved_at, t.closed_at) = lifecycle_stamps(t.fields.status, t.resolved_at, t.closed_at, now);
+        if before.links.status_id != t.fields.links.status_id || before.status != t.fields.status {
+            (t.resolved_at, t.closed_at) = desk::stamps(&status, t.resolved_at, t.closed_at, now);
+        }
         let t = repo::tickets::update(&mut tx, &t).await?;
-        if changed.iter().any(|c| c == "status") {
+        if changed.iter().any(|c| c == "status" || c == "status_id") {
             repo::sla_state::record_status(&mut tx, p.tenant_id, t.id, t.fields.status, now).await?;
         }
-        let reselect = changed.iter().any(|c| c == "company_id");
+        let reselect = changed.iter().any(|c| c == "company_id" || c == "contract_id");
         sla::refresh(&mut tx, &self.naming, &t, now, reselect, false).await?;
         let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
         for field in &changed {
