@@ -17,6 +17,7 @@ use crate::domain::ticket::{Note, NoteVisibility, Ticket, TicketFields, TicketSo
 use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
+pub mod attachments;
 pub mod desk;
 pub mod email;
 pub mod kb;
@@ -31,6 +32,8 @@ pub struct Tickets {
     pub pool: PgPool,
     pub naming: Naming,
     pub email: email::EmailRuntime,
+    /// Largest file a user may attach, in bytes (`PSA_ATTACHMENT_MAX_BYTES`).
+    pub attachment_max_bytes: usize,
 }
 
 impl Tickets {

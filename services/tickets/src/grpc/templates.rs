@@ -113,3 +113,39 @@ impl TicketTemplateService for TemplateGrpc {
         Ok(Response::new(pb::RenderCannedResponseResponse { body }))
     }
 }
+
+/// The ticket attachments implementation (uploads and downloads).
+pub struct AttachmentGrpc {
+    pub app: Arc<Tickets>,
+}
+
+#[tonic::async_trait]
+impl psa_proto::tickets::ticket_attachment_service_server::TicketAttachmentService for AttachmentGrpc {
+    async fn upload_ticket_attachment(
+        &self,
+        req: Request<pb::UploadTicketAttachmentRequest>,
+    ) -> Reply<pb::TicketAttachment> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let mut v = Validator::new();
+        let ticket = v.uuid("ticket_id", &r.ticket_id);
+        let note = v.optional_uuid("note_id", &r.note_id);
+        v.finish().map_err(err)?;
+        let a = self.app.upload_attachment(&p, ticket.unwrap_or_default(), note, &r.file_name, r.content).await?;
+        Ok(Response::new(proto::email::attachment(&a)))
+    }
+
+    async fn get_ticket_attachment_content(
+        &self,
+        req: Request<pb::GetTicketAttachmentContentRequest>,
+    ) -> Reply<pb::TicketAttachmentContent> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let mut v = Validator::new();
+        let ticket = v.uuid("ticket_id", &r.ticket_id);
+        let id = v.uuid("id", &r.id);
+        v.finish().map_err(err)?;
+        let (a, content) = self.app.attachment_content(&p, ticket.unwrap_or_default(), id.unwrap_or_default()).await?;
+        Ok(Response::new(pb::TicketAttachmentContent { attachment: Some(proto::email::attachment(&a)), content }))
+    }
+}

@@ -494,3 +494,69 @@ async fn templates_and_canned_responses() {
     assert_eq!(portal.get("/api/v1/ticket-templates").await.0, 403);
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attachments_upload_download_limits_and_isolation() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("desk-att").await;
+    let (api, _) = stack.login(&admin).await;
+    let (other, _) = stack.login(&stack.create_tenant("desk-att-b").await).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": "Hooli"})).await;
+    let (_, company2) = api.post("/api/v1/companies", &json!({"name": "Globex"})).await;
+    let t = ok(&api, "/api/v1/tickets", json!({"title": "Printer", "companyId": company["id"]})).await;
+    let tid = id(&t);
+    let base = format!("/api/v1/tickets/{tid}/attachments");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01".to_vec();
+
+    // Raw body with ?fileName=, and JSON with base64 content.
+    let (s, a) = api.post_raw(&format!("{base}?fileName=screen.png"), "image/png", png.clone()).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(
+        (a["fileName"].as_str(), a["contentType"].as_str(), a["sizeBytes"].as_str()),
+        (Some("screen.png"), Some("image/png"), Some(png.len().to_string().as_str())),
+        "{a}"
+    );
+    let (s, txt) = api.post(&base, &json!({"fileName": "log.txt", "content": "aGVsbG8gd29ybGQ="})).await;
+    assert_eq!((s, txt["contentType"].as_str()), (200, Some("text/plain")), "{txt}");
+    // Refused: executables, script names, empty files.
+    let (s, v) = api
+        .post_raw(
+            &format!("{base}?fileName=invoice.pdf"),
+            "application/pdf",
+            b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff".to_vec(),
+        )
+        .await;
+    assert!(s == 400 && v.to_string().contains("content"), "{v}");
+    let (s, v) = api.post(&base, &json!({"fileName": "run.ps1", "content": "aGk="})).await;
+    assert!(s == 400 && v.to_string().contains("file_name"), "{v}");
+    let (s, _) = api.post_raw(&format!("{base}?fileName=x.exe"), "application/x-msdownload", b"MZ".to_vec()).await;
+    assert_eq!(s, 415);
+
+    // Listed and downloadable with the detected type.
+    let (_, list) = api.get(&base).await;
+    assert_eq!(list["attachments"].as_array().map(Vec::len), Some(2), "{list}");
+    let url = format!("{}{base}/{}:download", stack.gateway_url(), id(&a));
+    let http = reqwest::Client::new();
+    let res = http.get(&url).bearer_auth(api.token().unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("screen.png"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    let (_, log) = api.get(&format!("/api/v1/tickets/{tid}/activity")).await;
+    assert!(log.to_string().contains("attachment_added"), "{log}");
+
+    // Another tenant: 404 for upload and download.
+    let res = http.get(&url).bearer_auth(other.token().unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(other.post(&base, &json!({"fileName": "a.txt", "content": "aGk="})).await.0, 404);
+    // A portal user of the ticket's company can download and upload; of another company not.
+    let portal = stack.portal_api(admin.tenant_id, company["id"].as_str().unwrap().parse().unwrap()).await;
+    let res = http.get(&url).bearer_auth(portal.token().unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(portal.post(&base, &json!({"fileName": "photo.txt", "content": "aGk="})).await.0, 200);
+    let stranger = stack.portal_api(admin.tenant_id, company2["id"].as_str().unwrap().parse().unwrap()).await;
+    let res = http.get(&url).bearer_auth(stranger.token().unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(stranger.post(&base, &json!({"fileName": "a.txt", "content": "aGk="})).await.0, 404);
+    stack.stop().await;
+}
