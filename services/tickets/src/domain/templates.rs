@@ -2,7 +2,7 @@
 //! canned response's placeholders with MiniJinja.
 
 use chrono::{DateTime, Utc};
-use minijinja::Environment;
+use minijinja::{Environment, UndefinedBehavior};
 use minijinja::value::Serde;
 use psa_core::DomainError;
 use psa_core::validate::Validator;
@@ -105,7 +105,9 @@ pub struct Canned {
 /// # Errors
 /// FAILED_PRECONDITION when the template fails at render time (e.g. a filter on a wrong type).
 pub fn render(body: &str, context: &serde_json::Value) -> Result<String, DomainError> {
-    let env = Environment::new();
+    let mut env = Environment::new();
+    // `{{ contact.name }}` on a ticket without a contact, or a misspelt name, renders empty.
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
     let out = env
         .render_str(body, Serde(context))
         .map_err(|e| DomainError::FailedPrecondition(format!("the canned response cannot be rendered: {e}")))?;
