@@ -31,12 +31,8 @@ enum Form {
     Canned,
 }
 
-const FIELD_TYPES: &[&str] = &[
-    "CUSTOM_FIELD_TYPE_TEXT",
-    "CUSTOM_FIELD_TYPE_NUMBER",
-    "CUSTOM_FIELD_TYPE_DATE",
-    "CUSTOM_FIELD_TYPE_BOOLEAN",
-];
+const FIELD_TYPES: &[&str] =
+    &["CUSTOM_FIELD_TYPE_TEXT", "CUSTOM_FIELD_TYPE_NUMBER", "CUSTOM_FIELD_TYPE_DATE", "CUSTOM_FIELD_TYPE_BOOLEAN"];
 
 /// The settings page.
 #[function_component(DeskSettingsPage)]
@@ -137,8 +133,15 @@ fn section(props: &SectionProps) -> Html {
     let form = props.form;
 
     let onsubmit = {
-        let (name, extra, choice, pauses, closed, error, reload) =
-            (name.clone(), extra.clone(), choice.clone(), pauses.clone(), closed.clone(), error.clone(), reload.clone());
+        let (name, extra, choice, pauses, closed, error, reload) = (
+            name.clone(),
+            extra.clone(),
+            choice.clone(),
+            pauses.clone(),
+            closed.clone(),
+            error.clone(),
+            reload.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let body = match form {

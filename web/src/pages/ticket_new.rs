@@ -10,11 +10,12 @@ use crate::components::company_select::CompanySelect;
 use crate::components::contact_select::ContactSelect;
 use crate::components::feedback::form_error;
 use crate::components::field::{Field, bind, bind_select, enum_options, event_value};
-use crate::hooks::use_fetch;
 use crate::format::TICKET_PRIORITIES;
+use crate::hooks::use_fetch;
 use crate::pages::company_detail::CompanyQuery;
 
-const FIELDS: &[&str] = &["title", "description", "priority", "company_id", "contact_id", "queue_id", "type_id", "category_id"];
+const FIELDS: &[&str] =
+    &["title", "description", "priority", "company_id", "contact_id", "queue_id", "type_id", "category_id"];
 
 /// The value of custom field `def` typed in as `text` (proto JSON): numbers parsed, booleans
 /// from `true`, multi-select values comma-separated; `None` when left empty.

@@ -128,7 +128,10 @@ impl Tickets {
         let reselect = changed.iter().any(|c| c == "company_id" || c == "contract_id");
         sla::refresh(&mut tx, &self.naming, &t, now, reselect, false).await?;
         let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
-        for field in &changed {
+        // A move to another kind is one `status` entry; `status_id` is recorded on its own
+        // only for moves between statuses of the same kind.
+        let kind_changed = changed.iter().any(|c| c == "status");
+        for field in changed.iter().filter(|c| !(kind_changed && *c == "status_id")) {
             let (old, new) = (before.value_text(field), t.fields.value_text(field));
             repo::ticket_actions::record(
                 &mut tx,

@@ -2,8 +2,8 @@
 //! canned response's placeholders with MiniJinja.
 
 use chrono::{DateTime, Utc};
-use minijinja::{Environment, UndefinedBehavior};
 use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior};
 use psa_core::DomainError;
 use psa_core::validate::Validator;
 use uuid::Uuid;

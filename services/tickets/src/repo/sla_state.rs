@@ -48,9 +48,12 @@ pub async fn record_first_response(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid
     Ok(())
 }
 
+/// A `ticket_status_changes` row: when, kind, and the flags recorded (null on older rows).
+type StatusChangeRow = (DateTime<Utc>, String, Option<bool>, Option<bool>);
+
 /// The recorded history of a ticket created at `created_at`.
 pub async fn history(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, created_at: DateTime<Utc>) -> Result<History> {
-    let rows: Vec<(DateTime<Utc>, String, Option<bool>, Option<bool>)> = sqlx::query_as(
+    let rows: Vec<StatusChangeRow> = sqlx::query_as(
         "select changed_at, status, pauses_sla, closed from ticket_status_changes where tenant_id = $1 and ticket_id = $2 \
          order by changed_at, id",
     )

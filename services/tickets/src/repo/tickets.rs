@@ -155,7 +155,8 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "t.id",
 };
 
-/// Inserts a ticket with the tenant's next number.
+/// Inserts a ticket with the tenant's next number; one of kind NEW without a `status_id`
+/// gets the tenant's default status.
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_by: Uuid) -> Result<Ticket> {
     let number: i64 = sqlx::query_scalar(
         "insert into ticket_counters (tenant_id, last_number) values ($1, 1) \
@@ -165,7 +166,14 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_b
     .fetch_one(&mut **tx)
     .await?;
     let id = Uuid::now_v7();
-    let status_id = resolve_status(tx, tenant, f).await?;
+    // A new ticket without a named status gets the tenant's default status (and its kind).
+    let (status_id, kind) = match f.links.status_id {
+        None if f.status == TicketStatus::New => {
+            let d = crate::repo::desk::default_status(tx, tenant).await?;
+            (d.id, d.fields.kind)
+        }
+        _ => (resolve_status(tx, tenant, f).await?, f.status),
+    };
     let l = &f.links;
     sqlx::query(
         "insert into tickets (id, tenant_id, number, title, description, status, priority, source, company_id, contact_id, assignee_id, created_by, \
@@ -177,7 +185,7 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_b
     .bind(number)
     .bind(&f.title)
     .bind(&f.description)
-    .bind(f.status.as_str())
+    .bind(kind.as_str())
     .bind(f.priority.as_str())
     .bind(f.source.as_str())
     .bind(f.company_id)

@@ -231,7 +231,11 @@ async fn queues_types_categories_teams_custom_fields_and_links() {
     assert_eq!(t["teamId"], noc["id"], "the queue's default team: {t}");
     assert_eq!((t["typeId"].clone(), t["categoryId"].clone()), (incident["id"].clone(), printers["id"].clone()));
     assert_eq!(t["contractId"].as_str(), Some(contract.to_string().as_str()));
-    assert_eq!((t["customFields"]["site"].as_str(), t["customFields"]["users"].as_f64()), (Some("HQ"), Some(40.0)), "{t}");
+    assert_eq!(
+        (t["customFields"]["site"].as_str(), t["customFields"]["users"].as_f64()),
+        (Some("HQ"), Some(40.0)),
+        "{t}"
+    );
 
     // Updates: a custom-field change and a link change go into the activity.
     let u = patch_ok(
