@@ -543,6 +543,9 @@ async fn attachments_upload_download_limits_and_isolation() {
     assert!(s == 400 && v.to_string().contains("file_name"), "{v}");
     let (s, _) = api.post_raw(&format!("{base}?fileName=x.exe"), "application/x-msdownload", b"MZ".to_vec()).await;
     assert_eq!(s, 415);
+    // The size limit (the test stack allows 1 MiB).
+    let (s, v) = api.post_raw(&format!("{base}?fileName=big.txt"), "text/plain", vec![b'a'; 1024 * 1024 + 1]).await;
+    assert!(s == 400 && v.to_string().contains("content"), "{s} {v}");
 
     // Listed and downloadable with the detected type.
     let (_, list) = api.get(&base).await;
