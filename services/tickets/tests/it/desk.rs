@@ -150,7 +150,17 @@ async fn statuses_drive_the_sla_pause_and_the_lifecycle() {
     // The activity has the status changes.
     let (_, log) = api.get(&format!("/api/v1/tickets/{tid}/activity")).await;
     let fields: Vec<&str> = log["activities"].as_array().unwrap().iter().filter_map(|a| a["field"].as_str()).collect();
-    assert!(fields.contains(&"status_id") && fields.contains(&"status"), "{log}");
+    assert!(fields.contains(&"status") && !fields.contains(&"status_id"), "moves between kinds: {log}");
+    // A move within one kind (Triage → New) is recorded as a `status_id` change.
+    let new_id = by_name(&list, "New")["id"].clone();
+    patch_ok(&api, &format!("/api/v1/tickets/{}", id(&t2)), json!({"statusId": new_id})).await;
+    let (_, log) = api.get(&format!("/api/v1/tickets/{}/activity", id(&t2))).await;
+    let last = &log["activities"][0];
+    assert_eq!(
+        (last["field"].as_str(), last["oldValue"].clone(), last["newValue"].clone()),
+        (Some("status_id"), triage["id"].clone(), new_id),
+        "{log}"
+    );
     stack.stop().await;
 }
 
