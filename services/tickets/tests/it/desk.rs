@@ -278,6 +278,26 @@ async fn queues_types_categories_teams_custom_fields_and_links() {
     assert_eq!(l["tickets"].as_array().map(Vec::len), Some(1), "{l}");
     let (_, l) = api.get(&format!("/api/v1/tickets?filter=team_id%20%3D%20%22{}%22", id(&desk))).await;
     assert!(l["tickets"].is_null(), "{l}");
+    // … and by custom-field values, alone or with other terms.
+    let count = |filter: String| {
+        let api = &api;
+        async move {
+            let (s, l) = api
+                .get(&format!(
+                    "/api/v1/tickets?filter={}",
+                    filter.replace(' ', "%20").replace('"', "%22").replace('=', "%3D")
+                ))
+                .await;
+            assert_eq!(s, 200, "{filter}: {l}");
+            l["tickets"].as_array().map_or(0, Vec::len)
+        }
+    };
+    assert_eq!(count(r#"custom_fields.site = "Branch""#.into()).await, 1);
+    assert_eq!(count(r#"custom_fields.site = "HQ""#.into()).await, 0);
+    assert_eq!(count(r#"custom_fields.site != "Branch""#.into()).await, 0);
+    assert_eq!(count(r#"custom_fields.site:"bran""#.into()).await, 1);
+    assert_eq!(count(format!(r#"queue_id = "{}" AND custom_fields.site = "Branch""#, id(&queue))).await, 1);
+    assert_eq!(count(format!(r#"queue_id = "{}" AND custom_fields.site = "Branch""#, uuid::Uuid::now_v7())).await, 0);
 
     // Assign to a team and a user; an unknown team is refused; inactive types are refused.
     let a =
