@@ -4,7 +4,9 @@
 //!   the descriptor set ([`routes`], [`transcode`]); errors are RFC 9457 problems
 //!   ([`problem`]); files for the methods in [`upload::FILE_UPLOADS`].
 //! - `GET /api/v1/audit-logs:export`: the audit log as CSV; `GET /api/v1/tenants/{id}/export`:
-//!   the full tenant export as a zip ([`exports`]).
+//!   the full tenant export as a zip ([`exports`]);
+//!   `GET /api/v1/tickets/{ticket_id}/attachments/{id}:download`: a ticket attachment's file
+//!   ([`attachments`]).
 //! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document generated from the same
 //!   descriptors ([`openapi`]).
 //! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
@@ -18,6 +20,7 @@
 //! each request runs in a tracing span with its id.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod config;
 pub mod exports;
 pub mod openapi;
@@ -344,6 +347,14 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
     {
         let metadata = upstream::forwarded_metadata(req.headers(), client);
         return exports::tenant_zip(&state.0.upstreams, id, metadata).await;
+    }
+    if req.method() == Method::GET
+        && let Some((ticket, id)) = attachments::download_ids(req.uri().path())
+        && let Some(tickets) = state.0.upstreams.for_service("psa.tickets.v1.TicketAttachmentService")
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        let (ticket, id) = (ticket.to_owned(), id.to_owned());
+        return attachments::download(tickets.channel(), &ticket, &id, metadata).await;
     }
     let path = req.uri().path();
     if api {

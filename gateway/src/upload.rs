@@ -40,6 +40,23 @@ pub const FILE_UPLOADS: &[FileUpload] = &[
         form_field: "message",
         media_types: &["message/rfc822", "text/plain", "application/octet-stream"],
     },
+    // Files attached to a ticket; the service detects the real type from the bytes.
+    FileUpload {
+        method: "psa.tickets.v1.TicketAttachmentService.UploadTicketAttachment",
+        field: "content",
+        form_field: "file",
+        media_types: &[
+            "application/octet-stream",
+            "application/pdf",
+            "application/zip",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "text/plain",
+            "text/csv",
+        ],
+    },
 ];
 
 /// The upload rule of the method `full_name`, if it takes a file.

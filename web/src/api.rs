@@ -17,6 +17,7 @@ use crate::auth;
 pub mod admin;
 pub mod catalog;
 pub mod clients;
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod time;
@@ -745,6 +746,33 @@ pub struct Ticket {
     /// Contact who raised it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub contact_id: String,
+    /// The tenant status (its kind is `status`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status_id: String,
+    /// Queue (board).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub queue_id: String,
+    /// Ticket type.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub type_id: String,
+    /// Category.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub category_id: String,
+    /// Team.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub team_id: String,
+    /// Linked contract (id).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub contract_id: String,
+    /// Linked asset (id).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub asset_id: String,
+    /// Linked project (id).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub project_id: String,
+    /// Custom-field values by key.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub custom_fields: serde_json::Value,
     /// Assigned staff user.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub assignee_id: String,

@@ -105,6 +105,10 @@ pub enum Route {
     /// Staff users and roles.
     #[at("/users")]
     Users,
+    /// Service desk settings: statuses, priorities, queues, types, categories, teams, custom
+    /// fields, templates and canned responses.
+    #[at("/settings/service-desk")]
+    DeskSettings,
     /// Staff: ask for a password-reset link.
     #[at("/forgot-password")]
     ForgotPassword,
@@ -264,6 +268,7 @@ fn switch(route: Route) -> Html {
         Route::Audit => html! { <AuditPage /> },
         Route::Tenants => html! { <TenantsPage /> },
         Route::Users => html! { <UsersPage /> },
+        Route::DeskSettings => html! { <crate::pages::desk_settings::DeskSettingsPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
         Route::ForgotPassword => html! { <ForgotPassword portal=false /> },
         Route::ResetPassword => html! { <SetPassword purpose="reset" portal=false /> },

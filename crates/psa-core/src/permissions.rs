@@ -17,6 +17,11 @@ pub const CONTRACTS_READ: &str = "contracts.read";
 pub const CONTRACTS_WRITE: &str = "contracts.write";
 pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
+/// Read the service-desk configuration: ticket statuses, priorities, queues, types,
+/// categories, teams and ticket custom-field definitions (staff).
+pub const TICKET_SETTINGS_READ: &str = "ticket_settings.read";
+/// Manage the service-desk configuration.
+pub const TICKET_SETTINGS_WRITE: &str = "ticket_settings.write";
 /// Read SLA policies, business hours, holiday calendars and SLA reports (PRD §3.9).
 pub const SLA_READ: &str = "sla.read";
 /// Manage SLA policies, business hours, holiday calendars and company assignments.
@@ -91,6 +96,8 @@ tenant_permissions![
     CONTRACTS_WRITE,
     TICKETS_READ,
     TICKETS_WRITE,
+    TICKET_SETTINGS_READ,
+    TICKET_SETTINGS_WRITE,
     SLA_READ,
     SLA_WRITE,
     TIME_READ,
@@ -236,6 +243,8 @@ impl Role {
                 CONTRACTS_READ,
                 TICKETS_READ,
                 TICKETS_WRITE,
+                TICKET_SETTINGS_READ,
+                TICKET_SETTINGS_WRITE,
                 SLA_READ,
                 TIME_READ,
                 TIME_WRITE,
@@ -257,6 +266,7 @@ impl Role {
                 CONTRACTS_READ,
                 TICKETS_READ,
                 TICKETS_WRITE,
+                TICKET_SETTINGS_READ,
                 SLA_READ,
                 TIME_READ,
                 TIME_WRITE,
@@ -273,6 +283,7 @@ impl Role {
                 CONTRACTS_READ,
                 CONTRACTS_WRITE,
                 TICKETS_READ,
+                TICKET_SETTINGS_READ,
                 KB_READ,
                 ACCOUNT_SELF,
             ],
@@ -282,6 +293,7 @@ impl Role {
                 SERVICES_READ,
                 CONTRACTS_READ,
                 TICKETS_READ,
+                TICKET_SETTINGS_READ,
                 SLA_READ,
                 KB_READ,
                 ACCOUNT_SELF,

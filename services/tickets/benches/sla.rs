@@ -54,9 +54,9 @@ fn main() {
         let h = History {
             created_at: c,
             statuses: vec![
-                (c, TicketStatus::New),
-                (c + Duration::hours(3), TicketStatus::WaitingOnClient),
-                (c + Duration::hours(30), TicketStatus::Open),
+                (c, TicketStatus::New.into()),
+                (c + Duration::hours(3), TicketStatus::WaitingOnClient.into()),
+                (c + Duration::hours(30), TicketStatus::Open.into()),
             ],
             first_public_staff_note: Some(c + Duration::minutes(20)),
         };

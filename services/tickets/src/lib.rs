@@ -44,6 +44,10 @@ pub struct Settings {
     /// created when missing. Keys are `<tenant>/<ticket>/<attachment id>`.
     #[serde(default = "default_attachments_dir")]
     pub attachments_dir: String,
+    /// Largest file a user may attach to a ticket, in bytes (`PSA_ATTACHMENT_MAX_BYTES`),
+    /// default 8 MiB (the gateway accepts request bodies up to 10 MiB).
+    #[serde(default = "default_attachment_max")]
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -53,12 +57,17 @@ impl Default for Settings {
             sla_job_interval_ms: default_sla_interval(),
             email_poll_interval_secs: default_email_poll_interval(),
             attachments_dir: default_attachments_dir(),
+            attachment_max_bytes: default_attachment_max(),
         }
     }
 }
 
 fn default_email_poll_interval() -> u64 {
     60
+}
+
+fn default_attachment_max() -> usize {
+    domain::attachments::DEFAULT_MAX_BYTES
 }
 
 fn default_attachments_dir() -> String {
@@ -136,7 +145,12 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         poll_interval: std::time::Duration::from_secs(config.settings.email_poll_interval_secs.max(1)),
         mailer: psa_kit::mail::Mailer::new(&config.service.mail)?,
     };
-    let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone(), email });
+    let app = Arc::new(app::Tickets {
+        pool: rt.pool.clone(),
+        naming: rt.naming.clone(),
+        email,
+        attachment_max_bytes: config.settings.attachment_max_bytes,
+    });
     let poller = tokio::spawn(app::email::run_poll_job(
         app.clone(),
         std::time::Duration::from_millis(config.settings.sla_job_interval_ms.clamp(10, 1000)),
@@ -161,6 +175,19 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .add_service(psa_proto::tickets::ticket_action_service_server::TicketActionServiceServer::new(
             grpc::ticket_actions::TicketActionGrpc { app: app.clone() },
         ))
+        .add_service(psa_proto::tickets::ticket_settings_service_server::TicketSettingsServiceServer::new(
+            grpc::desk::DeskGrpc { app: app.clone() },
+        ))
+        .add_service(psa_proto::tickets::ticket_template_service_server::TicketTemplateServiceServer::new(
+            grpc::templates::TemplateGrpc { app: app.clone() },
+        ))
+        .add_service(
+            psa_proto::tickets::ticket_attachment_service_server::TicketAttachmentServiceServer::new(
+                grpc::templates::AttachmentGrpc { app: app.clone() },
+            )
+            .max_decoding_message_size(config.settings.attachment_max_bytes + 64 * 1024)
+            .max_encoding_message_size(config.settings.attachment_max_bytes + 64 * 1024),
+        )
         .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE))
         .add_service(
             psa_proto::tickets::email_service_server::EmailServiceServer::new(grpc::email::EmailGrpc { app })
@@ -175,6 +202,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.tickets.v1.TimeService",
             psa_kit::export::SERVICE_NAME,
             "psa.tickets.v1.EmailService",
+            "psa.tickets.v1.TicketSettingsService",
+            "psa.tickets.v1.TicketTemplateService",
+            "psa.tickets.v1.TicketAttachmentService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),

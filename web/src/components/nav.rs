@@ -22,6 +22,7 @@ pub fn nav() -> Html {
         Route::Audit => "audit",
         Route::Tenants => "tenants",
         Route::Users => "users",
+        Route::DeskSettings => "desk",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -67,6 +68,11 @@ pub fn nav() -> Html {
                     if has("email.read") {
                         <Link<Route> to={Route::Email} classes={link_class("email")}>
                             <span id="nav-email">{ "Email" }</span>
+                        </Link<Route>>
+                    }
+                    if has("ticket_settings.read") {
+                        <Link<Route> to={Route::DeskSettings} classes={link_class("desk")}>
+                            <span id="nav-desk">{ "Service desk" }</span>
                         </Link<Route>>
                     }
                     <Link<Route> to={Route::Security} classes={link_class("security")}>

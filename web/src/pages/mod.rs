@@ -7,6 +7,7 @@ pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
 pub mod contracts;
+pub mod desk_settings;
 pub mod email;
 pub mod kb;
 pub mod login;

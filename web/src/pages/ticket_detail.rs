@@ -4,7 +4,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, ApiError, Ticket, TicketNote};
+use crate::api::{self, ApiError, Ticket, TicketNote, desk};
 use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
@@ -136,6 +136,20 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
             });
         })
     };
+    let desk_lists = use_fetch((), |_| async move {
+        // Statuses, queues, types, categories, teams (staff without the permission: none).
+        let mut out = Vec::new();
+        for c in [desk::STATUSES, desk::QUEUES, desk::TYPES, desk::CATEGORIES, desk::TEAMS] {
+            out.push(desk::list(c).await.unwrap_or_default());
+        }
+        Ok(out)
+    });
+    let lists: Vec<Vec<serde_json::Value>> = match &desk_lists.result {
+        Some(Ok(l)) => l.clone(),
+        _ => vec![Vec::new(); 5],
+    };
+    let tenant_statuses = lists[0].clone();
+    let named = |i: usize, id: &str| if id.is_empty() { "—".to_owned() } else { desk::name_of(&lists[i], id) };
     let contact = use_fetch(t.contact_id.clone(), |id: String| async move {
         if id.is_empty() { Ok(None) } else { api::get_contact(&id).await.map(Some) }
     });
@@ -157,9 +171,19 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
             }
             <div class="field">
                 <label for="ticket-status">{ "Status" }</label>
-                <select id="ticket-status" key={format!("status-{}", *revision)} onchange={patch("status")} disabled={*saving}>
-                    { enum_options(TICKET_STATUSES, &t.status, None) }
-                </select>
+                if tenant_statuses.is_empty() {
+                    <select id="ticket-status" key={format!("status-{}", *revision)} onchange={patch("status")} disabled={*saving}>
+                        { enum_options(TICKET_STATUSES, &t.status, None) }
+                    </select>
+                } else {
+                    <select id="ticket-status" key={format!("status-{}", *revision)} onchange={patch("statusId")} disabled={*saving}>
+                        { for tenant_statuses.iter().filter(|s| s["active"].as_bool().unwrap_or(true) || s["id"].as_str() == Some(t.status_id.as_str())).map(|s| {
+                            let id = s["id"].as_str().unwrap_or_default().to_owned();
+                            let selected = id == t.status_id;
+                            html! { <option value={id} {selected}>{ s["name"].as_str().unwrap_or_default() }</option> }
+                        }) }
+                    </select>
+                }
             </div>
             <div class="field">
                 <label for="ticket-priority">{ "Priority" }</label>
@@ -172,6 +196,28 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
                 <dd><CompanyLink id={t.company_id.clone()} name={t.company_name.clone()} /></dd>
                 <dt>{ "Contact" }</dt><dd>{ contact_name }</dd>
                 <dt>{ "Source" }</dt><dd>{ enum_label(&t.source) }</dd>
+                <dt>{ "Queue" }</dt><dd id="ticket-queue">{ named(1, &t.queue_id) }</dd>
+                <dt>{ "Type" }</dt><dd id="ticket-type">{ named(2, &t.type_id) }</dd>
+                <dt>{ "Category" }</dt><dd id="ticket-category">{ named(3, &t.category_id) }</dd>
+                <dt>{ "Team" }</dt><dd id="ticket-team">{ named(4, &t.team_id) }</dd>
+                if !t.contract_id.is_empty() {
+                    <dt>{ "Contract" }</dt>
+                    <dd><Link<Route> to={Route::Contract { id: t.contract_id.clone() }}>{ "Open contract" }</Link<Route>></dd>
+                }
+                if !t.asset_id.is_empty() {
+                    <dt>{ "Asset" }</dt><dd class="mono small">{ &t.asset_id }</dd>
+                }
+                if !t.project_id.is_empty() {
+                    <dt>{ "Project" }</dt><dd class="mono small">{ &t.project_id }</dd>
+                }
+                if let Some(fields) = t.custom_fields.as_object() {
+                    { for fields.iter().map(|(k, v)| html! {
+                        <>
+                            <dt>{ k }</dt>
+                            <dd data-testid="custom-field">{ v.as_str().map_or_else(|| v.to_string(), str::to_owned) }</dd>
+                        </>
+                    }) }
+                }
                 <dt>{ "Created" }</dt><dd>{ datetime(&t.create_time) }</dd>
                 <dt>{ "Updated" }</dt><dd>{ datetime(&t.update_time) }</dd>
                 if !t.resolve_time.is_empty() {
@@ -267,6 +313,31 @@ fn notes(props: &NotesProps) -> Html {
         let body = body.clone();
         Callback::from(move |e: InputEvent| body.set(event_value(&e)))
     };
+    let canned = use_fetch((), |_| async move { Ok(desk::list(desk::CANNED).await.unwrap_or_default()) });
+    let canned: Vec<serde_json::Value> = match &canned.result {
+        Some(Ok(l)) => l.iter().filter(|c| c["active"].as_bool().unwrap_or(true)).cloned().collect(),
+        _ => Vec::new(),
+    };
+    let insert_canned = {
+        let (body, error) = (body.clone(), error.clone());
+        let ticket_id = props.ticket_id.clone();
+        Callback::from(move |e: Event| {
+            let id = event_value(&e);
+            if id.is_empty() {
+                return;
+            }
+            let (body, error, ticket_id) = (body.clone(), error.clone(), ticket_id.clone());
+            spawn_local(async move {
+                match desk::render_canned(&id, &ticket_id).await {
+                    Ok(text) => {
+                        let joined = if body.trim().is_empty() { text } else { format!("{}\n{text}", *body) };
+                        body.set(joined);
+                    }
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
 
     let me = session.me.user_id.clone();
     let thread = match &notes.result {
@@ -295,6 +366,14 @@ fn notes(props: &NotesProps) -> Html {
                 <textarea id="note-body" rows="3"
                     placeholder={if is_internal { "Add an internal note (staff only)…" } else { "Reply to the client (public)…" }}
                     value={(*body).clone()} oninput={on_body} />
+                if !canned.is_empty() {
+                    <select id="note-canned" onchange={insert_canned} aria-label="Insert canned response">
+                        <option value="" selected=true>{ "Insert canned response…" }</option>
+                        { for canned.iter().map(|c| html! {
+                            <option value={c["id"].as_str().unwrap_or_default().to_owned()}>{ c["name"].as_str().unwrap_or_default() }</option>
+                        }) }
+                    </select>
+                }
                 <div class="note-form-actions">
                     <div class="segmented" role="radiogroup" aria-label="Visibility">
                         <label class={classes!("segment", is_internal.then_some("selected"))}>

@@ -4,16 +4,33 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, ApiError, FieldError, Ticket};
+use crate::api::{self, ApiError, FieldError, Ticket, desk};
 use crate::app::Route;
 use crate::components::company_select::CompanySelect;
 use crate::components::contact_select::ContactSelect;
 use crate::components::feedback::form_error;
-use crate::components::field::{Field, bind, bind_select, enum_options};
+use crate::components::field::{Field, bind, bind_select, enum_options, event_value};
 use crate::format::TICKET_PRIORITIES;
+use crate::hooks::use_fetch;
 use crate::pages::company_detail::CompanyQuery;
 
-const FIELDS: &[&str] = &["title", "description", "priority", "company_id", "contact_id"];
+const FIELDS: &[&str] =
+    &["title", "description", "priority", "company_id", "contact_id", "queue_id", "type_id", "category_id"];
+
+/// The value of custom field `def` typed in as `text` (proto JSON): numbers parsed, booleans
+/// from `true`, multi-select values comma-separated; `None` when left empty.
+fn custom_value(def: &serde_json::Value, text: &str) -> Option<serde_json::Value> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    Some(match def["type"].as_str().unwrap_or_default() {
+        "CUSTOM_FIELD_TYPE_NUMBER" => text.parse::<f64>().map_or_else(|_| text.into(), serde_json::Value::from),
+        "CUSTOM_FIELD_TYPE_BOOLEAN" => (text == "true").into(),
+        "CUSTOM_FIELD_TYPE_MULTI_SELECT" => text.split(',').map(|v| v.trim().to_owned()).collect::<Vec<_>>().into(),
+        _ => text.into(),
+    })
+}
 
 /// Title, description, priority, company and contact. `?company=<id>` preselects the company.
 #[function_component(TicketNewPage)]
@@ -24,9 +41,27 @@ pub fn ticket_new_page() -> Html {
     let priority = use_state(|| "TICKET_PRIORITY_MEDIUM".to_string());
     let company = use_state(|| preset.company.clone());
     let contact = use_state(String::new);
+    let queue = use_state(String::new);
+    let kind = use_state(String::new);
+    let category = use_state(String::new);
+    let custom = use_state(std::collections::BTreeMap::<String, String>::new);
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
     let navigator = use_navigator();
+    // Active queues, types, categories and custom fields (none without `ticket_settings.read`).
+    let lists = use_fetch((), |_| async move {
+        let mut out = Vec::new();
+        for c in [desk::QUEUES, desk::TYPES, desk::CATEGORIES, desk::CUSTOM_FIELDS] {
+            let all = desk::list(c).await.unwrap_or_default();
+            out.push(all.into_iter().filter(|v| v["active"].as_bool().unwrap_or(true)).collect::<Vec<_>>());
+        }
+        Ok(out)
+    });
+    let lists: Vec<Vec<serde_json::Value>> = match &lists.result {
+        Some(Ok(l)) => l.clone(),
+        _ => vec![Vec::new(); 4],
+    };
+    let defs = lists[3].clone();
 
     let on_company = {
         let (company, contact) = (company.clone(), contact.clone());
@@ -43,6 +78,8 @@ pub fn ticket_new_page() -> Html {
         let (title, description, priority, company, contact) =
             (title.clone(), description.clone(), priority.clone(), company.clone(), contact.clone());
         let (busy, error, navigator) = (busy.clone(), error.clone(), navigator.clone());
+        let (queue, kind, category, custom, defs) =
+            (queue.clone(), kind.clone(), category.clone(), custom.clone(), defs.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -73,6 +110,18 @@ pub fn ticket_new_page() -> Html {
                 priority: (*priority).clone(),
                 company_id: (*company).clone(),
                 contact_id: (*contact).clone(),
+                queue_id: (*queue).clone(),
+                type_id: (*kind).clone(),
+                category_id: (*category).clone(),
+                custom_fields: serde_json::Value::Object(
+                    defs.iter()
+                        .filter_map(|d| {
+                            let key = d["key"].as_str()?.to_owned();
+                            let value = custom_value(d, custom.get(&key).map_or("", String::as_str))?;
+                            Some((key, value))
+                        })
+                        .collect(),
+                ),
                 ..Ticket::default()
             };
             busy.set(true);
@@ -135,6 +184,58 @@ pub fn ticket_new_page() -> Html {
                             { enum_options(TICKET_PRIORITIES, &priority, None) }
                         </select>
                     </Field>
+                    { for [("Queue", "ticket-new-queue", "queue_id", 0usize, queue.clone()),
+                           ("Type", "ticket-new-type", "type_id", 1, kind.clone()),
+                           ("Category", "ticket-new-category", "category_id", 2, category.clone())]
+                        .into_iter()
+                        .filter(|(_, _, _, i, _)| !lists[*i].is_empty())
+                        .map(|(label, id, field, i, state)| html! {
+                            <Field {label} {id} error={field_error(field)}>
+                                <select {id} onchange={bind_select(&state)}>
+                                    <option value="" selected={state.is_empty()}>{ "—" }</option>
+                                    { for lists[i].iter().map(|v| {
+                                        let value = v["id"].as_str().unwrap_or_default().to_owned();
+                                        let selected = *state == value;
+                                        html! { <option {value} {selected}>{ v["name"].as_str().unwrap_or_default() }</option> }
+                                    }) }
+                                </select>
+                            </Field>
+                        }) }
+                    { for defs.iter().map(|d| {
+                        let key = d["key"].as_str().unwrap_or_default().to_owned();
+                        let id = format!("ticket-new-cf-{key}");
+                        let value = custom.get(&key).cloned().unwrap_or_default();
+                        let set = {
+                            let (custom, key) = (custom.clone(), key.clone());
+                            Callback::from(move |e: Event| {
+                                let mut m = (*custom).clone();
+                                m.insert(key.clone(), event_value(&e));
+                                custom.set(m);
+                            })
+                        };
+                        let input_type = match d["type"].as_str().unwrap_or_default() {
+                            "CUSTOM_FIELD_TYPE_NUMBER" => "number",
+                            "CUSTOM_FIELD_TYPE_DATE" => "date",
+                            _ => "text",
+                        };
+                        let options: Vec<String> = d["options"].as_array().map(|o| o.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+                        html! {
+                            <Field label={d["label"].as_str().unwrap_or_default().to_owned()} id={id.clone()}
+                                required={d["required"].as_bool().unwrap_or(false)} error={field_error(&format!("custom_fields.{key}"))}>
+                                if d["type"] == "CUSTOM_FIELD_TYPE_SELECT" || d["type"] == "CUSTOM_FIELD_TYPE_BOOLEAN" {
+                                    <select id={id.clone()} onchange={set}>
+                                        <option value="" selected={value.is_empty()}>{ "—" }</option>
+                                        { for (if d["type"] == "CUSTOM_FIELD_TYPE_BOOLEAN" { vec!["true".to_owned(), "false".to_owned()] } else { options }).into_iter().map(|o| {
+                                            let selected = o == value;
+                                            html! { <option value={o.clone()} {selected}>{ o }</option> }
+                                        }) }
+                                    </select>
+                                } else {
+                                    <input id={id.clone()} type={input_type} value={value} onchange={set} />
+                                }
+                            </Field>
+                        }
+                    }) }
                     <Field label="Description" id="ticket-new-description" error={field_error("description")} class="field-wide">
                         <textarea id="ticket-new-description" rows="6" placeholder="What happened, who is affected, what has been tried…"
                             value={(*description).clone()} oninput={bind(&description)} />

@@ -13,15 +13,16 @@ use psa_kit::list::ListParams;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::ticket::{
-    Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, format_number, lifecycle_stamps,
-};
+use crate::domain::ticket::{Note, NoteVisibility, Ticket, TicketFields, TicketSource, check_note_body, format_number};
 use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
+pub mod attachments;
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod sla;
+pub mod templates;
 pub mod ticket_actions;
 pub mod time;
 pub mod timesheets;
@@ -31,6 +32,8 @@ pub struct Tickets {
     pub pool: PgPool,
     pub naming: Naming,
     pub email: email::EmailRuntime,
+    /// Largest file a user may attach, in bytes (`PSA_ATTACHMENT_MAX_BYTES`).
+    pub attachment_max_bytes: usize,
 }
 
 impl Tickets {
@@ -54,8 +57,14 @@ impl Tickets {
             fields.source = TicketSource::Portal;
             fields.assignee_id = None;
         }
-        let fields = fields.normalize("ticket.")?;
+        let mut fields = fields.normalize("ticket.")?;
         let mut tx = self.tx(p).await?;
+        if p.portal_company().is_some() {
+            // Portal users choose none of the desk configuration (nor links).
+            fields.links =
+                crate::domain::ticket::TicketLinks { custom_fields: fields.links.custom_fields, ..Default::default() };
+        }
+        self.prepare_desk_fields(&mut tx, p.tenant_id, &mut fields, None).await?;
         let t = self.insert_ticket(&mut tx, p.tenant_id, p.user_id, &fields).await?;
         tx.commit().await?;
         Ok(t)
@@ -99,21 +108,30 @@ impl Tickets {
         let mut tx = self.tx(p).await?;
         let mut t = self.visible(&mut tx, p, id, true).await?;
         let before = t.fields.clone();
-        let changed = t.fields.apply(&patch, mask)?;
-        if changed.is_empty() {
+        if t.fields.apply(&patch, mask)?.is_empty() {
             return Ok(t);
         }
         t.fields = t.fields.normalize("ticket.")?;
+        let status = self.prepare_desk_fields(&mut tx, p.tenant_id, &mut t.fields, Some(&before)).await?;
+        let changed = desk::changed_fields(&before, &t.fields);
+        if changed.is_empty() {
+            return Ok(t);
+        }
         let now = Utc::now();
-        (t.resolved_at, t.closed_at) = lifecycle_stamps(t.fields.status, t.resolved_at, t.closed_at, now);
+        if before.links.status_id != t.fields.links.status_id || before.status != t.fields.status {
+            (t.resolved_at, t.closed_at) = desk::stamps(&status, t.resolved_at, t.closed_at, now);
+        }
         let t = repo::tickets::update(&mut tx, &t).await?;
-        if changed.iter().any(|c| c == "status") {
+        if changed.iter().any(|c| c == "status" || c == "status_id") {
             repo::sla_state::record_status(&mut tx, p.tenant_id, t.id, t.fields.status, now).await?;
         }
-        let reselect = changed.iter().any(|c| c == "company_id");
+        let reselect = changed.iter().any(|c| c == "company_id" || c == "contract_id");
         sla::refresh(&mut tx, &self.naming, &t, now, reselect, false).await?;
         let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
-        for field in &changed {
+        // A move to another kind is one `status` entry; `status_id` is recorded on its own
+        // only for moves between statuses of the same kind.
+        let kind_changed = changed.iter().any(|c| c == "status");
+        for field in changed.iter().filter(|c| !(kind_changed && *c == "status_id")) {
             let (old, new) = (before.value_text(field), t.fields.value_text(field));
             repo::ticket_actions::record(
                 &mut tx,
@@ -130,10 +148,33 @@ impl Tickets {
     }
 
     /// One page of tickets.
+    ///
+    /// Besides [`repo::tickets::LIST`]'s fields, the filter may name custom fields:
+    /// `custom_fields.<key> = "v"` / `!=` compare the value as text (numbers as stored, e.g.
+    /// `40.0`; booleans `true`/`false`), `custom_fields.<key>:"v"` matches a multi-select value
+    /// or a text value containing `v`.
     pub async fn list_tickets(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Ticket>, String)> {
-        let plan = repo::tickets::LIST.plan(params)?;
+        let comparisons = psa_core::filter::parse(&params.filter)?;
+        let (custom, rest): (Vec<_>, Vec<_>) =
+            comparisons.into_iter().partition(|c| c.field.starts_with("custom_fields."));
+        let plan = if custom.is_empty() {
+            repo::tickets::LIST.plan(params)?
+        } else {
+            // The other terms go through the standard plan, re-written without the custom ones.
+            let filter = rest
+                .iter()
+                .map(|c| {
+                    let v = c.value.replace('\\', "\\\\").replace('"', "\\\"");
+                    format!("{} {} \"{v}\"", c.field, c.op.as_str())
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            repo::tickets::LIST.plan(&ListParams { filter, ..params.clone() })?
+        };
+        let custom: Vec<(String, psa_core::filter::Op, String)> =
+            custom.into_iter().map(|c| (c.field["custom_fields.".len()..].to_owned(), c.op, c.value)).collect();
         let mut tx = self.tx(p).await?;
-        repo::tickets::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
+        repo::tickets::list(&mut tx, p.tenant_id, &plan, p.portal_company(), &custom).await
     }
 
     /// Adds a note and records `TicketNoteAdded`; a staff user's public note is also queued

@@ -24,8 +24,8 @@ use crate::{events, repo};
 
 /// Recomputes ticket `t`'s SLA state from its history at `now` and rewrites its pending
 /// timers, in the caller's transaction. The policy is the one the ticket already has, or —
-/// when it has none or `reselect` (its company changed) — the company's assigned policy, else
-/// the tenant default. Without a policy or a target for its priority the ticket has no SLA.
+/// when it has none or `reselect` (its company or contract changed) — the contract's selected
+/// policy, else the company's assigned policy, else the tenant default. Without a policy or a target for its priority the ticket has no SLA.
 /// With `emit`, thresholds reached by now that were not announced yet are announced
 /// (`SlaWarning` / `SlaBreached` through the outbox, recorded in `sla_emissions`).
 ///
@@ -43,7 +43,7 @@ pub async fn refresh(
     let current = repo::sla_state::lock(tx, tenant, t.id).await?;
     let policy_id = match current {
         Some(p) if !reselect => Some(p),
-        _ => repo::sla::policy_for_company(tx, tenant, t.fields.company_id).await?,
+        _ => repo::sla::policy_for_ticket(tx, tenant, t.fields.links.contract_id, t.fields.company_id).await?,
     };
     let Some(policy_id) = policy_id else {
         return repo::sla_state::delete(tx, tenant, t.id).await;

@@ -25,14 +25,27 @@ fn number_of(id: Option<Uuid>, numbers: &[(Uuid, i64)]) -> String {
 }
 
 impl Tickets {
-    /// Assigns the ticket to `assignee` (`None` unassigns), recorded like a field change.
-    pub async fn assign_ticket(&self, p: &Principal, id: Uuid, assignee: Option<Uuid>) -> Result<Ticket> {
+    /// Assigns the ticket to `assignee` (`None` unassigns) and, when `team` is given, to that
+    /// team (`Some(None)` clears it; the team must be an active one of the tenant), recorded
+    /// like field changes.
+    pub async fn assign_ticket(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        assignee: Option<Uuid>,
+        team: Option<Option<Uuid>>,
+    ) -> Result<Ticket> {
         staff_only(p)?;
         let mut tx = self.tx(p).await?;
         let t = repo::tickets::get(&mut tx, p.tenant_id, id, false).await?;
         drop(tx);
-        let patch = TicketFields { assignee_id: assignee, ..t.fields };
-        self.update_ticket(p, id, patch, &["assignee_id".to_owned()]).await
+        let mut patch = TicketFields { assignee_id: assignee, ..t.fields };
+        let mut mask = vec!["assignee_id".to_owned()];
+        if let Some(team) = team {
+            patch.links.team_id = team;
+            mask.push("team_id".to_owned());
+        }
+        self.update_ticket(p, id, patch, &mask).await
     }
 
     /// Merges `id` into `target` (see the proto's `MergeTicket`); returns the target.

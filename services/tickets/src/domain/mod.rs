@@ -1,8 +1,11 @@
 //! Ticket rules free of transport and storage.
 
+pub mod attachments;
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod sla;
+pub mod templates;
 pub mod ticket;
 pub mod time;
 pub mod time_report;

@@ -45,6 +45,25 @@ pub struct TicketFields {
     pub company_id: Uuid,
     pub contact_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
+    /// Service-desk configuration, links and custom fields.
+    pub links: TicketLinks,
+}
+
+/// A ticket's tenant status, queue, type, category, team, links to other services' records
+/// (ids only) and custom-field values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketLinks {
+    /// The tenant status (`ticket_statuses`); `status` is its kind. `None` before it was resolved.
+    pub status_id: Option<Uuid>,
+    pub queue_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub contract_id: Option<Uuid>,
+    pub asset_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    /// Values by custom-field key (checked against the definitions by the use cases).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A stored ticket.
@@ -102,14 +121,58 @@ impl TicketFields {
             "company_id" => self.company_id.to_string(),
             "contact_id" => id(self.contact_id),
             "assignee_id" => id(self.assignee_id),
-            _ => String::new(),
+            "status_id" => id(self.links.status_id),
+            "queue_id" => id(self.links.queue_id),
+            "type_id" => id(self.links.type_id),
+            "category_id" => id(self.links.category_id),
+            "team_id" => id(self.links.team_id),
+            "contract_id" => id(self.links.contract_id),
+            "asset_id" => id(self.links.asset_id),
+            "project_id" => id(self.links.project_id),
+            _ => match name.strip_prefix("custom_fields.") {
+                Some(key) => match self.links.custom_fields.get(key) {
+                    None => String::new(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                },
+                None => String::new(),
+            },
         }
     }
 }
 
 /// Field names an update mask may name.
-pub const UPDATABLE: &[&str] =
-    &["title", "description", "status", "priority", "source", "company_id", "contact_id", "assignee_id"];
+pub const UPDATABLE: &[&str] = &[
+    "title",
+    "description",
+    "status",
+    "priority",
+    "source",
+    "company_id",
+    "contact_id",
+    "assignee_id",
+    "status_id",
+    "queue_id",
+    "type_id",
+    "category_id",
+    "team_id",
+    "contract_id",
+    "asset_id",
+    "project_id",
+    "custom_fields",
+];
+
+/// Keys whose custom-field values differ between `a` and `b`, as `custom_fields.<key>`
+/// activity field names, sorted.
+pub fn custom_field_changes(a: &TicketLinks, b: &TicketLinks) -> Vec<String> {
+    let mut keys: Vec<&String> = a.custom_fields.keys().chain(b.custom_fields.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.custom_fields.get(*k) != b.custom_fields.get(*k))
+        .map(|k| format!("custom_fields.{k}"))
+        .collect()
+}
 
 impl TicketFields {
     /// Trims the title and checks every rule, naming fields under `prefix` (`ticket.`).
@@ -144,6 +207,20 @@ impl TicketFields {
                 "company_id" => this.company_id = patch.company_id,
                 "contact_id" => this.contact_id = patch.contact_id,
                 "assignee_id" => this.assignee_id = patch.assignee_id,
+                "status_id" => this.links.status_id = patch.links.status_id,
+                "queue_id" => this.links.queue_id = patch.links.queue_id,
+                "type_id" => this.links.type_id = patch.links.type_id,
+                "category_id" => this.links.category_id = patch.links.category_id,
+                "team_id" => this.links.team_id = patch.links.team_id,
+                "contract_id" => this.links.contract_id = patch.links.contract_id,
+                "asset_id" => this.links.asset_id = patch.links.asset_id,
+                "project_id" => this.links.project_id = patch.links.project_id,
+                // A patch names the keys it changes; `null` removes a value (dropped when checked).
+                "custom_fields" => {
+                    for (k, v) in &patch.links.custom_fields {
+                        this.links.custom_fields.insert(k.clone(), v.clone());
+                    }
+                }
                 _ => {}
             }
             Ok(())
@@ -159,10 +236,23 @@ pub fn lifecycle_stamps(
     closed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-    match status {
-        TicketStatus::Resolved => (resolved_at.or(Some(now)), None),
-        TicketStatus::Closed => (resolved_at.or(Some(now)), closed_at.or(Some(now))),
-        _ => (None, None),
+    let closed = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
+    lifecycle_stamps_for(status, closed, resolved_at, closed_at, now)
+}
+
+/// [`lifecycle_stamps`] for a tenant status of kind `kind` with the `closed` flag: a closed
+/// status stamps `resolved_at` (and `closed_at` when its kind is CLOSED); any other clears both.
+pub fn lifecycle_stamps_for(
+    kind: TicketStatus,
+    closed: bool,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    match (closed, kind) {
+        (false, _) => (None, None),
+        (true, TicketStatus::Closed) => (resolved_at.or(Some(now)), closed_at.or(Some(now))),
+        (true, _) => (resolved_at.or(Some(now)), None),
     }
 }
 
@@ -202,6 +292,7 @@ mod tests {
             company_id: Uuid::now_v7(),
             contact_id: None,
             assignee_id: None,
+            links: TicketLinks::default(),
         }
     }
 

@@ -12,9 +12,11 @@ use tonic::{Request, Response, Status};
 use crate::app::Tickets;
 use crate::proto;
 
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod sla;
+pub mod templates;
 pub mod ticket_actions;
 pub mod time;
 
@@ -74,6 +76,15 @@ impl TicketService for Grpc {
                 ("company_id", !t.company_id.is_empty()),
                 ("contact_id", !t.contact_id.is_empty()),
                 ("assignee_id", !t.assignee_id.is_empty()),
+                ("status_id", !t.status_id.is_empty()),
+                ("queue_id", !t.queue_id.is_empty()),
+                ("type_id", !t.type_id.is_empty()),
+                ("category_id", !t.category_id.is_empty()),
+                ("team_id", !t.team_id.is_empty()),
+                ("contract_id", !t.contract_id.is_empty()),
+                ("asset_id", !t.asset_id.is_empty()),
+                ("project_id", !t.project_id.is_empty()),
+                ("custom_fields", t.custom_fields.as_ref().is_some_and(|c| !c.fields.is_empty())),
             ]
             .iter()
             .filter(|(_, set)| *set)

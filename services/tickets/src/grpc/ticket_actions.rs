@@ -31,8 +31,9 @@ impl TicketActionService for TicketActionGrpc {
         let id = parse_id("id", &r.id).map_err(err)?;
         let mut v = Validator::new();
         let assignee = v.optional_uuid("assignee_id", &r.assignee_id);
+        let team = r.team_id.as_deref().map(|t| v.optional_uuid("team_id", t));
         v.finish().map_err(err)?;
-        Ok(Response::new(proto::ticket(&self.app.assign_ticket(&p, id, assignee).await?)))
+        Ok(Response::new(proto::ticket(&self.app.assign_ticket(&p, id, assignee, team).await?)))
     }
 
     async fn merge_ticket(&self, req: Request<pb::MergeTicketRequest>) -> Reply<pb::Ticket> {

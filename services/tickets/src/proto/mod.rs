@@ -2,16 +2,17 @@
 
 use psa_core::DomainError;
 use psa_core::validate::Validator;
-use psa_kit::convert::{opt_id, opt_timestamp, timestamp};
+use psa_kit::convert::{json_to_struct, opt_id, opt_timestamp, struct_to_json, timestamp};
 use psa_proto::tickets as pb;
 
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod sla;
 pub mod time;
 
 use crate::domain::ticket::{
-    Note, NoteVisibility, Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus, format_number,
+    Note, NoteVisibility, Ticket, TicketFields, TicketLinks, TicketPriority, TicketSource, TicketStatus, format_number,
 };
 
 fn status_pb(s: TicketStatus) -> pb::TicketStatus {
@@ -69,7 +70,33 @@ pub fn ticket(t: &Ticket) -> pb::Ticket {
         parent_ticket_id: opt_id(t.relations.parent_id),
         merged_into_ticket_id: opt_id(t.relations.merged_into_id),
         tags: t.relations.tags.clone(),
+        status_id: opt_id(f.links.status_id),
+        queue_id: opt_id(f.links.queue_id),
+        type_id: opt_id(f.links.type_id),
+        category_id: opt_id(f.links.category_id),
+        team_id: opt_id(f.links.team_id),
+        contract_id: opt_id(f.links.contract_id),
+        asset_id: opt_id(f.links.asset_id),
+        project_id: opt_id(f.links.project_id),
+        custom_fields: Some(json_to_struct(&serde_json::Value::Object(f.links.custom_fields.clone()))),
     }
+}
+
+/// `TicketStatus` from its proto number (UNSPECIFIED → NEW).
+pub(crate) fn status_from_pb(n: i32) -> Option<TicketStatus> {
+    Some(match pb::TicketStatus::try_from(n).ok()? {
+        pb::TicketStatus::Unspecified | pb::TicketStatus::New => TicketStatus::New,
+        pb::TicketStatus::Open => TicketStatus::Open,
+        pb::TicketStatus::InProgress => TicketStatus::InProgress,
+        pb::TicketStatus::WaitingOnClient => TicketStatus::WaitingOnClient,
+        pb::TicketStatus::Resolved => TicketStatus::Resolved,
+        pb::TicketStatus::Closed => TicketStatus::Closed,
+    })
+}
+
+/// The proto value of a status kind.
+pub(crate) fn status_to_pb(s: TicketStatus) -> pb::TicketStatus {
+    status_pb(s)
 }
 
 /// The writable fields of a proto ticket (not yet normalised); unknown enum numbers and
@@ -113,6 +140,21 @@ pub fn ticket_fields(t: pb::Ticket) -> Result<TicketFields, DomainError> {
     let company_id = v.optional_uuid("ticket.company_id", &t.company_id).unwrap_or_default();
     let contact_id = v.optional_uuid("ticket.contact_id", &t.contact_id);
     let assignee_id = v.optional_uuid("ticket.assignee_id", &t.assignee_id);
+    let custom_fields = match t.custom_fields.as_ref().map(struct_to_json) {
+        Some(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let links = TicketLinks {
+        status_id: v.optional_uuid("ticket.status_id", &t.status_id),
+        queue_id: v.optional_uuid("ticket.queue_id", &t.queue_id),
+        type_id: v.optional_uuid("ticket.type_id", &t.type_id),
+        category_id: v.optional_uuid("ticket.category_id", &t.category_id),
+        team_id: v.optional_uuid("ticket.team_id", &t.team_id),
+        contract_id: v.optional_uuid("ticket.contract_id", &t.contract_id),
+        asset_id: v.optional_uuid("ticket.asset_id", &t.asset_id),
+        project_id: v.optional_uuid("ticket.project_id", &t.project_id),
+        custom_fields,
+    };
     v.finish()?;
     Ok(TicketFields {
         title: t.title,
@@ -123,6 +165,7 @@ pub fn ticket_fields(t: pb::Ticket) -> Result<TicketFields, DomainError> {
         company_id,
         contact_id,
         assignee_id,
+        links,
     })
 }
 

@@ -59,3 +59,26 @@ pub async fn list(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, public_only: bo
     .fetch_all(&mut **tx)
     .await?)
 }
+
+/// Attachment `id` of ticket `ticket`; `public_only` refuses those on internal notes.
+pub async fn get(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    ticket: Uuid,
+    id: Uuid,
+    public_only: bool,
+) -> Result<Option<Attachment>> {
+    Ok(list(tx, tenant, ticket, public_only).await?.into_iter().find(|a| a.id == id))
+}
+
+/// Whether `note` is a note of `ticket`.
+pub async fn note_of(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, note: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "select exists (select 1 from ticket_notes where tenant_id = $1 and ticket_id = $2 and id = $3)",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .bind(note)
+    .fetch_one(&mut **tx)
+    .await?)
+}

@@ -3,11 +3,13 @@
 
 pub mod attachments;
 pub mod companies;
+pub mod desk;
 pub mod email;
 pub mod kb;
 pub mod notes;
 pub mod sla;
 pub mod sla_state;
+pub mod templates;
 pub mod ticket_actions;
 pub mod tickets;
 pub mod time;

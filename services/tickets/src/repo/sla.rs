@@ -380,7 +380,7 @@ pub async fn update_policy(tx: &mut TenantTx, tenant: Uuid, id: Uuid, f: &Policy
     get_policy(tx, tenant, id, false).await
 }
 
-/// Archives an active policy (no longer default nor assigned to companies).
+/// Archives an active policy (no longer default nor assigned to companies or contracts).
 ///
 /// # Errors
 /// NOT_FOUND when it is not an active policy of the tenant.
@@ -394,6 +394,11 @@ pub async fn archive_policy(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result
     .execute(&mut **tx)
     .await?;
     sqlx::query("delete from company_sla_policies where tenant_id = $1 and policy_id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from contract_sla_policies where tenant_id = $1 and policy_id = $2")
         .bind(tenant)
         .bind(id)
         .execute(&mut **tx)
@@ -446,16 +451,23 @@ pub async fn list_policies(tx: &mut TenantTx, tenant: Uuid) -> Result<Vec<Policy
     Ok(out)
 }
 
-/// The policy for a ticket of `company`: the company's assigned policy, else the tenant
-/// default, else none.
-pub async fn policy_for_company(tx: &mut TenantTx, tenant: Uuid, company: Uuid) -> Result<Option<Uuid>> {
+/// The policy for a ticket of `company` under `contract`: the contract's selected policy,
+/// else the company's assigned policy, else the tenant default, else none.
+pub async fn policy_for_ticket(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    contract: Option<Uuid>,
+    company: Uuid,
+) -> Result<Option<Uuid>> {
     Ok(sqlx::query_scalar(
         "select coalesce( \
+           (select k.policy_id from contract_sla_policies k where k.tenant_id = $1 and k.contract_id = $3), \
            (select a.policy_id from company_sla_policies a where a.tenant_id = $1 and a.company_id = $2), \
            (select p.id from sla_policies p where p.tenant_id = $1 and p.is_default and p.archived_at is null))",
     )
     .bind(tenant)
     .bind(company)
+    .bind(contract)
     .fetch_one(&mut **tx)
     .await?)
 }

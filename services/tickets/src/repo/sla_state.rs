@@ -8,10 +8,11 @@ use psa_kit::db::TenantTx;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::sla::clock::{ClockKind, History, Outcome, SlaSummary};
+use crate::domain::sla::clock::{ClockKind, History, Outcome, Phase, SlaSummary};
 use crate::domain::ticket::TicketStatus;
 
-/// Records that ticket `ticket` entered `status` at `at`.
+/// Records that ticket `ticket` entered `status` at `at`, with the flags (`pauses_sla`,
+/// `closed`) its tenant status (`tickets.status_id`, already written) has now.
 pub async fn record_status(
     tx: &mut TenantTx,
     tenant: Uuid,
@@ -19,13 +20,18 @@ pub async fn record_status(
     status: TicketStatus,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("insert into ticket_status_changes (tenant_id, ticket_id, status, changed_at) values ($1, $2, $3, $4)")
-        .bind(tenant)
-        .bind(ticket)
-        .bind(status.as_str())
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "insert into ticket_status_changes (tenant_id, ticket_id, status, changed_at, status_id, pauses_sla, closed) \
+         select $1, $2, $3, $4, s.id, s.pauses_sla, s.closed from tickets t \
+         left join ticket_statuses s on s.tenant_id = t.tenant_id and s.id = t.status_id \
+         where t.tenant_id = $1 and t.id = $2",
+    )
+    .bind(tenant)
+    .bind(ticket)
+    .bind(status.as_str())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -42,10 +48,14 @@ pub async fn record_first_response(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid
     Ok(())
 }
 
+/// A `ticket_status_changes` row: when, kind, and the flags recorded (null on older rows).
+type StatusChangeRow = (DateTime<Utc>, String, Option<bool>, Option<bool>);
+
 /// The recorded history of a ticket created at `created_at`.
 pub async fn history(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, created_at: DateTime<Utc>) -> Result<History> {
-    let rows: Vec<(DateTime<Utc>, String)> = sqlx::query_as(
-        "select changed_at, status from ticket_status_changes where tenant_id = $1 and ticket_id = $2 order by changed_at, id",
+    let rows: Vec<StatusChangeRow> = sqlx::query_as(
+        "select changed_at, status, pauses_sla, closed from ticket_status_changes where tenant_id = $1 and ticket_id = $2 \
+         order by changed_at, id",
     )
     .bind(tenant)
     .bind(ticket)
@@ -60,7 +70,16 @@ pub async fn history(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, created_at: 
             .flatten();
     Ok(History {
         created_at,
-        statuses: rows.into_iter().filter_map(|(t, s)| Some((t, TicketStatus::parse(&s)?))).collect(),
+        statuses: rows
+            .into_iter()
+            .filter_map(|(t, s, pauses, closed)| {
+                let phase = match (pauses, closed) {
+                    (Some(p), Some(c)) => Phase::of(p, c),
+                    _ => Phase::from(TicketStatus::parse(&s)?),
+                };
+                Some((t, phase))
+            })
+            .collect(),
         first_public_staff_note: first,
     })
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use psa_core::DomainError;
+use psa_core::filter::Op;
 use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
@@ -9,7 +10,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::domain::sla::clock::{Outcome, SlaSummary};
-use crate::domain::ticket::{Ticket, TicketFields, TicketPriority, TicketSource, TicketStatus};
+use crate::domain::ticket::{Ticket, TicketFields, TicketLinks, TicketPriority, TicketSource, TicketStatus};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -41,6 +42,15 @@ struct Row {
     parent_id: Option<Uuid>,
     merged_into_id: Option<Uuid>,
     tags: Vec<String>,
+    status_id: Option<Uuid>,
+    queue_id: Option<Uuid>,
+    type_id: Option<Uuid>,
+    category_id: Option<Uuid>,
+    team_id: Option<Uuid>,
+    contract_id: Option<Uuid>,
+    asset_id: Option<Uuid>,
+    project_id: Option<Uuid>,
+    custom_fields: serde_json::Value,
 }
 
 impl From<Row> for Ticket {
@@ -58,6 +68,20 @@ impl From<Row> for Ticket {
                 company_id: r.company_id,
                 contact_id: r.contact_id,
                 assignee_id: r.assignee_id,
+                links: TicketLinks {
+                    status_id: r.status_id,
+                    queue_id: r.queue_id,
+                    type_id: r.type_id,
+                    category_id: r.category_id,
+                    team_id: r.team_id,
+                    contract_id: r.contract_id,
+                    asset_id: r.asset_id,
+                    project_id: r.project_id,
+                    custom_fields: match r.custom_fields {
+                        serde_json::Value::Object(m) => m,
+                        _ => serde_json::Map::new(),
+                    },
+                },
             },
             company_name: r.company_name.unwrap_or_default(),
             created_by: r.created_by,
@@ -88,7 +112,8 @@ const SELECT: &str = "select t.id, t.tenant_id, t.number, t.title, t.description
     c.name as company_name, t.contact_id, t.assignee_id, t.created_by, t.created_at, t.updated_at, t.resolved_at, t.closed_at, \
     s.policy_id as sla_policy_id, s.first_response_due as sla_first_response_due, s.first_response_at as sla_first_response_at, \
     s.first_response as sla_first_response, s.resolution_due as sla_resolution_due, s.resolved as sla_resolved, \
-    s.paused as sla_paused, s.resolution as sla_resolution, t.parent_id, t.merged_into_id, t.tags \
+    s.paused as sla_paused, s.resolution as sla_resolution, t.parent_id, t.merged_into_id, t.tags, \
+    t.status_id, t.queue_id, t.type_id, t.category_id, t.team_id, t.contract_id, t.asset_id, t.project_id, t.custom_fields \
     from tickets t left join companies c on c.tenant_id = t.tenant_id and c.id = t.company_id \
     left join ticket_sla s on s.tenant_id = t.tenant_id and s.ticket_id = t.id";
 
@@ -111,6 +136,14 @@ pub const LIST: ListSpec = ListSpec {
         FilterField { name: "contact_id", column: "t.contact_id", kind: FieldKind::Uuid },
         FilterField { name: "assignee_id", column: "t.assignee_id", kind: FieldKind::Uuid },
         FilterField { name: "parent_id", column: "t.parent_id", kind: FieldKind::Uuid },
+        FilterField { name: "status_id", column: "t.status_id", kind: FieldKind::Uuid },
+        FilterField { name: "queue_id", column: "t.queue_id", kind: FieldKind::Uuid },
+        FilterField { name: "type_id", column: "t.type_id", kind: FieldKind::Uuid },
+        FilterField { name: "category_id", column: "t.category_id", kind: FieldKind::Uuid },
+        FilterField { name: "team_id", column: "t.team_id", kind: FieldKind::Uuid },
+        FilterField { name: "contract_id", column: "t.contract_id", kind: FieldKind::Uuid },
+        FilterField { name: "asset_id", column: "t.asset_id", kind: FieldKind::Uuid },
+        FilterField { name: "project_id", column: "t.project_id", kind: FieldKind::Uuid },
         FilterField { name: "title", column: "t.title", kind: FieldKind::Text },
     ],
     orders: &[
@@ -123,7 +156,8 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "t.id",
 };
 
-/// Inserts a ticket with the tenant's next number.
+/// Inserts a ticket with the tenant's next number; one of kind NEW without a `status_id`
+/// gets the tenant's default status.
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_by: Uuid) -> Result<Ticket> {
     let number: i64 = sqlx::query_scalar(
         "insert into ticket_counters (tenant_id, last_number) values ($1, 1) \
@@ -133,22 +167,41 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_b
     .fetch_one(&mut **tx)
     .await?;
     let id = Uuid::now_v7();
+    // A new ticket without a named status gets the tenant's default status (and its kind).
+    let (status_id, kind) = match f.links.status_id {
+        None if f.status == TicketStatus::New => {
+            let d = crate::repo::desk::default_status(tx, tenant).await?;
+            (d.id, d.fields.kind)
+        }
+        _ => (resolve_status(tx, tenant, f).await?, f.status),
+    };
+    let l = &f.links;
     sqlx::query(
-        "insert into tickets (id, tenant_id, number, title, description, status, priority, source, company_id, contact_id, assignee_id, created_by) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "insert into tickets (id, tenant_id, number, title, description, status, priority, source, company_id, contact_id, assignee_id, created_by, \
+         status_id, queue_id, type_id, category_id, team_id, contract_id, asset_id, project_id, custom_fields) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(id)
     .bind(tenant)
     .bind(number)
     .bind(&f.title)
     .bind(&f.description)
-    .bind(f.status.as_str())
+    .bind(kind.as_str())
     .bind(f.priority.as_str())
     .bind(f.source.as_str())
     .bind(f.company_id)
     .bind(f.contact_id)
     .bind(f.assignee_id)
     .bind(created_by)
+    .bind(status_id)
+    .bind(l.queue_id)
+    .bind(l.type_id)
+    .bind(l.category_id)
+    .bind(l.team_id)
+    .bind(l.contract_id)
+    .bind(l.asset_id)
+    .bind(l.project_id)
+    .bind(serde_json::Value::Object(l.custom_fields.clone()))
     .execute(&mut **tx)
     .await?;
     get(tx, tenant, id, false).await
@@ -177,12 +230,29 @@ pub async fn get_by_number(tx: &mut TenantTx, tenant: Uuid, number: i64) -> Resu
     Ok(row.map(Ticket::from))
 }
 
+/// The tenant status of `f`: its `status_id` when that status has the kind `f.status`, else
+/// the tenant's status of that kind (the built-in one first), so a change by kind alone (email,
+/// merge, older clients) keeps the two consistent.
+async fn resolve_status(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields) -> Result<Uuid> {
+    if let Some(id) = f.links.status_id {
+        let s = crate::repo::desk::get_status(tx, tenant, id).await?;
+        if s.fields.kind == f.status {
+            return Ok(id);
+        }
+    }
+    Ok(crate::repo::desk::status_for_kind(tx, tenant, f.status).await?.id)
+}
+
 /// Writes the fields and lifecycle stamps of `t`, bumping `updated_at`.
 pub async fn update(tx: &mut TenantTx, t: &Ticket) -> Result<Ticket> {
     let f = &t.fields;
+    let status_id = resolve_status(tx, t.tenant_id, f).await?;
+    let l = &f.links;
     sqlx::query(
         "update tickets set title = $3, description = $4, status = $5, priority = $6, source = $7, company_id = $8, contact_id = $9, \
-         assignee_id = $10, resolved_at = $11, closed_at = $12, updated_at = now() where tenant_id = $1 and id = $2",
+         assignee_id = $10, resolved_at = $11, closed_at = $12, status_id = $13, queue_id = $14, type_id = $15, category_id = $16, \
+         team_id = $17, contract_id = $18, asset_id = $19, project_id = $20, custom_fields = $21, updated_at = now() \
+         where tenant_id = $1 and id = $2",
     )
     .bind(t.tenant_id)
     .bind(t.id)
@@ -196,6 +266,15 @@ pub async fn update(tx: &mut TenantTx, t: &Ticket) -> Result<Ticket> {
     .bind(f.assignee_id)
     .bind(t.resolved_at)
     .bind(t.closed_at)
+    .bind(status_id)
+    .bind(l.queue_id)
+    .bind(l.type_id)
+    .bind(l.category_id)
+    .bind(l.team_id)
+    .bind(l.contract_id)
+    .bind(l.asset_id)
+    .bind(l.project_id)
+    .bind(serde_json::Value::Object(l.custom_fields.clone()))
     .execute(&mut **tx)
     .await?;
     get(tx, t.tenant_id, t.id, false).await
@@ -211,17 +290,43 @@ pub async fn touch(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// One page of tickets; `company` restricts to one company (portal users).
+/// One page of tickets; `company` restricts to one company (portal users); `custom` are
+/// custom-field terms (key, operator, value) as described on `Tickets::list_tickets`.
 pub async fn list(
     tx: &mut TenantTx,
     tenant: Uuid,
     plan: &ListPlan,
     company: Option<Uuid>,
+    custom: &[(String, Op, String)],
 ) -> Result<(Vec<Ticket>, String)> {
     let mut qb = QueryBuilder::new(format!("{SELECT} where t.tenant_id = "));
     qb.push_bind(tenant);
     if let Some(c) = company {
         qb.push(" and t.company_id = ").push_bind(c);
+    }
+    for (key, op, value) in custom {
+        match op {
+            Op::Eq => {
+                qb.push(" and (t.custom_fields ->> ").push_bind(key.clone()).push(") = ").push_bind(value.clone())
+            }
+            Op::Ne => qb
+                .push(" and (t.custom_fields ->> ")
+                .push_bind(key.clone())
+                .push(") is distinct from ")
+                .push_bind(value.clone()),
+            Op::Has => qb
+                .push(" and (coalesce(jsonb_typeof(t.custom_fields -> ")
+                .push_bind(key.clone())
+                .push(") = 'array' and (t.custom_fields -> ")
+                .push_bind(key.clone())
+                .push(") ? ")
+                .push_bind(value.clone())
+                .push(", false) or strpos(lower(t.custom_fields ->> ")
+                .push_bind(key.clone())
+                .push("), lower(")
+                .push_bind(value.clone())
+                .push(")) > 0)"),
+        };
     }
     plan.push_where(&mut qb);
     plan.push_order_limit(&mut qb);

@@ -361,6 +361,7 @@ impl Tickets {
             company_id,
             contact_id,
             assignee_id: actions.assignee_id,
+            links: Default::default(),
         }
         .normalize("ticket.")?;
         // The system (nil actor) opens it, with the same numbering, SLA, activity and event as

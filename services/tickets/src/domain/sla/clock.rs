@@ -4,7 +4,8 @@
 //!   staff user; it is never paused. A ticket resolved before any such note stops it at the
 //!   resolution (a resolution is a response); a later reopen does not restart it.
 //! - **Resolution** starts at creation, runs while the ticket is in a running status, is
-//!   paused while it is in a pausing status ([`pauses`]: `waiting_on_client`), so its due time
+//!   paused while it is in a pausing status (a tenant status flagged `pauses_sla`, built in:
+//!   `waiting_on_client`; see [`Phase`]), so its due time
 //!   moves out by the paused business time, stops when the ticket is resolved or closed, and
 //!   resumes on a reopen.
 //!
@@ -20,22 +21,58 @@ use uuid::Uuid;
 use super::calendar::Hours;
 use crate::domain::ticket::TicketStatus;
 
-/// Whether time in `status` does not count against the resolution clock.
-pub fn pauses(status: TicketStatus) -> bool {
-    matches!(status, TicketStatus::WaitingOnClient)
+/// How the status a ticket entered affects the resolution clock: taken from the tenant
+/// status's flags (`pauses_sla`, `closed`) as they were at the transition, so changing a
+/// status's flags later never rewrites recorded history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The clock runs.
+    Running,
+    /// Time does not count (a pausing status).
+    Paused,
+    /// The clock stops (a closed status: resolved or closed).
+    Stopped,
 }
 
-/// Whether `status` stops the resolution clock.
-pub fn stops(status: TicketStatus) -> bool {
-    matches!(status, TicketStatus::Resolved | TicketStatus::Closed)
+impl Phase {
+    /// The phase of a status with these flags (`closed` wins).
+    pub fn of(pauses_sla: bool, closed: bool) -> Self {
+        if closed {
+            Phase::Stopped
+        } else if pauses_sla {
+            Phase::Paused
+        } else {
+            Phase::Running
+        }
+    }
+}
+
+impl From<TicketStatus> for Phase {
+    /// The built-in statuses' flags: WAITING_ON_CLIENT pauses, RESOLVED and CLOSED stop.
+    fn from(status: TicketStatus) -> Self {
+        match status {
+            TicketStatus::WaitingOnClient => Phase::Paused,
+            TicketStatus::Resolved | TicketStatus::Closed => Phase::Stopped,
+            _ => Phase::Running,
+        }
+    }
+}
+
+fn pauses(p: Phase) -> bool {
+    p == Phase::Paused
+}
+
+fn stops(p: Phase) -> bool {
+    p == Phase::Stopped
 }
 
 /// The recorded history an SLA computation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
     pub created_at: DateTime<Utc>,
-    /// Status changes in time order, the first being the status at creation.
-    pub statuses: Vec<(DateTime<Utc>, TicketStatus)>,
+    /// Status changes in time order (with the phase each entered status had then), the
+    /// first being the status at creation.
+    pub statuses: Vec<(DateTime<Utc>, Phase)>,
     /// When the first public note by a staff user was written.
     pub first_public_staff_note: Option<DateTime<Utc>>,
 }
@@ -137,13 +174,13 @@ pub fn resolution_clock(h: &History, target: &Target, now: DateTime<Utc>) -> Clo
     // Only what had happened by `now` counts (recomputing "as of" an earlier instant).
     let mut list: Vec<_> = h.statuses.iter().copied().filter(|(t, _)| *t <= now).collect();
     if list.is_empty() {
-        list.push((h.created_at, TicketStatus::New));
+        list.push((h.created_at, Phase::Running));
     }
     let clamp = |t: DateTime<Utc>| t.max(h.created_at).min(now.max(h.created_at));
     let mut elapsed = Duration::zero();
     let mut due = None;
     let mut running = None;
-    let mut state = (h.created_at, TicketStatus::New);
+    let mut state = (h.created_at, Phase::Running);
     for (i, &(at, status)) in list.iter().enumerate() {
         let from = clamp(at);
         let to = list.get(i + 1).map_or(clamp(now), |n| clamp(n.0)).max(from);
@@ -259,7 +296,7 @@ mod tests {
     fn history(created: &str, statuses: &[(&str, TicketStatus)], note: Option<&str>) -> History {
         History {
             created_at: utc(created),
-            statuses: statuses.iter().map(|(t, s)| (utc(t), *s)).collect(),
+            statuses: statuses.iter().map(|(t, s)| (utc(t), Phase::from(*s))).collect(),
             first_public_staff_note: note.map(utc),
         }
     }

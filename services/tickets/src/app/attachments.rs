@@ -1,0 +1,96 @@
+//! Uploading and downloading ticket attachments (PRD §3.4): checked by
+//! [`crate::domain::attachments::check`], bytes in the object store under
+//! `<tenant>/<ticket>/<attachment id>`, metadata in `ticket_attachments`, an activity entry.
+
+use chrono::Utc;
+use object_store::ObjectStoreExt as _;
+use object_store::path::Path as StorePath;
+use psa_core::{DomainError, Principal};
+use psa_kit::Result;
+use uuid::Uuid;
+
+use super::Tickets;
+use crate::domain::attachments;
+use crate::repo;
+use crate::repo::attachments::Attachment;
+use crate::repo::ticket_actions::Change;
+
+impl Tickets {
+    /// Stores an upload on ticket `ticket` (optionally on note `note`, staff only).
+    ///
+    /// # Errors
+    /// NOT_FOUND for a ticket the principal cannot see; INVALID_ARGUMENT (see
+    /// [`attachments::check`]; `note_id` of another ticket).
+    pub async fn upload_attachment(
+        &self,
+        p: &Principal,
+        ticket: Uuid,
+        note: Option<Uuid>,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Attachment> {
+        let checked = attachments::check(file_name, &bytes, self.attachment_max_bytes)?;
+        let mut tx = self.tx(p).await?;
+        let t = self.visible(&mut tx, p, ticket, true).await?;
+        let note = if p.portal_company().is_some() { None } else { note };
+        if let Some(n) = note
+            && !repo::attachments::note_of(&mut tx, p.tenant_id, ticket, n).await?
+        {
+            return Err(DomainError::invalid("note_id", "not a note of this ticket").into());
+        }
+        let id = Uuid::now_v7();
+        let key = format!("{}/{}/{}", t.tenant_id, t.id, id);
+        let row = Attachment {
+            id,
+            tenant_id: t.tenant_id,
+            ticket_id: t.id,
+            note_id: note,
+            file_name: checked.file_name,
+            content_type: checked.content_type,
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            content_id: String::new(),
+            inline: false,
+            storage_key: key.clone(),
+            created_at: Utc::now(),
+        };
+        self.email
+            .store
+            .put(&StorePath::from(key.as_str()), bytes.into())
+            .await
+            .map_err(|e| anyhow::anyhow!("storing attachment: {e}"))?;
+        repo::attachments::insert(&mut tx, &row).await?;
+        repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
+        repo::ticket_actions::record(
+            &mut tx,
+            p.tenant_id,
+            ticket,
+            p.user_id,
+            Change { action: "attachment_added", field: "", old: "", new: &row.file_name },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Attachment `id` of ticket `ticket` with its bytes.
+    ///
+    /// # Errors
+    /// NOT_FOUND for a ticket or attachment the principal cannot see (portal users: those of
+    /// internal notes, other companies' tickets).
+    pub async fn attachment_content(&self, p: &Principal, ticket: Uuid, id: Uuid) -> Result<(Attachment, Vec<u8>)> {
+        let mut tx = self.tx(p).await?;
+        self.visible(&mut tx, p, ticket, false).await?;
+        let a = repo::attachments::get(&mut tx, p.tenant_id, ticket, id, p.portal_company().is_some())
+            .await?
+            .ok_or(DomainError::NotFound { entity: "attachment" })?;
+        drop(tx);
+        let got = self
+            .email
+            .store
+            .get(&StorePath::from(a.storage_key.as_str()))
+            .await
+            .map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
+        let bytes = got.bytes().await.map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
+        Ok((a, bytes.to_vec()))
+    }
+}
