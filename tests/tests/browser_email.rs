@@ -1,6 +1,6 @@
 //! Headless-Chromium test of the web client's email pages (issue #4): an admin adds an
 //! inbound-only mailbox (the inbound token is shown once), adds a parse rule that raises the
-//! priority of "urgent" mail, and — after a client's message arrives on the inbound endpoint —
+//! priority of "urgent" mail and puts it in a queue, and — after a client's message arrives on the inbound endpoint —
 //! sees it in the mailbox's message log with a link to the ticket it opened.
 //!
 //! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
@@ -23,6 +23,8 @@ async fn admin_sets_up_a_mailbox_and_follows_its_messages() {
     let (api, _) = stack.login(&admin).await;
     let (s, company) = api.post("/api/v1/companies", &json!({"name": "Fallback Ltd"})).await;
     assert_eq!(s, 200, "{company}");
+    let (s, queue) = api.post("/api/v1/ticket-queues", &json!({"name": "Facilities"})).await;
+    assert_eq!(s, 200, "{queue}");
 
     let driver = Driver::start();
     let client = connect(&driver).await;
@@ -43,6 +45,7 @@ async fn admin_sets_up_a_mailbox_and_follows_its_messages() {
     let (_, tickets) = api.get("/api/v1/tickets").await;
     assert_eq!(tickets["tickets"][0]["priority"], "TICKET_PRIORITY_HIGH", "{tickets}");
     assert_eq!(tickets["tickets"][0]["companyId"], company["id"], "{tickets}");
+    assert_eq!(tickets["tickets"][0]["queueId"], queue["id"], "{tickets}");
     stack.stop().await;
 }
 
@@ -95,6 +98,9 @@ async fn flow(c: &Client, stack: &Stack, api: &Api, base: &str, tenant: &str, em
     fill(c, "#rule-name", "Urgent mail").await?;
     fill(c, "#rule-subject", "urgent").await?;
     c.find(Locator::Css("#rule-priority option[value='TICKET_PRIORITY_HIGH']")).await?.click().await?;
+    poll("queues loaded", move || async move { Ok(c.find_all(Locator::Css("#rule-queue option")).await?.len() >= 2) })
+        .await?;
+    c.find(Locator::Css("#rule-queue option:nth-child(2)")).await?.click().await?;
     click(c, "#rule-create").await?;
     poll("the rule listed", move || async move {
         Ok(c.find_all(Locator::Css("#parse-rules .parse-rule")).await?.len() == 1)

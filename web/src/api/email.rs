@@ -184,6 +184,8 @@ pub struct RuleActions {
     pub assignee_id: String,
     /// Drop the message.
     pub ignore: bool,
+    /// Queue id of the new ticket.
+    pub queue_id: String,
 }
 
 /// A parse rule; the first active one (lowest position) that matches decides.

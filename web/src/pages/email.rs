@@ -425,15 +425,18 @@ fn parse_rules(props: &ParseRulesProps) -> Html {
     let company = use_state(String::new);
     let priority = use_state(String::new);
     let ignore = use_state(|| false);
+    let queue = use_state(String::new);
+    let queues = use_fetch((), |_| async move { crate::api::desk::list(crate::api::desk::QUEUES).await });
     let error = use_state(|| None::<ApiError>);
-    let fields = ["name", "from_pattern", "subject_pattern", "body_pattern", "conditions", "actions", "company_id"];
+    let fields =
+        ["name", "from_pattern", "subject_pattern", "body_pattern", "conditions", "actions", "company_id", "queue_id"];
     let submit = {
-        let states = [&name, &from, &subject, &body, &company, &priority].map(|s| (*s).clone());
+        let states = [&name, &from, &subject, &body, &company, &priority, &queue].map(|s| (*s).clone());
         let (ignore, error, reload, mailbox) =
             (ignore.clone(), error.clone(), reload.clone(), props.mailbox_id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let [name, from, subject, body, company, priority] = states.clone();
+            let [name, from, subject, body, company, priority, queue] = states.clone();
             let rule = ParseRule {
                 name: (*name).clone(),
                 conditions: RuleConditions {
@@ -444,6 +447,7 @@ fn parse_rules(props: &ParseRulesProps) -> Html {
                 actions: RuleActions {
                     company_id: (*company).clone(),
                     priority: (*priority).clone(),
+                    queue_id: (*queue).clone(),
                     ignore: *ignore,
                     ..RuleActions::default()
                 },
@@ -464,6 +468,11 @@ fn parse_rules(props: &ParseRulesProps) -> Html {
             });
         })
     };
+    let queue_list: Vec<serde_json::Value> = match &queues.result {
+        Some(Ok(l)) => l.clone(),
+        _ => Vec::new(),
+    };
+    let queue_name = |id: &str| crate::api::desk::name_of(&queue_list, id);
     let list = match &rules.result {
         None => html! { <Loading /> },
         Some(Err(e)) => html! { <ErrorBanner error={e.clone()} /> },
@@ -482,7 +491,8 @@ fn parse_rules(props: &ParseRulesProps) -> Html {
                                 [(!r.actions.company_id.is_empty()).then(|| "set company".to_owned()),
                                  (!r.actions.priority.is_empty() && !r.actions.priority.ends_with("UNSPECIFIED"))
                                     .then(|| format!("priority {}", enum_label(&r.actions.priority))),
-                                 (!r.actions.assignee_id.is_empty()).then(|| "assign".to_owned())]
+                                 (!r.actions.assignee_id.is_empty()).then(|| "assign".to_owned()),
+                                 (!r.actions.queue_id.is_empty()).then(|| format!("queue {}", queue_name(&r.actions.queue_id)))]
                                 .into_iter().flatten().collect::<Vec<_>>().join(", ") };
                             let (mailbox, id, reload, error) =
                                 (props.mailbox_id.clone(), r.id.clone(), reload.clone(), error.clone());
@@ -532,6 +542,15 @@ fn parse_rules(props: &ParseRulesProps) -> Html {
                     <Field label="Set priority" id="rule-priority">
                         <select id="rule-priority" onchange={bind_select(&priority)}>
                             { enum_options(TICKET_PRIORITIES, &priority, Some("(unchanged)")) }
+                        </select></Field>
+                    <Field label="Put in queue" id="rule-queue" error={field_error("queue_id")}>
+                        <select id="rule-queue" onchange={bind_select(&queue)}>
+                            <option value="" selected={queue.is_empty()}>{ "(none)" }</option>
+                            { for queue_list.iter().filter(|q| q["active"].as_bool().unwrap_or(true)).map(|q| {
+                                let id = q["id"].as_str().unwrap_or_default().to_owned();
+                                html! { <option value={id.clone()} selected={*queue == id}>
+                                    { q["name"].as_str().unwrap_or_default() }</option> }
+                            }) }
                         </select></Field>
                     <label class="checkbox"><input type="checkbox" id="rule-ignore" checked={*ignore}
                         onchange={Callback::from({ let i = ignore.clone(); move |_| i.set(!*i) })} />

@@ -128,6 +128,7 @@ pub fn rule(r: &ParseRule) -> pb::EmailParseRule {
                 .map_or(pb::TicketPriority::Unspecified, priority_pb) as i32,
             assignee_id: opt_id(f.actions.assignee_id),
             ignore: f.actions.ignore,
+            queue_id: opt_id(f.actions.queue_id),
         }),
         create_time: Some(timestamp(r.created_at)),
         update_time: Some(timestamp(r.updated_at)),
@@ -144,6 +145,7 @@ pub fn rule_fields(mailbox_id: uuid::Uuid, r: pb::EmailParseRule) -> Result<Rule
     let a = r.actions.unwrap_or_default();
     let company_id = v.optional_uuid("rule.actions.company_id", &a.company_id);
     let assignee_id = v.optional_uuid("rule.actions.assignee_id", &a.assignee_id);
+    let queue_id = v.optional_uuid("rule.actions.queue_id", &a.queue_id);
     let priority = priority(&mut v, "rule.actions.priority", a.priority);
     v.finish()?;
     Ok(RuleFields {
@@ -160,6 +162,7 @@ pub fn rule_fields(mailbox_id: uuid::Uuid, r: pb::EmailParseRule) -> Result<Rule
             company_id,
             priority: priority.map(|p| p.as_str().to_owned()),
             assignee_id,
+            queue_id,
             ignore: a.ignore,
         },
     })

@@ -597,3 +597,39 @@ async fn replies_to_a_merged_ticket_follow_the_merge() {
     assert!(notes(&d.api, &source).await.is_empty());
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parse_rules_route_new_tickets_to_a_queue_and_its_team() {
+    let stack = Stack::start().await;
+    let d = desk(&stack, "mail-q").await;
+    let other = desk(&stack, "mail-q2").await;
+    let api = &d.api;
+    let rules = format!("/api/v1/email-mailboxes/{}/parse-rules", d.mailbox);
+    let team = ok(api, "/api/v1/teams", json!({"name": "Network"})).await;
+    let queue = ok(api, "/api/v1/ticket-queues", json!({"name": "Network", "defaultTeamId": team["id"]})).await;
+    let foreign = ok(&other.api, "/api/v1/ticket-queues", json!({"name": "Theirs"})).await;
+
+    // Another tenant's queue and a malformed id are refused, naming the field.
+    for bad in [foreign["id"].clone(), json!("not-a-uuid")] {
+        let (s, v) = api
+            .post(&rules, &json!({"name": "Net", "conditions": {"subjectPattern": "vpn"}, "actions": {"queueId": bad}}))
+            .await;
+        assert_eq!(s, 400, "{v}");
+        assert_eq!(v["errors"][0]["field"], "rule.actions.queueId", "{v}");
+    }
+    let rule = ok(
+        api,
+        &rules,
+        json!({"name": "Net", "conditions": {"subjectPattern": "vpn"}, "actions": {"queueId": queue["id"]}}),
+    )
+    .await;
+    assert_eq!(rule["actions"]["queueId"], queue["id"], "{rule}");
+
+    let v = received(&stack, &d, mail("jane@client.example", "q1@client.example", "VPN down", "", "help")).await;
+    let t = ticket(api, v["ticketId"].as_str().unwrap()).await;
+    assert_eq!((&t["queueId"], &t["teamId"]), (&queue["id"], &team["id"]), "{t}");
+    let v = received(&stack, &d, mail("jane@client.example", "q2@client.example", "Printer", "", "help")).await;
+    let t = ticket(api, v["ticketId"].as_str().unwrap()).await;
+    assert!(t["queueId"].is_null() || t["queueId"] == "", "{t}");
+    stack.stop().await;
+}

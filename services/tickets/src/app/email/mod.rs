@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{Tickets, sla};
+use crate::domain::desk::ItemKind;
 use crate::domain::email::mailbox::{self, Mailbox, MailboxFields, UnknownSenderPolicy};
 use crate::domain::email::message::InboundMessage;
 use crate::domain::email::rules::{self, ParseRule, RuleFields};
@@ -212,6 +213,7 @@ impl Tickets {
         let f = f.normalize()?;
         let mut tx = self.email_tx(p).await?;
         repo::email::get_mailbox(&mut tx, p.tenant_id, f.mailbox_id, false).await?;
+        check_rule_queue(&mut tx, p.tenant_id, &f).await?;
         let r = repo::email::insert_rule(&mut tx, p.tenant_id, &f).await?;
         tx.commit().await?;
         Ok(r)
@@ -222,6 +224,7 @@ impl Tickets {
         let f = f.normalize()?;
         let mut tx = self.email_tx(p).await?;
         repo::email::get_mailbox(&mut tx, p.tenant_id, f.mailbox_id, false).await?;
+        check_rule_queue(&mut tx, p.tenant_id, &f).await?;
         let r = repo::email::update_rule(&mut tx, p.tenant_id, id, &f).await?;
         tx.commit().await?;
         Ok(r)
@@ -352,7 +355,7 @@ impl Tickets {
             description.push_str(&format!("Follow-up to {} (closed).\n\n", format_number(old.number)));
         }
         description.push_str(msg.text.trim_end());
-        let fields = TicketFields {
+        let mut fields = TicketFields {
             title: thread::ticket_title(&msg.subject),
             description: bounded(&description, MAX_BODY),
             status: TicketStatus::New,
@@ -364,6 +367,15 @@ impl Tickets {
             links: Default::default(),
         }
         .normalize("ticket.")?;
+        if let Some(queue) = actions.queue_id {
+            // A queue deactivated or deleted since the rule was saved is left out.
+            if let Ok(q) = repo::desk::get_item(tx, tenant, ItemKind::Queue, queue).await
+                && q.fields.active
+            {
+                fields.links.queue_id = Some(q.id);
+                fields.links.team_id = q.fields.link;
+            }
+        }
         // The system (nil actor) opens it, with the same numbering, SLA, activity and event as
         // any other ticket; the message's attachments follow in the same transaction.
         let t = self.insert_ticket(tx, tenant, Uuid::nil(), &fields).await?;
@@ -709,4 +721,17 @@ async fn surviving(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Ticket> 
         t = repo::tickets::get(tx, tenant, into, true).await?;
     }
     Ok(t)
+}
+
+/// A rule's queue must be an active queue of the tenant.
+///
+/// # Errors
+/// INVALID_ARGUMENT on `rule.actions.queue_id`.
+async fn check_rule_queue(tx: &mut TenantTx, tenant: Uuid, f: &RuleFields) -> Result<()> {
+    let Some(queue) = f.actions.queue_id else { return Ok(()) };
+    match repo::desk::get_item(tx, tenant, ItemKind::Queue, queue).await {
+        Ok(q) if q.fields.active => Ok(()),
+        Ok(_) => Err(DomainError::invalid("rule.actions.queue_id", "the queue is inactive").into()),
+        Err(_) => Err(DomainError::invalid("rule.actions.queue_id", "no such queue").into()),
+    }
 }

@@ -39,6 +39,9 @@ pub struct RuleActions {
     pub priority: Option<String>,
     #[serde(default)]
     pub assignee_id: Option<Uuid>,
+    /// Queue of the new ticket (`ticket_queues`; checked when the rule is saved).
+    #[serde(default)]
+    pub queue_id: Option<Uuid>,
     /// Drop the message (recorded as ignored): newsletters, monitoring noise.
     #[serde(default)]
     pub ignore: bool,
@@ -103,8 +106,13 @@ impl RuleFields {
         {
             v.push("rule.actions.priority", format!("must be one of {}", TicketPriority::NAMES.join(", ")));
         }
-        if a.company_id.is_none() && a.priority.is_none() && a.assignee_id.is_none() && !a.ignore {
-            v.push("rule.actions", "needs at least one of company_id, priority, assignee_id, ignore");
+        if a.company_id.is_none()
+            && a.priority.is_none()
+            && a.assignee_id.is_none()
+            && a.queue_id.is_none()
+            && !a.ignore
+        {
+            v.push("rule.actions", "needs at least one of company_id, priority, assignee_id, queue_id, ignore");
         }
         if self.mailbox_id.is_nil() {
             v.push("rule.mailbox_id", "is required");
