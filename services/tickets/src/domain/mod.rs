@@ -1,5 +1,6 @@
 //! Ticket rules free of transport and storage.
 
+pub mod automation;
 pub mod attachments;
 pub mod desk;
 pub mod email;
