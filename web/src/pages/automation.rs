@@ -129,7 +129,9 @@ impl ActionRow {
             "setField" => json!({"field": a, "value": b}),
             "changeTags" => json!({"add": list(a), "remove": list(b)}),
             "assign" => json!({"assigneeId": a}),
-            "addNote" => json!({"body": a, "visibility": if self.flag { "NOTE_VISIBILITY_PUBLIC" } else { "NOTE_VISIBILITY_INTERNAL" }}),
+            "addNote" => {
+                json!({"body": a, "visibility": if self.flag { "NOTE_VISIBILITY_PUBLIC" } else { "NOTE_VISIBILITY_INTERNAL" }})
+            }
             "notify" => json!({"toAddresses": list(a), "subject": b, "body": c, "toContact": self.flag}),
             "createChildTicket" => {
                 let mut v = json!({"title": a, "description": b});
@@ -607,11 +609,14 @@ struct RunsProps {
 
 #[function_component(RunsPanel)]
 fn runs_panel(props: &RunsProps) -> Html {
-    let runs = use_fetch((props.rule_id.clone(), props.reload), |(id, _)| async move { automation::list_runs(&id).await });
+    let runs =
+        use_fetch((props.rule_id.clone(), props.reload), |(id, _)| async move { automation::list_runs(&id).await });
     let body = match &runs.result {
         None => html! { <Loading /> },
         Some(Err(e)) => html! { <ErrorBanner error={e.clone()} /> },
-        Some(Ok(rs)) if rs.is_empty() => html! { <Empty title="No runs yet" hint="Runs appear when the trigger fires and the conditions match." /> },
+        Some(Ok(rs)) if rs.is_empty() => {
+            html! { <Empty title="No runs yet" hint="Runs appear when the trigger fires and the conditions match." /> }
+        }
         Some(Ok(rs)) => html! {
             <table class="table" id="automation-runs">
                 <thead><tr><th>{ "When" }</th><th>{ "Ticket" }</th><th>{ "Outcome" }</th><th>{ "Actions" }</th></tr></thead>

@@ -157,7 +157,8 @@ impl Tickets {
         secrets: &[String],
         old: Option<&Rule>,
     ) -> Result<RuleFields> {
-        let mut f = f.normalize()?;
+        // References and secrets first, so that their violations come with the others.
+        let mut f = f;
         let mut v = psa_core::validate::Validator::new();
         for (i, a) in f.actions.iter_mut().enumerate() {
             match a {
@@ -172,7 +173,9 @@ impl Tickets {
                     } else {
                         let kept = old.and_then(|o| {
                             o.fields.actions.iter().find_map(|a| match a {
-                                Action::CallWebhook { url: u, sealed_secret: s } if u == url && !s.is_empty() => {
+                                Action::CallWebhook { url: u, sealed_secret: s }
+                                    if u.trim() == url.trim() && !s.is_empty() =>
+                                {
                                     Some(s.clone())
                                 }
                                 _ => None,
@@ -197,8 +200,17 @@ impl Tickets {
                 v.push(format!("rule.conditions.{path}.business_hours_id"), "no such business hours");
             }
         }
-        v.finish()?;
-        Ok(f)
+        match f.normalize() {
+            Ok(f) => {
+                v.finish()?;
+                Ok(f)
+            }
+            Err(DomainError::Invalid(mut more)) => {
+                more.extend(v.into_violations());
+                Err(DomainError::Invalid(more).into())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn schedule_rule(&self, tx: &mut TenantTx, r: &Rule) -> Result<()> {
