@@ -15,11 +15,13 @@ pub struct Condition {
     pub field: String,
     /// `AUTOMATION_OPERATOR_…`.
     pub operator: String,
+    /// The value compared with (enum values by proto name).
     pub value: String,
     /// For IN / NOT_IN.
     pub values: Vec<String>,
     /// For CHANGED_FROM_TO.
     pub from_value: String,
+    /// For `*.in_business_hours`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub business_hours_id: String,
 }
@@ -31,7 +33,9 @@ pub struct ConditionGroup {
     /// `AUTOMATION_MATCH_ALL` / `AUTOMATION_MATCH_ANY`.
     #[serde(rename = "match")]
     pub matches: String,
+    /// The group's comparisons.
     pub conditions: Vec<Condition>,
+    /// Nested groups, as JSON.
     pub groups: Vec<serde_json::Value>,
 }
 
@@ -39,10 +43,14 @@ pub struct ConditionGroup {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Rule {
+    /// Id (empty for a new rule).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub id: String,
+    /// 1–100 characters.
     pub name: String,
+    /// Free text.
     pub description: String,
+    /// Inactive rules never run.
     pub active: Option<bool>,
     /// Lowest runs first.
     pub priority: i32,
@@ -54,6 +62,7 @@ pub struct Rule {
     pub time_zone: String,
     /// NO_RESPONSE hours.
     pub no_response_hours: i32,
+    /// When the rule applies.
     pub conditions: ConditionGroup,
     /// `{"setField": {"field": …, "value": …}}` and so on.
     pub actions: Vec<serde_json::Value>,
@@ -94,10 +103,15 @@ pub async fn delete_rule(id: &str) -> ApiResult<()> {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConditionResult {
+    /// `conditions[0]`, `groups[1].conditions[0]`.
     pub path: String,
+    /// The condition's field.
     pub field: String,
+    /// `AUTOMATION_OPERATOR_…`.
     pub operator: String,
+    /// The ticket's value.
     pub actual: String,
+    /// Whether the condition holds.
     pub matched: bool,
 }
 
@@ -105,10 +119,14 @@ pub struct ConditionResult {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ActionResult {
+    /// Position in the rule's actions.
     pub index: i32,
+    /// `set_field`, `notify`, …
     #[serde(rename = "type")]
     pub kind: String,
+    /// What it did or would do.
     pub description: String,
+    /// Why it could not, if so.
     pub error: String,
 }
 
@@ -116,8 +134,11 @@ pub struct ActionResult {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DryRun {
+    /// Whether the conditions hold.
     pub matched: bool,
+    /// Every condition.
     pub conditions: Vec<ConditionResult>,
+    /// What the actions would do (empty when not matched).
     pub actions: Vec<ActionResult>,
 }
 
@@ -135,14 +156,21 @@ pub async fn dry_run(id: &str, ticket_id: &str) -> ApiResult<DryRun> {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Run {
+    /// Id.
     pub id: String,
+    /// The ticket it ran on.
     pub ticket_id: String,
+    /// `T-000042`.
     pub ticket_number: String,
     /// `AUTOMATION_RUN_OUTCOME_…`.
     pub outcome: String,
+    /// Rules behind the triggering change.
     pub chain: Vec<String>,
+    /// How the conditions came out.
     pub conditions: Vec<ConditionResult>,
+    /// What the actions did.
     pub actions: Vec<ActionResult>,
+    /// RFC 3339.
     pub create_time: String,
 }
 

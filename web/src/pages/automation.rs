@@ -264,7 +264,7 @@ fn on_click(form: &UseStateHandle<Form>, edit: Rc<dyn Fn(&mut Form)>) -> Callbac
 }
 
 fn options(values: &[(&str, &str)], current: &str) -> Html {
-    html! { for values.iter().map(|(v, l)| html! { <option value={v.to_string()} selected={*v == current}>{ *l }</option> }) }
+    html! { <>{ for values.iter().map(|(v, l)| html! { <option value={v.to_string()} selected={*v == current}>{ *l }</option> }) }</> }
 }
 
 fn trigger_label(t: &str) -> &str {
