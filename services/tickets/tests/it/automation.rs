@@ -515,3 +515,78 @@ async fn webhooks_are_signed_and_retried_and_notifications_mailed() {
     assert_eq!((status.as_str(), attempts), ("sent", 1));
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_run_each_rule_once_per_event() {
+    use psa_kit::config::{AuthConfig, DatabaseConfig, RedisConfig};
+    use psa_kit::service::ServiceConfig;
+    let stack = Stack::start().await;
+    // A second tickets replica on the same database and NATS namespace.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let config = psa_tickets::Config {
+        settings: psa_tickets::Settings {
+            tickets_addr: addr.to_string(),
+            sla_job_interval_ms: 200,
+            email_poll_interval_secs: 3600,
+            attachments_dir: stack.attachments_dir.display().to_string(),
+            automation_job_interval_ms: 50,
+        },
+        service: ServiceConfig {
+            database: DatabaseConfig { database_url: stack.database_url.clone(), database_max_connections: 5 },
+            nats: stack.nats.clone(),
+            redis: RedisConfig {
+                redis_url: std::env::var("PSA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            },
+            auth: AuthConfig { identity_url: stack.identity_url.clone() },
+            mail: stack.mail.clone(),
+        },
+        secrets: psa_kit::config::SecretsConfig::default(),
+    };
+    let replica = tokio::spawn(psa_tickets::run(config, listener, shutdown.clone()));
+    let (api, _) = stack.login(&stack.create_tenant("auto-twice").await).await;
+    let co = company(&api, "Twins").await;
+    let created = ok(
+        &api,
+        "/api/v1/ticket-automation-rules",
+        json!({"name": "Welcome", "trigger": "AUTOMATION_TRIGGER_TICKET_CREATED",
+               "actions": [{"addNote": {"body": "Seen by automation."}}]}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(ticket(&api, &format!("Ticket {i}"), &co).await["id"].as_str().unwrap().to_owned());
+    }
+    let list = ids.iter().map(|i| format!("'{i}'")).collect::<Vec<_>>().join(", ");
+    let mut db = stack.db().await;
+    db.execute(
+        format!("update tickets.tickets set created_at = now() - interval '5 hours' where id in ({list})").as_str(),
+    )
+    .await
+    .unwrap();
+    let nr = ok(
+        &api,
+        "/api/v1/ticket-automation-rules",
+        json!({"name": "Chase", "trigger": "AUTOMATION_TRIGGER_NO_RESPONSE", "noResponseHours": 1,
+               "actions": [{"changeTags": {"add": ["chased"]}}]}),
+    )
+    .await;
+    let (cid, nid) = (created["id"].as_str().unwrap().to_owned(), nr["id"].as_str().unwrap().to_owned());
+    eventually(30, "every ticket handled by both rules", || {
+        let (api, cid, nid) = (api.clone(), cid.clone(), nid.clone());
+        async move { (runs(&api, &cid).await.len() >= 8 && runs(&api, &nid).await.len() >= 8).then_some(()) }
+    })
+    .await;
+    // Several more rounds of both replicas' jobs: nothing runs twice.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(runs(&api, &cid).await.len(), 8);
+    assert_eq!(runs(&api, &nid).await.len(), 8);
+    for id in &ids {
+        let notes = get(&api, &format!("/api/v1/tickets/{id}/notes")).await;
+        assert_eq!(notes["notes"].as_array().map(Vec::len), Some(1), "{notes}");
+    }
+    shutdown.cancel();
+    replica.await.unwrap().unwrap();
+    stack.stop().await;
+}
