@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, wait_for};
+use support::browser::{Driver, Flow, click, connect, poll, preflight, save_evidence, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn build_save_and_dry_run_a_rule() {
@@ -53,21 +53,24 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str,
     tenant_input.send_keys(tenant).await?;
     wait_for(c, "#login-email").await?.send_keys(email).await?;
     wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    click(c, "#login-submit").await?;
     wait_for(c, "#nav-user-email").await?;
 
-    wait_for(c, "#nav-automation").await?.click().await?;
-    wait_for(c, "#automation-new").await?.click().await?;
+    click(c, "#nav-automation").await?;
+    click(c, "#automation-new").await?;
     wait_for(c, "#automation-name").await?.send_keys("Outage triage").await?;
     wait_for(c, "#automation-trigger").await?.select_by_value("AUTOMATION_TRIGGER_TICKET_CREATED").await?;
-    wait_for(c, "#automation-add-condition").await?.click().await?;
-    wait_for(c, ".automation-condition .condition-field").await?.select_by_value("title").await?;
-    wait_for(c, ".automation-condition .condition-operator").await?.select_by_value("AUTOMATION_OPERATOR_CONTAINS").await?;
+    click(c, "#automation-add-condition").await?;
+    wait_for(c, ".automation-condition .condition-field").await?.send_keys("title").await?;
+    wait_for(c, ".automation-condition .condition-operator")
+        .await?
+        .select_by_value("AUTOMATION_OPERATOR_CONTAINS")
+        .await?;
     wait_for(c, ".automation-condition .condition-value").await?.send_keys("outage").await?;
     wait_for(c, ".automation-action .action-kind").await?.select_by_value("setField").await?;
     wait_for(c, ".automation-action .action-slot-0").await?.send_keys("priority").await?;
     wait_for(c, ".automation-action .action-slot-1").await?.send_keys("TICKET_PRIORITY_HIGH").await?;
-    wait_for(c, "#automation-save").await?.click().await?;
+    click(c, "#automation-save").await?;
     poll("the saved rule in the list", move || async move {
         Ok(c.find(Locator::Css("#automation-rules .automation-rule-name")).await?.text().await? == "Outage triage")
     })
@@ -75,10 +78,11 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str,
 
     // The dry-run panel of the saved rule.
     wait_for(c, "#automation-dry-run-ticket").await?.send_keys(ticket).await?;
-    wait_for(c, "#automation-dry-run-go").await?.click().await?;
+    click(c, "#automation-dry-run-go").await?;
     poll("the dry-run result", move || async move {
         let text = c.find(Locator::Css("#automation-dry-run-result")).await?.text().await?;
-        Ok(text.contains("Conditions match") && text.contains("priority: TICKET_PRIORITY_MEDIUM → TICKET_PRIORITY_HIGH"))
+        Ok(text.contains("Conditions match")
+            && text.contains("priority: TICKET_PRIORITY_MEDIUM → TICKET_PRIORITY_HIGH"))
     })
     .await?;
     Ok(())

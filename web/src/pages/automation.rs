@@ -65,6 +65,13 @@ const FIELDS: &[&str] = &[
     "contact.name",
     "event.sla_clock",
     "event.sla_threshold",
+    "status_id",
+    "queue_id",
+    "type_id",
+    "category_id",
+    "team_id",
+    "contract_id",
+    "custom_fields.",
 ];
 
 /// Action kinds (the proto oneof's JSON names) and what the row's three text slots mean.
@@ -406,10 +413,8 @@ fn editor(props: &EditorProps) -> Html {
         let value = if c.values.is_empty() { c.value.clone() } else { c.values.join(", ") };
         html! {
             <div class="row automation-condition" data-index={i.to_string()}>
-                <select class="condition-field" onchange={on_change(&form, Rc::new(move |f: &mut Form, v| f.conditions[i].field = v))}>
-                    <option value="" selected={c.field.is_empty()}>{ "Field…" }</option>
-                    { for FIELDS.iter().map(|x| html! { <option value={*x} selected={*x == c.field}>{ *x }</option> }) }
-                </select>
+                <input type="text" class="condition-field" list="automation-fields" placeholder="field (custom_fields.<key>, …)"
+                    value={c.field.clone()} oninput={on_input(&form, Rc::new(move |f: &mut Form, v| f.conditions[i].field = v))} />
                 <select class="condition-operator" onchange={on_change(&form, Rc::new(move |f: &mut Form, v| f.conditions[i].operator = v))}>
                     { options(OPERATORS, &c.operator) }
                 </select>
@@ -500,6 +505,9 @@ fn editor(props: &EditorProps) -> Html {
                             oninput={edit(Rc::new(|f: &mut Form, v| f.no_response_hours = v))} /></label>
                 }
                 <h3>{ "Conditions" }</h3>
+                <datalist id="automation-fields">
+                    { for FIELDS.iter().map(|x| html! { <option value={*x} /> }) }
+                </datalist>
                 <label class="field"><span>{ "Match" }</span>
                     <select id="automation-match" onchange={on_change(&form, Rc::new(|f: &mut Form, v| f.any = v == "any"))}>
                         <option value="all" selected={!f.any}>{ "all of" }</option>

@@ -128,8 +128,9 @@ impl Facts<'_> {
 
     fn holds(&self, c: &Condition, actual: &str) -> bool {
         let Some((kind, _)) = field(&c.field) else { return false };
-        let eq = |a: &str, b: &str| match kind {
-            Kind::Number => matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y),
+        let eq = |a: &str, b: &str| match (kind, a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+            (Kind::Number, Ok(x), Ok(y)) | (Kind::Custom, Ok(x), Ok(y)) => x == y,
+            (Kind::Number, _, _) => false,
             _ => a.trim().eq_ignore_ascii_case(b.trim()),
         };
         let tags = || -> Vec<String> { actual.split(", ").filter(|s| !s.is_empty()).map(str::to_owned).collect() };

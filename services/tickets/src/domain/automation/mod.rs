@@ -243,6 +243,8 @@ pub enum Kind {
     Tags,
     Number,
     Bool,
+    /// A custom field's value: compared as text, or as numbers when both sides are numbers.
+    Custom,
 }
 
 /// Where a field's value comes from.
@@ -304,7 +306,20 @@ pub fn field(name: &str) -> Option<(Kind, Scope)> {
         "contact.email" | "contact.name" => (K::Text, S::Contact),
         "event.sla_clock" => (K::Enum(CLOCK_NAMES), S::SlaEvent),
         "event.sla_threshold" => (K::Number, S::SlaEvent),
-        _ => return None,
+        // Service-desk configuration and links (tenant status, queue, type, category, team,
+        // contract, asset, project) and custom fields by key.
+        "status_id" | "queue_id" | "type_id" | "category_id" | "team_id" | "contract_id" | "asset_id"
+        | "project_id" => (K::Id, S::TicketChangeable),
+        _ => match name.strip_prefix("custom_fields.") {
+            Some(key)
+                if !key.is_empty()
+                    && key.len() <= 64
+                    && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                (K::Custom, S::TicketChangeable)
+            }
+            _ => return None,
+        },
     })
 }
 
@@ -339,10 +354,13 @@ impl Condition {
                 v.push(&op_path, "this field does not change through ticket updates");
             }
         }
-        if matches!(self.op, Op::GreaterThan | Op::LessThan) && !matches!(kind, Kind::Number | Kind::Priority) {
+        if matches!(self.op, Op::GreaterThan | Op::LessThan)
+            && !matches!(kind, Kind::Number | Kind::Priority | Kind::Custom)
+        {
             v.push(&op_path, "GREATER_THAN / LESS_THAN need a number or priority field");
         }
-        if matches!(self.op, Op::Contains | Op::NotContains) && !matches!(kind, Kind::Text | Kind::Tags) {
+        if matches!(self.op, Op::Contains | Op::NotContains) && !matches!(kind, Kind::Text | Kind::Tags | Kind::Custom)
+        {
             v.push(&op_path, "CONTAINS needs a text field or tags");
         }
         if kind == Kind::Bool && self.business_hours_id.is_none() {
@@ -391,9 +409,15 @@ impl Condition {
                     _ => v.push(at, "must be true or false"),
                 },
                 Kind::Tags => *val = val.trim().to_lowercase(),
-                Kind::Text => {}
+                Kind::Text | Kind::Custom => {}
             }
         };
+        if matches!(self.op, Op::GreaterThan | Op::LessThan)
+            && kind == Kind::Custom
+            && self.value.trim().parse::<f64>().map(f64::is_finite) != Ok(true)
+        {
+            v.push(format!("{path}.value"), "must be a number for GREATER_THAN / LESS_THAN");
+        }
         if !matches!(self.op, Op::Contains | Op::NotContains) || kind == Kind::Tags {
             check(&mut self.value, format!("{path}.value"), v);
         }
@@ -732,8 +756,16 @@ mod tests {
                 },
             ],
         );
+        let mut r = r;
+        r.conditions.conditions.push(cond("custom_fields.Contract Tier", Op::Equals, "gold"));
+        r.conditions.conditions.push(cond("custom_fields.contract_tier", Op::GreaterThan, "gold"));
+        r.conditions.conditions.push(cond("custom_fields.seats", Op::GreaterThan, "50"));
+        r.conditions.conditions.push(cond("queue_id", Op::Equals, "not-a-uuid"));
         let got = fields_of(r.normalize().unwrap_err());
         for want in [
+            "rule.conditions.conditions[4].field",
+            "rule.conditions.conditions[5].value",
+            "rule.conditions.conditions[7].value",
             "rule.conditions.conditions[0].field",
             "rule.conditions.conditions[1].operator",
             "rule.conditions.conditions[2].operator",
@@ -745,6 +777,7 @@ mod tests {
         ] {
             assert!(got.iter().any(|g| g == want), "{want} missing from {got:?}");
         }
+        assert!(!got.iter().any(|g| g.starts_with("rule.conditions.conditions[6]")), "{got:?}");
         let mut none = rule(Trigger::Schedule, Group::default(), vec![]);
         none.schedule = "every tuesday".into();
         let got = fields_of(none.normalize().unwrap_err());
