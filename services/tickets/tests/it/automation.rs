@@ -273,6 +273,29 @@ async fn created_and_updated_triggers_apply_actions_as_the_rule() {
         }
     })
     .await;
+    // Tags set by a person are a change too.
+    let vip = ok(
+        &api,
+        "/api/v1/ticket-automation-rules",
+        json!({
+            "name": "VIP",
+            "trigger": "AUTOMATION_TRIGGER_TICKET_UPDATED",
+            "conditions": {"conditions": [{"field": "tags", "operator": "AUTOMATION_OPERATOR_CHANGED"},
+                                          {"field": "tags", "operator": "AUTOMATION_OPERATOR_CONTAINS", "value": "vip"}]},
+            "actions": [{"setField": {"field": "priority", "value": "critical"}}]
+        }),
+    )
+    .await;
+    ok(&api, &format!("/api/v1/tickets/{tid}/tags"), json!({"tags": ["outage", "waiting", "VIP"]})).await;
+    eventually(20, "the VIP rule", || {
+        let (api, tid) = (api.clone(), tid.clone());
+        async move {
+            let (_, t) = api.get(&format!("/api/v1/tickets/{tid}")).await;
+            (t["priority"] == "TICKET_PRIORITY_CRITICAL").then_some(())
+        }
+    })
+    .await;
+    assert_eq!(runs(&api, vip["id"].as_str().unwrap()).await.len(), 1);
     // Back to open and waiting again: not from NEW, so no second run.
     api.patch(&format!("/api/v1/tickets/{tid}"), &json!({"status": "TICKET_STATUS_OPEN"})).await;
     api.patch(&format!("/api/v1/tickets/{tid}"), &json!({"status": "TICKET_STATUS_WAITING_ON_CLIENT"})).await;
