@@ -920,6 +920,8 @@ pub struct TicketActivity {
     pub new_value: String,
     /// When (RFC 3339).
     pub create_time: String,
+    /// The automation rule that made the change, if one did.
+    pub automation_rule_id: String,
 }
 
 #[derive(Deserialize, Default)]
