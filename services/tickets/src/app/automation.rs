@@ -363,8 +363,10 @@ impl Tickets {
             return Ok(());
         }
         // Lock the ticket: rule actions and user changes of one ticket never interleave.
-        if repo::tickets::get(tx, tenant, ticket, true).await.is_err() {
-            return Ok(());
+        match repo::tickets::get(tx, tenant, ticket, true).await {
+            Ok(_) => {}
+            Err(psa_kit::Error::Domain(DomainError::NotFound { .. })) => return Ok(()),
+            Err(e) => return Err(e),
         }
         let mut ran: Vec<Uuid> = Vec::new();
         for rule in &rules {
