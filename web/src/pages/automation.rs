@@ -37,6 +37,7 @@ const OPERATORS: &[(&str, &str)] = &[
     ("AUTOMATION_OPERATOR_IS_NOT_EMPTY", "is not empty"),
     ("AUTOMATION_OPERATOR_CHANGED", "changed"),
     ("AUTOMATION_OPERATOR_CHANGED_FROM_TO", "changed from → to"),
+    ("AUTOMATION_OPERATOR_MATCHES", "matches (regex)"),
 ];
 
 const FIELDS: &[&str] = &[
@@ -51,6 +52,7 @@ const FIELDS: &[&str] = &[
     "tags",
     "parent_ticket_id",
     "age_hours",
+    "updated_hours",
     "sla.first_response",
     "sla.resolution",
     "created.hour",

@@ -37,7 +37,7 @@ pub fn trigger(v: i32) -> Option<Trigger> {
     })
 }
 
-const OPS: [(Op, pb::AutomationOperator); 12] = [
+const OPS: [(Op, pb::AutomationOperator); 13] = [
     (Op::Equals, pb::AutomationOperator::Equals),
     (Op::NotEquals, pb::AutomationOperator::NotEquals),
     (Op::Contains, pb::AutomationOperator::Contains),
@@ -50,6 +50,7 @@ const OPS: [(Op, pb::AutomationOperator); 12] = [
     (Op::IsNotEmpty, pb::AutomationOperator::IsNotEmpty),
     (Op::Changed, pb::AutomationOperator::Changed),
     (Op::ChangedFromTo, pb::AutomationOperator::ChangedFromTo),
+    (Op::Matches, pb::AutomationOperator::Matches),
 ];
 
 fn op_pb(o: Op) -> pb::AutomationOperator {

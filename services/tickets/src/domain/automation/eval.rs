@@ -95,6 +95,7 @@ impl Facts<'_> {
             "tags" => t.relations.tags.join(", "),
             "parent_ticket_id" => t.relations.parent_id.map(|u| u.to_string()).unwrap_or_default(),
             "age_hours" => format!("{:.2}", (self.now - t.created_at).num_seconds() as f64 / 3600.0),
+            "updated_hours" => format!("{:.2}", (self.now - t.updated_at).num_seconds() as f64 / 3600.0),
             "sla.first_response" => t
                 .sla
                 .as_ref()
@@ -162,6 +163,7 @@ impl Facts<'_> {
                 }
                 _ => false,
             },
+            Op::Matches => super::pattern(&c.value).is_ok_and(|re| re.is_match(actual)),
             Op::IsEmpty => actual.trim().is_empty(),
             Op::IsNotEmpty => !actual.trim().is_empty(),
             Op::Changed | Op::ChangedFromTo => {
@@ -277,6 +279,9 @@ mod tests {
         assert!(yes(&f, c("priority", Op::GreaterThan, "TICKET_PRIORITY_MEDIUM")));
         assert!(!yes(&f, c("priority", Op::LessThan, "TICKET_PRIORITY_MEDIUM")));
         assert!(yes(&f, c("title", Op::Contains, "FIRE")));
+        assert!(yes(&f, c("title", Op::Matches, r"^printer\s+on\s+(fire|smoke)$")));
+        assert!(!yes(&f, c("title", Op::Matches, r"^fire")));
+        assert!(yes(&f, c("updated_hours", Op::GreaterThan, "23")));
         assert!(yes(&f, c("tags", Op::Contains, "vip")));
         assert!(!yes(&f, c("tags", Op::Contains, "vi")));
         assert!(yes(&f, c("assignee_id", Op::IsEmpty, "")));

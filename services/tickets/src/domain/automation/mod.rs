@@ -98,6 +98,19 @@ pub enum Op {
     IsNotEmpty,
     Changed,
     ChangedFromTo,
+    /// Regular expression (case-insensitive, unanchored).
+    Matches,
+}
+
+/// Longest regular expression of a MATCHES condition, in characters.
+pub const MAX_PATTERN: usize = 500;
+
+/// The case-insensitive regular expression of a MATCHES condition, with a size limit.
+///
+/// # Errors
+/// The parser's message, or the compiled program would be too large.
+pub fn pattern(value: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(value).case_insensitive(true).size_limit(1 << 20).build().map_err(|e| e.to_string())
 }
 
 /// One comparison of a field with a value.
@@ -297,7 +310,7 @@ pub fn field(name: &str) -> Option<(Kind, Scope)> {
         "company_id" | "contact_id" | "assignee_id" => (K::Id, S::TicketChangeable),
         "tags" => (K::Tags, S::TicketChangeable),
         "parent_ticket_id" => (K::Id, S::Ticket),
-        "age_hours" => (K::Number, S::Ticket),
+        "age_hours" | "updated_hours" => (K::Number, S::Ticket),
         "sla.first_response" | "sla.resolution" => (K::Enum(OUTCOME_NAMES), S::Ticket),
         "created.hour" | "now.hour" => (K::Number, S::Time),
         "created.day_of_week" | "now.day_of_week" => (K::Enum(DAY_NAMES), S::Time),
@@ -359,6 +372,15 @@ impl Condition {
         {
             v.push(&op_path, "GREATER_THAN / LESS_THAN need a number or priority field");
         }
+        if self.op == Op::Matches {
+            if !matches!(kind, Kind::Text | Kind::Custom) {
+                v.push(&op_path, "MATCHES needs a text field");
+            } else if self.value.chars().count() > MAX_PATTERN {
+                v.push(format!("{path}.value"), format!("at most {MAX_PATTERN} characters"));
+            } else if let Err(e) = pattern(&self.value) {
+                v.push(format!("{path}.value"), format!("is not a valid regular expression: {e}"));
+            }
+        }
         if matches!(self.op, Op::Contains | Op::NotContains) && !matches!(kind, Kind::Text | Kind::Tags | Kind::Custom)
         {
             v.push(&op_path, "CONTAINS needs a text field or tags");
@@ -368,7 +390,7 @@ impl Condition {
         }
         let needs_value = matches!(
             self.op,
-            Op::Equals | Op::NotEquals | Op::Contains | Op::NotContains | Op::GreaterThan | Op::LessThan
+            Op::Equals | Op::NotEquals | Op::Contains | Op::NotContains | Op::GreaterThan | Op::LessThan | Op::Matches
         );
         if needs_value && self.value.trim().is_empty() {
             v.push(format!("{path}.value"), "is required for this operator");
@@ -418,7 +440,7 @@ impl Condition {
         {
             v.push(format!("{path}.value"), "must be a number for GREATER_THAN / LESS_THAN");
         }
-        if !matches!(self.op, Op::Contains | Op::NotContains) || kind == Kind::Tags {
+        if !matches!(self.op, Op::Contains | Op::NotContains | Op::Matches) || kind == Kind::Tags {
             check(&mut self.value, format!("{path}.value"), v);
         }
         check(&mut self.from_value, format!("{path}.from_value"), v);
@@ -761,11 +783,13 @@ mod tests {
         r.conditions.conditions.push(cond("custom_fields.contract_tier", Op::GreaterThan, "gold"));
         r.conditions.conditions.push(cond("custom_fields.seats", Op::GreaterThan, "50"));
         r.conditions.conditions.push(cond("queue_id", Op::Equals, "not-a-uuid"));
+        r.conditions.conditions.push(cond("title", Op::Matches, "(unclosed"));
         let got = fields_of(r.normalize().unwrap_err());
         for want in [
             "rule.conditions.conditions[4].field",
             "rule.conditions.conditions[5].value",
             "rule.conditions.conditions[7].value",
+            "rule.conditions.conditions[8].value",
             "rule.conditions.conditions[0].field",
             "rule.conditions.conditions[1].operator",
             "rule.conditions.conditions[2].operator",
