@@ -78,9 +78,18 @@ const FIELDS: &[&str] = &[
 
 /// Action kinds (the proto oneof's JSON names) and what the row's three text slots mean.
 const ACTIONS: &[(&str, &str, [&str; 3])] = &[
-    ("setField", "Set field", ["Field (status, priority, source, title, assignee_id, contact_id)", "Value", ""]),
+    (
+        "setField",
+        "Set field",
+        [
+            "Field (status, priority, source, title, assignee_id, contact_id, status_id, queue_id, type_id, category_id, team_id)",
+            "Value",
+            "",
+        ],
+    ),
     ("changeTags", "Change tags", ["Add (comma-separated)", "Remove (comma-separated)", ""]),
-    ("assign", "Assign", ["User id (empty unassigns)", "", ""]),
+    ("assign", "Assign", ["User id (empty unassigns)", "Team id (empty: keep)", ""]),
+    ("changeQueue", "Change queue", ["Queue id", "", ""]),
     ("addNote", "Add note", ["Body ({{ticket.number}} …)", "", ""]),
     ("notify", "Send email", ["To (comma-separated)", "Subject", "Body"]),
     ("createChildTicket", "Create child ticket", ["Title", "Description", "Priority (empty: the parent's)"]),
@@ -120,7 +129,8 @@ impl ActionRow {
         let (slots, flag) = match kind.as_str() {
             "setField" => ([s("field"), s("value"), String::new()], false),
             "changeTags" => ([s("add"), s("remove"), String::new()], false),
-            "assign" => ([s("assigneeId"), String::new(), String::new()], false),
+            "assign" => ([s("assigneeId"), s("teamId"), String::new()], false),
+            "changeQueue" => ([s("queueId"), String::new(), String::new()], false),
             "addNote" => ([s("body"), String::new(), String::new()], s("visibility") == "NOTE_VISIBILITY_PUBLIC"),
             "notify" => ([s("toAddresses"), s("subject"), s("body")], a["toContact"].as_bool().unwrap_or(false)),
             "createChildTicket" => ([s("title"), s("description"), s("priority")], false),
@@ -137,7 +147,8 @@ impl ActionRow {
         let body = match self.kind.as_str() {
             "setField" => json!({"field": a, "value": b}),
             "changeTags" => json!({"add": list(a), "remove": list(b)}),
-            "assign" => json!({"assigneeId": a}),
+            "assign" => json!({"assigneeId": a, "teamId": b}),
+            "changeQueue" => json!({"queueId": a}),
             "addNote" => {
                 json!({"body": a, "visibility": if self.flag { "NOTE_VISIBILITY_PUBLIC" } else { "NOTE_VISIBILITY_INTERNAL" }})
             }

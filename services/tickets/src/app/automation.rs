@@ -35,9 +35,7 @@ use crate::domain::automation::actions::{change_tags, raise, render, set_field};
 use crate::domain::automation::eval::{Change, ConditionResult, Evaluation, Facts, SlaEvent};
 use crate::domain::automation::{Action, MAX_CHAIN, Op, Rule, RuleFields, Trigger, next_run};
 use crate::domain::sla::calendar::Hours;
-use crate::domain::ticket::{
-    NoteVisibility, Ticket, TicketFields, TicketPriority, TicketStatus, format_number, lifecycle_stamps,
-};
+use crate::domain::ticket::{NoteVisibility, Ticket, TicketFields, TicketPriority, TicketStatus, format_number};
 use crate::repo::automation::{self as store, NewDelivery, NewRun, Run};
 use crate::repo::ticket_actions::Change as Activity;
 use crate::{events, repo};
@@ -417,25 +415,37 @@ impl Tickets {
         store::set_run_actions(tx, tenant, run_id, results).await
     }
 
-    /// Writes new ticket fields as rule `rule` (activity, SLA, lifecycle stamps); returns the
-    /// reloaded ticket.
+    /// Writes new ticket fields as rule `rule` (the desk rules for statuses, queues, teams and
+    /// custom fields, activity, SLA, lifecycle stamps); returns the reloaded ticket.
+    ///
+    /// # Errors
+    /// INVALID_ARGUMENT when a named status, queue, type, category or team does not exist or
+    /// is inactive (the action records it as its error); database errors.
     async fn write_fields(&self, tx: &mut TenantTx, rule: &Rule, t: &Ticket, fields: TicketFields) -> Result<Ticket> {
         let tenant = t.tenant_id;
         let now = Utc::now();
+        let mut fields = fields.normalize("")?;
+        let status = self.prepare_desk_fields(tx, tenant, &mut fields, Some(&t.fields)).await?;
+        let changed = super::desk::changed_fields(&t.fields, &fields);
+        if changed.is_empty() {
+            return Ok(t.clone());
+        }
         let mut next = t.clone();
         next.fields = fields;
-        (next.resolved_at, next.closed_at) = lifecycle_stamps(next.fields.status, t.resolved_at, t.closed_at, now);
+        if t.fields.links.status_id != next.fields.links.status_id || t.fields.status != next.fields.status {
+            (next.resolved_at, next.closed_at) = super::desk::stamps(&status, t.resolved_at, t.closed_at, now);
+        }
         let saved = repo::tickets::update(tx, &next).await?;
-        if saved.fields.status != t.fields.status {
+        if changed.iter().any(|c| c == "status" || c == "status_id") {
             repo::sla_state::record_status(tx, tenant, t.id, saved.fields.status, now).await?;
         }
-        sla::refresh(tx, &self.naming, &saved, now, saved.fields.company_id != t.fields.company_id, false).await?;
-        for field in crate::domain::ticket::UPDATABLE {
+        let reselect = changed.iter().any(|c| c == "company_id" || c == "contract_id");
+        sla::refresh(tx, &self.naming, &saved, now, reselect, false).await?;
+        let kind_changed = changed.iter().any(|c| c == "status");
+        for field in changed.iter().filter(|c| !(kind_changed && *c == "status_id")) {
             let (old, new) = (t.fields.value_text(field), saved.fields.value_text(field));
-            if old != new {
-                let c = Activity { action: "field_changed", field, old: &old, new: &new };
-                store::record_activity(tx, tenant, t.id, rule.id, c).await?;
-            }
+            let c = Activity { action: "field_changed", field, old: &old, new: &new };
+            store::record_activity(tx, tenant, t.id, rule.id, c).await?;
         }
         repo::tickets::get(tx, tenant, t.id, false).await
     }
@@ -462,7 +472,10 @@ impl Tickets {
                 error: String::new(),
             };
             match action {
-                Action::SetField { .. } | Action::Assign { .. } | Action::Escalate { .. } => {
+                Action::SetField { .. }
+                | Action::Assign { .. }
+                | Action::Escalate { .. }
+                | Action::ChangeQueue { .. } => {
                     let mut f = t.fields.clone();
                     let mut changes = Vec::new();
                     let mut note = String::new();
@@ -470,9 +483,20 @@ impl Tickets {
                         Action::SetField { field, value } => {
                             changes.extend(set_field(&mut f, field, value).map(|c| (field.clone(), c)))
                         }
-                        Action::Assign { assignee_id } => {
+                        Action::Assign { assignee_id, team_id } => {
                             let v = assignee_id.map(|u| u.to_string()).unwrap_or_default();
                             changes.extend(set_field(&mut f, "assignee_id", &v).map(|c| ("assignee_id".to_owned(), c)));
+                            if let Some(team) = team_id {
+                                changes.extend(
+                                    set_field(&mut f, "team_id", &team.to_string()).map(|c| ("team_id".to_owned(), c)),
+                                );
+                            }
+                        }
+                        Action::ChangeQueue { queue_id } => {
+                            changes.extend(
+                                set_field(&mut f, "queue_id", &queue_id.to_string())
+                                    .map(|c| ("queue_id".to_owned(), c)),
+                            );
                         }
                         Action::Escalate { levels, assignee_id, note: n } => {
                             let p = raise(f.priority, *levels);
@@ -498,9 +522,10 @@ impl Tickets {
                     }
                     if !dry {
                         if !changes.is_empty() {
-                            match f.clone().normalize("") {
-                                Ok(f) => t = self.write_fields(tx, rule, &t, f).await?,
-                                Err(e) => r.error = e.to_string(),
+                            match self.write_fields(tx, rule, &t, f.clone()).await {
+                                Ok(next) => t = next,
+                                Err(psa_kit::Error::Domain(e)) => r.error = e.to_string(),
+                                Err(e) => return Err(e),
                             }
                         }
                         if !note.trim().is_empty() {
@@ -652,15 +677,9 @@ impl Tickets {
         if !dry {
             let c = Activity { action: "automation_rule_applied", field: "", old: "", new: &rule.fields.name };
             store::record_activity(tx, tenant, t.id, rule.id, c).await?;
-            let mut changed = Vec::new();
-            let mut previous = HashMap::new();
-            for field in crate::domain::ticket::UPDATABLE {
-                let old = before.fields.value_text(field);
-                if old != t.fields.value_text(field) {
-                    changed.push((*field).to_owned());
-                    previous.insert((*field).to_owned(), old);
-                }
-            }
+            let mut changed = super::desk::changed_fields(&before.fields, &t.fields);
+            let mut previous: HashMap<String, String> =
+                changed.iter().map(|f| (f.clone(), before.fields.value_text(f))).collect();
             if before.relations.tags != t.relations.tags {
                 changed.push("tags".into());
                 previous.insert("tags".into(), before.relations.tags.join(", "));
@@ -930,6 +949,14 @@ fn updated_values(t: &psa_proto::tickets::Ticket, changed: &[String]) -> HashMap
                 "company_id" => t.company_id.clone(),
                 "contact_id" => t.contact_id.clone(),
                 "assignee_id" => t.assignee_id.clone(),
+                "status_id" => t.status_id.clone(),
+                "queue_id" => t.queue_id.clone(),
+                "type_id" => t.type_id.clone(),
+                "category_id" => t.category_id.clone(),
+                "team_id" => t.team_id.clone(),
+                "contract_id" => t.contract_id.clone(),
+                "asset_id" => t.asset_id.clone(),
+                "project_id" => t.project_id.clone(),
                 "tags" => t.tags.join(", "),
                 _ => return None,
             };

@@ -127,8 +127,11 @@ fn action_pb(a: &Action) -> pb::AutomationAction {
         Action::ChangeTags { add, remove } => {
             PbAction::ChangeTags(pb::ChangeTicketTagsAction { add: add.clone(), remove: remove.clone() })
         }
-        Action::Assign { assignee_id } => {
-            PbAction::Assign(pb::AssignTicketAction { assignee_id: id_text(*assignee_id) })
+        Action::Assign { assignee_id, team_id } => {
+            PbAction::Assign(pb::AssignTicketAction { assignee_id: id_text(*assignee_id), team_id: id_text(*team_id) })
+        }
+        Action::ChangeQueue { queue_id } => {
+            PbAction::ChangeQueue(pb::ChangeTicketQueueAction { queue_id: queue_id.to_string() })
         }
         Action::AddNote { body, visibility } => PbAction::AddNote(pb::AddTicketNoteAction {
             body: body.clone(),
@@ -179,8 +182,12 @@ fn action(a: pb::AutomationAction, i: usize, v: &mut Validator, secrets: &mut Ve
         }
         Some(PbAction::SetField(x)) => Some(Action::SetField { field: x.field, value: x.value }),
         Some(PbAction::ChangeTags(x)) => Some(Action::ChangeTags { add: x.add, remove: x.remove }),
-        Some(PbAction::Assign(x)) => {
-            Some(Action::Assign { assignee_id: v.optional_uuid(&at("assign.assignee_id"), &x.assignee_id) })
+        Some(PbAction::Assign(x)) => Some(Action::Assign {
+            assignee_id: v.optional_uuid(&at("assign.assignee_id"), &x.assignee_id),
+            team_id: v.optional_uuid(&at("assign.team_id"), &x.team_id),
+        }),
+        Some(PbAction::ChangeQueue(x)) => {
+            v.uuid(&at("change_queue.queue_id"), &x.queue_id).map(|queue_id| Action::ChangeQueue { queue_id })
         }
         Some(PbAction::AddNote(x)) => Some(Action::AddNote {
             body: x.body,

@@ -555,6 +555,7 @@ async fn two_replicas_run_each_rule_once_per_event() {
             email_poll_interval_secs: 3600,
             attachments_dir: stack.attachments_dir.display().to_string(),
             automation_job_interval_ms: 50,
+            attachment_max_bytes: 1024 * 1024,
         },
         service: ServiceConfig {
             database: DatabaseConfig { database_url: stack.database_url.clone(), database_max_connections: 5 },
@@ -611,5 +612,61 @@ async fn two_replicas_run_each_rule_once_per_event() {
     }
     shutdown.cancel();
     replica.await.unwrap().unwrap();
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rules_use_queues_teams_and_custom_fields() {
+    let stack = Stack::start().await;
+    let (api, _) = stack.login(&stack.create_tenant("auto-desk").await).await;
+    let co = company(&api, "Desked").await;
+    let team = ok(&api, "/api/v1/teams", json!({"name": "SOC"})).await["id"].as_str().unwrap().to_owned();
+    let queue = ok(&api, "/api/v1/ticket-queues", json!({"name": "Security", "defaultTeamId": team})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        &api,
+        "/api/v1/ticket-custom-fields",
+        json!({"key": "severity", "label": "Severity", "type": "CUSTOM_FIELD_TYPE_NUMBER"}),
+    )
+    .await;
+    let rule = ok(
+        &api,
+        "/api/v1/ticket-automation-rules",
+        json!({
+            "name": "Severe to security",
+            "trigger": "AUTOMATION_TRIGGER_TICKET_CREATED",
+            "conditions": {"conditions": [
+                {"field": "custom_fields.severity", "operator": "AUTOMATION_OPERATOR_GREATER_THAN", "value": "7"},
+                {"field": "queue_id", "operator": "AUTOMATION_OPERATOR_IS_EMPTY"}
+            ]},
+            "actions": [{"changeQueue": {"queueId": queue}}, {"setField": {"field": "status", "value": "in_progress"}}]
+        }),
+    )
+    .await;
+    let (s, t) = api
+        .post("/api/v1/tickets", &json!({"title": "Ransomware", "companyId": co, "customFields": {"severity": 9}}))
+        .await;
+    assert_eq!(s, 200, "{t}");
+    let low =
+        ok(&api, "/api/v1/tickets", json!({"title": "Spam", "companyId": co, "customFields": {"severity": 2}})).await;
+    let tid = t["id"].as_str().unwrap().to_owned();
+    let t = eventually(20, "the queue move", || {
+        let (api, tid) = (api.clone(), tid.clone());
+        async move {
+            let (_, t) = api.get(&format!("/api/v1/tickets/{tid}")).await;
+            (t["status"] == "TICKET_STATUS_IN_PROGRESS").then_some(t)
+        }
+    })
+    .await;
+    assert_eq!(t["queueId"], queue.as_str(), "{t}");
+    assert_eq!(t["teamId"], team.as_str(), "the queue's team: {t}");
+    assert!(t["statusId"].is_string(), "{t}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let r = runs(&api, rule["id"].as_str().unwrap()).await;
+    assert_eq!(r.len(), 1, "only the severe ticket: {r:?}");
+    let (_, l) = api.get(&format!("/api/v1/tickets/{}", low["id"].as_str().unwrap())).await;
+    assert!(l.get("queueId").is_none(), "{l}");
     stack.stop().await;
 }

@@ -37,6 +37,11 @@ pub fn set_field(f: &mut TicketFields, name: &str, value: &str) -> Option<(Strin
         "title" => f.title = value.to_owned(),
         "assignee_id" => f.assignee_id = id(),
         "contact_id" => f.contact_id = id(),
+        "status_id" => f.links.status_id = id(),
+        "queue_id" => f.links.queue_id = id(),
+        "type_id" => f.links.type_id = id(),
+        "category_id" => f.links.category_id = id(),
+        "team_id" => f.links.team_id = id(),
         _ => return None,
     }
     let after = f.value_text(name);
@@ -76,6 +81,7 @@ mod tests {
             company_id: Uuid::now_v7(),
             contact_id: None,
             assignee_id: None,
+            links: Default::default(),
         }
     }
 

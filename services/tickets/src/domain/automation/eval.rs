@@ -232,6 +232,7 @@ mod tests {
                 company_id: Uuid::now_v7(),
                 contact_id: None,
                 assignee_id: None,
+                links: Default::default(),
             },
             company_name: "Hooli".into(),
             created_by: Uuid::nil(),

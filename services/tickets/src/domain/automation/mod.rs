@@ -155,6 +155,12 @@ pub enum Action {
     },
     Assign {
         assignee_id: Option<Uuid>,
+        /// Also put the ticket with this team.
+        #[serde(default)]
+        team_id: Option<Uuid>,
+    },
+    ChangeQueue {
+        queue_id: Uuid,
     },
     AddNote {
         body: String,
@@ -201,6 +207,7 @@ impl Action {
             Self::SetField { .. } => "set_field",
             Self::ChangeTags { .. } => "change_tags",
             Self::Assign { .. } => "assign",
+            Self::ChangeQueue { .. } => "change_queue",
             Self::AddNote { .. } => "add_note",
             Self::Notify { .. } => "notify",
             Self::CreateChildTicket { .. } => "create_child_ticket",
@@ -507,7 +514,19 @@ fn check_id_text(v: &mut Validator, at: String, value: &str, allow_empty: bool) 
 }
 
 /// Fields a set-field action may set.
-pub const SETTABLE: &[&str] = &["status", "priority", "source", "title", "assignee_id", "contact_id"];
+pub const SETTABLE: &[&str] = &[
+    "status",
+    "priority",
+    "source",
+    "title",
+    "assignee_id",
+    "contact_id",
+    "status_id",
+    "queue_id",
+    "type_id",
+    "category_id",
+    "team_id",
+];
 
 impl RuleFields {
     /// Trims and checks every rule, canonicalising condition values; names fields under
@@ -593,7 +612,9 @@ fn normalize_action(a: &mut Action, i: usize, v: &mut Validator) {
                     *value = value.trim().to_owned();
                     v.required(&at("value"), value).max_chars(&at("value"), value, crate::domain::ticket::MAX_TITLE);
                 }
-                "assignee_id" | "contact_id" => check_id_text(v, at("value"), value, true),
+                "assignee_id" | "contact_id" | "status_id" | "queue_id" | "type_id" | "category_id" | "team_id" => {
+                    check_id_text(v, at("value"), value, true);
+                }
                 _ => v.push(at("field"), format!("must be one of {}", SETTABLE.join(", "))),
             }
         }
@@ -608,7 +629,7 @@ fn normalize_action(a: &mut Action, i: usize, v: &mut Validator) {
                 }
             }
         }
-        Action::Assign { .. } | Action::ApplySlaPolicy { .. } => {}
+        Action::Assign { .. } | Action::ApplySlaPolicy { .. } | Action::ChangeQueue { .. } => {}
         Action::AddNote { body, visibility } => {
             v.required(&at("body"), body).max_chars(&at("body"), body, crate::domain::ticket::MAX_BODY);
             if visibility != "internal" && visibility != "public" {
@@ -806,7 +827,8 @@ mod tests {
         none.schedule = "every tuesday".into();
         let got = fields_of(none.normalize().unwrap_err());
         assert!(got.contains(&"rule.schedule".to_owned()) && got.contains(&"rule.actions".to_owned()), "{got:?}");
-        let mut nr = rule(Trigger::NoResponse, Group::default(), vec![Action::Assign { assignee_id: None }]);
+        let mut nr =
+            rule(Trigger::NoResponse, Group::default(), vec![Action::Assign { assignee_id: None, team_id: None }]);
         assert_eq!(fields_of(nr.clone().normalize().unwrap_err()), ["rule.no_response_hours"]);
         nr.no_response_hours = 4;
         assert!(nr.normalize().is_ok());
