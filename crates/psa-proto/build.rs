@@ -18,6 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/tickets/v1/kb.proto",
         "psa/tickets/v1/ticket_actions.proto",
         "psa/tickets/v1/email.proto",
+        "psa/tickets/v1/automation.proto",
         "psa/tickets/v1/desk.proto",
         "psa/events/v1/events.proto",
         "psa/export/v1/export.proto",

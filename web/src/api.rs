@@ -15,6 +15,7 @@ use wasm_bindgen::JsValue;
 use crate::auth;
 
 pub mod admin;
+pub mod automation;
 pub mod catalog;
 pub mod clients;
 pub mod desk;
@@ -919,6 +920,8 @@ pub struct TicketActivity {
     pub new_value: String,
     /// When (RFC 3339).
     pub create_time: String,
+    /// The automation rule that made the change, if one did.
+    pub automation_rule_id: String,
 }
 
 #[derive(Deserialize, Default)]

@@ -11,6 +11,7 @@ use crate::auth;
 use crate::components::nav::Nav;
 use crate::pages::{
     audit::AuditPage,
+    automation::AutomationPage,
     companies::CompaniesPage,
     company_detail::CompanyPage,
     contract_detail::ContractPage,
@@ -99,6 +100,9 @@ pub enum Route {
     /// The tenant's audit log (search, details, CSV export).
     #[at("/audit")]
     Audit,
+    /// Ticket automation rules: list, editor, dry run and runs.
+    #[at("/automation")]
+    Automation,
     /// Tenant administration (platform Super Admins).
     #[at("/tenants")]
     Tenants,
@@ -266,6 +270,7 @@ fn switch(route: Route) -> Html {
         Route::EmailMailbox { id } => html! { <MailboxPage {id} /> },
         Route::Security => html! { <SecurityPage /> },
         Route::Audit => html! { <AuditPage /> },
+        Route::Automation => html! { <AutomationPage /> },
         Route::Tenants => html! { <TenantsPage /> },
         Route::Users => html! { <UsersPage /> },
         Route::DeskSettings => html! { <crate::pages::desk_settings::DeskSettingsPage /> },

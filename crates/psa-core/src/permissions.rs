@@ -42,6 +42,10 @@ pub const KB_WRITE: &str = "kb.write";
 pub const EMAIL_READ: &str = "email.read";
 /// Create, change and archive mailboxes and parse rules; poll a mailbox now.
 pub const EMAIL_WRITE: &str = "email.write";
+/// Read ticket automation rules, their runs, and dry-run them against tickets.
+pub const AUTOMATION_READ: &str = "automation.read";
+/// Create, change and archive ticket automation rules.
+pub const AUTOMATION_WRITE: &str = "automation.write";
 /// List and read staff users.
 pub const USERS_READ: &str = "users.read";
 /// Create, update, disable, unlock users and assign their roles.
@@ -107,6 +111,8 @@ tenant_permissions![
     KB_WRITE,
     EMAIL_READ,
     EMAIL_WRITE,
+    AUTOMATION_READ,
+    AUTOMATION_WRITE,
     USERS_READ,
     USERS_WRITE,
     ROLES_READ,
@@ -252,6 +258,7 @@ impl Role {
                 KB_READ,
                 KB_WRITE,
                 EMAIL_READ,
+                AUTOMATION_READ,
                 USERS_READ,
                 ROLES_READ,
                 API_KEYS_READ,

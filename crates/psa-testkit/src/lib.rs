@@ -204,6 +204,7 @@ impl Stack {
                 sla_job_interval_ms: 200,
                 email_poll_interval_secs: 3600,
                 attachments_dir: attachments_dir.display().to_string(),
+                automation_job_interval_ms: 200,
                 attachment_max_bytes: 1024 * 1024,
             },
             service: service.clone(),

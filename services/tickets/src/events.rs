@@ -2,6 +2,8 @@
 //! `psa.tickets.note.added`) and consumes (contracts' `psa.contracts.company.*`, into the
 //! company projection; `psa.contracts.contact.*`, into the contact projection).
 
+use std::collections::HashMap;
+
 use prost::Message as _;
 use psa_kit::db::TenantTx;
 use psa_kit::events::{ConsumerSpec, EventMeta, Naming, enqueue};
@@ -17,12 +19,24 @@ pub const SERVICE: &str = "tickets";
 
 /// Records `TicketCreated`.
 pub async fn ticket_created(tx: &mut TenantTx, naming: &Naming, actor: Uuid, t: &Ticket) -> Result<(), sqlx::Error> {
+    ticket_created_by_rules(tx, naming, actor, t, &[]).await
+}
+
+/// Records `TicketCreated` for a ticket that automation rules `chain` caused (empty: none).
+pub async fn ticket_created_by_rules(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    t: &Ticket,
+    chain: &[Uuid],
+) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: t.tenant_id, actor_id: actor, subject_id: t.id };
+    let automation_rule_chain = chain.iter().map(Uuid::to_string).collect();
     enqueue(
         tx,
         &naming.subject(SERVICE, "ticket", "created"),
         meta,
-        &ev::TicketCreated { ticket: Some(crate::proto::ticket(t)) },
+        &ev::TicketCreated { ticket: Some(crate::proto::ticket(t)), automation_rule_chain },
     )
     .await?;
     Ok(())
@@ -36,14 +50,48 @@ pub async fn ticket_updated(
     t: &Ticket,
     changed: Vec<String>,
 ) -> Result<(), sqlx::Error> {
+    ticket_updated_from(tx, naming, actor, t, changed, HashMap::new()).await
+}
+
+/// Records `TicketUpdated` with the changed fields' previous values (activity text), for
+/// automation's "changed from" conditions.
+pub async fn ticket_updated_from(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    t: &Ticket,
+    changed: Vec<String>,
+    previous: HashMap<String, String>,
+) -> Result<(), sqlx::Error> {
     let meta = EventMeta { tenant_id: t.tenant_id, actor_id: actor, subject_id: t.id };
-    enqueue(
-        tx,
-        &naming.subject(SERVICE, "ticket", "updated"),
-        meta,
-        &ev::TicketUpdated { ticket: Some(crate::proto::ticket(t)), changed_fields: changed },
-    )
-    .await?;
+    let e = ev::TicketUpdated {
+        ticket: Some(crate::proto::ticket(t)),
+        changed_fields: changed,
+        automation_rule_chain: Vec::new(),
+        previous_values: previous,
+    };
+    enqueue(tx, &naming.subject(SERVICE, "ticket", "updated"), meta, &e).await?;
+    Ok(())
+}
+
+/// Records `TicketUpdated` for changes automation rules made; `chain` lists the rules behind
+/// it (the last one made it), so automation never runs them again for it.
+pub async fn ticket_updated_by_rules(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    t: &Ticket,
+    changed: Vec<String>,
+    previous: HashMap<String, String>,
+    chain: &[Uuid],
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: t.tenant_id, actor_id: Uuid::nil(), subject_id: t.id };
+    let e = ev::TicketUpdated {
+        ticket: Some(crate::proto::ticket(t)),
+        changed_fields: changed,
+        automation_rule_chain: chain.iter().map(Uuid::to_string).collect(),
+        previous_values: previous,
+    };
+    enqueue(tx, &naming.subject(SERVICE, "ticket", "updated"), meta, &e).await?;
     Ok(())
 }
 

@@ -44,6 +44,11 @@ pub struct Settings {
     /// created when missing. Keys are `<tenant>/<ticket>/<attachment id>`.
     #[serde(default = "default_attachments_dir")]
     pub attachments_dir: String,
+    /// How often the automation job runs due schedule and no-response rules and sends queued
+    /// webhook calls and mails, in milliseconds (`PSA_AUTOMATION_JOB_INTERVAL_MS`), default 1000;
+    /// no-response rules look for unanswered tickets at this interval too.
+    #[serde(default = "default_automation_interval")]
+    pub automation_job_interval_ms: u64,
     /// Largest file a user may attach to a ticket, in bytes (`PSA_ATTACHMENT_MAX_BYTES`),
     /// default 8 MiB (the gateway accepts request bodies up to 10 MiB).
     #[serde(default = "default_attachment_max")]
@@ -57,9 +62,14 @@ impl Default for Settings {
             sla_job_interval_ms: default_sla_interval(),
             email_poll_interval_secs: default_email_poll_interval(),
             attachments_dir: default_attachments_dir(),
+            automation_job_interval_ms: default_automation_interval(),
             attachment_max_bytes: default_attachment_max(),
         }
     }
+}
+
+fn default_automation_interval() -> u64 {
+    1000
 }
 
 fn default_email_poll_interval() -> u64 {
@@ -87,7 +97,8 @@ fn default_sla_interval() -> u64 {
 pub struct Config {
     pub settings: Settings,
     pub service: ServiceConfig,
-    /// `PSA_SECRETS_KEY` / `PSA_ENVIRONMENT`: the key sealing secrets at rest (IMAP passwords).
+    /// `PSA_SECRETS_KEY` / `PSA_ENVIRONMENT`: the key sealing secrets at rest (IMAP passwords,
+    /// webhook secrets of automation rules).
     pub secrets: SecretsConfig,
 }
 
@@ -145,12 +156,32 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         poll_interval: std::time::Duration::from_secs(config.settings.email_poll_interval_secs.max(1)),
         mailer: psa_kit::mail::Mailer::new(&config.service.mail)?,
     };
+    let secrets = psa_kit::secrets::SecretBox::from_config(&config.secrets)?;
+    let automation_interval = std::time::Duration::from_millis(config.settings.automation_job_interval_ms.max(10));
+    let automation = app::automation::AutomationRuntime::new(secrets, automation_interval)?;
     let app = Arc::new(app::Tickets {
         pool: rt.pool.clone(),
         naming: rt.naming.clone(),
         email,
+        automation,
         attachment_max_bytes: config.settings.attachment_max_bytes,
     });
+    let mut automation_consumers = Vec::new();
+    for spec in app::automation::consumers() {
+        let app = app.clone();
+        automation_consumers.push(tokio::spawn(psa_kit::events::consume(
+            rt.pool.clone(),
+            rt.js.clone(),
+            rt.naming.clone(),
+            spec,
+            move |tx, envelope| {
+                let app = app.clone();
+                async move { app.automation_event(tx, envelope).await }
+            },
+            shutdown.clone(),
+        )));
+    }
+    let automation_job = tokio::spawn(app::automation::run_job(app.clone(), automation_interval, shutdown.clone()));
     let poller = tokio::spawn(app::email::run_poll_job(
         app.clone(),
         std::time::Duration::from_millis(config.settings.sla_job_interval_ms.clamp(10, 1000)),
@@ -174,6 +205,9 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         ))
         .add_service(psa_proto::tickets::ticket_action_service_server::TicketActionServiceServer::new(
             grpc::ticket_actions::TicketActionGrpc { app: app.clone() },
+        ))
+        .add_service(psa_proto::tickets::ticket_automation_service_server::TicketAutomationServiceServer::new(
+            grpc::automation::AutomationGrpc { app: app.clone() },
         ))
         .add_service(psa_proto::tickets::ticket_settings_service_server::TicketSettingsServiceServer::new(
             grpc::desk::DeskGrpc { app: app.clone() },
@@ -202,6 +236,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.tickets.v1.TimeService",
             psa_kit::export::SERVICE_NAME,
             "psa.tickets.v1.EmailService",
+            "psa.tickets.v1.TicketAutomationService",
             "psa.tickets.v1.TicketSettingsService",
             "psa.tickets.v1.TicketTemplateService",
             "psa.tickets.v1.TicketAttachmentService",
@@ -216,6 +251,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let _ = contacts.await;
     let _ = job.await;
     let _ = poller.await;
+    let _ = automation_job.await;
+    for c in automation_consumers {
+        let _ = c.await;
+    }
     rt.finish().await;
     served
 }

@@ -20,6 +20,7 @@ pub fn nav() -> Html {
         Route::Email | Route::EmailMailbox { .. } => "email",
         Route::Security => "security",
         Route::Audit => "audit",
+        Route::Automation => "automation",
         Route::Tenants => "tenants",
         Route::Users => "users",
         Route::DeskSettings => "desk",
@@ -68,6 +69,11 @@ pub fn nav() -> Html {
                     if has("email.read") {
                         <Link<Route> to={Route::Email} classes={link_class("email")}>
                             <span id="nav-email">{ "Email" }</span>
+                        </Link<Route>>
+                    }
+                    if has("automation.read") {
+                        <Link<Route> to={Route::Automation} classes={link_class("automation")}>
+                            <span id="nav-automation">{ "Automation" }</span>
                         </Link<Route>>
                     }
                     if has("ticket_settings.read") {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod automation;
 pub mod client360;
 pub mod companies;
 pub mod company_detail;

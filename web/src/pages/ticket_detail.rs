@@ -488,11 +488,14 @@ fn activity(props: &ActivityProps) -> Html {
                         "split_from" => format!("Split from {}", a.new_value),
                         "parent_changed" => format!("Parent: {} → {}", or_dash(&a.old_value), or_dash(&a.new_value)),
                         "tags_changed" => format!("Tags: {} → {}", or_dash(&a.old_value), or_dash(&a.new_value)),
+                        "automation_rule_applied" => format!("Automation rule \u{201c}{}\u{201d} applied", a.new_value),
                         other => other.to_owned(),
                     };
+                    let by_rule = !a.automation_rule_id.is_empty() && a.action != "automation_rule_applied";
                     html! {
                         <li class="activity-item">
                             <span class="muted">{ datetime(&a.create_time) }</span>{ " " }<span>{ what }</span>
+                            if by_rule { { " " }<span class="tag activity-by-rule">{ "by automation" }</span> }
                         </li>
                     }
                 }) }

@@ -18,6 +18,7 @@ use crate::repo::ticket_actions::Change;
 use crate::{events, repo};
 
 pub mod attachments;
+pub mod automation;
 pub mod desk;
 pub mod email;
 pub mod kb;
@@ -32,6 +33,7 @@ pub struct Tickets {
     pub pool: PgPool,
     pub naming: Naming,
     pub email: email::EmailRuntime,
+    pub automation: automation::AutomationRuntime,
     /// Largest file a user may attach, in bytes (`PSA_ATTACHMENT_MAX_BYTES`).
     pub attachment_max_bytes: usize,
 }
@@ -78,6 +80,18 @@ impl Tickets {
         actor: Uuid,
         fields: &TicketFields,
     ) -> Result<Ticket> {
+        self.insert_ticket_chained(tx, tenant, actor, fields, &[]).await
+    }
+
+    /// [`Tickets::insert_ticket`] for a ticket automation rules `chain` create.
+    pub(crate) async fn insert_ticket_chained(
+        &self,
+        tx: &mut TenantTx,
+        tenant: Uuid,
+        actor: Uuid,
+        fields: &TicketFields,
+        chain: &[Uuid],
+    ) -> Result<Ticket> {
         let t = repo::tickets::insert(tx, tenant, fields, actor).await?;
         repo::sla_state::record_status(tx, tenant, t.id, t.fields.status, t.created_at).await?;
         sla::refresh(tx, &self.naming, &t, t.created_at, true, false).await?;
@@ -90,7 +104,7 @@ impl Tickets {
             Change { action: "created", field: "", old: "", new: &format_number(t.number) },
         )
         .await?;
-        events::ticket_created(tx, &self.naming, actor, &t).await?;
+        events::ticket_created_by_rules(tx, &self.naming, actor, &t, chain).await?;
         Ok(t)
     }
 
@@ -128,6 +142,8 @@ impl Tickets {
         let reselect = changed.iter().any(|c| c == "company_id" || c == "contract_id");
         sla::refresh(&mut tx, &self.naming, &t, now, reselect, false).await?;
         let t = repo::tickets::get(&mut tx, p.tenant_id, t.id, false).await?;
+        let previous: std::collections::HashMap<String, String> =
+            changed.iter().map(|f| (f.clone(), before.value_text(f))).collect();
         // A move to another kind is one `status` entry; `status_id` is recorded on its own
         // only for moves between statuses of the same kind.
         let kind_changed = changed.iter().any(|c| c == "status");
@@ -142,7 +158,7 @@ impl Tickets {
             )
             .await?;
         }
-        events::ticket_updated(&mut tx, &self.naming, p.user_id, &t, changed).await?;
+        events::ticket_updated_from(&mut tx, &self.naming, p.user_id, &t, changed, previous).await?;
         tx.commit().await?;
         Ok(t)
     }
@@ -191,6 +207,9 @@ impl Tickets {
         let mut tx = self.tx(p).await?;
         let t = self.visible(&mut tx, p, ticket, true).await?;
         let n = repo::notes::insert(&mut tx, p.tenant_id, ticket, &body, visibility, p.user_id).await?;
+        if p.kind == PrincipalKind::Portal {
+            repo::automation::set_note_author_kind(&mut tx, p.tenant_id, n.id, "client").await?;
+        }
         repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
         let visibility_text = format!("NOTE_VISIBILITY_{}", visibility.as_str().to_ascii_uppercase());
         repo::ticket_actions::record(

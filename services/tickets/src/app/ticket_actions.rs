@@ -269,6 +269,11 @@ impl Tickets {
                 },
             )
             .await?;
+            // Announced like a field change (automation rules can react to tag changes).
+            let after = repo::tickets::get(&mut tx, p.tenant_id, id, false).await?;
+            let previous = [("tags".to_owned(), t.relations.tags.join(", "))].into();
+            events::ticket_updated_from(&mut tx, &self.naming, p.user_id, &after, vec!["tags".into()], previous)
+                .await?;
         }
         let t = repo::tickets::get(&mut tx, p.tenant_id, id, false).await?;
         tx.commit().await?;

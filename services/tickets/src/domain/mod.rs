@@ -1,6 +1,7 @@
 //! Ticket rules free of transport and storage.
 
 pub mod attachments;
+pub mod automation;
 pub mod desk;
 pub mod email;
 pub mod kb;

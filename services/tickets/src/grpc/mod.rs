@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 use crate::app::Tickets;
 use crate::proto;
 
+pub mod automation;
 pub mod desk;
 pub mod email;
 pub mod kb;

@@ -100,6 +100,7 @@ impl TicketActionService for TicketActionGrpc {
                     old_value: a.old_value,
                     new_value: a.new_value,
                     create_time: Some(timestamp(a.created_at)),
+                    automation_rule_id: a.automation_rule_id.map(|u| u.to_string()).unwrap_or_default(),
                 })
                 .collect(),
         }))

@@ -5,6 +5,7 @@ use psa_core::validate::Validator;
 use psa_kit::convert::{json_to_struct, opt_id, opt_timestamp, struct_to_json, timestamp};
 use psa_proto::tickets as pb;
 
+pub mod automation;
 pub mod desk;
 pub mod email;
 pub mod kb;

@@ -2,6 +2,7 @@
 //! by it in SQL as well as by RLS.
 
 pub mod attachments;
+pub mod automation;
 pub mod companies;
 pub mod desk;
 pub mod email;

@@ -98,6 +98,8 @@ pub struct Activity {
     pub old_value: String,
     pub new_value: String,
     pub created_at: DateTime<Utc>,
+    /// The automation rule that made the change, if one did.
+    pub automation_rule_id: Option<Uuid>,
 }
 
 /// A change to record: `action` (see the proto's `TicketActivity`), the field for field
@@ -133,7 +135,7 @@ pub async fn record(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, actor: Uuid, 
 /// The newest `limit` changes of `ticket`, newest first.
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, limit: i64) -> Result<Vec<Activity>> {
     Ok(sqlx::query_as(
-        "select id, actor_id, action, field, old_value, new_value, created_at from ticket_activity \
+        "select id, actor_id, action, field, old_value, new_value, created_at, automation_rule_id from ticket_activity \
          where tenant_id = $1 and ticket_id = $2 order by created_at desc, id desc limit $3",
     )
     .bind(tenant)

@@ -5,6 +5,7 @@ use psa_proto::tickets::{self as pb, ticket_service_client::TicketServiceClient}
 use psa_testkit::{Stack, eventually};
 use tonic::metadata::MetadataValue;
 
+mod automation;
 mod desk;
 mod email;
 mod imap;

@@ -418,6 +418,7 @@ impl Tickets {
         let author = sender.and_then(|s| s.contact_id).unwrap_or(Uuid::nil());
         let n =
             repo::notes::insert(tx, tenant, t.id, &bounded(&body, MAX_BODY), NoteVisibility::Public, author).await?;
+        repo::automation::set_note_author_kind(tx, tenant, n.id, "client").await?;
         self.store_attachments(tx, t, Some(n.id), msg).await?;
         repo::tickets::touch(tx, tenant, t.id).await?;
         if matches!(t.fields.status, TicketStatus::Resolved | TicketStatus::WaitingOnClient) {
@@ -429,7 +430,9 @@ impl Tickets {
             let reopened = repo::tickets::update(tx, &reopened).await?;
             repo::sla_state::record_status(tx, tenant, t.id, TicketStatus::Open, now).await?;
             sla::refresh(tx, &self.naming, &reopened, now, false, false).await?;
-            events::ticket_updated(tx, &self.naming, Uuid::nil(), &reopened, vec!["status".into()]).await?;
+            let previous = [("status".to_owned(), t.fields.value_text("status"))].into();
+            events::ticket_updated_from(tx, &self.naming, Uuid::nil(), &reopened, vec!["status".into()], previous)
+                .await?;
         }
         events::note_added(tx, &self.naming, &n).await?;
         Ok(n.id)
