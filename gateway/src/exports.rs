@@ -275,7 +275,7 @@ pub fn csv_rows(rows: &[AuditLog], header: bool) -> Vec<u8> {
 }
 
 /// Rows fetched per call when exporting a list.
-pub const LIST_PAGE: i32 = 500;
+pub const LIST_PAGE: i32 = 200;
 
 /// The list path of a `GET <list path>:export` request.
 pub fn list_export_base(path: &str) -> Option<&str> {
