@@ -319,7 +319,7 @@ async fn events(id: String, channel: Channel, metadata: MetadataMap) -> Response
                 Ok(Some(j)) => j,
                 Ok(None) => return None,
                 Err(status) => {
-                    let e = Event::default().event("error").data(status.message().to_owned());
+                    let e = Event::default().event("error").data(status.message());
                     return Some((Ok::<_, Infallible>(e), (None, None)));
                 }
             },

@@ -147,7 +147,7 @@ impl ImportService for Grpc {
             let mut last: Option<(i32, JobState)> = None;
             loop {
                 if current.state != JobState::Running {
-                    let done = app.get_import_job(&p, id, true).await.map(|j| job(&j)).map_err(|e| err(e));
+                    let done = app.get_import_job(&p, id, true).await.map(|j| job(&j)).map_err(err);
                     let _ = tx.send(done).await;
                     return;
                 }
