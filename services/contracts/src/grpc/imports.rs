@@ -159,6 +159,9 @@ impl ImportService for Grpc {
                     }
                 }
                 tokio::time::sleep(WATCH_INTERVAL).await;
+                if tx.is_closed() {
+                    return;
+                }
                 current = match app.get_import_job(&p, id, false).await {
                     Ok(j) => j,
                     Err(e) => {
