@@ -4,9 +4,12 @@
 //!   the descriptor set ([`routes`], [`transcode`]); errors are RFC 9457 problems
 //!   ([`problem`]); files for the methods in [`upload::FILE_UPLOADS`].
 //! - `GET /api/v1/audit-logs:export`: the audit log as CSV; `GET /api/v1/tenants/{id}/export`:
-//!   the full tenant export as a zip ([`exports`]);
+//!   the full tenant export as a zip; `GET <any list path>:export`: that list as CSV with its
+//!   filter ([`exports`]);
 //!   `GET /api/v1/tickets/{ticket_id}/attachments/{id}:download`: a ticket attachment's file
 //!   ([`attachments`]).
+//! - `POST /api/v1/imports/{type}` (streamed CSV upload), `GET /api/v1/imports/{type}/template`
+//!   and `GET /api/v1/imports/{id}/events` (SSE progress) ([`imports`]).
 //! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document generated from the same
 //!   descriptors ([`openapi`]).
 //! - gRPC and gRPC-web (`content-type: application/grpc…`, path `/<pkg.Service>/<Method>`):
@@ -23,6 +26,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod config;
 pub mod exports;
+pub mod imports;
 pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
@@ -355,6 +359,19 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
         let metadata = upstream::forwarded_metadata(req.headers(), client);
         let (ticket, id) = (ticket.to_owned(), id.to_owned());
         return attachments::download(tickets.channel(), &ticket, &id, metadata).await;
+    }
+    if let Some(route) = imports::route(req.method(), req.uri().path())
+        && let Some(contracts) = state.0.upstreams.for_service(imports::SERVICE)
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        return imports::handle(route, contracts.channel(), req, metadata).await;
+    }
+    if req.method() == Method::GET
+        && let Some(base) = exports::list_export_base(req.uri().path())
+    {
+        let metadata = upstream::forwarded_metadata(req.headers(), client);
+        let base = base.to_owned();
+        return exports::list_csv(&state.0.routes, &state.0.upstreams, req.uri(), &base, metadata).await;
     }
     let path = req.uri().path();
     if api {

@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod clients;
 pub mod desk;
 pub mod email;
+pub mod imports;
 pub mod kb;
 pub mod time;
 

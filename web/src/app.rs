@@ -49,6 +49,9 @@ pub enum Route {
         /// Company id.
         id: String,
     },
+    /// Bulk CSV import of clients, contracts, services, scopes, SAFs and COCs.
+    #[at("/imports")]
+    Imports,
     /// The service catalog and its scope templates.
     #[at("/services")]
     Services,
@@ -258,6 +261,7 @@ fn switch(route: Route) -> Html {
         Route::Companies => html! { <CompaniesPage /> },
         Route::Company { id } => html! { <CompanyPage {id} /> },
         Route::Services => html! { <ServicesPage /> },
+        Route::Imports => html! { <crate::pages::imports::ImportsPage /> },
         Route::Contracts => html! { <ContractsPage /> },
         Route::Contract { id } => html! { <ContractPage {id} /> },
         Route::Tickets => html! { <TicketsPage /> },

@@ -71,6 +71,10 @@ pub const PORTAL_USERS_WRITE: &str = "portal_users.write";
 pub const ACCOUNT_SELF: &str = "account.self";
 /// Search and export the tenant's audit log (PRD §3.18).
 pub const AUDIT_READ: &str = "audit.read";
+/// Run CSV imports (issue #3); the imported records also need their own write permission.
+pub const IMPORTS_WRITE: &str = "imports.write";
+/// Read import jobs (progress and report) and download import templates.
+pub const IMPORTS_READ: &str = "imports.read";
 /// Platform (SaaS operator): list tenants, read their usage (platform tenant only).
 pub const TENANTS_READ: &str = "tenants.read";
 /// Platform (SaaS operator): provision, suspend, reactivate and export tenants (platform
@@ -125,6 +129,8 @@ tenant_permissions![
     PORTAL_USERS_WRITE,
     ACCOUNT_SELF,
     AUDIT_READ,
+    IMPORTS_READ,
+    IMPORTS_WRITE,
 ];
 
 /// Platform permissions: only the standard Super Admin role carries them, and identity honours
@@ -293,6 +299,8 @@ impl Role {
                 TICKET_SETTINGS_READ,
                 KB_READ,
                 ACCOUNT_SELF,
+                IMPORTS_READ,
+                IMPORTS_WRITE,
             ],
             Self::Finance => &[
                 COMPANIES_READ,

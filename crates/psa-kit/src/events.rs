@@ -114,6 +114,56 @@ pub async fn enqueue<M: prost::Name>(
     Ok(id)
 }
 
+/// Writes one event per `(meta, payload)` on `subject` into the outbox with a single
+/// statement (bulk operations such as CSV imports). Same envelopes as [`enqueue`].
+///
+/// # Errors
+/// Database errors.
+pub async fn enqueue_many<M: prost::Name>(
+    tx: &mut TenantTx,
+    subject: &str,
+    events: &[(EventMeta, M)],
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    let traceparent = crate::trace_context::current().unwrap_or_default();
+    let mut ids = Vec::with_capacity(events.len());
+    let mut tenants = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    for (meta, payload) in events {
+        let id = Uuid::now_v7();
+        let envelope = Envelope {
+            event_id: id.to_string(),
+            r#type: M::full_name(),
+            tenant_id: meta.tenant_id.to_string(),
+            occurred_at: Some(prost_types::Timestamp {
+                seconds: now.timestamp(),
+                nanos: now.timestamp_subsec_nanos() as i32,
+            }),
+            actor_id: if meta.actor_id.is_nil() { String::new() } else { meta.actor_id.to_string() },
+            subject_id: meta.subject_id.to_string(),
+            traceparent: traceparent.clone(),
+            payload: Some(prost_types::Any::from_msg(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
+        };
+        ids.push(id);
+        tenants.push(meta.tenant_id);
+        payloads.push(envelope.encode_to_vec());
+    }
+    sqlx::query(
+        "insert into outbox (id, tenant_id, subject, payload) \
+         select u.id, u.tenant_id, $3, u.payload from unnest($1::uuid[], $2::uuid[], $4::bytea[]) as u(id, tenant_id, payload)",
+    )
+    .bind(&ids)
+    .bind(&tenants)
+    .bind(subject)
+    .bind(&payloads)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Creates (or updates) the stream of `service` with a 2-minute duplicate window.
 ///
 /// # Errors

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod clients;
 pub mod cocs;
 pub mod expiry;
+pub mod imports;
 pub mod safs;
 
 use psa_core::{DomainError, Principal};

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod clients;
+pub mod imports;
 
 use std::sync::Arc;
 

@@ -87,6 +87,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .add_service(psa_proto::contracts::site_service_server::SiteServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::company_note_service_server::CompanyNoteServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::team_assignment_service_server::TeamAssignmentServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::import_service_server::ImportServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::company_overview_service_server::CompanyOverviewServiceServer::new(grpc))
     .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
@@ -102,6 +103,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.contracts.v1.CompanyNoteService",
             "psa.contracts.v1.TeamAssignmentService",
             "psa.contracts.v1.CompanyOverviewService",
+            "psa.contracts.v1.ImportService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),

@@ -5,6 +5,7 @@ pub mod company_form;
 pub mod company_select;
 pub mod contact_form;
 pub mod contact_select;
+pub mod export_button;
 pub mod feedback;
 pub mod field;
 pub mod import_panel;

@@ -15,6 +15,7 @@ pub fn nav() -> Html {
         Route::Tickets | Route::TicketNew | Route::Ticket { .. } => "tickets",
         Route::Contracts | Route::Contract { .. } => "contracts",
         Route::Services => "services",
+        Route::Imports => "imports",
         Route::Time => "time",
         Route::Kb | Route::KbArticle { .. } => "kb",
         Route::Email | Route::EmailMailbox { .. } => "email",
@@ -52,6 +53,11 @@ pub fn nav() -> Html {
                     <Link<Route> to={Route::Services} classes={link_class("services")}>
                         <span id="nav-services">{ "Services" }</span>
                     </Link<Route>>
+                    if has("imports.write") {
+                        <Link<Route> to={Route::Imports} classes={link_class("imports")}>
+                            <span id="nav-imports">{ "Import" }</span>
+                        </Link<Route>>
+                    }
                     <Link<Route> to={Route::Tickets} classes={link_class("tickets")}>
                         <span id="nav-tickets">{ "Tickets" }</span>
                     </Link<Route>>

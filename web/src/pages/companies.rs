@@ -160,6 +160,8 @@ pub fn companies_page() -> Html {
                     <p class="muted">{ "Clients, prospects, vendors and partners." }</p>
                 </div>
                 <div class="page-actions">
+                    <crate::components::export_button::ExportButton id="companies-export" path="/api/v1/companies"
+                        filter={filter.clone()} filename="companies.csv" />
                     <button type="button" class="btn btn-secondary" id="import-open" onclick={open(Panel::Import)}>
                         { "Import CSV" }
                     </button>

@@ -72,6 +72,8 @@ pub fn contracts_page() -> Html {
         <div class="page" id="contracts-page">
             <div class="page-header">
                 <h1>{ "Contracts" }</h1>
+                <crate::components::export_button::ExportButton id="contracts-export" path="/api/v1/contracts"
+                    filename="contracts.csv" />
                 <div class="page-actions">
                     if !*adding {
                         <button type="button" class="btn btn-primary" id="contract-new-open" onclick={toggle.clone()}>

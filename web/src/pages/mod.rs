@@ -10,6 +10,7 @@ pub mod contract_detail;
 pub mod contracts;
 pub mod desk_settings;
 pub mod email;
+pub mod imports;
 pub mod kb;
 pub mod login;
 pub mod not_found;

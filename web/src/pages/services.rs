@@ -97,6 +97,8 @@ pub fn services_page() -> Html {
         <div class="page" id="services-page">
             <div class="page-header">
                 <h1>{ "Service catalog" }</h1>
+                <crate::components::export_button::ExportButton id="services-export" path="/api/v1/services"
+                    filename="services.csv" />
                 <div class="page-actions">
                     if !*adding {
                         <button type="button" class="btn btn-primary" id="service-new-open" onclick={toggle.clone()}>

@@ -125,81 +125,67 @@ fn column(header: &str) -> Option<Col> {
     })
 }
 
-fn file_error(message: String) -> DomainError {
+pub(crate) fn file_error(message: String) -> DomainError {
     DomainError::Invalid(vec![FieldViolation::new("csv", message)])
 }
 
-/// Parses and validates `data`.
+/// The column layout of a clients file, from its header row.
+#[derive(Debug, Clone)]
+pub struct ClientHeader {
+    cols: HashMap<Col, usize>,
+    headers: Vec<String>,
+    /// Header columns that map to nothing.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Maps the header row of a clients file.
 ///
 /// # Errors
-/// [`DomainError::Invalid`] on field `csv` for file-level problems (see the module docs).
-pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    if data.iter().all(u8::is_ascii_whitespace) {
-        return Err(file_error("the file is empty; expected a header row".into()));
-    }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(data);
-    let headers = reader.headers().map_err(|e| file_error(format!("header row: {}", csv_message(&e))))?.clone();
+/// [`DomainError::Invalid`] on field `csv`: a duplicated column or no name column.
+pub fn client_header(headers: &csv::StringRecord) -> Result<ClientHeader, DomainError> {
     let mut cols: HashMap<Col, usize> = HashMap::new();
-    let mut plan = ImportPlan::default();
+    let mut ignored_columns = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         match column(h) {
-            Some(Col::Ignored) => plan.ignored_columns.push(h.to_owned()),
+            Some(Col::Ignored) => ignored_columns.push(h.to_owned()),
             Some(c) => {
                 if cols.insert(c, i).is_some() {
                     return Err(file_error(format!("column `{h}` maps to a field given by an earlier column")));
                 }
             }
             None if h.trim().is_empty() => {}
-            None => plan.ignored_columns.push(h.to_owned()),
+            None => ignored_columns.push(h.to_owned()),
         }
     }
     if !cols.contains_key(&Col::Name) {
         return Err(file_error("missing required column `name` (or `client_name`, `company_name`)".into()));
     }
-    let header_name = |c: Col| cols.get(&c).map(|&i| headers[i].to_owned()).unwrap_or_default();
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    let mut records = reader.records();
-    let mut starts: Vec<(u32, u64)> = Vec::new();
-    let mut rows = Vec::new();
-    loop {
-        let record = match records.next() {
-            None => break,
-            Some(Ok(r)) => r,
-            Some(Err(e)) => return Err(file_error(csv_message(&e))),
-        };
-        let pos = record.position().cloned().unwrap_or_else(csv::Position::new);
-        starts.push((pos.line() as u32, pos.byte()));
-        rows.push(record);
-        if rows.len() > MAX_ROWS {
-            return Err(file_error(format!("at most {MAX_ROWS} rows per import")));
-        }
+    Ok(ClientHeader { cols, headers: headers.iter().map(str::to_owned).collect(), ignored_columns })
+}
+
+impl ClientHeader {
+    /// Column `c` as written in the header.
+    fn header_name(&self, c: Col) -> String {
+        self.cols.get(&c).map(|&i| self.headers[i].clone()).unwrap_or_default()
     }
-    // An odd number of quote characters in a record means a quote was never closed (RFC 4180
-    // quotes come in pairs: opening, closing and doubled `""`).
-    for (i, &(line, start)) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map_or(data.len(), |&(_, b)| b as usize);
-        let raw = &data[start as usize..end.min(data.len())];
-        if raw.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
-            return Err(file_error(format!("line {line}: unterminated quoted field (a `\"` is never closed)")));
-        }
-    }
-    for (record, &(line, _)) in rows.iter().zip(&starts) {
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        plan.total_rows += 1;
-        if record.len() != headers.len() {
-            plan.errors.push(RowError {
+
+    /// Validates one data row starting at `line` (not blank; checked for field count here).
+    /// Duplicates within the file are not detected here.
+    ///
+    /// # Errors
+    /// Every problem of the row, by column.
+    pub fn row(&self, record: &csv::StringRecord, line: u32) -> Result<ImportRow, Vec<RowError>> {
+        let cols = &self.cols;
+        if record.len() != self.headers.len() {
+            return Err(vec![RowError {
                 line,
                 field: String::new(),
-                message: format!("expected {} fields, found {}", headers.len(), record.len()),
-            });
-            continue;
+                message: format!("expected {} fields, found {}", self.headers.len(), record.len()),
+            }]);
         }
         let get = |c: Col| cols.get(&c).and_then(|&i| record.get(i)).map(str::trim).unwrap_or("");
         let mut errors = Vec::new();
-        let mut err = |c: Col, message: String| errors.push(RowError { line, field: header_name(c), message });
+        let mut err = |c: Col, message: String| errors.push(RowError { line, field: self.header_name(c), message });
         let mut company = CompanyFields {
             name: get(Col::Name).to_owned(),
             industry: get(Col::Industry).to_owned(),
@@ -265,6 +251,27 @@ pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
                     err(Col::ContactEmail, "must be a valid email address".into());
                 }
                 let (first_name, last_name) = split_name(name);
+                if !name.is_empty() {
+                    let check = super::contact::ContactFields {
+                        company_id: uuid::Uuid::nil(),
+                        first_name: first_name.clone(),
+                        last_name: last_name.clone(),
+                        email: String::new(),
+                        phone: phone.to_owned(),
+                        title: title.to_owned(),
+                        contact_type: super::contact::ContactType::Primary,
+                    };
+                    if let Err(DomainError::Invalid(v)) = check.normalize("") {
+                        for f in v {
+                            let col = match f.field.as_str() {
+                                "phone" => Col::ContactPhone,
+                                "title" => Col::ContactTitle,
+                                _ => Col::ContactName,
+                            };
+                            err(col, f.description);
+                        }
+                    }
+                }
                 Some(ContactDraft {
                     first_name,
                     last_name,
@@ -293,22 +300,90 @@ pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
                 }
                 None
             }
-            Err(other) => return Err(other),
-        };
-        if let Some(c) = &company {
-            let key = c.name.to_lowercase();
-            if let Some(first) = seen.get(&key) {
-                err(Col::Name, format!("duplicates the company on line {first}"));
-            } else {
-                seen.insert(key, line);
+            Err(other) => {
+                err(Col::Name, other.to_string());
+                None
             }
-        }
+        };
         match (company, errors.is_empty()) {
-            (Some(company), true) => plan.rows.push(ImportRow { line, company, contact }),
-            _ => plan.errors.extend(errors),
+            (Some(company), true) => Ok(ImportRow { line, company, contact }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The error for a company name that an earlier row (`first`) of the file already has.
+    pub fn duplicate(&self, line: u32, first: Option<u32>) -> RowError {
+        let message = match first {
+            Some(first) => format!("duplicates the company on line {first}"),
+            None => "duplicates a company on an earlier line of this file".to_owned(),
+        };
+        RowError { line, field: self.header_name(Col::Name), message }
+    }
+}
+
+/// Parses and validates `data`.
+///
+/// # Errors
+/// [`DomainError::Invalid`] on field `csv` for file-level problems (see the module docs).
+pub fn parse(data: &[u8]) -> Result<ImportPlan, DomainError> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Err(file_error("the file is empty; expected a header row".into()));
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(data);
+    let headers = reader.headers().map_err(|e| file_error(format!("header row: {}", csv_message(&e))))?.clone();
+    let header = client_header(&headers)?;
+    let mut plan = ImportPlan { ignored_columns: header.ignored_columns.clone(), ..Default::default() };
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut records = reader.records();
+    let mut starts: Vec<(u32, u64)> = Vec::new();
+    let mut rows = Vec::new();
+    loop {
+        let record = match records.next() {
+            None => break,
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Err(file_error(csv_message(&e))),
+        };
+        let pos = record.position().cloned().unwrap_or_else(csv::Position::new);
+        starts.push((pos.line() as u32, pos.byte()));
+        rows.push(record);
+        if rows.len() > MAX_ROWS {
+            return Err(file_error(format!("at most {MAX_ROWS} rows per import")));
+        }
+    }
+    // An odd number of quote characters in a record means a quote was never closed (RFC 4180
+    // quotes come in pairs: opening, closing and doubled `""`).
+    for (i, &(line, start)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(data.len(), |&(_, b)| b as usize);
+        let raw = &data[start as usize..end.min(data.len())];
+        if raw.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+            return Err(file_error(format!("line {line}: unterminated quoted field (a `\"` is never closed)")));
+        }
+    }
+    for (record, &(line, _)) in rows.iter().zip(&starts) {
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        plan.total_rows += 1;
+        match header.row(record, line) {
+            Ok(row) => {
+                let key = row.company.name.to_lowercase();
+                if let Some(&first) = seen.get(&key) {
+                    plan.errors.push(header.duplicate(line, Some(first)));
+                } else {
+                    seen.insert(key, line);
+                    plan.rows.push(row);
+                }
+            }
+            Err(errors) => plan.errors.extend(errors),
         }
     }
     Ok(plan)
+}
+
+/// A file-level problem as a user-facing message.
+pub fn csv_problem(e: &csv::Error) -> String {
+    csv_message(e)
 }
 
 fn csv_message(e: &csv::Error) -> String {

@@ -7,6 +7,7 @@ pub mod contact;
 pub mod contract;
 pub mod expiry;
 pub mod import;
+pub mod imports;
 pub mod money;
 pub mod note;
 pub mod saf;

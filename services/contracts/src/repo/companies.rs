@@ -13,7 +13,7 @@ use crate::domain::money::from_sql;
 use psa_core::DomainError;
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     id: Uuid,
     tenant_id: Uuid,
     name: String,
@@ -69,7 +69,7 @@ impl From<Row> for Company {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields, parent_id, lead_score, estimated_deal_value::text as estimated_deal_value, deal_currency, first_interaction_date, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, tenant_id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags, custom_fields, parent_id, lead_score, estimated_deal_value::text as estimated_deal_value, deal_currency, first_interaction_date, created_at, updated_at";
 
 /// What `ListCompanies` may filter and order by.
 pub const LIST: ListSpec = ListSpec {

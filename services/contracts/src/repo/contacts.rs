@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::domain::contact::{Contact, ContactFields, ContactType};
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     id: Uuid,
     tenant_id: Uuid,
     company_id: Uuid,
@@ -47,7 +47,7 @@ impl From<Row> for Contact {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at, \
+pub(crate) const COLUMNS: &str = "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at, \
      merged_into_id";
 
 /// What `ListContacts` may filter and order by.

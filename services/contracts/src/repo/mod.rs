@@ -7,6 +7,7 @@ pub mod companies;
 pub mod contacts;
 pub mod contracts;
 pub mod expiry;
+pub mod imports;
 pub mod notes;
 pub mod numbers;
 pub mod safs;
