@@ -15,6 +15,10 @@ pub const SERVICES_WRITE: &str = "services.write";
 pub const CONTRACTS_READ: &str = "contracts.read";
 /// Create, edit, move through the lifecycle and renew contracts; edit service scopes.
 pub const CONTRACTS_WRITE: &str = "contracts.write";
+/// Read proposals and their version history (staff only).
+pub const PROPOSALS_READ: &str = "proposals.read";
+/// Create and revise proposals; submit, accept and reject them.
+pub const PROPOSALS_WRITE: &str = "proposals.write";
 pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
 /// Read the service-desk configuration: ticket statuses, priorities, queues, types,
@@ -98,6 +102,8 @@ tenant_permissions![
     SERVICES_WRITE,
     CONTRACTS_READ,
     CONTRACTS_WRITE,
+    PROPOSALS_READ,
+    PROPOSALS_WRITE,
     TICKETS_READ,
     TICKETS_WRITE,
     TICKET_SETTINGS_READ,
@@ -247,6 +253,7 @@ impl Role {
                 CONTACTS_WRITE,
                 SERVICES_READ,
                 CONTRACTS_READ,
+                PROPOSALS_READ,
                 TICKETS_READ,
                 TICKETS_WRITE,
                 TICKET_SETTINGS_READ,
@@ -289,6 +296,8 @@ impl Role {
                 SERVICES_READ,
                 CONTRACTS_READ,
                 CONTRACTS_WRITE,
+                PROPOSALS_READ,
+                PROPOSALS_WRITE,
                 TICKETS_READ,
                 TICKET_SETTINGS_READ,
                 KB_READ,
@@ -299,6 +308,7 @@ impl Role {
                 CONTACTS_READ,
                 SERVICES_READ,
                 CONTRACTS_READ,
+                PROPOSALS_READ,
                 TICKETS_READ,
                 TICKET_SETTINGS_READ,
                 SLA_READ,

@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod clients;
 pub mod cocs;
 pub mod expiry;
+pub mod proposals;
+pub mod rates;
 pub mod safs;
 
 use psa_core::{DomainError, Principal};

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod clients;
+pub mod commercial;
 
 use std::sync::Arc;
 

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod clients;
+pub mod commercial;
 pub mod saf;
 
 use psa_core::DomainError;
