@@ -19,6 +19,9 @@ pub const CONTRACTS_WRITE: &str = "contracts.write";
 pub const PROPOSALS_READ: &str = "proposals.read";
 /// Create and revise proposals; submit, accept and reject them.
 pub const PROPOSALS_WRITE: &str = "proposals.write";
+/// Define, change and delete custom fields of companies, contacts, contracts, scopes,
+/// proposals, SAFs and COCs (reading the definitions needs `companies.read`).
+pub const CUSTOM_FIELDS_WRITE: &str = "custom_fields.write";
 pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
 /// Read the service-desk configuration: ticket statuses, priorities, queues, types,
@@ -104,6 +107,7 @@ tenant_permissions![
     CONTRACTS_WRITE,
     PROPOSALS_READ,
     PROPOSALS_WRITE,
+    CUSTOM_FIELDS_WRITE,
     TICKETS_READ,
     TICKETS_WRITE,
     TICKET_SETTINGS_READ,

@@ -328,3 +328,23 @@ pub async fn apply_time_entry_approved(
     }
     Ok(tx)
 }
+
+/// Records `ContactUpdated` (`psa.contracts.contact.updated`; tickets' contact projection
+/// follows it).
+pub async fn contact_updated(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Contact,
+    changed: Vec<String>,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "contact", "updated"),
+        meta,
+        &ev::ContactUpdated { contact: Some(crate::proto::contact(c)), changed_fields: changed },
+    )
+    .await?;
+    Ok(())
+}

@@ -99,7 +99,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .add_service(psa_proto::contracts::company_overview_service_server::CompanyOverviewServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::proposal_service_server::ProposalServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::rate_card_service_server::RateCardServiceServer::new(grpc.clone()))
-    .add_service(psa_proto::contracts::hour_balance_service_server::HourBalanceServiceServer::new(grpc))
+    .add_service(psa_proto::contracts::hour_balance_service_server::HourBalanceServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::custom_field_definition_service_server::CustomFieldDefinitionServiceServer::new(
+        grpc,
+    ))
     .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
         listener,
@@ -117,6 +120,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.contracts.v1.ProposalService",
             "psa.contracts.v1.RateCardService",
             "psa.contracts.v1.HourBalanceService",
+            "psa.contracts.v1.CustomFieldDefinitionService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),

@@ -6,6 +6,7 @@
 //! would still see only its own company's proposals.
 
 use chrono::{NaiveDate, Utc};
+use psa_core::custom_fields::CustomFieldEntity;
 use psa_core::validate::Validator;
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
@@ -61,9 +62,17 @@ impl Contracts {
 
     /// Creates a DRAFT proposal at version 1.
     pub async fn create_proposal(&self, p: &Principal, fields: ProposalFields) -> Result<Proposal> {
-        let fields = fields.normalize()?;
+        let mut fields = fields.normalize()?;
         let mut tx = self.proposals_tx(p).await?;
         self.check_proposal_refs(&mut tx, p, &fields).await?;
+        fields.custom_fields = super::custom_fields::check(
+            &mut tx,
+            p.tenant_id,
+            CustomFieldEntity::Proposal,
+            &fields.custom_fields,
+            "proposal.",
+        )
+        .await?;
         let out = repo::proposals::insert(&mut tx, p.tenant_id, &fields, p.user_id).await?;
         tx.commit().await?;
         Ok(out)
@@ -110,6 +119,16 @@ impl Contracts {
         }
         cur.fields = cur.fields.normalize()?;
         self.check_proposal_refs(&mut tx, p, &cur.fields).await?;
+        if changed.iter().any(|c| c == "custom_fields") {
+            cur.fields.custom_fields = super::custom_fields::check(
+                &mut tx,
+                p.tenant_id,
+                CustomFieldEntity::Proposal,
+                &cur.fields.custom_fields,
+                "proposal.",
+            )
+            .await?;
+        }
         let revised = changed.iter().any(|c| VERSIONED.contains(&c.as_str()));
         if revised {
             cur.version += 1;

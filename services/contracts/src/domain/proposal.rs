@@ -84,6 +84,8 @@ pub struct ProposalFields {
     pub valid_until: Option<NaiveDate>,
     /// Identity user id of the staff member responsible.
     pub assignee_id: Option<Uuid>,
+    /// Values of the tenant's proposal custom fields (a JSON object).
+    pub custom_fields: serde_json::Value,
 }
 
 /// A stored proposal.
@@ -130,6 +132,7 @@ pub const UPDATABLE: &[&str] = &[
     "currency",
     "valid_until",
     "assignee_id",
+    "custom_fields",
 ];
 
 /// Fields whose change makes a new version (the content of the offer).
@@ -172,6 +175,7 @@ impl ProposalFields {
                 "currency" => this.currency = patch.currency.clone(),
                 "valid_until" => this.valid_until = patch.valid_until,
                 "assignee_id" => this.assignee_id = patch.assignee_id,
+                "custom_fields" => this.custom_fields = patch.custom_fields.clone(),
                 _ => {}
             }
             Ok(())
@@ -200,6 +204,7 @@ mod tests {
             currency: "USD".into(),
             valid_until: Some(date("2026-06-30")),
             assignee_id: None,
+            custom_fields: serde_json::json!({}),
         }
     }
 

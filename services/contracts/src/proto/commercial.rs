@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use psa_core::DomainError;
 use psa_core::validate::Validator;
-use psa_kit::convert::{opt_id, timestamp};
+use psa_kit::convert::{json_to_struct, opt_id, struct_to_json, timestamp};
 use psa_proto::contracts as pb;
 use rust_decimal::Decimal;
 
@@ -53,6 +53,7 @@ pub fn proposal(p: &Proposal) -> pb::Proposal {
         decide_time: p.decided_at.map(timestamp),
         create_time: Some(timestamp(p.created_at)),
         update_time: Some(timestamp(p.updated_at)),
+        custom_fields: Some(json_to_struct(&f.custom_fields)),
     }
 }
 
@@ -116,6 +117,7 @@ pub fn proposal_fields(p: pb::Proposal, mask: Option<&[String]>) -> Result<Propo
         currency,
         valid_until,
         assignee_id,
+        custom_fields: p.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), struct_to_json),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod cocs;
 pub mod companies;
 pub mod contacts;
 pub mod contracts;
+pub mod custom_fields;
 pub mod expiry;
 pub mod hours;
 pub mod notes;

@@ -26,6 +26,7 @@ struct Row {
     currency: String,
     valid_until: Option<NaiveDate>,
     assignee_id: Option<Uuid>,
+    custom_fields: serde_json::Value,
     version: i32,
     decision_reason: String,
     decided_at: Option<DateTime<Utc>>,
@@ -49,6 +50,7 @@ impl From<Row> for Proposal {
                 currency: r.currency,
                 valid_until: r.valid_until,
                 assignee_id: r.assignee_id,
+                custom_fields: r.custom_fields,
             },
             status: ProposalStatus::parse(&r.status).unwrap_or(ProposalStatus::Draft),
             version: r.version,
@@ -61,8 +63,8 @@ impl From<Row> for Proposal {
 }
 
 const COLUMNS: &str = "id, tenant_id, title, description, proposal_type, status, company_id, contract_id, \
-    service_scope_id, value::text as value, currency, valid_until, assignee_id, version, decision_reason, \
-    decided_at, created_at, updated_at";
+    service_scope_id, value::text as value, currency, valid_until, assignee_id, custom_fields, version, \
+    decision_reason, decided_at, created_at, updated_at";
 
 /// What `ListProposals` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -109,8 +111,8 @@ pub async fn expire_due(tx: &mut TenantTx, tenant: Uuid, today: NaiveDate) -> Re
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ProposalFields, author: Uuid) -> Result<Proposal> {
     let row: Row = sqlx::query_as(&format!(
         "insert into proposals (id, tenant_id, title, description, proposal_type, status, company_id, contract_id, \
-         service_scope_id, value, currency, valid_until, assignee_id, version) \
-         values ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9::numeric, $10, $11, $12, 1) returning {COLUMNS}"
+         service_scope_id, value, currency, valid_until, assignee_id, version, custom_fields) \
+         values ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9::numeric, $10, $11, $12, 1, $13) returning {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
     .bind(tenant)
@@ -124,6 +126,7 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ProposalFields, author:
     .bind(&f.currency)
     .bind(f.valid_until)
     .bind(f.assignee_id)
+    .bind(&f.custom_fields)
     .fetch_one(&mut **tx)
     .await?;
     let p = Proposal::from(row);
@@ -171,7 +174,7 @@ pub async fn update(tx: &mut TenantTx, p: &Proposal) -> Result<Proposal> {
     let row: Row = sqlx::query_as(&format!(
         "update proposals set title = $3, description = $4, proposal_type = $5, contract_id = $6, \
          service_scope_id = $7, value = $8::numeric, currency = $9, valid_until = $10, assignee_id = $11, \
-         version = $12, status = $13, decision_reason = $14, decided_at = $15, updated_at = now() \
+         version = $12, status = $13, decision_reason = $14, decided_at = $15, custom_fields = $16, updated_at = now() \
          where tenant_id = $1 and id = $2 returning {COLUMNS}"
     ))
     .bind(p.tenant_id)
@@ -189,6 +192,7 @@ pub async fn update(tx: &mut TenantTx, p: &Proposal) -> Result<Proposal> {
     .bind(p.status.as_str())
     .bind(&p.decision_reason)
     .bind(p.decided_at)
+    .bind(&f.custom_fields)
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.into())
