@@ -1,6 +1,6 @@
 //! Client 360: one company with its details and business fields, lifecycle, hierarchy,
 //! contacts, sites, contracts with scopes/SAFs/COCs, team, notes, open tickets (tickets
-//! service), recent activity and the proposals slot (cards in [`super::client360`]).
+//! service), recent activity (cards in [`super::client360`]) and proposals ([`super::commercial`]).
 
 use serde::Serialize;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ use crate::components::ticket_table::TicketTable;
 use crate::format::{datetime, enum_label, or_dash};
 use crate::hooks::use_fetch;
 use crate::pages::client360::{
-    ActivityCard, AgreementsCard, HierarchyCard, NotesCard, ProposalsSlot, SitesCard, StatusCard, TeamCard,
+    ActivityCard, AgreementsCard, HierarchyCard, NotesCard, SitesCard, StatusCard, TeamCard,
 };
 
 /// Query string of the new-ticket and tickets pages (`?company=<id>`).
@@ -88,6 +88,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
         format!("{} {}", c.estimated_deal_value, c.deal_currency)
     };
     let can_see_portal_users = use_session().me.can("portal_users.read");
+    let can_see_proposals = use_session().me.can("proposals.read");
     let navigator = use_navigator();
     let new_ticket = {
         let id = c.id.clone();
@@ -169,7 +170,9 @@ fn company_view(props: &CompanyViewProps) -> Html {
                 <div class="stack">
                     <AgreementsCard overview={overview.clone()} on_change={on_change.clone()} />
                     <ActivityCard overview={overview.clone()} on_change={on_change.clone()} />
-                    <ProposalsSlot />
+                    if can_see_proposals {
+                        <crate::pages::commercial::ProposalsCard company_id={c.id.clone()} />
+                    }
                 </div>
             </div>
         </div>

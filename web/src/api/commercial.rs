@@ -1,0 +1,102 @@
+//! Proposals and block-hour balances (proto `psa/contracts/v1/commercial.proto`).
+
+use gloo_net::http::Method;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiResult, encode, get, send_json};
+
+/// A proposal (decimal strings for money, ISO dates).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Proposal {
+    /// Id (empty on create).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Title, 1–200 characters.
+    pub title: String,
+    /// `PROPOSAL_TYPE_TECHNICAL` or `PROPOSAL_TYPE_FINANCIAL`.
+    pub proposal_type: String,
+    /// `PROPOSAL_STATUS_…` (output).
+    #[serde(skip_serializing)]
+    pub status: String,
+    /// The company.
+    pub company_id: String,
+    /// Proposed value, e.g. `"72000.00"`.
+    pub value: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Last valid day (`YYYY-MM-DD`), or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub valid_until: String,
+    /// Version (output).
+    #[serde(skip_serializing)]
+    pub version: i32,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Proposals {
+    proposals: Vec<Proposal>,
+}
+
+/// The company's proposals, newest first.
+pub async fn list_company_proposals(company_id: &str) -> ApiResult<Vec<Proposal>> {
+    get::<Proposals>(format!("/api/v1/companies/{}/proposals", encode(company_id))).await.map(|p| p.proposals)
+}
+
+/// Creates a draft proposal.
+pub async fn create_proposal(p: &Proposal) -> ApiResult<Proposal> {
+    send_json(Method::POST, "/api/v1/proposals".into(), p).await
+}
+
+/// Runs a lifecycle action (`submit`, `accept`, `reject`) on a proposal; accepting activates
+/// its scope.
+pub async fn proposal_action(id: &str, verb: &str) -> ApiResult<Proposal> {
+    let body = serde_json::json!({ "activateScope": verb == "accept" });
+    send_json(Method::POST, format!("/api/v1/proposals/{}:{verb}", encode(id)), &body).await
+}
+
+/// A block-hour policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HourPolicy {
+    /// Hours included per period.
+    pub included_hours: String,
+    /// `HOUR_PERIOD_…`.
+    pub period: String,
+    /// Whether unused hours carry over.
+    pub rollover_allowed: bool,
+    /// Cap of carried hours, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub rollover_cap_hours: String,
+}
+
+/// One period's balance.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PeriodBalance {
+    pub start_date: String,
+    pub end_date: String,
+    pub included_hours: String,
+    pub rollover_hours: String,
+    pub used_hours: String,
+    pub remaining_hours: String,
+}
+
+/// A contract's policy and its periods, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HourBalance {
+    pub policy: HourPolicy,
+    pub periods: Vec<PeriodBalance>,
+}
+
+/// The contract's block-hour balance (FAILED_PRECONDITION without a policy).
+pub async fn hour_balance(contract_id: &str) -> ApiResult<HourBalance> {
+    get(format!("/api/v1/contracts/{}/hour-balance", encode(contract_id))).await
+}
+
+/// Sets the contract's block-hour policy.
+pub async fn set_hour_policy(contract_id: &str, policy: &HourPolicy) -> ApiResult<HourBalance> {
+    send_json(Method::PUT, format!("/api/v1/contracts/{}/hour-balance", encode(contract_id)), policy).await
+}
