@@ -159,10 +159,16 @@ impl CustomFieldDefinition {
                 Value::String(s.to_owned())
             }
             (CustomFieldType::Number, Value::Number(n)) => {
-                if n.as_f64().is_none_or(out_of) {
+                let x = n.as_f64();
+                if x.is_none_or(out_of) {
                     v.push(field, format!("must be {}", bounds()));
                 }
-                value.clone()
+                // Whole numbers are stored as integers (proto Structs carry every number as a
+                // double).
+                match x {
+                    Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Value::from(x as i64),
+                    _ => value.clone(),
+                }
             }
             (CustomFieldType::Date, Value::String(s)) => {
                 if !is_date(s.trim()) {
@@ -336,6 +342,10 @@ mod tests {
                         "frameworks": ["soc2", "pci"]});
         let out = validate_values(&defs, &ok, "company.").unwrap();
         assert_eq!(out["ref"], "AB-12");
+        assert_eq!(
+            validate_values(&defs, &json!({"endpoints": 12.0, "edr": "SentinelOne"}), "").unwrap()["endpoints"],
+            12
+        );
         let bad = json!({"endpoints": 0, "ref": "ab-12", "renewal": "2026-02-30", "vip": "yes", "edr": "Defender",
                          "frameworks": ["soc2", "soc2"]});
         let mut got = names(validate_values(&defs, &bad, "").unwrap_err());

@@ -35,9 +35,11 @@ pub struct ProposalsCardProps {
 pub fn proposals_card(props: &ProposalsCardProps) -> Html {
     let reload = use_state(|| 0u32);
     let company_id = props.company_id.to_string();
-    let list = use_fetch((company_id.clone(), *reload), |(id, _)| async move {
-        commercial::list_company_proposals(&id).await
-    });
+    let list =
+        use_fetch(
+            (company_id.clone(), *reload),
+            |(id, _)| async move { commercial::list_company_proposals(&id).await },
+        );
     let title = use_state(String::new);
     let kind = use_state(|| PROPOSAL_TYPES[1].to_owned());
     let value = use_state(String::new);
@@ -49,8 +51,15 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
         Callback::from(move |()| reload.set(*reload + 1))
     };
     let onsubmit = {
-        let (title, kind, value, currency, valid_until, error, bump) =
-            (title.clone(), kind.clone(), value.clone(), currency.clone(), valid_until.clone(), error.clone(), bump.clone());
+        let (title, kind, value, currency, valid_until, error, bump) = (
+            title.clone(),
+            kind.clone(),
+            value.clone(),
+            currency.clone(),
+            valid_until.clone(),
+            error.clone(),
+            bump.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let p = Proposal {
