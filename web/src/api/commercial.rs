@@ -75,11 +75,17 @@ pub struct HourPolicy {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PeriodBalance {
+    /// First day (`YYYY-MM-DD`).
     pub start_date: String,
+    /// Last day (inclusive).
     pub end_date: String,
+    /// Hours included.
     pub included_hours: String,
+    /// Hours carried in from the previous period.
     pub rollover_hours: String,
+    /// Hours drawn by approved time.
     pub used_hours: String,
+    /// Included + rollover − used (negative when overdrawn).
     pub remaining_hours: String,
 }
 
@@ -87,7 +93,9 @@ pub struct PeriodBalance {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HourBalance {
+    /// The policy.
     pub policy: HourPolicy,
+    /// Every period, oldest first.
     pub periods: Vec<PeriodBalance>,
 }
 

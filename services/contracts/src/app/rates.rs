@@ -17,8 +17,11 @@ use crate::repo;
 /// A contract's block-hour policy and the balance of each period, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourBalance {
+    /// The contract.
     pub contract_id: Uuid,
+    /// Its block-hour policy.
     pub policy: HourPolicy,
+    /// Every period up to today (or the contract's end), oldest first.
     pub periods: Vec<PeriodBalance>,
 }
 

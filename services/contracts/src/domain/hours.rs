@@ -72,8 +72,11 @@ fn hours_rule(v: &mut Validator, field: &str, h: Decimal) {
 /// Hours drawn from a contract on one day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourUsage {
+    /// The tickets service's time entry that drew the hours.
     pub time_entry_id: Uuid,
+    /// The entry's date (UTC calendar date).
     pub work_date: NaiveDate,
+    /// Hours drawn (2 decimal places).
     pub hours: Decimal,
 }
 
@@ -83,9 +86,11 @@ pub struct PeriodBalance {
     /// First and last day of the period (inclusive).
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
+    /// Hours the policy includes per period.
     pub included_hours: Decimal,
     /// Hours carried in from the previous period (0 without rollover).
     pub rollover_hours: Decimal,
+    /// Hours drawn by approved time dated within the period.
     pub used_hours: Decimal,
     /// `included + rollover − used`; negative when the period is overdrawn.
     pub remaining_hours: Decimal,

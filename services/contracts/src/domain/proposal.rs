@@ -108,12 +108,17 @@ pub struct Proposal {
 /// One version of a proposal's content as it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProposalVersion {
+    /// The proposal.
     pub proposal_id: Uuid,
+    /// 1, 2, …
     pub version: i32,
+    /// The content as written in this version.
     pub title: String,
     pub description: String,
+    /// Proposed value in `currency` (ISO 4217).
     pub value: Decimal,
     pub currency: String,
+    /// Last valid day (UTC calendar date).
     pub valid_until: Option<NaiveDate>,
     /// Identity user id of who wrote it.
     pub author_id: Uuid,
