@@ -34,7 +34,7 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     /// Set once the contact was merged into another: it then only redirects there.
     pub merged_into: Option<Uuid>,
-    /// Free-form labels (each 1–50 characters, at most 50, case-insensitively distinct).
+    /// Free-form labels, normalised by `Validator::tags` (lower-case, distinct, bounded).
     pub tags: Vec<String>,
     /// Values of the tenant's contact custom fields (a JSON object).
     pub custom_fields: serde_json::Value,
@@ -44,22 +44,15 @@ pub struct Contact {
 pub const UPDATABLE: &[&str] =
     &["first_name", "last_name", "email", "phone", "title", "contact_type", "tags", "custom_fields"];
 
-/// Trims tags, drops empty and case-insensitive duplicates, and checks their number and
-/// length on `field`.
+/// Normalises tags with [`Validator::tags`] (trimmed, lower-cased, distinct, bounded), naming
+/// `field`.
 ///
 /// # Errors
 /// [`DomainError::Invalid`] on `field`.
 pub fn normalize_tags(tags: Vec<String>, field: &str) -> Result<Vec<String>, DomainError> {
-    let mut out: Vec<String> = Vec::new();
-    for t in tags {
-        let t = t.trim().to_owned();
-        if !t.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
-            out.push(t);
-        }
-    }
-    if out.len() > 50 || out.iter().any(|t| t.chars().count() > 50) {
-        return Err(DomainError::invalid(field, "at most 50 tags of at most 50 characters each"));
-    }
+    let mut v = Validator::new();
+    let out = v.tags(field, tags);
+    v.finish()?;
     Ok(out)
 }
 
@@ -181,9 +174,12 @@ mod tests {
     #[test]
     fn tags_are_trimmed_deduplicated_and_bounded() {
         let t = normalize_tags(vec![" VIP ".into(), "vip".into(), String::new(), "billing".into()], "contact.tags");
-        assert_eq!(t.unwrap(), ["VIP", "billing"]);
-        assert!(normalize_tags(vec!["x".repeat(51)], "contact.tags").is_err());
-        assert!(normalize_tags((0..51).map(|i| i.to_string()).collect(), "contact.tags").is_err());
+        assert_eq!(t.unwrap(), ["vip", "billing"]);
+        assert!(normalize_tags(vec!["x".repeat(psa_core::validate::MAX_TAG_CHARS + 1)], "contact.tags").is_err());
+        assert!(
+            normalize_tags((0..=psa_core::validate::MAX_TAGS).map(|i| i.to_string()).collect(), "contact.tags")
+                .is_err()
+        );
     }
 
     #[test]
