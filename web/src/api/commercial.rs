@@ -108,3 +108,14 @@ pub async fn hour_balance(contract_id: &str) -> ApiResult<HourBalance> {
 pub async fn set_hour_policy(contract_id: &str, policy: &HourPolicy) -> ApiResult<HourBalance> {
     send_json(Method::PUT, format!("/api/v1/contracts/{}/hour-balance", encode(contract_id)), policy).await
 }
+
+/// Deletes a contact (softly: records that name it keep it).
+pub async fn delete_contact(id: &str) -> ApiResult<super::Contact> {
+    send_json(Method::DELETE, format!("/api/v1/contacts/{}", encode(id)), &serde_json::json!({})).await
+}
+
+/// Merges duplicate contact `id` into `target_id` (same company); returns the target.
+pub async fn merge_contact(id: &str, target_id: &str) -> ApiResult<super::Contact> {
+    let body = serde_json::json!({ "targetId": target_id });
+    send_json(Method::POST, format!("/api/v1/contacts/{}:merge", encode(id)), &body).await
+}
