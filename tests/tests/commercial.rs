@@ -322,3 +322,73 @@ async fn rate_cards_and_hour_balances_over_rest() {
     assert_eq!(eff["id"], company_card["id"], "after deleting the contract's card, the company's applies");
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn row_level_security_covers_the_new_tables() {
+    use sqlx::{Connection, Executor, Row};
+    let stack = Stack::start().await;
+    let tenant_a = stack.create_tenant("tenant-a").await;
+    let tenant_b = stack.create_tenant("tenant-b").await;
+    let (a, _) = stack.login(&tenant_a).await;
+    let s = seed(&a).await;
+    post_ok(
+        &a,
+        "/api/v1/proposals",
+        json!({"title": "EDR", "proposalType": "PROPOSAL_TYPE_TECHNICAL", "companyId": s.company, "currency": "USD"}),
+    )
+    .await;
+    post_ok(&a, "/api/v1/rate-cards", json!({"name": "Standard", "currency": "USD"})).await;
+    let (st, _) =
+        a.put(&format!("/api/v1/contracts/{}/hour-balance", s.contract), &json!({"includedHours": "5"})).await;
+    assert_eq!(st, 200);
+    post_ok(
+        &a,
+        "/api/v1/custom-field-definitions",
+        json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTACT", "key": "badge", "label": "Badge",
+               "fieldType": "CUSTOM_FIELD_TYPE_TEXT"}),
+    )
+    .await;
+    let mut db = stack.db().await;
+    sqlx::query(
+        "insert into contracts.hour_usages (id, tenant_id, contract_id, time_entry_id, work_date, hours) \
+         values ($1, $2, $3, $4, current_date, 1)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(tenant_a.tenant_id)
+    .bind(s.contract.parse::<uuid::Uuid>().unwrap())
+    .bind(uuid::Uuid::now_v7())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    for table in [
+        "proposals",
+        "proposal_versions",
+        "rate_cards",
+        "hour_balance_policies",
+        "hour_usages",
+        "custom_field_definitions",
+    ] {
+        for (tenant, expect_rows) in
+            [(Some(tenant_a.tenant_id), true), (Some(tenant_b.tenant_id), false), (None, false)]
+        {
+            let mut conn = sqlx::PgConnection::connect(&stack.database_url).await.unwrap();
+            conn.execute("set role psa_contracts").await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            if let Some(t) = tenant {
+                sqlx::query("select set_config('app.tenant_id', $1, true)")
+                    .bind(t.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            let n: i64 = sqlx::query(&format!("select count(*) from contracts.{table} where tenant_id = $1"))
+                .bind(tenant_a.tenant_id)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(n > 0, expect_rows, "{table} as {tenant:?}");
+        }
+    }
+    stack.stop().await;
+}
