@@ -161,6 +161,33 @@ async fn custom_fields_are_defined_and_enforced() {
     .await;
     assert_eq!(proposal["customFields"]["renewal"], "2027-01-31");
 
+    // Contracts: required values on create, PATCH of customFields alone, copied on renewal.
+    post_ok(
+        &api,
+        defs,
+        json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTRACT", "key": "po_number", "label": "PO number",
+               "fieldType": "CUSTOM_FIELD_TYPE_TEXT", "required": true, "max": 20}),
+    )
+    .await;
+    let contract = json!({"name": "MDR 2026", "companyId": id(&company), "startDate": "2026-01-01",
+                          "endDate": "2026-12-31", "currency": "USD"});
+    let (st, p) = api.post("/api/v1/contracts", &contract).await;
+    assert_eq!((st, fields(&p)), (400, vec!["contract.customFields.po_number".to_owned()]), "{p}");
+    let mut with_po = contract.clone();
+    with_po["customFields"] = json!({"po_number": "PO-1"});
+    let k = post_ok(&api, "/api/v1/contracts", with_po).await;
+    assert_eq!(k["customFields"]["po_number"], "PO-1");
+    let kpath = format!("/api/v1/contracts/{}", id(&k));
+    let (st, p) = api.patch(&kpath, &json!({"customFields": {"po_number": "x".repeat(21)}})).await;
+    assert_eq!((st, fields(&p)), (400, vec!["contract.customFields.po_number".to_owned()]), "{p}");
+    let (st, v) = api.patch(&kpath, &json!({"customFields": {"po_number": "PO-2"}, "name": "MDR 2026 v2"})).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!((v["customFields"]["po_number"].as_str(), v["name"].as_str()), (Some("PO-2"), Some("MDR 2026 v2")));
+    let (st, v) = api.patch(&kpath, &json!({"status": "CONTRACT_STATUS_ACTIVE"})).await;
+    assert_eq!((st, v["customFields"]["po_number"].as_str()), (200, Some("PO-2")), "{v}");
+    let next = post_ok(&api, &format!("{kpath}/renew"), json!({})).await;
+    assert_eq!(next["customFields"]["po_number"], "PO-2", "{next}");
+
     // Isolation: another tenant sees no definitions and cannot touch the contact; portal users
     // cannot define fields or change contacts.
     let (b, _) = stack.login(&stack.create_tenant("other-msp").await).await;
