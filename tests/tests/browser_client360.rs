@@ -1,7 +1,8 @@
 //! Headless-Chromium test of the Client 360 page: a staff user opens a client seeded over REST
 //! and sees its parent, contacts, open tickets (tickets service), contracts with the service
-//! scope's SAF status, COCs, proposals (one added as a draft and submitted from the card) and recent activity; then adds a site (a bad
-//! time zone is reported next to its field), moves the client into renewal with a reason,
+//! scope's SAF status, COCs, proposals (one added as a draft and submitted from the card) and
+//! recent activity; then adds a site (a bad time zone is reported next to its field), moves the
+//! client into renewal with a reason,
 //! assigns themself as account manager (their name, resolved through identity) and adds a note,
 //! each showing up on the page and in the activity timeline.
 //!
