@@ -2,9 +2,8 @@
 //! and sees its parent, contacts, open tickets (tickets service), contracts with the service
 //! scope's SAF status, COCs, proposals (one added as a draft and submitted from the card) and
 //! recent activity; then adds a site (a bad time zone is reported next to its field), moves the
-//! client into renewal with a reason,
-//! assigns themself as account manager (their name, resolved through identity) and adds a note,
-//! each showing up on the page and in the activity timeline.
+//! client into renewal with a reason, assigns themself as account manager (their name, resolved
+//! through identity) and adds a note, each showing up on the page and in the activity timeline.
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
