@@ -52,7 +52,7 @@ pub async fn create_proposal(p: &Proposal) -> ApiResult<Proposal> {
 /// Runs a lifecycle action (`submit`, `accept`, `reject`) on a proposal; accepting activates
 /// its scope.
 pub async fn proposal_action(id: &str, verb: &str) -> ApiResult<Proposal> {
-    let body = serde_json::json!({ "activateScope": verb == "accept" });
+    let body = if verb == "accept" { serde_json::json!({ "activateScope": true }) } else { serde_json::json!({}) };
     send_json(Method::POST, format!("/api/v1/proposals/{}:{verb}", encode(id)), &body).await
 }
 
