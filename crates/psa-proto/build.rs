@@ -13,6 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "psa/contracts/v1/catalog.proto",
         "psa/contracts/v1/clients.proto",
         "psa/contracts/v1/imports.proto",
+        "psa/contracts/v1/commercial.proto",
+        "psa/contracts/v1/custom_fields.proto",
         "psa/tickets/v1/tickets.proto",
         "psa/tickets/v1/sla.proto",
         "psa/tickets/v1/time.proto",

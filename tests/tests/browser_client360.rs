@@ -1,9 +1,9 @@
 //! Headless-Chromium test of the Client 360 page: a staff user opens a client seeded over REST
 //! and sees its parent, contacts, open tickets (tickets service), contracts with the service
-//! scope's SAF status, COCs, the proposals slot and recent activity; then adds a site (a bad
-//! time zone is reported next to its field), moves the client into renewal with a reason,
-//! assigns themself as account manager (their name, resolved through identity) and adds a note,
-//! each showing up on the page and in the activity timeline.
+//! scope's SAF status, COCs, proposals (one added as a draft and submitted from the card) and
+//! recent activity; then adds a site (a bad time zone is reported next to its field), moves the
+//! client into renewal with a reason, assigns themself as account manager (their name, resolved
+//! through identity) and adds a note, each showing up on the page and in the activity timeline.
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
@@ -12,7 +12,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Api;
 use serde_json::{Value, json};
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, wait_for};
 
 async fn post(api: &Api, path: &str, body: Value) -> String {
     let (s, v) = api.post(path, &body).await;
@@ -115,6 +115,25 @@ async fn flow(c: &Client, base: &str, admin: &psa_testkit::TenantAdmin, company:
     expect(c, "[data-testid=scope-saf]", "SAF-000001 · Draft").await?;
     expect(c, "#company-cocs-table", "COC-000001").await?;
     expect(c, "#company-proposals", "Proposals").await?;
+    // A proposal: added as a draft from the card, then submitted.
+    wait_for(c, "#proposal-title").await?.send_keys("Managed EDR for 500 endpoints").await?;
+    wait_for(c, "#proposal-value").await?.send_keys("72000").await?;
+    click(c, "#proposal-submit").await?;
+    poll("the new draft proposal", || async {
+        Ok(match row_with(c, "[data-testid=proposal-row]", "Managed EDR for 500 endpoints").await? {
+            Some(row) => row.text().await?.contains("72000.00 USD") && row.text().await?.contains("Draft"),
+            None => false,
+        })
+    })
+    .await?;
+    click(c, "[data-testid=proposal-row] button[data-action=submit]").await?;
+    poll("the submitted proposal", || async {
+        Ok(match row_with(c, "[data-testid=proposal-row]", "Managed EDR for 500 endpoints").await? {
+            Some(row) => row.text().await?.contains("Submitted"),
+            None => false,
+        })
+    })
+    .await?;
     expect(c, "#activity-list", "Contract C-000001 created").await?;
 
     // A site: the bad time zone is reported at its field; the fixed one is the primary site.

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod automation;
 pub mod catalog;
 pub mod clients;
+pub mod commercial;
 pub mod desk;
 pub mod email;
 pub mod imports;

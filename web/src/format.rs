@@ -82,6 +82,9 @@ const PREFIXES: &[&str] = &[
     "UNKNOWN_SENDER_POLICY_",
     "EMAIL_OUTCOME_",
     "EMAIL_DIRECTION_",
+    "PROPOSAL_STATUS_",
+    "PROPOSAL_TYPE_",
+    "HOUR_PERIOD_",
 ];
 
 /// The value part of an enum value name: `TICKET_STATUS_IN_PROGRESS` → `IN_PROGRESS`.

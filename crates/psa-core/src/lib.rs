@@ -2,6 +2,7 @@
 //! principals and permissions, domain errors with field violations, input validation and the
 //! AIP-160 filter subset used by list endpoints.
 
+pub mod custom_fields;
 pub mod error;
 pub mod filter;
 pub mod mask;

@@ -15,6 +15,13 @@ pub const SERVICES_WRITE: &str = "services.write";
 pub const CONTRACTS_READ: &str = "contracts.read";
 /// Create, edit, move through the lifecycle and renew contracts; edit service scopes.
 pub const CONTRACTS_WRITE: &str = "contracts.write";
+/// Read proposals and their version history (staff only).
+pub const PROPOSALS_READ: &str = "proposals.read";
+/// Create and revise proposals; submit, accept and reject them.
+pub const PROPOSALS_WRITE: &str = "proposals.write";
+/// Define, change and delete custom fields of companies, contacts, contracts, scopes,
+/// proposals, SAFs and COCs (reading the definitions needs `companies.read`).
+pub const CUSTOM_FIELDS_WRITE: &str = "custom_fields.write";
 pub const TICKETS_READ: &str = "tickets.read";
 pub const TICKETS_WRITE: &str = "tickets.write";
 /// Read the service-desk configuration: ticket statuses, priorities, queues, types,
@@ -102,6 +109,9 @@ tenant_permissions![
     SERVICES_WRITE,
     CONTRACTS_READ,
     CONTRACTS_WRITE,
+    PROPOSALS_READ,
+    PROPOSALS_WRITE,
+    CUSTOM_FIELDS_WRITE,
     TICKETS_READ,
     TICKETS_WRITE,
     TICKET_SETTINGS_READ,
@@ -253,6 +263,7 @@ impl Role {
                 CONTACTS_WRITE,
                 SERVICES_READ,
                 CONTRACTS_READ,
+                PROPOSALS_READ,
                 TICKETS_READ,
                 TICKETS_WRITE,
                 TICKET_SETTINGS_READ,
@@ -295,6 +306,8 @@ impl Role {
                 SERVICES_READ,
                 CONTRACTS_READ,
                 CONTRACTS_WRITE,
+                PROPOSALS_READ,
+                PROPOSALS_WRITE,
                 TICKETS_READ,
                 TICKET_SETTINGS_READ,
                 KB_READ,
@@ -307,6 +320,7 @@ impl Role {
                 CONTACTS_READ,
                 SERVICES_READ,
                 CONTRACTS_READ,
+                PROPOSALS_READ,
                 TICKETS_READ,
                 TICKET_SETTINGS_READ,
                 SLA_READ,

@@ -8,8 +8,12 @@ pub mod agreements;
 pub mod catalog;
 pub mod clients;
 pub mod cocs;
+pub mod contacts;
+pub mod custom_fields;
 pub mod expiry;
 pub mod imports;
+pub mod proposals;
+pub mod rates;
 pub mod safs;
 
 use psa_core::{DomainError, Principal};
@@ -60,8 +64,16 @@ impl Contracts {
     /// Creates a company, records `CompanyCreated` and starts its status history. A parent must
     /// be a company of the tenant (INVALID_ARGUMENT on `company.parent_id`).
     pub async fn create_company(&self, p: &Principal, fields: CompanyFields) -> Result<Company> {
-        let fields = fields.normalize("company.")?;
+        let mut fields = fields.normalize("company.")?;
         let mut tx = self.tx(p).await?;
+        fields.custom_fields = custom_fields::check(
+            &mut tx,
+            p.tenant_id,
+            psa_core::custom_fields::CustomFieldEntity::Company,
+            &fields.custom_fields,
+            "company.",
+        )
+        .await?;
         if let Some(parent) = fields.parent_id
             && !repo::companies::exists(&mut tx, p.tenant_id, parent).await?
         {
@@ -123,6 +135,16 @@ impl Contracts {
         }
         before.check_move(c.fields.status, status_field)?;
         c.fields = c.fields.normalize("company.")?;
+        if changed.iter().any(|f| f == "custom_fields") {
+            c.fields.custom_fields = custom_fields::check(
+                &mut tx,
+                p.tenant_id,
+                psa_core::custom_fields::CustomFieldEntity::Company,
+                &c.fields.custom_fields,
+                "company.",
+            )
+            .await?;
+        }
         if let Some(parent) = c.fields.parent_id
             && c.fields.parent_id != old_parent
         {
@@ -286,9 +308,31 @@ impl Contracts {
 
     /// Creates a contact at one of the tenant's companies; records `ContactCreated`.
     pub async fn create_contact(&self, p: &Principal, fields: ContactFields) -> Result<Contact> {
+        self.create_contact_with(p, fields, Vec::new(), serde_json::json!({})).await
+    }
+
+    /// Creates a contact with tags and custom field values (validated against the contact
+    /// definitions); records `ContactCreated`.
+    pub async fn create_contact_with(
+        &self,
+        p: &Principal,
+        fields: ContactFields,
+        tags: Vec<String>,
+        custom_fields: serde_json::Value,
+    ) -> Result<Contact> {
         let fields = fields.normalize("contact.")?;
+        let tags = crate::domain::contact::normalize_tags(tags, "contact.tags")?;
         let mut tx = self.tx(p).await?;
+        let values = custom_fields::check(
+            &mut tx,
+            p.tenant_id,
+            psa_core::custom_fields::CustomFieldEntity::Contact,
+            &custom_fields,
+            "contact.",
+        )
+        .await?;
         let c = repo::contacts::insert(&mut tx, p.tenant_id, &fields).await?;
+        let c = repo::contacts::set_extras(&mut tx, p.tenant_id, c.id, &tags, &values).await?;
         events::contact_created(&mut tx, p.user_id, &c).await?;
         events::contact_published(&mut tx, &self.naming, p.user_id, &c).await?;
         tx.commit().await?;

@@ -276,3 +276,75 @@ pub async fn team_changed(
     };
     record(tx, a.tenant_id, a.company_id, kind, &summary, actor, a.id).await
 }
+
+/// The durable consumer of the tickets service's `TimeEntryApproved`
+/// (`psa.tickets.time_entry.approved`), which draws block hours.
+pub fn time_approvals() -> psa_kit::events::ConsumerSpec {
+    psa_kit::events::ConsumerSpec {
+        stream_service: "tickets",
+        durable: "contracts-block-hours",
+        filters: vec![("time_entry", "approved")],
+    }
+}
+
+/// Applies `TimeEntryApproved`: a billable entry with a company draws its rounded duration
+/// (hours, 2 decimal places) from the company's ACTIVE contract with a block-hour policy
+/// covering the entry's date (see `repo::hours::contract_for`); an entry approved again
+/// replaces what it drew, and one no longer billable gives its hours back. The psa-kit inbox
+/// makes each event apply once; the unique time entry per usage makes each entry draw once.
+/// Other event types are ignored.
+///
+/// # Errors
+/// Database errors (the event is redelivered).
+pub async fn apply_time_entry_approved(
+    mut tx: TenantTx,
+    envelope: psa_proto::events::Envelope,
+) -> anyhow::Result<TenantTx> {
+    use prost::Message as _;
+    let tenant: Uuid = envelope.tenant_id.parse()?;
+    let Some(any) = envelope.payload else { return Ok(tx) };
+    if !any.type_url.ends_with("/psa.events.v1.TimeEntryApproved") {
+        return Ok(tx);
+    }
+    let Some(e) = ev::TimeEntryApproved::decode(any.value.as_slice())?.entry else { return Ok(tx) };
+    let (Ok(entry), Ok(company), Ok(date)) =
+        (e.id.parse::<Uuid>(), e.company_id.parse::<Uuid>(), chrono::NaiveDate::parse_from_str(&e.date, "%Y-%m-%d"))
+    else {
+        // Time not booked to a company (internal work) draws nothing.
+        return Ok(tx);
+    };
+    let billable = e.billable.unwrap_or(
+        e.billing_status != psa_proto::tickets::TimeBillingStatus::Unbilled as i32
+            && e.billing_status != psa_proto::tickets::TimeBillingStatus::Unspecified as i32,
+    );
+    if !billable {
+        crate::repo::hours::remove_usage(&mut tx, tenant, entry).await?;
+        return Ok(tx);
+    }
+    let minutes = if e.rounded_minutes > 0 { e.rounded_minutes } else { e.duration_minutes };
+    if let Some(contract) = crate::repo::hours::contract_for(&mut tx, tenant, company, date).await? {
+        let hours = crate::domain::hours::minutes_to_hours(minutes);
+        crate::repo::hours::record_usage(&mut tx, tenant, contract, entry, date, hours, e.user_id.parse().ok()).await?;
+    }
+    Ok(tx)
+}
+
+/// Records `ContactUpdated` (`psa.contracts.contact.updated`; tickets' contact projection
+/// follows it).
+pub async fn contact_updated(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    actor: Uuid,
+    c: &Contact,
+    changed: Vec<String>,
+) -> Result<(), sqlx::Error> {
+    let meta = EventMeta { tenant_id: c.tenant_id, actor_id: actor, subject_id: c.id };
+    enqueue(
+        tx,
+        &naming.subject(SERVICE, "contact", "updated"),
+        meta,
+        &ev::ContactUpdated { contact: Some(crate::proto::contact(c)), changed_fields: changed },
+    )
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,8 @@
 pub mod catalog;
 pub mod clients;
 pub mod imports;
+pub mod commercial;
+pub mod custom_fields;
 
 use std::sync::Arc;
 
@@ -227,7 +229,25 @@ impl ContactService for Grpc {
         let p = principal(&req)?;
         let c =
             req.into_inner().contact.ok_or_else(|| err(psa_core::DomainError::invalid("contact", "is required")))?;
+        let tags = c.tags.clone();
+        let values = c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json);
         let fields = proto::contact_fields(c).map_err(err)?;
-        Ok(Response::new(proto::contact(&self.app.create_contact(&p, fields).await?)))
+        Ok(Response::new(proto::contact(&self.app.create_contact_with(&p, fields, tags, values).await?)))
+    }
+
+    async fn update_contact(&self, req: Request<pb::UpdateContactRequest>) -> Result<Response<pb::Contact>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let c = r.contact.ok_or_else(|| err(psa_core::DomainError::invalid("contact", "is required")))?;
+        let id = parse_id("contact.id", &c.id).map_err(err)?;
+        let mask = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        let patch = proto::contact_patch(c).map_err(err)?;
+        Ok(Response::new(proto::contact(&self.app.update_contact(&p, id, patch, &mask).await?)))
+    }
+
+    async fn delete_contact(&self, req: Request<pb::DeleteContactRequest>) -> Result<Response<pb::Contact>, Status> {
+        let p = principal(&req)?;
+        let id = parse_id("id", &req.get_ref().id).map_err(err)?;
+        Ok(Response::new(proto::contact(&self.app.delete_contact(&p, id).await?)))
     }
 }

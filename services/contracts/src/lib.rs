@@ -65,7 +65,8 @@ impl Config {
     }
 }
 
-/// Serves contracts on `listener` until `shutdown` fires; runs the outbox relay alongside.
+/// Serves contracts on `listener` until `shutdown` fires; runs the outbox relay, the expiry job
+/// and the consumer of tickets' `TimeEntryApproved` (block hours) alongside.
 ///
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
@@ -75,6 +76,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let job = tokio::spawn(app::expiry::run_job(
         app.clone(),
         std::time::Duration::from_millis(config.settings.expiry_job_interval_ms.max(10)),
+        shutdown.clone(),
+    ));
+    let hours = tokio::spawn(psa_kit::events::consume(
+        rt.pool.clone(),
+        rt.js.clone(),
+        rt.naming.clone(),
+        events::time_approvals(),
+        events::apply_time_entry_approved,
         shutdown.clone(),
     ));
     let grpc = grpc::Grpc { app };
@@ -88,7 +97,13 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .add_service(psa_proto::contracts::company_note_service_server::CompanyNoteServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::team_assignment_service_server::TeamAssignmentServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::import_service_server::ImportServiceServer::new(grpc.clone()))
-    .add_service(psa_proto::contracts::company_overview_service_server::CompanyOverviewServiceServer::new(grpc))
+    .add_service(psa_proto::contracts::company_overview_service_server::CompanyOverviewServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::proposal_service_server::ProposalServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::rate_card_service_server::RateCardServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::hour_balance_service_server::HourBalanceServiceServer::new(grpc.clone()))
+    .add_service(psa_proto::contracts::custom_field_definition_service_server::CustomFieldDefinitionServiceServer::new(
+        grpc,
+    ))
     .add_service(psa_kit::export::server(rt.pool.clone(), events::SERVICE));
     let served = psa_kit::server::serve(
         listener,
@@ -104,6 +119,10 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.contracts.v1.TeamAssignmentService",
             "psa.contracts.v1.CompanyOverviewService",
             "psa.contracts.v1.ImportService",
+            "psa.contracts.v1.ProposalService",
+            "psa.contracts.v1.RateCardService",
+            "psa.contracts.v1.HourBalanceService",
+            "psa.contracts.v1.CustomFieldDefinitionService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),
@@ -111,6 +130,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .await;
     shutdown.cancel();
     let _ = job.await;
+    let _ = hours.await;
     rt.finish().await;
     served
 }

@@ -3,6 +3,8 @@
 
 pub mod catalog;
 pub mod clients;
+pub mod commercial;
+pub mod custom_fields;
 pub mod saf;
 
 use psa_core::DomainError;
@@ -194,13 +196,23 @@ pub fn contact(c: &Contact) -> pb::Contact {
         } as i32,
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
+        tags: c.tags.clone(),
+        custom_fields: Some(json_to_struct(&c.custom_fields)),
     }
 }
 
 /// The writable fields of a proto contact (not yet normalised).
 pub fn contact_fields(c: pb::Contact) -> Result<ContactFields, DomainError> {
+    contact_fields_for(c, true)
+}
+
+/// Like [`contact_fields`]; `company_id` is only parsed when `with_company` (create).
+///
+/// # Errors
+/// [`DomainError::Invalid`] listing every malformed field.
+pub fn contact_fields_for(c: pb::Contact, with_company: bool) -> Result<ContactFields, DomainError> {
     let mut v = Validator::new();
-    let company_id = v.uuid("contact.company_id", &c.company_id);
+    let company_id = if with_company { v.uuid("contact.company_id", &c.company_id) } else { None };
     let contact_type = match pb::ContactType::try_from(c.contact_type) {
         Ok(pb::ContactType::Unspecified | pb::ContactType::Other) => ContactType::Other,
         Ok(pb::ContactType::Primary) => ContactType::Primary,
@@ -220,5 +232,26 @@ pub fn contact_fields(c: pb::Contact) -> Result<ContactFields, DomainError> {
         phone: c.phone,
         title: c.title,
         contact_type,
+    })
+}
+
+/// A proto contact as a patch: the fields plus tags and custom field values (ids and times
+/// are placeholders).
+///
+/// # Errors
+/// [`DomainError::Invalid`] listing every malformed field.
+pub fn contact_patch(c: pb::Contact) -> Result<Contact, DomainError> {
+    let tags = c.tags.clone();
+    let custom_fields = c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), struct_to_json);
+    let fields = contact_fields_for(c, false)?;
+    Ok(Contact {
+        id: uuid::Uuid::nil(),
+        tenant_id: uuid::Uuid::nil(),
+        fields,
+        created_at: chrono::DateTime::UNIX_EPOCH,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
+        merged_into: None,
+        tags,
+        custom_fields,
     })
 }

@@ -1,6 +1,6 @@
 //! The Client 360 cards of the company page: lifecycle status (with reason), hierarchy,
 //! sites, contracts with their service scopes, SAF status and COCs, team, staff notes, recent
-//! activity and a slot for proposals. They show one `GET /companies/{id}/overview` and ask the
+//! activity (proposals: `super::commercial`). They show one `GET /companies/{id}/overview` and ask the
 //! page to reload it (`on_change`) after a change.
 
 use std::collections::HashMap;
@@ -438,17 +438,6 @@ pub fn activity_card(props: &CardProps) -> Html {
                     </li>
                 }) }
             </ul>
-        </section>
-    }
-}
-
-/// Where proposals will show once the proposals module exists.
-#[function_component(ProposalsSlot)]
-pub fn proposals_slot() -> Html {
-    html! {
-        <section class="card" id="company-proposals">
-            <div class="card-header"><h2>{ "Proposals" }</h2></div>
-            <p class="muted">{ "Proposals will appear here once the proposals module is available." }</p>
         </section>
     }
 }

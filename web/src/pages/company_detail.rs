@@ -1,12 +1,13 @@
 //! Client 360: one company with its details and business fields, lifecycle, hierarchy,
 //! contacts, sites, contracts with scopes/SAFs/COCs, team, notes, open tickets (tickets
-//! service), recent activity and the proposals slot (cards in [`super::client360`]).
+//! service), recent activity (cards in [`super::client360`]) and proposals ([`super::commercial`]).
 
 use serde::Serialize;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::clients::{self, Overview};
+use crate::api::commercial;
 use crate::api::{self, Contact, ListQuery, quote};
 use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
@@ -17,7 +18,7 @@ use crate::components::ticket_table::TicketTable;
 use crate::format::{datetime, enum_label, or_dash};
 use crate::hooks::use_fetch;
 use crate::pages::client360::{
-    ActivityCard, AgreementsCard, HierarchyCard, NotesCard, ProposalsSlot, SitesCard, StatusCard, TeamCard,
+    ActivityCard, AgreementsCard, HierarchyCard, NotesCard, SitesCard, StatusCard, TeamCard,
 };
 
 /// Query string of the new-ticket and tickets pages (`?company=<id>`).
@@ -88,6 +89,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
         format!("{} {}", c.estimated_deal_value, c.deal_currency)
     };
     let can_see_portal_users = use_session().me.can("portal_users.read");
+    let can_see_proposals = use_session().me.can("proposals.read");
     let navigator = use_navigator();
     let new_ticket = {
         let id = c.id.clone();
@@ -169,7 +171,9 @@ fn company_view(props: &CompanyViewProps) -> Html {
                 <div class="stack">
                     <AgreementsCard overview={overview.clone()} on_change={on_change.clone()} />
                     <ActivityCard overview={overview.clone()} on_change={on_change.clone()} />
-                    <ProposalsSlot />
+                    if can_see_proposals {
+                        <crate::pages::commercial::ProposalsCard company_id={c.id.clone()} />
+                    }
                 </div>
             </div>
         </div>
@@ -207,6 +211,38 @@ fn contacts(props: &CompanyIdProps) -> Html {
         let reload = reload.clone();
         Callback::from(move |_| reload.set(*reload + 1))
     };
+    let action_error = use_state(|| None::<api::ApiError>);
+    let run = {
+        let (reload, action_error) = (reload.clone(), action_error.clone());
+        move |call: std::pin::Pin<Box<dyn std::future::Future<Output = api::ApiResult<Contact>>>>| {
+            let (reload, action_error) = (reload.clone(), action_error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match call.await {
+                    Ok(_) => {
+                        action_error.set(None);
+                        reload.set(*reload + 1);
+                    }
+                    Err(e) => action_error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let delete = |id: String| {
+        let run = run.clone();
+        Callback::from(move |_: MouseEvent| {
+            let id = id.clone();
+            run(Box::pin(async move { commercial::delete_contact(&id).await }));
+        })
+    };
+    let merge = |id: String| {
+        let run = run.clone();
+        Callback::from(move |e: Event| {
+            let (id, target) = (id.clone(), crate::components::field::event_value(&e));
+            if !target.is_empty() {
+                run(Box::pin(async move { commercial::merge_contact(&id, &target).await }));
+            }
+        })
+    };
     let body = match &contacts.result {
         None => html! { <Loading /> },
         Some(Err(err)) => html! { <ErrorBanner error={err.clone()} on_retry={retry} /> },
@@ -218,6 +254,7 @@ fn contacts(props: &CompanyIdProps) -> Html {
                 <table class="table" id="contacts-table">
                     <thead><tr>
                         <th>{ "Name" }</th><th>{ "Title" }</th><th>{ "Email" }</th><th>{ "Phone" }</th><th>{ "Type" }</th>
+                        <th />
                     </tr></thead>
                     <tbody>
                         { for list.iter().map(|c| html! {
@@ -230,6 +267,17 @@ fn contacts(props: &CompanyIdProps) -> Html {
                                 </td>
                                 <td>{ or_dash(&c.phone) }</td>
                                 <td>{ enum_label(&c.contact_type) }</td>
+                                <td class="row-actions">
+                                    <select class="contact-merge" aria-label="Merge into" onchange={merge(c.id.clone())}>
+                                        <option value="" selected=true>{ "Merge into…" }</option>
+                                        { for list.iter().filter(|o| o.id != c.id).map(|o| html! {
+                                            <option value={o.id.clone()}>{ o.full_name() }</option>
+                                        }) }
+                                    </select>
+                                    <button type="button" class="btn btn-small contact-delete" onclick={delete(c.id.clone())}>
+                                        { "Delete" }
+                                    </button>
+                                </td>
                             </tr>
                         }) }
                     </tbody>
@@ -250,6 +298,7 @@ fn contacts(props: &CompanyIdProps) -> Html {
             if *adding {
                 <ContactForm company_id={props.company_id.clone()} {on_created} {on_cancel} />
             }
+            if let Some(e) = &*action_error { <ErrorBanner error={e.clone()} /> }
             { body }
         </section>
     }

@@ -1,5 +1,6 @@
 //! One contract: its fields, lifecycle actions (activate, cancel, expire, renew) and its
-//! services, with "Add service" rendering the service's scope template as a form.
+//! services, with "Add service" rendering the service's scope template as a form, and its
+//! block-hour balance ([`super::commercial::HourBalanceCard`]).
 
 use serde_json::{Map, Value, json};
 use wasm_bindgen_futures::spawn_local;
@@ -124,6 +125,7 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
                     </dl>
                 </section>
                 <Items contract={c.clone()} {editable} />
+                <crate::pages::commercial::HourBalanceCard contract_id={c.id.clone()} {editable} />
             </div>
         </div>
     }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod automation;
 pub mod client360;
+pub mod commercial;
 pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;

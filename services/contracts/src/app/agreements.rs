@@ -10,6 +10,8 @@ use psa_kit::list::ListParams;
 use uuid::Uuid;
 
 use super::Contracts;
+
+const CONTRACT: psa_core::custom_fields::CustomFieldEntity = psa_core::custom_fields::CustomFieldEntity::Contract;
 use crate::domain::contract::{Contract, ContractFields, ContractStatus};
 use crate::domain::scope::{ScopeFields, ServiceScope};
 use crate::domain::scope_template;
@@ -51,13 +53,26 @@ impl Contracts {
 
     /// Creates a DRAFT contract (generated number when none is given); records `ContractCreated`.
     pub async fn create_contract(&self, p: &Principal, fields: ContractFields) -> Result<Contract> {
+        self.create_contract_with(p, fields, serde_json::json!({})).await
+    }
+
+    /// Creates a DRAFT contract with custom field values (validated against the contract
+    /// definitions); records `ContractCreated`.
+    pub async fn create_contract_with(
+        &self,
+        p: &Principal,
+        fields: ContractFields,
+        custom_fields: serde_json::Value,
+    ) -> Result<Contract> {
         let mut fields = ContractFields { status: ContractStatus::Draft, ..fields.normalize("contract.")? };
         let mut tx = self.tx(p).await?;
         self.check_refs(&mut tx, p, &fields).await?;
+        let values = super::custom_fields::check(&mut tx, p.tenant_id, CONTRACT, &custom_fields, "contract.").await?;
         if fields.number.is_empty() {
             fields.number = repo::contracts::next_number(&mut tx, p.tenant_id).await?;
         }
         let c = repo::contracts::insert(&mut tx, p.tenant_id, &fields, None).await?;
+        let c = repo::contracts::set_custom_fields(&mut tx, p.tenant_id, c.id, &values).await?;
         events::contract_created(&mut tx, &self.naming, p.user_id, &c).await?;
         tx.commit().await?;
         Ok(c)
@@ -82,9 +97,31 @@ impl Contracts {
         patch: ContractFields,
         mask: &[String],
     ) -> Result<Contract> {
+        self.update_contract_with(p, id, patch, mask, None).await
+    }
+
+    /// Like [`Self::update_contract`]; `custom_fields` (`Some`: the mask named them) replaces
+    /// the custom field values after validation, in the same transaction.
+    pub async fn update_contract_with(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: ContractFields,
+        mask: &[String],
+        custom_fields: Option<serde_json::Value>,
+    ) -> Result<Contract> {
         let mut tx = self.tx(p).await?;
         let mut c = repo::contracts::get(&mut tx, p.tenant_id, id, true).await?;
-        let changed = c.fields.apply(patch, mask)?;
+        let mut changed =
+            if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { c.fields.apply(patch, mask)? };
+        if let Some(values) = custom_fields {
+            let values = super::custom_fields::check(&mut tx, p.tenant_id, CONTRACT, &values, "contract.").await?;
+            if values != c.custom_fields {
+                repo::contracts::set_custom_fields(&mut tx, p.tenant_id, c.id, &values).await?;
+                c.custom_fields = values;
+                changed.push("custom_fields".into());
+            }
+        }
         if changed.is_empty() {
             return Ok(c);
         }
@@ -107,6 +144,7 @@ impl Contracts {
         let mut next = old.fields.successor()?;
         next.number = repo::contracts::next_number(&mut tx, p.tenant_id).await?;
         let new = repo::contracts::insert(&mut tx, p.tenant_id, &next, Some(old.id)).await?;
+        let new = repo::contracts::set_custom_fields(&mut tx, p.tenant_id, new.id, &old.custom_fields).await?;
         for s in repo::scopes::of_contract(&mut tx, p.tenant_id, old.id).await? {
             let n = repo::scopes::NewScope {
                 contract_id: new.id,

@@ -34,6 +34,54 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     /// Set once the contact was merged into another: it then only redirects there.
     pub merged_into: Option<Uuid>,
+    /// Free-form labels, normalised by `Validator::tags` (lower-case, distinct, bounded).
+    pub tags: Vec<String>,
+    /// Values of the tenant's contact custom fields (a JSON object).
+    pub custom_fields: serde_json::Value,
+}
+
+/// Field names a contact update mask may name (`company_id` is fixed).
+pub const UPDATABLE: &[&str] =
+    &["first_name", "last_name", "email", "phone", "title", "contact_type", "tags", "custom_fields"];
+
+/// Normalises tags with [`Validator::tags`] (trimmed, lower-cased, distinct, bounded), naming
+/// `field`.
+///
+/// # Errors
+/// [`DomainError::Invalid`] on `field`.
+pub fn normalize_tags(tags: Vec<String>, field: &str) -> Result<Vec<String>, DomainError> {
+    let mut v = Validator::new();
+    let out = v.tags(field, tags);
+    v.finish()?;
+    Ok(out)
+}
+
+impl Contact {
+    /// Copies the fields named in `mask` from `patch`; returns the names that changed.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
+    /// [`UPDATABLE`].
+    pub fn apply(&mut self, patch: Contact, mask: &[String]) -> Result<Vec<String>, DomainError> {
+        if mask.is_empty() {
+            return Err(DomainError::invalid("update_mask", "name at least one field"));
+        }
+        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+            let (f, p) = (&mut this.fields, &patch.fields);
+            match name {
+                "first_name" => f.first_name = p.first_name.clone(),
+                "last_name" => f.last_name = p.last_name.clone(),
+                "email" => f.email = p.email.clone(),
+                "phone" => f.phone = p.phone.clone(),
+                "title" => f.title = p.title.clone(),
+                "contact_type" => f.contact_type = p.contact_type,
+                "tags" => this.tags = patch.tags.clone(),
+                "custom_fields" => this.custom_fields = patch.custom_fields.clone(),
+                _ => {}
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Checks a merge of `source` into `target` (PRD §3.3.1 "Merge duplicate contacts") and
@@ -124,6 +172,17 @@ mod tests {
     }
 
     #[test]
+    fn tags_are_trimmed_deduplicated_and_bounded() {
+        let t = normalize_tags(vec![" VIP ".into(), "vip".into(), String::new(), "billing".into()], "contact.tags");
+        assert_eq!(t.unwrap(), ["vip", "billing"]);
+        assert!(normalize_tags(vec!["x".repeat(psa_core::validate::MAX_TAG_CHARS + 1)], "contact.tags").is_err());
+        assert!(
+            normalize_tags((0..=psa_core::validate::MAX_TAGS).map(|i| i.to_string()).collect(), "contact.tags")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn merges_fill_blanks_and_refuse_nonsense() {
         let company = Uuid::now_v7();
         let contact = |first: &str, email: &str, phone: &str| Contact {
@@ -141,6 +200,8 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             merged_into: None,
+            tags: Vec::new(),
+            custom_fields: serde_json::json!({}),
         };
         let source = contact("Jon", "jon@acme.example", "+1 555");
         let target = contact("John", "john@acme.example", "");

@@ -112,6 +112,8 @@ pub struct Contract {
     pub fields: ContractFields,
     /// The contract this one renews.
     pub previous_contract_id: Option<Uuid>,
+    /// Values of the tenant's contract custom fields (a JSON object).
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -141,8 +141,9 @@ impl ContractService for Grpc {
     async fn create_contract(&self, req: Request<pb::CreateContractRequest>) -> Result<Response<pb::Contract>, Status> {
         let p = principal(&req)?;
         let c = req.into_inner().contract.ok_or_else(|| err(DomainError::invalid("contract", "is required")))?;
+        let values = c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json);
         let fields = conv::contract_fields(c, None).map_err(err)?;
-        Ok(Response::new(conv::contract(&self.app.create_contract(&p, fields).await?)))
+        Ok(Response::new(conv::contract(&self.app.create_contract_with(&p, fields, values).await?)))
     }
 
     async fn update_contract(&self, req: Request<pb::UpdateContractRequest>) -> Result<Response<pb::Contract>, Status> {
@@ -151,8 +152,13 @@ impl ContractService for Grpc {
         let c = r.contract.ok_or_else(|| err(DomainError::invalid("contract", "is required")))?;
         let id = parse_id("contract.id", &c.id).map_err(err)?;
         let mask = mask(r.update_mask);
+        let values = mask
+            .iter()
+            .any(|m| m == "custom_fields")
+            .then(|| c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json));
+        let mask: Vec<String> = mask.into_iter().filter(|m| m != "custom_fields").collect();
         let fields = conv::contract_fields(c, Some(&mask)).map_err(err)?;
-        Ok(Response::new(conv::contract(&self.app.update_contract(&p, id, fields, &mask).await?)))
+        Ok(Response::new(conv::contract(&self.app.update_contract_with(&p, id, fields, &mask, values).await?)))
     }
 
     async fn renew_contract(&self, req: Request<pb::RenewContractRequest>) -> Result<Response<pb::Contract>, Status> {

@@ -229,6 +229,7 @@ pub fn contract(c: &Contract) -> pb::Contract {
         description: f.description.clone(),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
+        custom_fields: Some(psa_kit::convert::json_to_struct(&c.custom_fields)),
     }
 }
 

@@ -24,6 +24,8 @@ pub(crate) struct Row {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     merged_into_id: Option<Uuid>,
+    tags: Vec<String>,
+    custom_fields: serde_json::Value,
 }
 
 impl From<Row> for Contact {
@@ -43,12 +45,14 @@ impl From<Row> for Contact {
             created_at: r.created_at,
             updated_at: r.updated_at,
             merged_into: r.merged_into_id,
+            tags: r.tags,
+            custom_fields: r.custom_fields,
         }
     }
 }
 
 pub(crate) const COLUMNS: &str = "id, tenant_id, company_id, first_name, last_name, email, phone, title, contact_type, created_at, updated_at, \
-     merged_into_id";
+     merged_into_id, tags, custom_fields";
 
 /// What `ListContacts` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -94,7 +98,7 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ContactFields) -> Resul
 /// The contact `id` (merged ones included: see `merged_into`); with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Contact> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from contacts where tenant_id = $1 and id = $2{}",
+        "select {COLUMNS} from contacts where tenant_id = $1 and id = $2 and deleted_at is null{}",
         if lock { " for update" } else { "" }
     ))
     .bind(tenant)
@@ -154,8 +158,9 @@ pub async fn list(
     plan: &ListPlan,
     company: Option<Uuid>,
 ) -> Result<(Vec<Contact>, String)> {
-    let mut qb =
-        QueryBuilder::new(format!("select {COLUMNS} from contacts where merged_into_id is null and tenant_id = "));
+    let mut qb = QueryBuilder::new(format!(
+        "select {COLUMNS} from contacts where merged_into_id is null and deleted_at is null and tenant_id = "
+    ));
     qb.push_bind(tenant);
     if let Some(c) = company {
         qb.push(" and company_id = ").push_bind(c);
@@ -172,4 +177,36 @@ pub async fn list(
         (v, c.id)
     });
     Ok((contacts, token))
+}
+
+/// Writes the tags and custom field values of contact `id`.
+pub async fn set_extras(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    id: Uuid,
+    tags: &[String],
+    custom_fields: &serde_json::Value,
+) -> Result<Contact> {
+    let row: Row = sqlx::query_as(&format!(
+        "update contacts set tags = $3, custom_fields = $4, updated_at = now() where tenant_id = $1 and id = $2 \
+         returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(tags)
+    .bind(custom_fields)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.into())
+}
+
+/// Deletes contact `id` softly: it stays for the records that name it (contracts, tickets,
+/// merge redirects) but is no longer read or listed.
+pub async fn soft_delete(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
+    sqlx::query("update contacts set deleted_at = now(), updated_at = now() where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -33,6 +33,7 @@ struct Row {
     signed_date: Option<NaiveDate>,
     signer_contact_id: Option<Uuid>,
     previous_contract_id: Option<Uuid>,
+    custom_fields: serde_json::Value,
     description: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -64,6 +65,7 @@ impl From<Row> for Contract {
                 description: r.description,
             },
             previous_contract_id: r.previous_contract_id,
+            custom_fields: r.custom_fields,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -72,7 +74,8 @@ impl From<Row> for Contract {
 
 const COLUMNS: &str = "id, tenant_id, number, name, company_id, contract_type, status, start_date, end_date, renewal_date, \
     auto_renew, renewal_term_months, renewal_terms, billing_cycle, billing_amount::text as billing_amount, value::text as value, \
-    currency, signed_date, signer_contact_id, previous_contract_id, description, created_at, updated_at";
+    currency, signed_date, signer_contact_id, previous_contract_id, description, created_at, updated_at, \
+    custom_fields";
 
 /// What `ListContracts` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -230,4 +233,22 @@ pub async fn list(
         (v, c.id)
     });
     Ok((contracts, token))
+}
+
+/// Writes the custom field values of contract `id` (already validated), bumping `updated_at`.
+pub async fn set_custom_fields(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    id: Uuid,
+    values: &serde_json::Value,
+) -> Result<Contract> {
+    let row: Row = sqlx::query_as(&format!(
+        "update contracts set custom_fields = $3, updated_at = now() where tenant_id = $1 and id = $2 returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(values)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.into())
 }

@@ -12,6 +12,7 @@ use tonic::metadata::MetadataValue;
 mod catalog;
 mod clients;
 mod expiry;
+mod hours;
 mod safs;
 
 pub(crate) fn authed<T>(msg: T, token: &str) -> tonic::Request<T> {
