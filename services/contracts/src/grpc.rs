@@ -3,9 +3,9 @@
 
 pub mod catalog;
 pub mod clients;
-pub mod imports;
 pub mod commercial;
 pub mod custom_fields;
+pub mod imports;
 
 use std::sync::Arc;
 
