@@ -288,8 +288,10 @@ pub fn time_approvals() -> psa_kit::events::ConsumerSpec {
 }
 
 /// Applies `TimeEntryApproved`: a billable entry with a company draws its rounded duration
-/// (hours, 2 decimal places) from the company's ACTIVE contract with a block-hour policy
-/// covering the entry's date (see `repo::hours::contract_for`); an entry approved again
+/// (hours, 2 decimal places) from the contract it names when that contract is the company's
+/// and has a block-hour policy (a named contract without one draws nothing: the time is billed
+/// under it otherwise); an entry naming no contract draws from the company's ACTIVE contract
+/// with a block-hour policy covering the entry's date (see `repo::hours::contract_for`); an entry approved again
 /// replaces what it drew, and one no longer billable gives its hours back. The psa-kit inbox
 /// makes each event apply once; the unique time entry per usage makes each entry draw once.
 /// Other event types are ignored.
@@ -322,7 +324,14 @@ pub async fn apply_time_entry_approved(
         return Ok(tx);
     }
     let minutes = if e.rounded_minutes > 0 { e.rounded_minutes } else { e.duration_minutes };
-    if let Some(contract) = crate::repo::hours::contract_for(&mut tx, tenant, company, date).await? {
+    let contract = match e.contract_id.parse::<Uuid>() {
+        Ok(named) => crate::repo::hours::named_contract(&mut tx, tenant, named, company).await?,
+        Err(_) => crate::repo::hours::contract_for(&mut tx, tenant, company, date).await?,
+    };
+    if contract.is_none() {
+        crate::repo::hours::remove_usage(&mut tx, tenant, entry).await?;
+    }
+    if let Some(contract) = contract {
         let hours = crate::domain::hours::minutes_to_hours(minutes);
         crate::repo::hours::record_usage(&mut tx, tenant, contract, entry, date, hours, e.user_id.parse().ok()).await?;
     }

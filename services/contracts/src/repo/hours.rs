@@ -95,6 +95,22 @@ pub async fn contract_for(tx: &mut TenantTx, tenant: Uuid, company: Uuid, date: 
     Ok(id.map(|(id,)| id))
 }
 
+/// Contract `contract` when it is `company`'s and has a block-hour policy (any status: time
+/// named against a contract is that contract's, even after it ended).
+pub async fn named_contract(tx: &mut TenantTx, tenant: Uuid, contract: Uuid, company: Uuid) -> Result<Option<Uuid>> {
+    let id: Option<(Uuid,)> = sqlx::query_as(
+        "select c.id from contracts c join hour_balance_policies p \
+           on p.tenant_id = c.tenant_id and p.contract_id = c.id \
+         where c.tenant_id = $1 and c.id = $2 and c.company_id = $3",
+    )
+    .bind(tenant)
+    .bind(contract)
+    .bind(company)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(id.map(|(id,)| id))
+}
+
 /// Records the hours time entry `entry` draws from `contract`; a later approval of the same
 /// entry replaces its date and hours (one row per entry, never two).
 pub async fn record_usage(
@@ -109,8 +125,8 @@ pub async fn record_usage(
     sqlx::query(
         "insert into hour_usages (id, tenant_id, contract_id, time_entry_id, work_date, hours, user_id) \
          values ($1, $2, $3, $4, $5, $6::numeric, $7) \
-         on conflict (tenant_id, time_entry_id) do update set work_date = excluded.work_date, \
-         hours = excluded.hours",
+         on conflict (tenant_id, time_entry_id) do update set contract_id = excluded.contract_id, \
+         work_date = excluded.work_date, hours = excluded.hours",
     )
     .bind(Uuid::now_v7())
     .bind(tenant)

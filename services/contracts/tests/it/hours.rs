@@ -150,3 +150,52 @@ async fn approved_time_draws_block_hours_once() {
     assert_eq!(rows, 1, "one usage row per billable entry with a contract");
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn time_naming_a_contract_draws_from_that_contract_only() {
+    let stack = Stack::start().await;
+    let tenant = stack.create_tenant("named-msp").await;
+    let (api, _) = stack.login(&tenant).await;
+    let company = id(&post_ok(&api, "/api/v1/companies", json!({"name": "Gamma Co"})).await);
+    let mut contracts = Vec::new();
+    for (name, start, hours) in [
+        ("Old block", "2026-01-01", Some("10")),
+        ("Project block", "2026-02-01", Some("40")),
+        ("T&M", "2026-01-01", None),
+    ] {
+        let c = id(&post_ok(
+            &api,
+            "/api/v1/contracts",
+            json!({"name": name, "companyId": company, "contractType": "CONTRACT_TYPE_BLOCK_HOURS",
+                   "startDate": start, "currency": "USD"}),
+        )
+        .await);
+        let (st, v) = api.patch(&format!("/api/v1/contracts/{c}"), &json!({"status": "CONTRACT_STATUS_ACTIVE"})).await;
+        assert_eq!(st, 200, "{v}");
+        if let Some(h) = hours {
+            let (st, v) = api.put(&format!("/api/v1/contracts/{c}/hour-balance"), &json!({"includedHours": h})).await;
+            assert_eq!(st, 200, "{v}");
+        }
+        contracts.push(c);
+    }
+    let [old, project, tm] = [&contracts[0], &contracts[1], &contracts[2]];
+    let (_, js) = psa_kit::events::connect(&stack.nats).await.unwrap();
+    let naming = Naming::new(&stack.nats);
+    psa_kit::events::ensure_stream(&js, &naming, "tickets").await.unwrap();
+    let p = Publisher { js, subject: naming.subject("tickets", "time_entry", "approved"), tenant: tenant.tenant_id };
+
+    // No contract named: the earliest-starting active block (the old one) pays.
+    p.approve(&entry(&company, 60, Some(true))).await;
+    // Named: the project block pays, though the old one starts earlier.
+    let named = TimeEntry { contract_id: project.clone(), ..entry(&company, 120, Some(true)) };
+    p.approve(&named).await;
+    eventually(30, "hours on both blocks", || async {
+        (used(&api, old).await == "1.00" && used(&api, project).await == "2.00").then_some(())
+    })
+    .await;
+    // Moved to the time-and-materials contract (no block hours): it draws nothing any more.
+    p.approve(&TimeEntry { contract_id: tm.clone(), ..named }).await;
+    eventually(30, "project block given back", || async { (used(&api, project).await == "0.00").then_some(()) }).await;
+    assert_eq!(used(&api, old).await, "1.00");
+    stack.stop().await;
+}

@@ -24,6 +24,9 @@ pub const ENTRY_FIELDS: &[&str] = &[
     "work_type_id",
     "ticket_id",
     "company_id",
+    "contract_id",
+    "project_id",
+    "task_id",
     "billable",
     "notes",
     "internal_notes",
@@ -102,7 +105,13 @@ impl Tickets {
         }
         if let Some(t) = f.ticket_id {
             match repo::ticket_company(tx, tenant, t).await {
-                Ok(c) => f.company_id = Some(c),
+                Ok((c, contract)) => {
+                    f.company_id = Some(c);
+                    // Work on a ticket is billed under the ticket's contract unless named.
+                    if f.contract_id.is_none() {
+                        f.contract_id = contract;
+                    }
+                }
                 Err(psa_kit::Error::Domain(DomainError::NotFound { .. })) => {
                     v.push("entry.ticket_id", "no such ticket")
                 }
@@ -195,6 +204,15 @@ impl Tickets {
         }
         if has("company_id") && f.ticket_id.is_none() {
             f.company_id = patch.company_id;
+        }
+        if has("contract_id") {
+            f.contract_id = patch.contract_id;
+        }
+        if has("project_id") {
+            f.project_id = patch.project_id;
+        }
+        if has("task_id") {
+            f.task_id = patch.task_id;
         }
         if has("billable") {
             f.billable = patch.billable;

@@ -138,6 +138,12 @@ pub struct EntryFields {
     pub ticket_id: Option<Uuid>,
     /// From the ticket when there is one.
     pub company_id: Option<Uuid>,
+    /// Contract the time is billed under (block hours draw on it); defaults to the ticket's
+    /// contract. An id of the contracts service, not checked here.
+    pub contract_id: Option<Uuid>,
+    /// Project and task (ids of records owned elsewhere; not checked).
+    pub project_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
     /// `None`: the work type's default.
     pub billable: Option<bool>,
     pub notes: String,

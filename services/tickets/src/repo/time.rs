@@ -167,16 +167,17 @@ pub async fn set_rounding_rule(tx: &mut TenantTx, tenant: Uuid, r: &RoundingRule
 
 // ---- tickets ----
 
-/// The company of the tenant's ticket `id`.
+/// The company and contract (if any) of the tenant's ticket `id`.
 ///
 /// # Errors
 /// NOT_FOUND when it is not the tenant's.
-pub async fn ticket_company(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<Uuid> {
-    let c: Option<Uuid> = sqlx::query_scalar("select company_id from tickets where tenant_id = $1 and id = $2")
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+pub async fn ticket_company(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<(Uuid, Option<Uuid>)> {
+    let c: Option<(Uuid, Option<Uuid>)> =
+        sqlx::query_as("select company_id, contract_id from tickets where tenant_id = $1 and id = $2")
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
     c.ok_or_else(|| DomainError::NotFound { entity: "ticket" }.into())
 }
 
@@ -195,6 +196,9 @@ struct EntryRow {
     work_type_id: Uuid,
     ticket_id: Option<Uuid>,
     company_id: Option<Uuid>,
+    contract_id: Option<Uuid>,
+    project_id: Option<Uuid>,
+    task_id: Option<Uuid>,
     billable: bool,
     notes: String,
     internal_notes: String,
@@ -217,6 +221,9 @@ impl From<EntryRow> for TimeEntry {
                 work_type_id: Some(r.work_type_id),
                 ticket_id: r.ticket_id,
                 company_id: r.company_id,
+                contract_id: r.contract_id,
+                project_id: r.project_id,
+                task_id: r.task_id,
                 billable: Some(r.billable),
                 notes: r.notes,
                 internal_notes: r.internal_notes,
@@ -230,8 +237,8 @@ impl From<EntryRow> for TimeEntry {
 }
 
 const ENTRY_COLUMNS: &str = "e.id, e.tenant_id, e.user_id, e.entry_date, e.start_time, e.end_time, e.duration_minutes, \
-    e.rounded_minutes, e.work_type_id, e.ticket_id, e.company_id, e.billable, e.notes, e.internal_notes, \
-    e.billing_status, e.created_at, e.updated_at";
+    e.rounded_minutes, e.work_type_id, e.ticket_id, e.company_id, e.contract_id, e.project_id, e.task_id, e.billable, \
+    e.notes, e.internal_notes, e.billing_status, e.created_at, e.updated_at";
 
 /// What `ListTimeEntries` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -239,6 +246,9 @@ pub const LIST: ListSpec = ListSpec {
         FilterField { name: "user_id", column: "e.user_id", kind: FieldKind::Uuid },
         FilterField { name: "ticket_id", column: "e.ticket_id", kind: FieldKind::Uuid },
         FilterField { name: "company_id", column: "e.company_id", kind: FieldKind::Uuid },
+        FilterField { name: "contract_id", column: "e.contract_id", kind: FieldKind::Uuid },
+        FilterField { name: "project_id", column: "e.project_id", kind: FieldKind::Uuid },
+        FilterField { name: "task_id", column: "e.task_id", kind: FieldKind::Uuid },
         FilterField { name: "work_type_id", column: "e.work_type_id", kind: FieldKind::Uuid },
         FilterField {
             name: "billing_status",
@@ -270,8 +280,9 @@ pub async fn insert_entry(
 ) -> Result<TimeEntry> {
     let row: EntryRow = sqlx::query_as(&format!(
         "insert into time_entries as e (id, tenant_id, user_id, entry_date, start_time, end_time, duration_minutes, \
-         rounded_minutes, work_type_id, ticket_id, company_id, billable, notes, internal_notes) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning {ENTRY_COLUMNS}"
+         rounded_minutes, work_type_id, ticket_id, company_id, billable, notes, internal_notes, contract_id, \
+         project_id, task_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning {ENTRY_COLUMNS}"
     ))
     .bind(Uuid::now_v7())
     .bind(tenant)
@@ -287,6 +298,9 @@ pub async fn insert_entry(
     .bind(f.billable.unwrap_or(true))
     .bind(&f.notes)
     .bind(&f.internal_notes)
+    .bind(f.contract_id)
+    .bind(f.project_id)
+    .bind(f.task_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.into())
@@ -298,7 +312,8 @@ pub async fn update_entry(tx: &mut TenantTx, e: &TimeEntry) -> Result<TimeEntry>
     let row: EntryRow = sqlx::query_as(&format!(
         "update time_entries e set entry_date = $3, start_time = $4, end_time = $5, duration_minutes = $6, \
          rounded_minutes = $7, work_type_id = $8, ticket_id = $9, company_id = $10, billable = $11, notes = $12, \
-         internal_notes = $13, updated_at = now() where e.tenant_id = $1 and e.id = $2 returning {ENTRY_COLUMNS}"
+         internal_notes = $13, contract_id = $14, project_id = $15, task_id = $16, updated_at = now() \
+         where e.tenant_id = $1 and e.id = $2 returning {ENTRY_COLUMNS}"
     ))
     .bind(e.tenant_id)
     .bind(e.id)
@@ -313,6 +328,9 @@ pub async fn update_entry(tx: &mut TenantTx, e: &TimeEntry) -> Result<TimeEntry>
     .bind(f.billable.unwrap_or(true))
     .bind(&f.notes)
     .bind(&f.internal_notes)
+    .bind(f.contract_id)
+    .bind(f.project_id)
+    .bind(f.task_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.into())

@@ -319,3 +319,62 @@ async fn time_is_isolated_per_tenant_and_closed_to_portal_users() {
     assert_eq!(api.get(&format!("/api/v1/time-entries/{entry}")).await.0, 200);
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn entries_carry_the_contract_project_and_task() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("time-links").await;
+    let (api, _) = stack.login(&admin).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": "Initech"})).await;
+    let contract = uuid::Uuid::now_v7().to_string();
+    let other_contract = uuid::Uuid::now_v7().to_string();
+    let ticket =
+        ok(&api, "/api/v1/tickets", json!({"title": "VPN", "companyId": company["id"], "contractId": contract})).await;
+    let wt = ok(&api, "/api/v1/work-types", json!({"name": "Remote", "billable": true, "active": true})).await;
+
+    // On the ticket: its contract by default.
+    let on_ticket = ok(
+        &api,
+        "/api/v1/time-entries",
+        json!({"date": "2026-11-20", "durationMinutes": 30, "workTypeId": wt["id"], "ticketId": ticket["id"]}),
+    )
+    .await;
+    assert_eq!(on_ticket["contractId"], contract.as_str(), "{on_ticket}");
+    // Named explicitly (with a project and a task), even on the same ticket.
+    let (project, task) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
+    let named = ok(
+        &api,
+        "/api/v1/time-entries",
+        json!({"date": "2026-11-20", "durationMinutes": 45, "workTypeId": wt["id"], "ticketId": ticket["id"],
+               "contractId": other_contract, "projectId": project, "taskId": task}),
+    )
+    .await;
+    assert_eq!(
+        (named["contractId"].as_str(), named["projectId"].as_str(), named["taskId"].as_str()),
+        (Some(other_contract.as_str()), Some(project.as_str()), Some(task.as_str())),
+        "{named}"
+    );
+    // Malformed ids are refused naming the field.
+    let (s, v) = api
+        .post(
+            "/api/v1/time-entries",
+            &json!({"date": "2026-11-20", "durationMinutes": 5, "workTypeId": wt["id"], "contractId": "x", "taskId": "y"}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["entry.contractId", "entry.taskId"], "{v}");
+    // Filterable, and editable by field mask.
+    let (_, list) = api.get(&format!("/api/v1/time-entries?filter=contract_id%20%3D%20%22{contract}%22")).await;
+    let ids: Vec<String> = entries(&list).iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, [on_ticket["id"].as_str().unwrap().to_owned()], "{list}");
+    let (s, v) = api
+        .patch(&format!("/api/v1/time-entries/{}", named["id"].as_str().unwrap()), &json!({"contractId": contract}))
+        .await;
+    assert_eq!(
+        (s, v["contractId"].as_str(), v["projectId"].as_str()),
+        (200, Some(contract.as_str()), Some(project.as_str())),
+        "{v}"
+    );
+    stack.stop().await;
+}
