@@ -9,16 +9,13 @@ use psa_kit::list::ListParams;
 use psa_proto::tickets::{self as pb, ticket_automation_service_server::TicketAutomationService};
 use tonic::{Request, Response, Status};
 
+use super::err;
 use crate::app::Tickets;
 use crate::proto::automation as conv;
 
 /// The automation service implementation.
 pub struct AutomationGrpc {
     pub app: Arc<Tickets>,
-}
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
 }
 
 #[tonic::async_trait]

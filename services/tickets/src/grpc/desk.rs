@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use psa_core::DomainError;
 use psa_core::validate::{Validator, parse_id};
 use psa_kit::auth::principal;
 use psa_proto::tickets::{self as pb, ticket_settings_service_server::TicketSettingsService};
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 
+use super::{Reply, err, required};
 use crate::app::Tickets;
 use crate::domain::desk::ItemKind;
 use crate::proto::desk as conv;
@@ -16,16 +16,6 @@ use crate::proto::desk as conv;
 pub struct DeskGrpc {
     pub app: Arc<Tickets>,
 }
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
-}
-
-fn required<T>(v: Option<T>, field: &str) -> Result<T, Status> {
-    v.ok_or_else(|| err(DomainError::invalid(field, "is required")))
-}
-
-type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl TicketSettingsService for DeskGrpc {

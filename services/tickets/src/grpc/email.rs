@@ -2,27 +2,19 @@
 
 use std::sync::Arc;
 
-use psa_core::DomainError;
 use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_kit::list::ListParams;
 use psa_proto::tickets::{self as pb, email_service_server::EmailService};
 use tonic::{Request, Response, Status};
 
+use super::{err, required};
 use crate::app::Tickets;
 use crate::proto::email as conv;
 
 /// The email service implementation.
 pub struct EmailGrpc {
     pub app: Arc<Tickets>,
-}
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
-}
-
-fn required<T>(v: Option<T>, field: &str) -> Result<T, Status> {
-    v.ok_or_else(|| err(DomainError::invalid(field, "is required")))
 }
 
 #[tonic::async_trait]

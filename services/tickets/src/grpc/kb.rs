@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use psa_core::DomainError;
 use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_kit::list::ListParams;
 use psa_proto::tickets::{self as pb, knowledge_base_service_server::KnowledgeBaseService};
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 
+use super::{Reply, err, required};
 use crate::app::Tickets;
 use crate::proto::kb as conv;
 use crate::repo::kb::ArticleScope;
@@ -17,16 +17,6 @@ use crate::repo::kb::ArticleScope;
 pub struct KbGrpc {
     pub app: Arc<Tickets>,
 }
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
-}
-
-fn required<T>(v: Option<T>, field: &str) -> Result<T, Status> {
-    v.ok_or_else(|| err(DomainError::invalid(field, "is required")))
-}
-
-type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl KnowledgeBaseService for KbGrpc {

@@ -26,9 +26,18 @@ pub struct Grpc {
     pub app: Arc<Tickets>,
 }
 
-fn err(e: impl Into<psa_kit::Error>) -> Status {
+/// A use-case error as a gRPC status (psa-kit's mapping: 400 with field violations, 404, …).
+pub(crate) fn err(e: impl Into<psa_kit::Error>) -> Status {
     e.into().into()
 }
+
+/// `v`, or INVALID_ARGUMENT "is required" on `field` (a message field left out).
+pub(crate) fn required<T>(v: Option<T>, field: &str) -> Result<T, Status> {
+    v.ok_or_else(|| err(DomainError::invalid(field, "is required")))
+}
+
+/// What every RPC of the tickets services answers.
+pub(crate) type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl TicketService for Grpc {

@@ -8,20 +8,13 @@ use psa_kit::auth::principal;
 use psa_proto::tickets::{self as pb, sla_service_server::SlaService};
 use tonic::{Request, Response, Status};
 
+use super::{err, required};
 use crate::app::Tickets;
 use crate::proto::sla as conv;
 
 /// The SLA service implementation.
 pub struct SlaGrpc {
     pub app: Arc<Tickets>,
-}
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
-}
-
-fn required<T>(v: Option<T>, field: &str) -> Result<T, Status> {
-    v.ok_or_else(|| err(DomainError::invalid(field, "is required")))
 }
 
 fn time(field: &str, t: Option<prost_types::Timestamp>) -> Result<chrono::DateTime<chrono::Utc>, Status> {

@@ -7,8 +7,9 @@ use psa_core::validate::{Validator, parse_id};
 use psa_kit::auth::principal;
 use psa_kit::convert::timestamp;
 use psa_proto::tickets::{self as pb, ticket_action_service_server::TicketActionService};
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 
+use super::{Reply, err};
 use crate::app::Tickets;
 use crate::proto;
 
@@ -16,12 +17,6 @@ use crate::proto;
 pub struct TicketActionGrpc {
     pub app: Arc<Tickets>,
 }
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
-}
-
-type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl TicketActionService for TicketActionGrpc {

@@ -10,6 +10,7 @@ use psa_kit::list::ListParams;
 use psa_proto::tickets::{self as pb, time_service_server::TimeService};
 use tonic::{Request, Response, Status};
 
+use super::{err, required};
 use crate::app::Tickets;
 use crate::domain::timesheet::Action;
 use crate::proto::time as conv;
@@ -17,14 +18,6 @@ use crate::proto::time as conv;
 /// The time tracking service implementation.
 pub struct TimeGrpc {
     pub app: Arc<Tickets>,
-}
-
-fn err(e: impl Into<psa_kit::Error>) -> Status {
-    e.into().into()
-}
-
-fn required<T>(v: Option<T>, field: &str) -> Result<T, Status> {
-    v.ok_or_else(|| err(DomainError::invalid(field, "is required")))
 }
 
 type Page = (ListParams, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>);
