@@ -9,7 +9,7 @@
 
 mod support;
 
-use psa_testkit::{Api, Stack};
+use psa_testkit::Api;
 use serde_json::json;
 use support::{row, run};
 
@@ -43,7 +43,7 @@ fn main() {
     .expect("fixture 05");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     rt.block_on(async move {
-        let stack = Stack::start().await;
+        let stack = support::stack().await;
         let admin = stack.create_tenant("bench").await;
         let (api, _) = stack.login(&admin).await;
         let (_, company) =
@@ -71,6 +71,7 @@ fn main() {
             "| --- | --- | --- | --- | --- | --- | --- |".to_owned(),
         ];
         for (scenario, c) in [1, 16, 64].into_iter().enumerate() {
+            support::settle(&stack).await;
             let (inbound, path, attachment) = (inbound.clone(), path.clone(), attachment.clone());
             let o = run(c, requests, move |i| {
                 let (inbound, path, raw) = (inbound.clone(), path.clone(), message(scenario, i, &attachment));

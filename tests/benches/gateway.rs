@@ -7,7 +7,7 @@
 
 mod support;
 
-use psa_testkit::{Api, Stack};
+use psa_testkit::Api;
 use serde_json::json;
 use support::{row, run};
 
@@ -15,7 +15,7 @@ fn main() {
     let requests: usize = std::env::var("PSA_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     rt.block_on(async move {
-        let stack = Stack::start().await;
+        let stack = support::stack().await;
         let admin = stack.create_tenant("bench").await;
         let (api, _) = stack.login(&admin).await;
         let (_, company) = api.post("/api/v1/companies", &json!({"name": "Bench Co"})).await;
@@ -25,6 +25,7 @@ fn main() {
             "| --- | --- | --- | --- | --- | --- | --- |".to_owned(),
         ];
         for c in [1, 16, 64] {
+            support::settle(&stack).await;
             let (api, company): (Api, String) = (api.clone(), company.clone());
             let o = run(c, requests, move |i| {
                 let (api, company) = (api.clone(), company.clone());
@@ -37,6 +38,7 @@ fn main() {
             lines.push(row("create ticket", c, &o));
         }
         for c in [1, 16, 64] {
+            support::settle(&stack).await;
             let api = api.clone();
             let o = run(c, requests, move |_| {
                 let api = api.clone();

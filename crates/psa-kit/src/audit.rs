@@ -2,8 +2,9 @@
 //! recorded by the database itself, so no code path can forget it.
 //!
 //! - Migrations call `select enable_audit('tbl', redacted => '{password_hash}', ignored =>
-//!   '{last_seen_at}', id_column => 'id')` (a kit function, see [`crate::db`]). Its row trigger
-//!   writes to the kit table `audit_outbox`: tenant, table, row id, action (`create`, `update`,
+//!   '{last_seen_at}', id_column => 'id')` (a kit function, see [`crate::db`]). Its triggers (one per
+//!   row for updates and deletes, one per statement for inserts, reading the statement's new
+//!   rows from its transition table, so a bulk insert costs one audit statement) write to the kit table `audit_outbox`: tenant, table, row id, action (`create`, `update`,
 //!   `delete`), old and new values as JSON (updates: only the changed columns; redacted columns
 //!   are replaced by `"[redacted]"`), the actor, client IP and user agent of the request, and its
 //!   `traceparent`. An update that changes only `ignored` columns is not recorded. Tables that

@@ -73,7 +73,8 @@ begin
         'with check (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid)', tbl);
 end $$;
 -- Audit capture (crate::audit): `enable_audit(table, redacted, ignored, id_column,
--- tenant_column)` installs the `audit_capture` row trigger; the relay publishes `audit_outbox`.
+-- tenant_column)` installs the `audit_capture` row trigger (updates, deletes) and the
+-- `audit_capture_insert` statement trigger (inserts); the relay publishes `audit_outbox`.
 create table if not exists audit_outbox (
     id           uuid primary key default gen_random_uuid(),
     seq          bigserial,
@@ -133,16 +134,65 @@ begin
             coalesce(current_setting('app.traceparent', true), ''));
     return null;
 end $$;
+-- Inserts are captured once per statement from the transition table (a bulk insert such as a
+-- CSV import writes its audit records in one statement instead of one trigger call per row);
+-- same arguments and the same record as `audit_capture` gives an INSERT. (`audit_redact` is
+-- called only for rows that have a redacted column: a SQL function with a subquery is not
+-- inlined, and calling it per row doubled the cost of a bulk insert.)
+create or replace function audit_redact(j jsonb, redacted text[]) returns jsonb language sql immutable as $$
+    select case when j ?| redacted
+                then j || (select jsonb_object_agg(k, '"[redacted]"'::jsonb) from unnest(redacted) k where j ? k)
+                else j end
+$$;
+create or replace function audit_capture_inserts() returns trigger language plpgsql
+set search_path from current as $$
+declare
+    redacted text[] := tg_argv[0]::text[];
+    id_col   text := tg_argv[2];
+    tenant   text := tg_argv[3];
+    actor    uuid := nullif(current_setting('app.actor_id', true), '')::uuid;
+    ip       text := coalesce(current_setting('app.client_ip', true), '');
+    agent    text := coalesce(current_setting('app.user_agent', true), '');
+    trace    text := coalesce(current_setting('app.traceparent', true), '');
+begin
+    insert into audit_outbox (tenant_id, table_name, row_id, action, old_values, new_values, actor_id,
+                              client_ip, user_agent, traceparent)
+    select (s.j ->> tenant)::uuid, tg_table_name, coalesce(s.j ->> id_col, ''), 'create', null,
+           case when s.j ?| redacted then audit_redact(s.j, redacted) else s.j end, actor, ip, agent, trace
+      from (select to_jsonb(n) as j from audit_new n) s;
+    return null;
+end $$;
+-- Installs both capture triggers with arguments as given (defaults already applied).
+create or replace function install_audit_triggers(tbl regclass, redacted text[], ignored text[],
+                                                  id_column text, tenant_column text)
+returns void language plpgsql as $$
+begin
+    execute format('drop trigger if exists audit_capture on %s', tbl);
+    execute format('drop trigger if exists audit_capture_insert on %s', tbl);
+    execute format('create trigger audit_capture after update or delete on %s for each row '
+        'execute function audit_capture(%L, %L, %L, %L)', tbl, redacted, ignored, id_column, tenant_column);
+    execute format('create trigger audit_capture_insert after insert on %s referencing new table as audit_new '
+        'for each statement execute function audit_capture_inserts(%L, %L, %L, %L)', tbl,
+        redacted, ignored, id_column, tenant_column);
+end $$;
 create or replace function enable_audit(tbl regclass, redacted text[] default '{}', ignored text[] default '{}',
                                         id_column text default 'id', tenant_column text default 'tenant_id')
 returns void language plpgsql as $$
 begin
-    execute format('drop trigger if exists audit_capture on %s', tbl);
-    execute format('create trigger audit_capture after insert or update or delete on %s for each row '
-        'execute function audit_capture(%L, %L, %L, %L)', tbl,
+    perform install_audit_triggers(tbl,
         redacted || '{password_hash,key_hash,token_hash,code_hash,secret,private_der}'::text[],
-        ignored || '{updated_at}'::text[],
-        id_column, tenant_column);
+        ignored || '{updated_at}'::text[], id_column, tenant_column);
+end $$;
+-- Upgrade: row-level insert capture (before statement-level inserts) is reinstalled with the
+-- trigger's own arguments.
+do $$ declare t record; a text[]; begin
+    for t in select g.tgrelid::regclass as tbl, g.tgargs from pg_trigger g join pg_class c on c.oid = g.tgrelid
+              where c.relnamespace = current_schema()::regnamespace and g.tgname = 'audit_capture'
+                and (g.tgtype & 4) <> 0
+    loop
+        a := string_to_array(encode(t.tgargs, 'escape'), '\000');
+        perform install_audit_triggers(t.tbl, a[1]::text[], a[2]::text[], a[3], a[4]);
+    end loop;
 end $$;
 -- A tenant table that is deliberately not audited says why (checked by the audit coverage test).
 create or replace function exempt_from_audit(tbl regclass, reason text) returns void language plpgsql as $$

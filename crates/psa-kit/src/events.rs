@@ -4,12 +4,15 @@
 //!   transaction, so the event exists if and only if the change committed.
 //! - [`Relay`] publishes pending outbox rows to JetStream with `Nats-Msg-Id` = event id (the
 //!   stream's duplicate window drops re-sends after a crash between publish and mark), marks
-//!   them sent, and wakes on `pg_notify` from the outbox trigger or every second. Several
+//!   them sent, and wakes on `pg_notify` from the outbox trigger (or every 5 s; every second
+//!   without a listener). Several
 //!   replicas may run: rows are claimed with `FOR UPDATE SKIP LOCKED`. While NATS is down,
 //!   rows wait in the outbox; nothing is lost.
 //! - [`consume`] runs a durable pull consumer with explicit acks; each event is handled in a
 //!   tenant-scoped transaction that first records its id in the `inbox` table, so a redelivered
-//!   event is acknowledged without being applied twice.
+//!   event is acknowledged without being applied twice. Events already delivered together are
+//!   applied in one transaction per run of the same tenant (falling back to one by one when
+//!   that fails), and acked after its commit.
 //! - Trace context: the envelope and the NATS `traceparent` header carry the causing request's
 //!   W3C trace context; handlers run with it as their current context (see
 //!   [`crate::trace_context`]).
@@ -226,8 +229,11 @@ impl Relay {
             }
             let wait = async {
                 match listener.as_mut() {
+                    // Notified at every commit that wrote events; the poll only covers a
+                    // notification lost while the listener reconnected. Polls are not free: they
+                    // walk the pending index past a long import's uncommitted rows.
                     Some(l) => {
-                        let _ = tokio::time::timeout(Duration::from_secs(1), l.recv()).await;
+                        let _ = tokio::time::timeout(Duration::from_secs(5), l.recv()).await;
                     }
                     None => tokio::time::sleep(Duration::from_secs(1)).await,
                 }
@@ -272,14 +278,17 @@ impl Relay {
     }
 
     /// Publishes `(id, subject, envelope bytes)` rows in order and marks the sent ones in
-    /// `table` (committing `tx`), stopping at the first failure.
+    /// `table` (committing `tx`). The messages are sent back to back and their acks awaited
+    /// afterwards (one round trip per batch, not per event); rows up to the first failure are
+    /// marked, the rest wait for the next pass (a re-sent message that did arrive is dropped by
+    /// the stream's duplicate window on its `Nats-Msg-Id`).
     async fn publish_rows(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
         table: &'static str,
         rows: Vec<(Uuid, String, Vec<u8>)>,
     ) -> anyhow::Result<usize> {
-        let mut sent = Vec::with_capacity(rows.len());
+        let mut pending = Vec::with_capacity(rows.len());
         let mut failure = None;
         for (id, subject, payload) in rows {
             let mut headers = async_nats::HeaderMap::new();
@@ -289,14 +298,17 @@ impl Relay {
             {
                 headers.insert(crate::trace_context::HEADER, envelope.traceparent.as_str());
             }
-            let ack = match self.js.publish_with_headers(subject, headers, payload.into()).await {
-                Ok(f) => tokio::time::timeout(Duration::from_secs(5), f).await,
+            match self.js.publish_with_headers(subject, headers, payload.into()).await {
+                Ok(ack) => pending.push((id, ack)),
                 Err(e) => {
                     failure = Some(anyhow::Error::from(e));
                     break;
                 }
-            };
-            match ack {
+            }
+        }
+        let mut sent = Vec::with_capacity(pending.len());
+        for (id, ack) in pending {
+            match tokio::time::timeout(Duration::from_secs(5), ack).await {
                 Ok(Ok(_)) => sent.push(id),
                 Ok(Err(e)) => {
                     failure = Some(e.into());
@@ -369,7 +381,7 @@ impl AuditRow {
 }
 
 /// Outbox rows published per batch.
-pub const BATCH: usize = 100;
+pub const BATCH: usize = 1000;
 
 /// A durable consumer of another service's stream.
 #[derive(Debug, Clone)]
@@ -453,64 +465,182 @@ where
             },
         )
         .await?;
-    let mut messages = consumer.messages().await?;
+    // Messages already delivered are applied together (up to APPLY_BATCH, one transaction
+    // per run of the same tenant): a burst such as an import's events costs a few commits,
+    // not one per event.
+    let mut chunks = consumer.messages().await?.ready_chunks(APPLY_BATCH);
     loop {
-        let msg = tokio::select! {
+        let chunk = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            m = messages.next() => m,
+            c = chunks.next() => c,
         };
-        let Some(msg) = msg else { anyhow::bail!("message stream ended") };
-        let msg = msg.map_err(|e| anyhow::anyhow!("{e}"))?;
-        match apply(pool, spec.durable, &msg.payload, handle).await {
-            Ok(()) => {
-                msg.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
-            }
-            Err(e) => {
-                tracing::warn!(error = ?e, subject = %msg.subject, "event handling failed; will be redelivered");
-                let _ = msg.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(5)))).await;
-            }
+        let Some(chunk) = chunk else { anyhow::bail!("message stream ended") };
+        let mut msgs = Vec::with_capacity(chunk.len());
+        for m in chunk {
+            msgs.push(m.map_err(|e| anyhow::anyhow!("{e}"))?);
         }
+        apply_chunk(pool, spec.durable, msgs, handle).await?;
     }
 }
 
-async fn apply<H, F>(pool: &PgPool, consumer: &str, payload: &[u8], handle: &H) -> anyhow::Result<()>
+/// Most delivered messages applied in one transaction.
+pub const APPLY_BATCH: usize = 200;
+
+/// An event ready to apply: its message, envelope and ids.
+struct Delivery {
+    msg: jetstream::Message,
+    envelope: Envelope,
+    event_id: Uuid,
+    tenant_id: Uuid,
+}
+
+/// Applies `msgs` in order: each run of consecutive events of one tenant in one transaction,
+/// then acks them; when that transaction fails, the run's events are applied one by one (so
+/// one bad event only holds back itself).
+async fn apply_chunk<H, F>(
+    pool: &PgPool,
+    consumer: &str,
+    msgs: Vec<jetstream::Message>,
+    handle: &H,
+) -> anyhow::Result<()>
 where
     H: Fn(TenantTx, Envelope) -> F,
     F: Future<Output = anyhow::Result<TenantTx>>,
 {
-    let envelope = match Envelope::decode(payload) {
+    let mut run: Vec<Delivery> = Vec::new();
+    for msg in msgs {
+        let Some(d) = delivery(msg) else { continue };
+        if run.last().is_some_and(|l| l.tenant_id != d.tenant_id) {
+            apply_run(pool, consumer, std::mem::take(&mut run), handle).await?;
+        }
+        run.push(d);
+    }
+    apply_run(pool, consumer, run, handle).await
+}
+
+/// The message as a [`Delivery`]; `None` (after acking it) when it can never be applied.
+fn delivery(msg: jetstream::Message) -> Option<Delivery> {
+    let envelope = match Envelope::decode(msg.payload.as_ref()) {
         Ok(e) => e,
         Err(e) => {
             // A message that can never be decoded is dropped (acked), not retried forever.
             tracing::error!(error = %e, "undecodable event dropped");
-            return Ok(());
+            tokio::spawn(async move { msg.ack().await });
+            return None;
         }
     };
     let (Ok(event_id), Ok(tenant_id)) = (envelope.event_id.parse::<Uuid>(), envelope.tenant_id.parse::<Uuid>()) else {
         tracing::error!(event_id = %envelope.event_id, "event with malformed ids dropped");
-        return Ok(());
+        tokio::spawn(async move { msg.ack().await });
+        return None;
     };
+    Some(Delivery { msg, envelope, event_id, tenant_id })
+}
+
+async fn apply_run<H, F>(pool: &PgPool, consumer: &str, run: Vec<Delivery>, handle: &H) -> anyhow::Result<()>
+where
+    H: Fn(TenantTx, Envelope) -> F,
+    F: Future<Output = anyhow::Result<TenantTx>>,
+{
+    if run.len() > 1 {
+        let envelopes: Vec<Envelope> = run.iter().map(|d| d.envelope.clone()).collect();
+        let ids: Vec<Uuid> = run.iter().map(|d| d.event_id).collect();
+        match apply_together(pool, consumer, run[0].tenant_id, &ids, envelopes, handle).await {
+            Ok(()) => {
+                for d in &run {
+                    d.msg.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
+                }
+                return Ok(());
+            }
+            Err(e) => tracing::debug!(error = ?e, "batch failed; applying its events one by one"),
+        }
+    }
+    for d in run {
+        match apply(pool, consumer, d.event_id, d.tenant_id, d.envelope, handle).await {
+            Ok(()) => d.msg.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?,
+            Err(e) => {
+                tracing::warn!(error = ?e, subject = %d.msg.subject, "event handling failed; will be redelivered");
+                let _ = d.msg.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(5)))).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records `event_id` in the inbox of `consumer` within `tx`, first making the event's actor
+/// and trace the transaction's (what audit capture records); whether it was new.
+async fn record_inbox(tx: &mut TenantTx, consumer: &str, event_id: Uuid, envelope: &Envelope) -> anyhow::Result<bool> {
+    Ok(sqlx::query(
+        "insert into inbox (consumer, event_id) \
+         select $1, $2 from (select set_config('app.actor_id', $3, true), set_config('app.traceparent', $4, true)) s \
+         on conflict do nothing",
+    )
+    .bind(consumer)
+    .bind(event_id)
+    .bind(envelope.actor_id.parse::<Uuid>().map(|u| u.to_string()).unwrap_or_default())
+    .bind(&envelope.traceparent)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The handler run for one envelope, in its trace and as its actor.
+async fn run_handler<H, F>(tx: TenantTx, envelope: Envelope, handle: &H) -> anyhow::Result<TenantTx>
+where
+    H: Fn(TenantTx, Envelope) -> F,
+    F: Future<Output = anyhow::Result<TenantTx>>,
+{
     // Changes the handler makes are audited as the event's actor, in its trace.
     let ctx =
         crate::audit::RequestContext { actor_id: envelope.actor_id.parse().unwrap_or_default(), ..Default::default() };
     let traceparent = Some(envelope.traceparent.clone());
-    let work = async move {
-        let mut tx = crate::db::begin(pool, tenant_id).await?;
-        let fresh = sqlx::query("insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing")
-            .bind(consumer)
-            .bind(event_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-        if !fresh {
-            return Ok(());
+    crate::audit::scope(ctx, crate::trace_context::scope(traceparent, handle(tx, envelope))).await
+}
+
+/// Applies several events of one tenant in one transaction (all or none).
+async fn apply_together<H, F>(
+    pool: &PgPool,
+    consumer: &str,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+    envelopes: Vec<Envelope>,
+    handle: &H,
+) -> anyhow::Result<()>
+where
+    H: Fn(TenantTx, Envelope) -> F,
+    F: Future<Output = anyhow::Result<TenantTx>>,
+{
+    let mut tx = crate::db::begin(pool, tenant_id).await?;
+    for (id, envelope) in ids.iter().zip(envelopes) {
+        if record_inbox(&mut tx, consumer, *id, &envelope).await? {
+            tx = run_handler(tx, envelope, handle).await?;
         }
-        let tx = handle(tx, envelope).await?;
-        tx.commit().await?;
-        anyhow::Ok(())
-    };
-    crate::audit::scope(ctx, crate::trace_context::scope(traceparent, work)).await
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies one event in its own transaction.
+async fn apply<H, F>(
+    pool: &PgPool,
+    consumer: &str,
+    event_id: Uuid,
+    tenant_id: Uuid,
+    envelope: Envelope,
+    handle: &H,
+) -> anyhow::Result<()>
+where
+    H: Fn(TenantTx, Envelope) -> F,
+    F: Future<Output = anyhow::Result<TenantTx>>,
+{
+    let mut tx = crate::db::begin(pool, tenant_id).await?;
+    if !record_inbox(&mut tx, consumer, event_id, &envelope).await? {
+        return Ok(());
+    }
+    let tx = run_handler(tx, envelope, handle).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Connects to NATS (retrying in the background if the server is down) and returns a

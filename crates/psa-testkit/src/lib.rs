@@ -100,6 +100,9 @@ pub struct StackOptions {
     pub rate_limit_per_tenant_per_minute: u32,
     /// The gateway's trusted proxies (`PSA_TRUSTED_PROXIES`); default none.
     pub trusted_proxies: String,
+    /// Database pool size of each service; default 5 (many stacks run side by side in the
+    /// tests; the benchmarks use the services' production default, 10, or more).
+    pub database_max_connections: u32,
 }
 
 impl Default for StackOptions {
@@ -112,6 +115,7 @@ impl Default for StackOptions {
             rate_limit_per_ip_per_minute: 1_000_000,
             rate_limit_per_tenant_per_minute: 1_000_000,
             trusted_proxies: String::new(),
+            database_max_connections: 5,
         }
     }
 }
@@ -155,7 +159,10 @@ impl Stack {
     /// When a service fails to start or the stack is not ready within 60 s.
     pub async fn start_with(options: StackOptions) -> Self {
         let database_url = fresh_database().await;
-        let database = DatabaseConfig { database_url: database_url.clone(), database_max_connections: 5 };
+        let database = DatabaseConfig {
+            database_url: database_url.clone(),
+            database_max_connections: options.database_max_connections,
+        };
         let nats = NatsConfig {
             nats_url: options.nats_url,
             nats_namespace: format!("t{}", &Uuid::new_v4().simple().to_string()[..12]),

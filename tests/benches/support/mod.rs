@@ -75,3 +75,44 @@ pub fn row(name: &str, c: usize, o: &Outcome) -> String {
         o.errors
     )
 }
+
+/// Waits until the stack is quiet again after a scenario: every service's outbox and audit
+/// outbox relayed and identity's audit log no longer growing (its consumer done) for one
+/// second. Returns how long that took, so the work a scenario leaves behind is not billed to
+/// the next one and can be reported on its own.
+pub async fn settle(stack: &psa_testkit::Stack) -> Duration {
+    let started = Instant::now();
+    let mut db = stack.db().await;
+    let mut last = -1i64;
+    let mut steady_since = Instant::now();
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "select (select count(*) from identity.outbox where published_at is null) \
+                  + (select count(*) from identity.audit_outbox where published_at is null) \
+                  + (select count(*) from contracts.outbox where published_at is null) \
+                  + (select count(*) from contracts.audit_outbox where published_at is null) \
+                  + (select count(*) from tickets.outbox where published_at is null) \
+                  + (select count(*) from tickets.audit_outbox where published_at is null)",
+        )
+        .fetch_one(&mut db)
+        .await
+        .expect("pending events");
+        let audited: i64 =
+            sqlx::query_scalar("select count(*) from identity.audit_log").fetch_one(&mut db).await.expect("audit log");
+        if pending > 0 || audited != last {
+            last = audited;
+            steady_since = Instant::now();
+        } else if steady_since.elapsed() >= Duration::from_secs(1) {
+            return started.elapsed() - Duration::from_secs(1);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A stack as deployed: each service's database pool at `PSA_BENCH_DB_POOL` connections
+/// (default 10, the services' own default `PSA_DATABASE_MAX_CONNECTIONS`).
+pub async fn stack() -> psa_testkit::Stack {
+    let pool = std::env::var("PSA_BENCH_DB_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    psa_testkit::Stack::start_with(psa_testkit::StackOptions { database_max_connections: pool, ..Default::default() })
+        .await
+}

@@ -389,16 +389,8 @@ impl Contracts {
                     repo::imports::save_progress(&self.pool, p.tenant_id, id, c, &ignored, seq, &[]).await?;
                 }
                 Parsed::Batch { rows, errors, read } => {
-                    let mut out = self.write_batch(&mut tx, p, now, rows).await?;
-                    out.errors.extend(errors);
-                    out.errors.sort_by_key(|e| e.line);
-                    c.rows_read += read as i32;
-                    c.created += out.created as i32;
-                    c.skipped += out.skipped as i32;
-                    c.rows_valid = c.created + c.skipped;
-                    c.rows_bad = c.rows_read - c.rows_valid;
-                    repo::imports::save_progress(&self.pool, p.tenant_id, id, c, &ignored, seq, &out.errors).await?;
-                    seq += out.errors.len() as i32;
+                    let out = self.write_batch(&mut tx, p, now, now, rows).await?;
+                    self.record_batch(p, id, &mut c, &ignored, &mut seq, out, errors, read).await?;
                 }
                 Parsed::Failed(message) => return Ok((c, Some(message), Some(tx))),
                 Parsed::Done => return Ok((c, None, Some(tx))),
@@ -406,11 +398,37 @@ impl Contracts {
         }
     }
 
+    /// Adds a written batch to the counters and saves the job's progress and new bad rows.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_batch(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        c: &mut Counters,
+        ignored: &[String],
+        seq: &mut i32,
+        mut out: Outcome,
+        errors: Vec<RowError>,
+        read: usize,
+    ) -> Result<()> {
+        out.errors.extend(errors);
+        out.errors.sort_by_key(|e| e.line);
+        c.rows_read += read as i32;
+        c.created += out.created as i32;
+        c.skipped += out.skipped as i32;
+        c.rows_valid = c.created + c.skipped;
+        c.rows_bad = c.rows_read - c.rows_valid;
+        repo::imports::save_progress(&self.pool, p.tenant_id, id, *c, ignored, *seq, &out.errors).await?;
+        *seq += out.errors.len() as i32;
+        Ok(())
+    }
+
     async fn write_batch(
         &self,
         tx: &mut TenantTx,
         p: &Principal,
         now: DateTime<Utc>,
+        since: DateTime<Utc>,
         rows: Vec<Draft>,
     ) -> Result<Outcome> {
         let mut clients = Vec::new();
@@ -441,7 +459,7 @@ impl Contracts {
             settle(tx, &mut out, line, before, result).await?;
         }
         if !clients.is_empty() {
-            self.import_clients(tx, p, now, clients, &mut out).await?;
+            self.import_clients(tx, p, now, since, clients, &mut out).await?;
         }
         Ok(out)
     }
@@ -452,6 +470,7 @@ impl Contracts {
         tx: &mut TenantTx,
         p: &Principal,
         now: DateTime<Utc>,
+        since: DateTime<Utc>,
         rows: Vec<ImportRow>,
         out: &mut Outcome,
     ) -> Result<()> {
@@ -477,7 +496,7 @@ impl Contracts {
             unique.iter().map(|r| r.company.name.to_lowercase()).filter(|n| !by_name.contains_key(n)).collect();
         if !missing.is_empty() {
             let existing: HashMap<String, bool> =
-                repo::imports::company_names(tx, p.tenant_id, &missing).await?.into_iter().collect();
+                repo::imports::company_names(tx, p.tenant_id, &missing, since).await?.into_iter().collect();
             for r in &unique {
                 match existing.get(&r.company.name.to_lowercase()) {
                     Some(true) => out.bad(r.line, "name", "duplicates a company on an earlier line of this file"),
@@ -492,35 +511,15 @@ impl Contracts {
         }
         let naming = &self.naming;
         let meta = |subject: Uuid| EventMeta { tenant_id: p.tenant_id, actor_id: p.user_id, subject_id: subject };
-        let changes = repo::imports::insert_first_statuses(tx, p.tenant_id, p.user_id, now, &created).await?;
+        // The first status entry of each company is history, not news: `CompanyCreated` carries
+        // the status already, so imports publish no `CompanyStatusChanged` for it.
+        repo::imports::insert_first_statuses(tx, p.tenant_id, p.user_id, now, &created).await?;
         let company_events: Vec<_> = created
             .iter()
             .map(|c| (meta(c.id), ev::CompanyCreated { company: Some(crate::proto::company(c)) }))
             .collect();
         enqueue_many(tx, &naming.subject(SERVICE, "company", "created"), &company_events).await?;
         drop(company_events);
-        let status_events: Vec<_> = changes
-            .iter()
-            .map(|ch| {
-                (
-                    meta(ch.company_id),
-                    ev::CompanyStatusChanged { change: Some(crate::proto::clients::status_change(ch)) },
-                )
-            })
-            .collect();
-        enqueue_many(tx, &naming.subject(SERVICE, "company", "status_changed"), &status_events).await?;
-        drop(status_events);
-        let mut activity = Vec::with_capacity(created.len() * 2);
-        for c in &created {
-            let summary = format!("Company {} created ({})", c.fields.name, c.fields.status.as_str());
-            activity.push((c.id, ActivityKind::CompanyCreated, summary, c.id));
-            activity.push((
-                c.id,
-                ActivityKind::StatusChanged,
-                format!("Status set to {}", c.fields.status.as_str()),
-                c.id,
-            ));
-        }
         let contacts: Vec<ContactFields> = unique
             .into_iter()
             .filter_map(|r| {
@@ -538,10 +537,25 @@ impl Contracts {
             })
             .collect();
         let contacts = repo::imports::insert_contacts(tx, p.tenant_id, &contacts).await?;
-        for c in &contacts {
-            let summary = format!("Contact {} {} added", c.fields.first_name, c.fields.last_name);
-            activity.push((c.fields.company_id, ActivityKind::ContactCreated, summary.trim_end().to_owned(), c.id));
+        // One timeline entry per imported company, naming its primary contact.
+        let mut contact_of: HashMap<Uuid, &str> = HashMap::with_capacity(contacts.len());
+        let names: Vec<String> = contacts
+            .iter()
+            .map(|c| format!("{} {}", c.fields.first_name, c.fields.last_name).trim().to_owned())
+            .collect();
+        for (c, name) in contacts.iter().zip(&names) {
+            contact_of.insert(c.fields.company_id, name);
         }
+        let activity: Vec<_> = created
+            .iter()
+            .map(|c| {
+                let mut summary = format!("Company {} imported ({})", c.fields.name, c.fields.status.as_str());
+                if let Some(name) = contact_of.get(&c.id) {
+                    summary.push_str(&format!(" with primary contact {name}"));
+                }
+                (c.id, ActivityKind::CompanyCreated, summary, c.id)
+            })
+            .collect();
         let contact_events: Vec<_> = contacts
             .iter()
             .map(|c| (meta(c.id), ev::ContactCreated { contact: Some(crate::proto::contact(c)) }))

@@ -237,14 +237,20 @@ pub async fn insert_companies(tx: &mut TenantTx, tenant: Uuid, rows: &[&CompanyF
     Ok(created.into_iter().map(Company::from).collect())
 }
 
-/// Of the lower-cased `names`, those the tenant has, each with whether it was created by the
-/// current transaction (`created_at = now()`: an earlier row of the same import).
-pub async fn company_names(tx: &mut TenantTx, tenant: Uuid, names: &[String]) -> Result<Vec<(String, bool)>> {
+/// Of the lower-cased `names`, those the tenant has, each with whether it was created since
+/// `since` (the import's start: by an earlier row of the same import).
+pub async fn company_names(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    names: &[String],
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, bool)>> {
     Ok(sqlx::query_as(
-        "select lower(name), created_at = now() from companies where tenant_id = $1 and lower(name) = any($2)",
+        "select lower(name), created_at >= $3 from companies where tenant_id = $1 and lower(name) = any($2)",
     )
     .bind(tenant)
     .bind(names)
+    .bind(since)
     .fetch_all(&mut **tx)
     .await?)
 }

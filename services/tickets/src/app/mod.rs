@@ -60,14 +60,20 @@ impl Tickets {
             fields.assignee_id = None;
         }
         let mut fields = fields.normalize("ticket.")?;
-        let mut tx = self.tx(p).await?;
         if p.portal_company().is_some() {
             // Portal users choose none of the desk configuration (nor links).
             fields.links =
                 crate::domain::ticket::TicketLinks { custom_fields: fields.links.custom_fields, ..Default::default() };
         }
+        // The number comes from a transaction of its own, so concurrent creates of one tenant
+        // do not queue on the counter row for the whole create (a create failing later leaves
+        // a gap in the numbers, as in other PSAs).
+        let mut tx = self.tx(p).await?;
+        let number = repo::tickets::next_number(&mut tx, p.tenant_id).await?;
+        tx.commit().await?;
+        let mut tx = self.tx(p).await?;
         self.prepare_desk_fields(&mut tx, p.tenant_id, &mut fields, None).await?;
-        let t = self.insert_ticket(&mut tx, p.tenant_id, p.user_id, &fields).await?;
+        let t = self.insert_numbered(&mut tx, p.tenant_id, p.user_id, &fields, &[], number).await?;
         tx.commit().await?;
         Ok(t)
     }
@@ -92,7 +98,22 @@ impl Tickets {
         fields: &TicketFields,
         chain: &[Uuid],
     ) -> Result<Ticket> {
-        let t = repo::tickets::insert(tx, tenant, fields, actor).await?;
+        let number = repo::tickets::next_number(tx, tenant).await?;
+        self.insert_numbered(tx, tenant, actor, fields, chain, number).await
+    }
+
+    /// [`Tickets::insert_ticket_chained`] with the ticket's `number` already taken
+    /// ([`repo::tickets::next_number`]).
+    async fn insert_numbered(
+        &self,
+        tx: &mut TenantTx,
+        tenant: Uuid,
+        actor: Uuid,
+        fields: &TicketFields,
+        chain: &[Uuid],
+        number: i64,
+    ) -> Result<Ticket> {
+        let t = repo::tickets::insert(tx, tenant, fields, actor, number).await?;
         repo::sla_state::record_status(tx, tenant, t.id, t.fields.status, t.created_at).await?;
         sla::refresh(tx, &self.naming, &t, t.created_at, true, false).await?;
         let t = repo::tickets::get(tx, tenant, t.id, false).await?;

@@ -156,16 +156,31 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "t.id",
 };
 
-/// Inserts a ticket with the tenant's next number; one of kind NEW without a `status_id`
-/// gets the tenant's default status.
-pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &TicketFields, created_by: Uuid) -> Result<Ticket> {
-    let number: i64 = sqlx::query_scalar(
+/// The tenant's next ticket number (1, 2, …). The counter row stays locked until `tx` ends, so
+/// creates that take it inside a longer transaction run one after another; take it in a
+/// short transaction of its own where gaps (a create failing after it) are acceptable.
+///
+/// # Errors
+/// Database errors.
+pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<i64> {
+    Ok(sqlx::query_scalar(
         "insert into ticket_counters (tenant_id, last_number) values ($1, 1) \
          on conflict (tenant_id) do update set last_number = ticket_counters.last_number + 1 returning last_number",
     )
     .bind(tenant)
     .fetch_one(&mut **tx)
-    .await?;
+    .await?)
+}
+
+/// Inserts a ticket with the tenant's next number; one of kind NEW without a `status_id`
+/// gets the tenant's default status.
+pub async fn insert(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    f: &TicketFields,
+    created_by: Uuid,
+    number: i64,
+) -> Result<Ticket> {
     let id = Uuid::now_v7();
     // A new ticket without a named status gets the tenant's default status (and its kind).
     let (status_id, kind) = match f.links.status_id {
