@@ -37,6 +37,10 @@ pub fn display(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(items)) if items.is_empty() => "—".into(),
         Some(Value::Array(items)) => items.iter().map(|v| display(Some(v))).collect::<Vec<_>>().join(", "),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
         Some(other) => other.to_string(),
     }
 }
@@ -105,7 +109,7 @@ fn input(props: &CustomFieldInputsProps, d: &CustomFieldDefinition) -> Html {
     let invalid = error.is_some().to_string();
     let text_value = match &current {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(v @ Value::Number(_)) => display(Some(v)),
         _ => String::new(),
     };
     let control = match d.field_type.as_str() {
@@ -117,12 +121,11 @@ fn input(props: &CustomFieldInputsProps, d: &CustomFieldDefinition) -> Html {
                 set.emit(if raw.is_empty() {
                     None
                 } else {
-                    Some(
-                        raw.parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or_else(|| Value::String(raw.to_string()), Value::Number),
-                    )
+                    Some(match (raw.parse::<i64>(), raw.parse::<f64>()) {
+                        (Ok(i), _) => Value::from(i),
+                        (_, Ok(f)) => serde_json::Number::from_f64(f).map_or_else(|| Value::from(raw), Value::Number),
+                        _ => Value::from(raw),
+                    })
                 })
             });
             html! { <input {id} type="text" inputmode="decimal" data-key={d.key.clone()} aria-invalid={invalid}
