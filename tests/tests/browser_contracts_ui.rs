@@ -3,7 +3,8 @@
 //! (create with a field error from the API shown at its input, edit, delete) and a company
 //! form using the fields (validation error at the custom input, values in the list and on the
 //! company page, parent picker with the API's cycle error), the contact edit form (PATCH of
-//! the changed fields with a custom field) and the company rate-card editor.
+//! the changed fields with a custom field), the company rate-card editor and the contract
+//! page's custom fields card (with the value as a contracts list column).
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
@@ -293,10 +294,24 @@ async fn contact_edit_form_and_company_rate_card() {
                "fieldType": "CUSTOM_FIELD_TYPE_NUMBER", "min": 1}),
     )
     .await;
+    post(
+        &api,
+        "/api/v1/custom-field-definitions",
+        json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTRACT", "key": "cost_centre", "label": "Cost centre",
+               "fieldType": "CUSTOM_FIELD_TYPE_TEXT"}),
+    )
+    .await;
+    let contract = post(
+        &api,
+        "/api/v1/contracts",
+        json!({"name": "Arc Reactor Support", "companyId": company, "startDate": "2026-01-01", "currency": "USD",
+               "customFields": {"cost_centre": "CC-7"}}),
+    )
+    .await;
     let work_type =
         post(&api, "/api/v1/work-types", json!({"name": "Remote support", "billable": true, "active": true})).await;
     let base = stack.gateway_url().to_string();
-    let company_id = company.clone();
+    let (company_id, contract_id) = (company.clone(), contract.clone());
     in_browser(|c| async move {
         sign_in(&c, &base, &admin).await?;
         c.goto(&format!("{base}/companies/{company_id}")).await?;
@@ -335,6 +350,19 @@ async fn contact_edit_form_and_company_rate_card() {
         if !(line.contains("150") && line.contains("300")) {
             return Err(format!("rate line: {line}").into());
         }
+
+        // The contract page's custom fields card, and the value as a contracts list column.
+        c.goto(&format!("{base}/contracts/{contract_id}")).await?;
+        expect(&c, "#contract-custom-fields dd[data-key=cost_centre]", "CC-7").await?;
+        click(&c, "#contract-cf-edit").await?;
+        fill(&c, "#contract-edit-cf-cost_centre", "CC-8").await?;
+        click(&c, "#contract-cf-submit").await?;
+        expect(&c, "#contract-custom-fields dd[data-key=cost_centre]", "CC-8").await?;
+        click(&c, "#nav-contracts").await?;
+        let row = poll_row(&c, "[data-testid=contract-row]", "Arc Reactor Support").await?;
+        if !row.contains("CC-8") {
+            return Err(format!("contract row without its custom field: {row}").into());
+        }
         Ok(())
     })
     .await;
@@ -350,5 +378,7 @@ async fn contact_edit_form_and_company_rate_card() {
     assert_eq!(card["companyId"], json!(company), "{cards}");
     assert_eq!(card["lines"][0]["workTypeId"], json!(work_type), "{cards}");
     assert!(card["lines"][0]["hourlyRate"].as_str().is_some_and(|r| r.starts_with("150")), "{cards}");
+    let (_, got) = api.get(&format!("/api/v1/contracts/{contract}")).await;
+    assert_eq!(got["customFields"], json!({"cost_centre": "CC-8"}), "{got}");
     stack.stop().await;
 }
