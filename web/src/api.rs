@@ -23,6 +23,7 @@ pub mod desk;
 pub mod email;
 pub mod imports;
 pub mod kb;
+pub mod settings;
 pub mod time;
 
 // ---------------------------------------------------------------------------------------------
@@ -257,6 +258,13 @@ async fn get<T: DeserializeOwned>(url: String) -> ApiResult<T> {
 
 async fn send_json<T: DeserializeOwned, B: Serialize + ?Sized>(method: Method, url: String, body: &B) -> ApiResult<T> {
     parse(&call(method, url, Body::Json(to_json(body))).await?)
+}
+
+/// Deserializes a JSON object, treating `null` as an empty one (proto `Struct` fields).
+pub(crate) fn object_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+    Ok(Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Quotes a value for an AIP-160 filter (`"…"`, with `\` and `"` escaped).
@@ -552,6 +560,9 @@ pub struct Company {
     /// `YYYY-MM-DD`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub first_interaction_date: String,
+    /// Values of the tenant's company custom fields by key (see [`settings`]).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty", deserialize_with = "crate::api::object_or_null")]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One page of companies.
@@ -678,6 +689,9 @@ pub struct Contact {
     /// RFC 3339.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub create_time: String,
+    /// Values of the tenant's contact custom fields by key (see [`settings`]).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty", deserialize_with = "crate::api::object_or_null")]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Contact {
@@ -712,6 +726,12 @@ pub async fn get_contact(id: &str) -> ApiResult<Contact> {
 /// Creates a contact.
 pub async fn create_contact(contact: &Contact) -> ApiResult<Contact> {
     send_json(Method::POST, "/api/v1/contacts".into(), contact).await
+}
+
+/// Updates the fields present in `patch` (a JSON object in proto3 JSON form; the fields sent
+/// are the update mask, `companyId` is fixed).
+pub async fn update_contact(id: &str, patch: &serde_json::Value) -> ApiResult<Contact> {
+    send_json(Method::PATCH, format!("/api/v1/contacts/{}", encode(id)), patch).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -116,6 +116,12 @@ pub enum Route {
     /// fields, templates and canned responses.
     #[at("/settings/service-desk")]
     DeskSettings,
+    /// Settings: custom field definitions per record type.
+    #[at("/settings/custom-fields")]
+    CustomFields,
+    /// Settings: the tenant's default rate card.
+    #[at("/settings/rate-cards")]
+    RateCards,
     /// Staff: ask for a password-reset link.
     #[at("/forgot-password")]
     ForgotPassword,
@@ -278,6 +284,8 @@ fn switch(route: Route) -> Html {
         Route::Tenants => html! { <TenantsPage /> },
         Route::Users => html! { <UsersPage /> },
         Route::DeskSettings => html! { <crate::pages::desk_settings::DeskSettingsPage /> },
+        Route::CustomFields => html! { <crate::pages::custom_fields::CustomFieldsPage /> },
+        Route::RateCards => html! { <crate::pages::rate_cards::RateCardsPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },
         Route::ForgotPassword => html! { <ForgotPassword portal=false /> },
         Route::ResetPassword => html! { <SetPassword purpose="reset" portal=false /> },

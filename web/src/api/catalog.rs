@@ -87,6 +87,9 @@ pub struct Contract {
     /// The contract this one renews.
     #[serde(skip_serializing)]
     pub previous_contract_id: String,
+    /// Values of the tenant's contract custom fields by key (see [`super::settings`]).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty", deserialize_with = "crate::api::object_or_null")]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One page of contracts.
@@ -157,6 +160,15 @@ pub async fn create_contract(contract: &Contract) -> ApiResult<Contract> {
 /// Moves a contract to `status` (`CONTRACT_STATUS_…`).
 pub async fn set_contract_status(id: &str, status: &str) -> ApiResult<Contract> {
     let body = serde_json::json!({ "status": status });
+    send_json(Method::PATCH, format!("/api/v1/contracts/{}", encode(id)), &body).await
+}
+
+/// Replaces the custom field values of a contract (validated by the server).
+pub async fn set_contract_custom_fields(
+    id: &str,
+    values: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<Contract> {
+    let body = serde_json::json!({ "customFields": values });
     send_json(Method::PATCH, format!("/api/v1/contracts/{}", encode(id)), &body).await
 }
 

@@ -20,6 +20,9 @@ pub struct CompanySelectProps {
     /// Marks the control invalid.
     #[prop_or_default]
     pub invalid: bool,
+    /// A company id left out of the options (e.g. the company being edited).
+    #[prop_or_default]
+    pub exclude: AttrValue,
 }
 
 /// Loads up to 200 companies (by name) and offers them in a select.
@@ -35,7 +38,7 @@ pub fn company_select(props: &CompanySelectProps) -> Html {
     let value = props.value.to_string();
     let options = match &companies.result {
         Some(Ok(page)) => html! {
-            { for page.companies.iter().map(|c| html! {
+            { for page.companies.iter().filter(|c| c.id != props.exclude.as_str()).map(|c| html! {
                 <option value={c.id.clone()} selected={c.id == value}>{ &c.name }</option>
             }) }
         },

@@ -25,6 +25,7 @@ pub fn nav() -> Html {
         Route::Tenants => "tenants",
         Route::Users => "users",
         Route::DeskSettings => "desk",
+        Route::CustomFields | Route::RateCards => "settings",
         _ => "",
     };
     let current = route.as_ref().map(section).unwrap_or("");
@@ -85,6 +86,12 @@ pub fn nav() -> Html {
                     if has("ticket_settings.read") {
                         <Link<Route> to={Route::DeskSettings} classes={link_class("desk")}>
                             <span id="nav-desk">{ "Service desk" }</span>
+                        </Link<Route>>
+                    }
+                    if has("custom_fields.write") || has("services.write") {
+                        <Link<Route> to={if has("custom_fields.write") { Route::CustomFields } else { Route::RateCards }}
+                            classes={link_class("settings")}>
+                            <span id="nav-settings">{ "Settings" }</span>
                         </Link<Route>>
                     }
                     <Link<Route> to={Route::Security} classes={link_class("security")}>

@@ -3,10 +3,12 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::api::settings::CustomFieldDefinition;
 use crate::api::{self, Company, ListQuery, quote};
 use crate::app::Route;
 use crate::components::badge::Badge;
 use crate::components::company_form::CompanyForm;
+use crate::components::custom_fields::{header_cells, loaded, use_definitions, value_cells};
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::field::{bind, enum_options, event_value};
 use crate::components::import_panel::ImportPanel;
@@ -34,6 +36,8 @@ pub fn companies_page() -> Html {
     let reload = use_state(|| 0u32);
     let panel = use_state(|| Panel::None);
     let notice = use_state(|| None::<Html>);
+    let defs = use_definitions("CUSTOM_FIELD_ENTITY_COMPANY");
+    let defs = loaded(&defs);
 
     let filter = api::and(&[
         if search.trim().is_empty() { String::new() } else { format!("name:{}", quote(search.trim())) },
@@ -140,10 +144,11 @@ pub fn companies_page() -> Html {
                                 <th>{ "Industry" }</th>
                                 <th>{ "Phone" }</th>
                                 <th>{ "Created" }</th>
+                                { header_cells(&defs) }
                             </tr>
                         </thead>
                         <tbody>
-                            { for p.companies.iter().map(company_row) }
+                            { for p.companies.iter().map(|c| company_row(c, &defs)) }
                         </tbody>
                     </table>
                 </div>
@@ -210,7 +215,7 @@ pub fn companies_page() -> Html {
     }
 }
 
-fn company_row(c: &Company) -> Html {
+fn company_row(c: &Company, defs: &[CustomFieldDefinition]) -> Html {
     html! {
         <tr data-testid="company-row" data-id={c.id.clone()}>
             <td class="cell-strong">
@@ -221,6 +226,7 @@ fn company_row(c: &Company) -> Html {
             <td>{ or_dash(&c.industry) }</td>
             <td>{ or_dash(&c.phone) }</td>
             <td class="nowrap muted">{ date(&c.create_time) }</td>
+            { value_cells(defs, &c.custom_fields) }
         </tr>
     }
 }

@@ -8,12 +8,16 @@ use yew_router::prelude::*;
 
 use crate::api::clients::{self, Overview};
 use crate::api::commercial;
+use crate::api::settings::RateCardTarget;
 use crate::api::{self, Contact, ListQuery, quote};
 use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
+use crate::components::company_form::CompanyForm;
 use crate::components::contact_form::ContactForm;
+use crate::components::custom_fields::{CustomFieldValues, header_cells, loaded, use_definitions, value_cells};
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::portal_users::PortalUsersPanel;
+use crate::components::rate_card::RateCardEditor;
 use crate::components::ticket_table::TicketTable;
 use crate::format::{datetime, enum_label, or_dash};
 use crate::hooks::use_fetch;
@@ -99,6 +103,25 @@ fn company_view(props: &CompanyViewProps) -> Html {
             }
         })
     };
+    let editing = use_state(|| false);
+    let toggle_edit = {
+        let editing = editing.clone();
+        Callback::from(move |_: MouseEvent| editing.set(!*editing))
+    };
+    let on_saved = {
+        let (editing, on_change) = (editing.clone(), on_change.clone());
+        Callback::from(move |_: api::Company| {
+            editing.set(false);
+            on_change.emit(());
+        })
+    };
+    let on_edit_cancel = {
+        let editing = editing.clone();
+        Callback::from(move |_| editing.set(false))
+    };
+    let can_edit = use_session().me.can("companies.write");
+    let can_see_rates = use_session().me.can("services.read");
+    let can_write_rates = use_session().me.can("services.write");
     let address = c.address.as_ref().map(|a| a.one_line()).unwrap_or_default();
     let website = if c.website.is_empty() {
         html! { { "—" } }
@@ -118,11 +141,19 @@ fn company_view(props: &CompanyViewProps) -> Html {
                     </p>
                 </div>
                 <div class="page-actions">
+                    if can_edit && !*editing {
+                        <button type="button" class="btn btn-secondary" id="company-edit-open" onclick={toggle_edit}>
+                            { "Edit" }
+                        </button>
+                    }
                     <button type="button" class="btn btn-primary" id="company-new-ticket" onclick={new_ticket}>
                         { "New ticket" }
                     </button>
                 </div>
             </div>
+            if *editing {
+                <CompanyForm company={c.clone()} on_created={on_saved} on_cancel={on_edit_cancel} />
+            }
             <div class="detail-grid">
                 <section class="card">
                     <div class="card-header"><h2>{ "Details" }</h2></div>
@@ -144,6 +175,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
                             if c.tags.is_empty() { { "—" } }
                             { for c.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }
                         </dd>
+                        <CustomFieldValues entity="CUSTOM_FIELD_ENTITY_COMPANY" values={c.custom_fields.clone()} />
                         <dt>{ "Created" }</dt><dd>{ datetime(&c.create_time) }</dd>
                         <dt>{ "Updated" }</dt><dd>{ datetime(&c.update_time) }</dd>
                     </dl>
@@ -174,6 +206,11 @@ fn company_view(props: &CompanyViewProps) -> Html {
                     if can_see_proposals {
                         <crate::pages::commercial::ProposalsCard company_id={c.id.clone()} />
                     }
+                    if can_see_rates {
+                        <RateCardEditor target={RateCardTarget::Company(c.id.clone())} title="Rate card"
+                            can_write={can_write_rates}
+                            fallback_hint="This client's contracts use the tenant's default rate card." />
+                    }
                 </div>
             </div>
         </div>
@@ -189,6 +226,24 @@ struct CompanyIdProps {
 fn contacts(props: &CompanyIdProps) -> Html {
     let reload = use_state(|| 0u32);
     let adding = use_state(|| false);
+    let editing = use_state(|| None::<Contact>);
+    let defs = use_definitions("CUSTOM_FIELD_ENTITY_CONTACT");
+    let defs = loaded(&defs);
+    let edit = |c: &Contact| {
+        let (editing, c) = (editing.clone(), c.clone());
+        Callback::from(move |_: MouseEvent| editing.set(Some(c.clone())))
+    };
+    let on_saved = {
+        let (editing, reload) = (editing.clone(), reload.clone());
+        Callback::from(move |_: Contact| {
+            editing.set(None);
+            reload.set(*reload + 1);
+        })
+    };
+    let on_edit_cancel = {
+        let editing = editing.clone();
+        Callback::from(move |_| editing.set(None))
+    };
     let contacts = use_fetch((props.company_id.clone(), *reload), |(id, _)| async move {
         api::list_contacts(&id).await.map(|p| p.contacts)
     });
@@ -254,11 +309,12 @@ fn contacts(props: &CompanyIdProps) -> Html {
                 <table class="table" id="contacts-table">
                     <thead><tr>
                         <th>{ "Name" }</th><th>{ "Title" }</th><th>{ "Email" }</th><th>{ "Phone" }</th><th>{ "Type" }</th>
+                        { header_cells(&defs) }
                         <th />
                     </tr></thead>
                     <tbody>
                         { for list.iter().map(|c| html! {
-                            <tr data-testid="contact-row">
+                            <tr data-testid="contact-row" data-id={c.id.clone()}>
                                 <td class="cell-strong">{ c.full_name() }</td>
                                 <td>{ or_dash(&c.title) }</td>
                                 <td>
@@ -267,7 +323,11 @@ fn contacts(props: &CompanyIdProps) -> Html {
                                 </td>
                                 <td>{ or_dash(&c.phone) }</td>
                                 <td>{ enum_label(&c.contact_type) }</td>
+                                { value_cells(&defs, &c.custom_fields) }
                                 <td class="row-actions">
+                                    <button type="button" class="btn btn-small contact-edit" onclick={edit(c)}>
+                                        { "Edit" }
+                                    </button>
                                     <select class="contact-merge" aria-label="Merge into" onchange={merge(c.id.clone())}>
                                         <option value="" selected=true>{ "Merge into…" }</option>
                                         { for list.iter().filter(|o| o.id != c.id).map(|o| html! {
@@ -297,6 +357,10 @@ fn contacts(props: &CompanyIdProps) -> Html {
             </div>
             if *adding {
                 <ContactForm company_id={props.company_id.clone()} {on_created} {on_cancel} />
+            }
+            if let Some(c) = &*editing {
+                <ContactForm key={c.id.clone()} company_id={props.company_id.clone()} contact={c.clone()}
+                    on_created={on_saved} on_cancel={on_edit_cancel} />
             }
             if let Some(e) = &*action_error { <ErrorBanner error={e.clone()} /> }
             { body }

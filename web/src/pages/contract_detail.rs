@@ -9,10 +9,13 @@ use yew_router::prelude::*;
 
 use crate::api::ApiError;
 use crate::api::catalog::{self, Contract, ScopeTemplate, Service};
-use crate::app::Route;
+use crate::api::settings::RateCardTarget;
+use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
+use crate::components::custom_fields::{CustomFieldInputs, CustomFieldValues, field_names, loaded, use_definitions};
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, event_value};
+use crate::components::rate_card::RateCardEditor;
 use crate::components::scope_form::{ScopeFields, defaults, params};
 use crate::format::{enum_label, or_dash};
 use crate::hooks::use_fetch;
@@ -42,6 +45,8 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
     let contract = use_fetch((props.id.clone(), *reload), |(id, _)| async move { catalog::get_contract(&id).await });
     let action_error = use_state(|| None::<ApiError>);
     let navigator = use_navigator();
+    let session = use_session();
+    let (can_see_rates, can_write_rates) = (session.me.can("services.read"), session.me.can("services.write"));
     let bump = {
         let reload = reload.clone();
         Callback::from(move |_: ()| reload.set(*reload + 1))
@@ -124,10 +129,105 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
                         }
                     </dl>
                 </section>
+                <ContractCustomFields contract={c.clone()} on_saved={bump.clone()} />
                 <Items contract={c.clone()} {editable} />
                 <crate::pages::commercial::HourBalanceCard contract_id={c.id.clone()} {editable} />
+                if can_see_rates {
+                    <RateCardEditor target={RateCardTarget::Contract(c.id.clone())} title="Rate card"
+                        can_write={can_write_rates}
+                        fallback_hint="The company's rate card applies, else the tenant default." />
+                }
             </div>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CustomFieldsProps {
+    contract: Contract,
+    on_saved: Callback<()>,
+}
+
+/// The contract's custom field values, editable in place (`PATCH` of `customFields`).
+#[function_component(ContractCustomFields)]
+fn contract_custom_fields(props: &CustomFieldsProps) -> Html {
+    let defs = use_definitions("CUSTOM_FIELD_ENTITY_CONTRACT");
+    let editing = use_state(|| false);
+    let values = use_state(|| props.contract.custom_fields.clone());
+    let error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+    if loaded(&defs).is_empty() {
+        return Html::default();
+    }
+    let open = {
+        let (editing, values, error, current) =
+            (editing.clone(), values.clone(), error.clone(), props.contract.custom_fields.clone());
+        Callback::from(move |_: MouseEvent| {
+            values.set(current.clone());
+            error.set(None);
+            editing.set(!*editing);
+        })
+    };
+    let on_change = {
+        let values = values.clone();
+        Callback::from(move |v: Map<String, Value>| values.set(v))
+    };
+    let onsubmit = {
+        let (editing, values, error, busy, id, on_saved) = (
+            editing.clone(),
+            values.clone(),
+            error.clone(),
+            busy.clone(),
+            props.contract.id.clone(),
+            props.on_saved.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (editing, values, error, busy, id, on_saved) =
+                (editing.clone(), values.clone(), error.clone(), busy.clone(), id.clone(), on_saved.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match catalog::set_contract_custom_fields(&id, &values).await {
+                    Ok(_) => {
+                        error.set(None);
+                        editing.set(false);
+                        on_saved.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let known = field_names(&loaded(&defs));
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    html! {
+        <section class="card" id="contract-custom-fields">
+            <div class="card-header">
+                <h2>{ "Custom fields" }</h2>
+                <button type="button" class="btn btn-secondary btn-small" id="contract-cf-edit" onclick={open}>
+                    { if *editing { "Cancel" } else { "Edit" } }
+                </button>
+            </div>
+            if *editing {
+                <form class="inline-form" id="contract-cf-form" {onsubmit} novalidate=true>
+                    if let Some(err) = &*error { { form_error(err, &known) } }
+                    <div class="form-grid">
+                        <CustomFieldInputs entity="CUSTOM_FIELD_ENTITY_CONTRACT" id_prefix="contract-edit"
+                            values={(*values).clone()} {on_change} error={(*error).clone()} />
+                    </div>
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary" id="contract-cf-submit" disabled={*busy}>
+                            { "Save" }
+                        </button>
+                    </div>
+                </form>
+            } else {
+                <dl class="props">
+                    <CustomFieldValues entity="CUSTOM_FIELD_ENTITY_CONTRACT" values={props.contract.custom_fields.clone()} />
+                </dl>
+            }
+        </section>
     }
 }
 

@@ -1,5 +1,6 @@
 //! Contracts: the list (newest first) and the "New contract" form.
 
+use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -9,12 +10,16 @@ use crate::api::{ApiError, ListQuery};
 use crate::app::Route;
 use crate::components::badge::Badge;
 use crate::components::company_select::CompanySelect;
+use crate::components::custom_fields::{
+    CustomFieldInputs, field_names, header_cells, loaded, use_definitions, value_cells,
+};
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind};
 use crate::format::or_dash;
 use crate::hooks::use_fetch;
 
 const FIELDS: &[&str] = &["name", "company_id", "start_date", "end_date", "value", "currency"];
+const ENTITY: &str = "CUSTOM_FIELD_ENTITY_CONTRACT";
 
 /// The contracts page.
 #[function_component(ContractsPage)]
@@ -24,6 +29,8 @@ pub fn contracts_page() -> Html {
     let list = use_fetch(*reload, |_| async {
         catalog::list_contracts(&ListQuery { page_size: 100, ..ListQuery::default() }).await
     });
+    let defs = use_definitions(ENTITY);
+    let defs = loaded(&defs);
     let navigator = use_navigator();
     let on_created = {
         let navigator = navigator.clone();
@@ -49,6 +56,7 @@ pub fn contracts_page() -> Html {
                     <thead><tr>
                         <th>{ "Number" }</th><th>{ "Name" }</th><th>{ "Status" }</th><th>{ "Start" }</th>
                         <th>{ "End" }</th><th>{ "Value" }</th>
+                        { header_cells(&defs) }
                     </tr></thead>
                     <tbody>
                         { for p.contracts.iter().map(|c| html! {
@@ -61,6 +69,7 @@ pub fn contracts_page() -> Html {
                                 <td>{ &c.start_date }</td>
                                 <td>{ or_dash(&c.end_date) }</td>
                                 <td>{ format!("{} {}", or_dash(&c.value), c.currency) }</td>
+                                { value_cells(&defs, &c.custom_fields) }
                             </tr>
                         }) }
                     </tbody>
@@ -104,6 +113,8 @@ fn new_contract(props: &NewContractProps) -> Html {
     let end = use_state(String::new);
     let value = use_state(String::new);
     let currency = use_state(|| "USD".to_string());
+    let custom = use_state(Map::new);
+    let defs = use_definitions(ENTITY);
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
     let on_company = {
@@ -111,8 +122,15 @@ fn new_contract(props: &NewContractProps) -> Html {
         Callback::from(move |id: String| company.set(id))
     };
     let onsubmit = {
-        let (name, company, start, end, value, currency) =
-            (name.clone(), company.clone(), start.clone(), end.clone(), value.clone(), currency.clone());
+        let (name, company, start, end, value, currency, custom) = (
+            name.clone(),
+            company.clone(),
+            start.clone(),
+            end.clone(),
+            value.clone(),
+            currency.clone(),
+            custom.clone(),
+        );
         let (busy, error, on_created) = (busy.clone(), error.clone(), props.on_created.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -126,6 +144,7 @@ fn new_contract(props: &NewContractProps) -> Html {
                 end_date: (*end).clone(),
                 value: value.trim().to_string(),
                 currency: currency.trim().to_string(),
+                custom_fields: (*custom).clone(),
                 ..Contract::default()
             };
             busy.set(true);
@@ -140,11 +159,18 @@ fn new_contract(props: &NewContractProps) -> Html {
             });
         })
     };
+    let on_custom = {
+        let custom = custom.clone();
+        Callback::from(move |v: Map<String, Value>| custom.set(v))
+    };
     let err = (*error).clone();
     let field_error = |f: &str| err.as_ref().and_then(|e| e.field(f));
+    let mut known: Vec<String> = FIELDS.iter().map(|f| (*f).to_string()).collect();
+    known.extend(field_names(&loaded(&defs)));
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     html! {
         <form class="inline-form" id="contract-new-form" {onsubmit} novalidate=true>
-            if let Some(err) = &err { { form_error(err, FIELDS) } }
+            if let Some(err) = &err { { form_error(err, &known) } }
             <div class="form-grid">
                 <Field label="Name" id="contract-new-name" required=true error={field_error("name")}>
                     <input id="contract-new-name" type="text" value={(*name).clone()} oninput={bind(&name)} />
@@ -165,6 +191,8 @@ fn new_contract(props: &NewContractProps) -> Html {
                 <Field label="Currency" id="contract-new-currency" required=true error={field_error("currency")}>
                     <input id="contract-new-currency" type="text" maxlength="3" value={(*currency).clone()} oninput={bind(&currency)} />
                 </Field>
+                <CustomFieldInputs entity={ENTITY} id_prefix="contract-new" values={(*custom).clone()} on_change={on_custom}
+                    error={err.clone()} />
             </div>
             <div class="form-actions">
                 <button type="button" class="btn btn-secondary" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>

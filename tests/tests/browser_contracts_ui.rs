@@ -1,0 +1,384 @@
+//! Headless-Chromium tests of the issue #3 web client: the Import page (a clients CSV with one
+//! bad row: progress, the bad-row report, the good row imported), Settings → Custom fields
+//! (create with a field error from the API shown at its input, edit, delete) and a company
+//! form using the fields (validation error at the custom input, values in the list and on the
+//! company page, parent picker with the API's cycle error), the contact edit form (PATCH of
+//! the changed fields with a custom field), the company rate-card editor and the contract
+//! page's custom fields card (with the value as a contracts list column).
+//!
+//! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
+
+mod support;
+
+use std::future::Future;
+
+use fantoccini::{Client, Locator};
+use psa_testkit::{Api, Stack, TenantAdmin};
+use serde_json::{Value, json};
+use support::browser::{Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, wait_for};
+
+async fn post(api: &Api, path: &str, body: Value) -> String {
+    let (s, v) = api.post(path, &body).await;
+    assert_eq!(s, 200, "POST {path}: {v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// Runs `flow` in a fresh browser session; saves evidence and panics when it fails.
+async fn in_browser<F, Fut>(flow: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Flow<()>>,
+{
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let outcome = flow(client.clone()).await;
+    if outcome.is_err() {
+        save_evidence(&client).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+}
+
+async fn sign_in(c: &Client, base: &str, admin: &TenantAdmin) -> Flow<()> {
+    c.goto(base).await?;
+    let tenant_input = wait_for(c, "#login-tenant").await?;
+    tenant_input.clear().await?;
+    tenant_input.send_keys(&admin.slug).await?;
+    wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
+    wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
+    wait_for(c, "#login-submit").await?.click().await?;
+    // Password hashing is slow on a loaded machine with debug builds: allow a minute.
+    c.wait()
+        .at_most(std::time::Duration::from_secs(60))
+        .for_element(Locator::Css("#nav-user-email"))
+        .await
+        .map_err(|e| format!("waiting for the signed-in layout: {e}"))?;
+    Ok(())
+}
+
+/// Waits until an element matching `css` contains `want`.
+async fn expect(c: &Client, css: &str, want: &str) -> Flow<()> {
+    wait_for(c, css).await?;
+    poll(&format!("`{want}` in {css}"), || async {
+        for e in c.find_all(Locator::Css(css)).await? {
+            if e.text().await.is_ok_and(|t| t.contains(want)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    })
+    .await
+}
+
+/// Replaces the text of the input matching `css`.
+async fn fill(c: &Client, css: &str, text: &str) -> Flow<()> {
+    let e = wait_for(c, css).await?;
+    e.clear().await?;
+    e.send_keys(text).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_page_shows_progress_and_the_bad_row_report() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let base = stack.gateway_url().to_string();
+    let csv = std::env::temp_dir().join(format!("psa-browser-clients-{}.csv", std::process::id()));
+    // Line 3 has no name: the one bad row.
+    std::fs::write(&csv, "name,industry,companySize\nInitech,Software,small\n,Retail,medium\nHooli,Internet,large\n")
+        .unwrap();
+    let path = csv.to_string_lossy().into_owned();
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+        click(&c, "#nav-imports").await?;
+        wait_for(&c, "#import-type").await?.select_by_value("clients").await?;
+        wait_for(&c, "#import-file").await?.send_keys(&path).await?;
+        expect(&c, ".file-name", "psa-browser-clients").await?;
+        wait_for(&c, "#import-mode").await?.select_by_value("valid_rows").await?;
+        click(&c, "#import-start").await?;
+        wait_for(&c, "#import-progress").await?;
+        poll("the finished job", || async {
+            let job = c.find(Locator::Css("#import-job")).await?;
+            Ok(job.attr("data-state").await?.is_some_and(|s| s.ends_with("SUCCEEDED")))
+        })
+        .await?;
+        expect(&c, "#import-read", "3").await?;
+        expect(&c, "#import-bad", "1").await?;
+        expect(&c, "#import-created", "2").await?;
+        let rows = c.find_all(Locator::Css("[data-testid=import-error-row]")).await?;
+        if rows.len() != 1 {
+            return Err(format!("expected one bad row, got {}", rows.len()).into());
+        }
+        let row = rows[0].text().await?;
+        if !(row.starts_with('3') && row.contains("name")) {
+            return Err(format!("bad-row report: {row}").into());
+        }
+        let progress = wait_for(&c, "#import-progress").await?;
+        if progress.attr("value").await?.as_deref() != Some("3") {
+            return Err("the progress bar is not full".into());
+        }
+        Ok(())
+    })
+    .await;
+    let _ = std::fs::remove_file(&csv);
+    let (_, list) = api.get("/api/v1/companies?orderBy=name").await;
+    let names: Vec<&str> = list["companies"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, ["Hooli", "Initech"], "valid rows imported: {list}");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_field_admin_and_a_company_form_using_the_fields() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let group = post(&api, "/api/v1/companies", json!({"name": "Umbrella Group"})).await;
+    let base = stack.gateway_url().to_string();
+    let group_id = group.clone();
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+        click(&c, "#nav-settings").await?;
+        wait_for(&c, "#custom-fields-page").await?;
+        wait_for(&c, "#cf-entity").await?.select_by_value("CUSTOM_FIELD_ENTITY_COMPANY").await?;
+
+        // A key the API rejects: its message is shown at the key input.
+        click(&c, "#cf-new-open").await?;
+        fill(&c, "#cf-label", "PO number").await?;
+        fill(&c, "#cf-key", "PO Number").await?;
+        fill(&c, "#cf-regex", "^PO-[0-9]+$").await?;
+        click(&c, "#cf-required").await?;
+        click(&c, "#cf-submit").await?;
+        wait_for(&c, "#cf-key-error").await?;
+        fill(&c, "#cf-key", "po_number").await?;
+        click(&c, "#cf-submit").await?;
+        expect(&c, "[data-testid=cf-row][data-key=po_number]", "PO number").await?;
+        expect(&c, "[data-testid=cf-row][data-key=po_number]", "pattern ^PO-[0-9]+$").await?;
+
+        // A select field, then its label edited.
+        click(&c, "#cf-new-open").await?;
+        fill(&c, "#cf-label", "Tier").await?;
+        fill(&c, "#cf-key", "tier").await?;
+        wait_for(&c, "#cf-type").await?.select_by_value("CUSTOM_FIELD_TYPE_SELECT").await?;
+        fill(&c, "#cf-options", "Gold\nSilver").await?;
+        click(&c, "#cf-submit").await?;
+        expect(&c, "[data-testid=cf-row][data-key=tier]", "Gold, Silver").await?;
+        click(&c, "[data-testid=cf-row][data-key=tier] .cf-edit").await?;
+        if wait_for(&c, "#cf-key").await?.attr("disabled").await?.is_none() {
+            return Err("the key of an existing field is editable".into());
+        }
+        fill(&c, "#cf-label", "Support tier").await?;
+        click(&c, "#cf-submit").await?;
+        expect(&c, "[data-testid=cf-row][data-key=tier]", "Support tier").await?;
+
+        // A throwaway field, deleted after confirmation.
+        click(&c, "#cf-new-open").await?;
+        fill(&c, "#cf-label", "Legacy id").await?;
+        fill(&c, "#cf-key", "legacy_id").await?;
+        click(&c, "#cf-submit").await?;
+        click(&c, "[data-testid=cf-row][data-key=legacy_id] .cf-delete").await?;
+        click(&c, "[data-testid=cf-row][data-key=legacy_id] .cf-delete-confirm").await?;
+        poll("the deleted field gone", || async {
+            Ok(c.find_all(Locator::Css("[data-testid=cf-row][data-key=legacy_id]")).await?.is_empty())
+        })
+        .await?;
+
+        // The company form: the pattern violation is shown at the custom input.
+        click(&c, "#nav-companies").await?;
+        click(&c, "#company-new-open").await?;
+        fill(&c, "#company-new-name", "Umbrella Raccoon City").await?;
+        fill(&c, "#company-new-cf-po_number", "12345").await?;
+        wait_for(&c, "#company-new-cf-tier").await?.select_by_value("Gold").await?;
+        wait_for(&c, "#company-new-parent[data-loaded=true]").await?.select_by_value(&group_id).await?;
+        click(&c, "#company-new-submit").await?;
+        wait_for(&c, "#company-new-cf-po_number-error").await?;
+        fill(&c, "#company-new-cf-po_number", "PO-4711").await?;
+        click(&c, "#company-new-submit").await?;
+        wait_for(&c, "#company-created").await?;
+        // The values as list columns.
+        let row = poll_row(&c, "[data-testid=company-row]", "Umbrella Raccoon City").await?;
+        if !(row.contains("PO-4711") && row.contains("Gold")) {
+            return Err(format!("company row without its custom fields: {row}").into());
+        }
+        // (Column titles are upper-cased by the style sheet.)
+        let th = wait_for(&c, "#companies-table th[data-key=tier]").await?.text().await?;
+        if th.to_lowercase() != "support tier" {
+            return Err(format!("custom field column title: {th}").into());
+        }
+
+        // The company page: values, parent; edit both, and the API's cycle error at the parent.
+        let link = row_link(&c, "Umbrella Raccoon City").await?;
+        c.goto(&link).await?;
+        expect(&c, "#company-name", "Umbrella Raccoon City").await?;
+        expect(&c, "dd[data-key=po_number]", "PO-4711").await?;
+        expect(&c, "dd[data-key=tier]", "Gold").await?;
+        expect(&c, "#company-parent", "Umbrella Group").await?;
+        let child_url = c.current_url().await?.to_string();
+        click(&c, "#company-edit-open").await?;
+        fill(&c, "#company-edit-cf-po_number", "PO-4712").await?;
+        wait_for(&c, "#company-edit-cf-tier").await?.select_by_value("Silver").await?;
+        click(&c, "#company-edit-submit").await?;
+        expect(&c, "dd[data-key=po_number]", "PO-4712").await?;
+        expect(&c, "dd[data-key=tier]", "Silver").await?;
+
+        // The group cannot become its subsidiary's child.
+        c.goto(&format!("{base}/companies/{group_id}")).await?;
+        expect(&c, "#company-name", "Umbrella Group").await?;
+        click(&c, "#company-edit-open").await?;
+        let child_id = child_url.rsplit('/').next().unwrap_or_default().to_owned();
+        wait_for(&c, "#company-edit-parent[data-loaded=true]").await?.select_by_value(&child_id).await?;
+        click(&c, "#company-edit-submit").await?;
+        wait_for(&c, "#company-edit-parent-error").await?;
+        Ok(())
+    })
+    .await;
+    let (_, list) = api.get("/api/v1/companies?filter=name%3D%22Umbrella%20Raccoon%20City%22").await;
+    let company = &list["companies"][0];
+    assert_eq!(company["customFields"], json!({"po_number": "PO-4712", "tier": "Silver"}), "{company}");
+    assert_eq!(company["parentId"], json!(group), "{company}");
+    let (_, g) = api.get(&format!("/api/v1/companies/{group}")).await;
+    assert!(g["parentId"].as_str().unwrap_or_default().is_empty(), "the cycle was refused: {g}");
+    let (_, defs) = api.get("/api/v1/custom-field-definitions").await;
+    let keys: Vec<&str> = defs["definitions"].as_array().unwrap().iter().filter_map(|d| d["key"].as_str()).collect();
+    assert_eq!(keys, ["po_number", "tier"], "{defs}");
+    stack.stop().await;
+}
+
+/// Polls for a row containing `text` and returns its text.
+async fn poll_row(c: &Client, css: &str, text: &str) -> Flow<String> {
+    let found = std::cell::RefCell::new(String::new());
+    poll(&format!("a row with `{text}`"), || async {
+        Ok(match row_with(c, css, text).await? {
+            Some(row) => {
+                *found.borrow_mut() = row.text().await?;
+                true
+            }
+            None => false,
+        })
+    })
+    .await?;
+    Ok(found.into_inner())
+}
+
+/// The href of the company link in the companies row containing `text`.
+async fn row_link(c: &Client, text: &str) -> Flow<String> {
+    poll_row(c, "[data-testid=company-row]", text).await?;
+    let row = row_with(c, "[data-testid=company-row]", text).await?.ok_or("row vanished")?;
+    let a = row.find(Locator::Css("a")).await?;
+    Ok(a.prop("href").await?.ok_or("no href")?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contact_edit_form_and_company_rate_card() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let company = post(&api, "/api/v1/companies", json!({"name": "Stark Industries"})).await;
+    let contact = post(
+        &api,
+        "/api/v1/contacts",
+        json!({"companyId": company, "firstName": "Pepper", "lastName": "Potts", "title": "Assistant",
+               "email": "pepper@stark.example"}),
+    )
+    .await;
+    post(
+        &api,
+        "/api/v1/custom-field-definitions",
+        json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTACT", "key": "seats", "label": "Seats",
+               "fieldType": "CUSTOM_FIELD_TYPE_NUMBER", "min": 1}),
+    )
+    .await;
+    post(
+        &api,
+        "/api/v1/custom-field-definitions",
+        json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTRACT", "key": "cost_centre", "label": "Cost centre",
+               "fieldType": "CUSTOM_FIELD_TYPE_TEXT"}),
+    )
+    .await;
+    let contract = post(
+        &api,
+        "/api/v1/contracts",
+        json!({"name": "Arc Reactor Support", "companyId": company, "startDate": "2026-01-01", "currency": "USD",
+               "customFields": {"cost_centre": "CC-7"}}),
+    )
+    .await;
+    let work_type =
+        post(&api, "/api/v1/work-types", json!({"name": "Remote support", "billable": true, "active": true})).await;
+    let base = stack.gateway_url().to_string();
+    let (company_id, contract_id) = (company.clone(), contract.clone());
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+        c.goto(&format!("{base}/companies/{company_id}")).await?;
+        poll_row(&c, "[data-testid=contact-row]", "Pepper Potts").await?;
+        click(&c, "[data-testid=contact-row] .contact-edit").await?;
+        if wait_for(&c, "#contact-edit-first-name").await?.prop("value").await?.as_deref() != Some("Pepper") {
+            return Err("the edit form is not filled with the contact".into());
+        }
+        fill(&c, "#contact-edit-title", "CEO").await?;
+        fill(&c, "#contact-edit-cf-seats", "0").await?;
+        click(&c, "#contact-edit-submit").await?;
+        wait_for(&c, "#contact-edit-cf-seats-error").await?;
+        fill(&c, "#contact-edit-cf-seats", "12").await?;
+        click(&c, "#contact-edit-submit").await?;
+        poll("the edited contact", || async {
+            Ok(match row_with(&c, "[data-testid=contact-row]", "Pepper Potts").await? {
+                Some(row) => {
+                    let t = row.text().await?;
+                    t.contains("CEO") && t.contains("12")
+                }
+                None => false,
+            })
+        })
+        .await?;
+        if !c.find_all(Locator::Css("#contact-edit-form")).await?.is_empty() {
+            return Err("the edit form stayed open".into());
+        }
+
+        // The company's rate card: created with one work type.
+        click(&c, "#rate-card-create").await?;
+        click(&c, "#rate-line-add").await?;
+        fill(&c, "[data-testid=rate-line-edit] .rate-hourly", "150").await?;
+        fill(&c, "[data-testid=rate-line-edit] .rate-emergency", "300").await?;
+        click(&c, "#rate-card-submit").await?;
+        let line = poll_row(&c, "[data-testid=rate-line]", "Remote support").await?;
+        if !(line.contains("150") && line.contains("300")) {
+            return Err(format!("rate line: {line}").into());
+        }
+
+        // The contract page's custom fields card, and the value as a contracts list column.
+        c.goto(&format!("{base}/contracts/{contract_id}")).await?;
+        expect(&c, "#contract-custom-fields dd[data-key=cost_centre]", "CC-7").await?;
+        click(&c, "#contract-cf-edit").await?;
+        fill(&c, "#contract-edit-cf-cost_centre", "CC-8").await?;
+        click(&c, "#contract-cf-submit").await?;
+        expect(&c, "#contract-custom-fields dd[data-key=cost_centre]", "CC-8").await?;
+        click(&c, "#nav-contracts").await?;
+        let row = poll_row(&c, "[data-testid=contract-row]", "Arc Reactor Support").await?;
+        if !row.contains("CC-8") {
+            return Err(format!("contract row without its custom field: {row}").into());
+        }
+        Ok(())
+    })
+    .await;
+    let (_, got) = api.get(&format!("/api/v1/contacts/{contact}")).await;
+    assert_eq!(
+        (got["title"].as_str(), got["firstName"].as_str(), got["email"].as_str()),
+        (Some("CEO"), Some("Pepper"), Some("pepper@stark.example")),
+        "{got}"
+    );
+    assert_eq!(got["customFields"]["seats"].as_f64(), Some(12.0), "{got}");
+    let (_, cards) = api.get("/api/v1/rate-cards").await;
+    let card = &cards["rateCards"][0];
+    assert_eq!(card["companyId"], json!(company), "{cards}");
+    assert_eq!(card["lines"][0]["workTypeId"], json!(work_type), "{cards}");
+    assert!(card["lines"][0]["hourlyRate"].as_str().is_some_and(|r| r.starts_with("150")), "{cards}");
+    let (_, got) = api.get(&format!("/api/v1/contracts/{contract}")).await;
+    assert_eq!(got["customFields"], json!({"cost_centre": "CC-8"}), "{got}");
+    stack.stop().await;
+}
