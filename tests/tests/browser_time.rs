@@ -1,6 +1,8 @@
 //! Headless-Chromium test of the web client's Time page (issue #4): an admin records time in
 //! the week view (totals follow), submits the week (entries lock) and recalls it, then approves
-//! a technician's submitted week from the approval queue.
+//! a technician's submitted week from the approval queue. On a ticket, time is logged against
+//! the ticket's contract by default, or another contract of the company picked from the list,
+//! with project and task ids.
 //!
 //! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 //! The element ids used here are the web client's stable test hooks; keep them in step with
@@ -106,6 +108,137 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str)
         "queue empty",
         move || async move { Ok(c.find_all(Locator::Css("#approval-queue tbody tr")).await?.is_empty()) },
     )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_time_defaults_to_the_tickets_contract_and_picks_another() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let post = |path: &'static str, body: serde_json::Value| {
+        let api = &api;
+        async move {
+            let (s, v) = api.post(path, &body).await;
+            assert_eq!(s, 200, "POST {path}: {v}");
+            v
+        }
+    };
+    post("/api/v1/work-types", json!({"name": "Remote support", "billable": true, "active": true})).await;
+    let company = post("/api/v1/companies", json!({"name": "Globex"})).await["id"].as_str().unwrap().to_owned();
+    let other = post("/api/v1/companies", json!({"name": "Initech"})).await["id"].as_str().unwrap().to_owned();
+    let contract = |name: &'static str, company: String| {
+        post(
+            "/api/v1/contracts",
+            json!({"name": name, "companyId": company, "startDate": "2026-01-01", "currency": "USD"}),
+        )
+    };
+    let managed = contract("Managed services", company.clone()).await["id"].as_str().unwrap().to_owned();
+    let project = contract("Office move", company.clone()).await["id"].as_str().unwrap().to_owned();
+    let foreign = contract("Initech support", other).await["id"].as_str().unwrap().to_owned();
+    let ticket =
+        post("/api/v1/tickets", json!({"title": "Move the printers", "companyId": company, "contractId": managed}))
+            .await;
+    let tid = ticket["id"].as_str().unwrap().to_owned();
+
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let ids = (managed.clone(), project.clone(), foreign.clone());
+    // Projects and tasks are named by id (not checked against a project service).
+    let (prj, task) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
+    let work = (prj.as_str(), task.as_str());
+    let outcome = ticket_flow(&client, &base, &admin.slug, &admin.email, &admin.password, &tid, ids, work).await;
+    if outcome.is_err() {
+        save_evidence(&client).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+    let (s, v) = api.get(&format!("/api/v1/tickets/{tid}/time-entries")).await;
+    assert_eq!(s, 200, "{v}");
+    let mut entries: Vec<(String, String, String, i64)> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let f = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (f("contractId"), f("projectId"), f("taskId"), e["durationMinutes"].as_i64().unwrap_or_default())
+        })
+        .collect();
+    entries.sort_by_key(|e| e.3);
+    assert_eq!(
+        entries,
+        [(managed.clone(), String::new(), String::new(), 20), (project.clone(), prj.clone(), task.clone(), 40),],
+        "{v}"
+    );
+    stack.stop().await;
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn ticket_flow(
+    c: &Client,
+    base: &str,
+    tenant: &str,
+    email: &str,
+    password: &str,
+    ticket: &str,
+    (managed, project, foreign): (String, String, String),
+    (prj, task): (&str, &str),
+) -> Flow<()> {
+    c.goto(base).await?;
+    let tenant_input = wait_for(c, "#login-tenant").await?;
+    tenant_input.clear().await?;
+    tenant_input.send_keys(tenant).await?;
+    wait_for(c, "#login-email").await?.send_keys(email).await?;
+    wait_for(c, "#login-password").await?.send_keys(password).await?;
+    wait_for(c, "#login-submit").await?.click().await?;
+    wait_for(c, "#nav-user-email").await?;
+    c.goto(&format!("{base}/tickets/{ticket}")).await?;
+    wait_for(c, "#ticket-time #time-entry-form").await?;
+    // The picker lists the company's two contracts (not the other company's), the ticket's
+    // selected.
+    poll("the company's contracts", move || async move {
+        Ok(c.find_all(Locator::Css("#entry-contract option")).await?.len() == 3)
+    })
+    .await?;
+    let options = c.find_all(Locator::Css("#entry-contract option")).await?;
+    let mut values = Vec::new();
+    for o in &options {
+        values.push(o.prop("value").await?.unwrap_or_default());
+    }
+    if !values.contains(&managed) || !values.contains(&project) || values.contains(&foreign) {
+        return Err(format!("contract options {values:?}").into());
+    }
+    let selected = wait_for(c, "#entry-contract").await?.prop("value").await?.unwrap_or_default();
+    if selected != managed {
+        return Err(format!("selected contract {selected:?}, expected the ticket's {managed}").into());
+    }
+    // 20 minutes on the ticket's contract.
+    let minutes = wait_for(c, "#entry-minutes").await?;
+    minutes.clear().await?;
+    minutes.send_keys("20").await?;
+    wait_for(c, "#entry-add").await?.click().await?;
+    poll(
+        "one entry logged",
+        move || async move { Ok(c.find_all(Locator::Css("#ticket-time-logged")).await?.len() == 1) },
+    )
+    .await?;
+    // 40 minutes on the other contract, with a project and a task.
+    wait_for(c, "#entry-contract").await?.select_by_value(&project).await?;
+    let minutes = wait_for(c, "#entry-minutes").await?;
+    minutes.clear().await?;
+    minutes.send_keys("40").await?;
+    wait_for(c, "#entry-project").await?.send_keys(prj).await?;
+    wait_for(c, "#entry-task").await?.send_keys(task).await?;
+    wait_for(c, "#entry-add").await?.click().await?;
+    poll("two entries logged", move || async move {
+        Ok(c.find(Locator::Css("#ticket-time-logged")).await?.text().await?.contains('2'))
+    })
     .await?;
     Ok(())
 }

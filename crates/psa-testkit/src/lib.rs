@@ -103,6 +103,9 @@ pub struct StackOptions {
     /// Database pool size of each service; default 5 (many stacks run side by side in the
     /// tests; the benchmarks use the services' production default, 10, or more).
     pub database_max_connections: u32,
+    /// tickets' `PSA_AUTOMATION_WEBHOOK_ALLOW_PRIVATE`; default true (test webhook receivers
+    /// listen on 127.0.0.1).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for StackOptions {
@@ -116,6 +119,7 @@ impl Default for StackOptions {
             rate_limit_per_tenant_per_minute: 1_000_000,
             trusted_proxies: String::new(),
             database_max_connections: 5,
+            webhook_allow_private: true,
         }
     }
 }
@@ -213,6 +217,7 @@ impl Stack {
                 attachments_dir: attachments_dir.display().to_string(),
                 automation_job_interval_ms: 200,
                 attachment_max_bytes: 1024 * 1024,
+                automation_webhook_allow_private: options.webhook_allow_private,
             },
             service: service.clone(),
             secrets: psa_kit::config::SecretsConfig::default(),

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod contacts;
 pub mod domain;
+pub mod events;
 pub mod grpc;
 pub mod proto;
 pub mod repo;
@@ -140,6 +141,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let secrets = psa_kit::secrets::SecretBox::from_config(&config.secrets)?;
     let pool = connect(&config.database).await?;
     let redis = redis::Client::open(config.redis.redis_url.as_str())?.get_connection_manager().await?;
+    let naming = psa_kit::events::Naming::new(&config.nats);
     let signing_key = repo::keys::ensure_active(&pool).await?;
     let app = Arc::new(app::Identity {
         pool: pool.clone(),
@@ -155,6 +157,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             .build()?,
         mailer: psa_kit::mail::Mailer::new(&config.mail)?,
         public_url: config.settings.public_url.clone(),
+        naming: naming.clone(),
     });
     app.reassert_suspensions().await?;
     let portal = grpc::portal::PortalGrpc {
@@ -166,7 +169,6 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     // audit log consumes them and every other service's (NATS may still be down: the relay and
     // consumers wait).
     let (_nats, js) = psa_kit::events::connect(&config.nats).await?;
-    let naming = psa_kit::events::Naming::new(&config.nats);
     let relay = psa_kit::events::Relay { pool: pool.clone(), js: js.clone(), naming: naming.clone(), service: SERVICE };
     let mut tasks = vec![tokio::spawn(relay.run(shutdown.clone()))];
     for svc in config.settings.audit_services.split(',').map(str::trim).filter(|s| !s.is_empty()) {

@@ -1,6 +1,7 @@
 //! Events tickets publishes (`psa.tickets.ticket.{created,updated}`,
 //! `psa.tickets.note.added`) and consumes (contracts' `psa.contracts.company.*`, into the
-//! company projection; `psa.contracts.contact.*`, into the contact projection).
+//! company projection; `psa.contracts.contact.*`, into the contact projection; identity's
+//! `psa.identity.user.*`, into the user projection).
 
 use std::collections::HashMap;
 
@@ -207,6 +208,42 @@ pub async fn apply_contact_event(mut tx: TenantTx, envelope: Envelope) -> anyhow
         let name = format!("{} {}", c.first_name, c.last_name).trim().to_owned();
         repo::email::upsert_contact(&mut tx, tenant, c.id.parse()?, c.company_id.parse()?, &c.email, &name, updated)
             .await?;
+    }
+    Ok(tx)
+}
+
+/// The durable consumer that keeps the user projection (staff users automation notifies).
+pub fn user_projection() -> ConsumerSpec {
+    ConsumerSpec { stream_service: "identity", durable: "tickets-user-projection", filters: vec![("user", "*")] }
+}
+
+/// Applies one of identity's user events to the projection (portal users and other event
+/// types are ignored).
+///
+/// # Errors
+/// Database errors or malformed ids (the event is redelivered).
+pub async fn apply_user_event(mut tx: TenantTx, envelope: Envelope) -> anyhow::Result<TenantTx> {
+    let tenant: Uuid = envelope.tenant_id.parse()?;
+    let Some(any) = envelope.payload else { return Ok(tx) };
+    let user = if any.type_url.ends_with("/psa.events.v1.UserCreated") {
+        ev::UserCreated::decode(any.value.as_slice())?.user
+    } else if any.type_url.ends_with("/psa.events.v1.UserUpdated") {
+        ev::UserUpdated::decode(any.value.as_slice())?.user
+    } else {
+        None
+    };
+    if let Some(u) = user.filter(|u| u.kind == "staff") {
+        let updated = u
+            .update_time
+            .map(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32).unwrap_or_default())
+            .unwrap_or_default();
+        let staff = repo::users::StaffUser {
+            id: u.id.parse()?,
+            email: u.email,
+            display_name: u.display_name,
+            active: u.status == "active",
+        };
+        repo::users::upsert(&mut tx, tenant, &staff, updated).await?;
     }
     Ok(tx)
 }

@@ -53,6 +53,11 @@ pub struct Settings {
     /// default 8 MiB (the gateway accepts request bodies up to 10 MiB).
     #[serde(default = "default_attachment_max")]
     pub attachment_max_bytes: usize,
+    /// Whether automation webhooks may call private, loopback, link-local and other
+    /// non-public addresses (`PSA_AUTOMATION_WEBHOOK_ALLOW_PRIVATE`), default false: such
+    /// targets are refused when a rule is saved (400 on the URL) and when a call is delivered.
+    #[serde(default)]
+    pub automation_webhook_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +69,7 @@ impl Default for Settings {
             attachments_dir: default_attachments_dir(),
             automation_job_interval_ms: default_automation_interval(),
             attachment_max_bytes: default_attachment_max(),
+            automation_webhook_allow_private: false,
         }
     }
 }
@@ -117,7 +123,7 @@ impl Config {
 }
 
 /// Serves tickets (and SLA, time, email) on `listener` until `shutdown` fires; runs the outbox
-/// relay, the company and contact projection consumers, the SLA job and the mailbox poll job
+/// relay, the company, contact and user projection consumers, the SLA job and the mailbox poll job
 /// alongside.
 ///
 /// # Errors
@@ -148,6 +154,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         events::apply_contact_event,
         shutdown.clone(),
     ));
+    let users = tokio::spawn(psa_kit::events::consume(
+        rt.pool.clone(),
+        rt.js.clone(),
+        rt.naming.clone(),
+        events::user_projection(),
+        events::apply_user_event,
+        shutdown.clone(),
+    ));
     std::fs::create_dir_all(&config.settings.attachments_dir)?;
     let store = object_store::local::LocalFileSystem::new_with_prefix(&config.settings.attachments_dir)?;
     let email = app::email::EmailRuntime {
@@ -158,7 +172,11 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     };
     let secrets = psa_kit::secrets::SecretBox::from_config(&config.secrets)?;
     let automation_interval = std::time::Duration::from_millis(config.settings.automation_job_interval_ms.max(10));
-    let automation = app::automation::AutomationRuntime::new(secrets, automation_interval)?;
+    let automation = app::automation::AutomationRuntime::new(
+        secrets,
+        automation_interval,
+        config.settings.automation_webhook_allow_private,
+    )?;
     let app = Arc::new(app::Tickets {
         pool: rt.pool.clone(),
         naming: rt.naming.clone(),
@@ -249,6 +267,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let _ = consumer.await;
     let _ = merges.await;
     let _ = contacts.await;
+    let _ = users.await;
     let _ = job.await;
     let _ = poller.await;
     let _ = automation_job.await;

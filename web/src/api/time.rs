@@ -50,6 +50,16 @@ pub struct TimeEntry {
     /// Ticket id, empty for none.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub ticket_id: String,
+    /// Contract the time counts against (contracts' id), empty for none; the server takes the
+    /// ticket's contract when a ticket entry names none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub contract_id: String,
+    /// Project id, empty for none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub project_id: String,
+    /// Task id (of the project), empty for none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub task_id: String,
     /// Billable; `None` takes the work type's default.
     pub billable: Option<bool>,
     /// Client-visible notes.

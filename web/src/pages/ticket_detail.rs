@@ -12,6 +12,7 @@ use crate::components::field::{enum_options, event_value};
 use crate::components::sla::SlaClocks;
 use crate::format::{TICKET_PRIORITIES, TICKET_STATUSES, datetime, enum_label, or_dash};
 use crate::hooks::{Fetch, use_fetch};
+use crate::pages::time::TicketTime;
 
 const INTERNAL: &str = "NOTE_VISIBILITY_INTERNAL";
 const PUBLIC: &str = "NOTE_VISIBILITY_PUBLIC";
@@ -83,6 +84,8 @@ pub fn ticket_page(props: &TicketPageProps) -> Html {
                                 }
                             </section>
                             <Notes ticket_id={t.id.clone()} />
+                            <TicketTime ticket_id={t.id.clone()} company_id={t.company_id.clone()}
+                                contract_id={t.contract_id.clone()} />
                             <Activity ticket_id={t.id.clone()} version={t.update_time.clone()} />
                         </div>
                         <TicketProps ticket={t.clone()} {on_updated} />

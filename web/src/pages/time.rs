@@ -1,12 +1,14 @@
 //! Time: the signed-in user's weekly timesheet (entries by day, totals, add and delete while
 //! the week is open, submit / recall) and, for approvers (`time.approve`), the queue of
-//! submitted weeks to approve or reject with a reason.
+//! submitted weeks to approve or reject with a reason. [`TicketTime`] logs time on a ticket
+//! (its contract by default, or another of the company's contracts; project and task ids).
 
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::catalog::{self, Contract};
 use crate::api::time::{self as api, TimeEntry, Timesheet, WorkType};
+use crate::api::{ApiError, ListQuery};
 use crate::app::use_session;
 use crate::components::badge::Badge;
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
@@ -210,8 +212,24 @@ struct NewEntryProps {
     week_start: String,
     work_types: Vec<WorkType>,
     on_change: Callback<()>,
+    /// The ticket the time is for (empty: none).
+    #[prop_or_default]
+    ticket_id: String,
+    /// The ticket's company: the contract picker lists its contracts (empty: no picker).
+    #[prop_or_default]
+    company_id: String,
+    /// The ticket's contract, the picker's default.
+    #[prop_or_default]
+    contract_id: String,
 }
 
+/// `C-000001 · Managed services` for the contract picker.
+fn contract_label(c: &Contract) -> String {
+    if c.number.is_empty() { c.name.clone() } else { format!("{} · {}", c.number, c.name) }
+}
+
+/// The form adding an entry: date, minutes, work type, contract (picked from the company's
+/// contracts, the ticket's by default), project and task ids, notes.
 #[function_component(NewEntry)]
 fn new_entry(props: &NewEntryProps) -> Html {
     let date = use_state(|| props.week_start.clone());
@@ -222,11 +240,27 @@ fn new_entry(props: &NewEntryProps) -> Html {
     let minutes = use_state(|| "30".to_owned());
     let work_type = use_state(String::new);
     let notes = use_state(String::new);
+    let contract = use_state(|| props.contract_id.clone());
+    {
+        let contract = contract.clone();
+        use_effect_with(props.contract_id.clone(), move |c| contract.set(c.clone()));
+    }
+    let project = use_state(String::new);
+    let task = use_state(String::new);
+    let contracts = use_fetch(props.company_id.clone(), |company| async move {
+        if company.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = ListQuery { filter: format!("company_id = \"{company}\""), page_size: 100, ..ListQuery::default() };
+        catalog::list_contracts(&q).await.map(|p| p.contracts)
+    });
     let error = use_state(|| None::<ApiError>);
-    let fields = ["date", "duration_minutes", "work_type_id", "notes"];
+    let fields = ["date", "duration_minutes", "work_type_id", "notes", "contract_id", "project_id", "task_id"];
     let submit = {
         let (date, minutes, work_type, notes, error, done) =
             (date.clone(), minutes.clone(), work_type.clone(), notes.clone(), error.clone(), props.on_change.clone());
+        let (contract, project, task, ticket) =
+            (contract.clone(), project.clone(), task.clone(), props.ticket_id.clone());
         let first = props.work_types.iter().find(|w| w.active).map(|w| w.id.clone()).unwrap_or_default();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -235,6 +269,10 @@ fn new_entry(props: &NewEntryProps) -> Html {
                 duration_minutes: minutes.trim().parse().unwrap_or(0),
                 work_type_id: if work_type.is_empty() { first.clone() } else { (*work_type).clone() },
                 notes: (*notes).clone(),
+                ticket_id: ticket.clone(),
+                contract_id: contract.trim().to_owned(),
+                project_id: project.trim().to_owned(),
+                task_id: task.trim().to_owned(),
                 ..TimeEntry::default()
             };
             let (error, done, notes) = (error.clone(), done.clone(), notes.clone());
@@ -251,6 +289,21 @@ fn new_entry(props: &NewEntryProps) -> Html {
         })
     };
     let field_error = |f: &str| (*error).as_ref().and_then(|e| e.field(f));
+    let picker = match &contracts.result {
+        _ if props.company_id.is_empty() => html! {},
+        None => html! { <Loading /> },
+        Some(Err(e)) => html! { <ErrorBanner error={e.clone()} /> },
+        Some(Ok(list)) => html! {
+            <Field label="Contract" id="entry-contract" error={field_error("contract_id")}>
+                <select id="entry-contract" onchange={bind_select(&contract)}>
+                    <option value="" selected={contract.is_empty()}>{ "No contract" }</option>
+                    { for list.iter().map(|c| html! {
+                        <option value={c.id.clone()} selected={*contract == c.id}>{ contract_label(c) }</option>
+                    }) }
+                </select>
+            </Field>
+        },
+    };
     html! {
         <form class="form-row" id="time-entry-form" onsubmit={submit} novalidate=true>
             if let Some(e) = &*error { { form_error(e, &fields) } }
@@ -268,11 +321,57 @@ fn new_entry(props: &NewEntryProps) -> Html {
                     }) }
                 </select>
             </Field>
+            { picker }
+            <Field label="Project" id="entry-project" error={field_error("project_id")}>
+                <input id="entry-project" type="text" placeholder="Project id" value={(*project).clone()}
+                    oninput={bind(&project)} />
+            </Field>
+            <Field label="Task" id="entry-task" error={field_error("task_id")}>
+                <input id="entry-task" type="text" placeholder="Task id" value={(*task).clone()}
+                    oninput={bind(&task)} />
+            </Field>
             <Field label="Notes" id="entry-notes" error={field_error("notes")}>
                 <input id="entry-notes" type="text" value={(*notes).clone()} oninput={bind(&notes)} />
             </Field>
             <button type="submit" class="btn" id="entry-add">{ "Add time" }</button>
         </form>
+    }
+}
+
+/// Props of [`TicketTime`].
+#[derive(Properties, PartialEq)]
+pub struct TicketTimeProps {
+    /// The ticket.
+    pub ticket_id: String,
+    /// Its company (the contract picker lists the company's contracts).
+    pub company_id: String,
+    /// Its contract (the picker's default), or empty.
+    pub contract_id: String,
+}
+
+/// "Log time" on a ticket: today's date, the ticket's contract by default; says how much
+/// time was logged through this form.
+#[function_component(TicketTime)]
+pub fn ticket_time(props: &TicketTimeProps) -> Html {
+    let types = use_fetch((), |_| async move { api::list_work_types().await });
+    let logged = use_state(|| 0u32);
+    let on_change = {
+        let logged = logged.clone();
+        Callback::from(move |_| logged.set(*logged + 1))
+    };
+    let work_types = match &types.result {
+        Some(Ok(t)) => t.clone(),
+        _ => Vec::new(),
+    };
+    html! {
+        <section class="card" id="ticket-time">
+            <div class="card-header"><h2>{ "Log time" }</h2></div>
+            if *logged > 0 {
+                <p class="notice" id="ticket-time-logged">{ format!("Entries logged: {}", *logged) }</p>
+            }
+            <NewEntry week_start={today()} {work_types} {on_change} ticket_id={props.ticket_id.clone()}
+                company_id={props.company_id.clone()} contract_id={props.contract_id.clone()} />
+        </section>
     }
 }
 

@@ -78,6 +78,8 @@ pub struct Identity {
     pub mailer: psa_kit::mail::Mailer,
     /// Where users reach the web client (`PSA_PUBLIC_URL`), for links in mails.
     pub public_url: String,
+    /// Subjects of the events identity publishes (staff users' `user.created` / `user.updated`).
+    pub naming: psa_kit::events::Naming,
 }
 
 /// Tokens handed to a client.

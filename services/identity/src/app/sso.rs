@@ -491,6 +491,7 @@ impl Identity {
             .await?
             .ok_or_else(|| refused("the user was created concurrently; try again"))?;
         let user = repo::users::by_id(&mut tx, tenant, id).await?.ok_or(DomainError::NotFound { entity: "user" })?;
+        crate::events::user_changed(&mut tx, &self.naming, Uuid::nil(), &user, true).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant, provider = %provider.id, user = %id, "user provisioned just in time");
         Ok(user)

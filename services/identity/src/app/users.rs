@@ -176,6 +176,7 @@ impl Identity {
             .await?
             .ok_or(DomainError::AlreadyExists { entity: "user", field: "email" })?;
         let view = self.view(&mut tx, p.tenant_id, id).await?;
+        crate::events::user_changed(&mut tx, &self.naming, p.user_id, &view.user, true).await?;
         tx.commit().await?;
         tracing::info!(tenant = %p.tenant_id, user = %id, by = %p.user_id, "user created");
         Ok(view)
@@ -226,6 +227,9 @@ impl Identity {
             repo::users::set_password(&mut tx, p.tenant_id, id, &hash).await?;
         }
         let view = self.view(&mut tx, p.tenant_id, id).await?;
+        if view.user.display_name != current.user.display_name {
+            crate::events::user_changed(&mut tx, &self.naming, p.user_id, &view.user, false).await?;
+        }
         tx.commit().await?;
         Ok(view)
     }
@@ -246,6 +250,7 @@ impl Identity {
         let mut revoked = repo::sessions::revoke_all(&mut tx, p.tenant_id, id, None, "user_disabled").await?;
         revoked.extend(repo::api_keys::revoke_for_user(&mut tx, p.tenant_id, id).await?);
         let view = self.view(&mut tx, p.tenant_id, id).await?;
+        crate::events::user_changed(&mut tx, &self.naming, p.user_id, &view.user, false).await?;
         tx.commit().await?;
         for sid in revoked {
             self.mark_revoked(sid).await?;
@@ -260,6 +265,7 @@ impl Identity {
         self.for_change(&mut tx, p, id).await?;
         repo::users::set_status(&mut tx, p.tenant_id, id, "active").await?;
         let view = self.view(&mut tx, p.tenant_id, id).await?;
+        crate::events::user_changed(&mut tx, &self.naming, p.user_id, &view.user, false).await?;
         tx.commit().await?;
         Ok(view)
     }

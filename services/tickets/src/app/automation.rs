@@ -33,7 +33,7 @@ use uuid::Uuid;
 use super::{Tickets, sla};
 use crate::domain::automation::actions::{change_tags, raise, render, set_field};
 use crate::domain::automation::eval::{Change, ConditionResult, Evaluation, Facts, SlaEvent};
-use crate::domain::automation::{Action, MAX_CHAIN, Op, Rule, RuleFields, Trigger, next_run};
+use crate::domain::automation::{Action, MAX_CHAIN, Op, Rule, RuleFields, Trigger, next_run, targets};
 use crate::domain::sla::calendar::Hours;
 use crate::domain::ticket::{NoteVisibility, Ticket, TicketFields, TicketPriority, TicketStatus, format_number};
 use crate::repo::automation::{self as store, NewDelivery, NewRun, Run};
@@ -44,26 +44,93 @@ use crate::{events, repo};
 pub struct AutomationRuntime {
     /// Seals webhook secrets at rest (`PSA_SECRETS_KEY`).
     pub secrets: psa_kit::secrets::SecretBox,
-    /// Webhook calls (10-second timeout).
+    /// Webhook calls (10-second timeout; without `allow_private`, host names resolve to
+    /// public addresses only, see [`targets`]).
     pub http: reqwest::Client,
     /// How often no-response rules look for unanswered tickets.
     pub check_interval: StdDuration,
+    /// Whether webhooks may call private, loopback and link-local addresses
+    /// (`PSA_AUTOMATION_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
+}
+
+/// Resolves webhook host names and keeps only public addresses, so a name that resolves (or
+/// re-resolves, DNS rebinding) to an internal address is never connected to.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> =
+                all.iter().copied().filter(|a| targets::is_public(a.ip())).collect();
+            match (public.is_empty(), all.first()) {
+                (false, _) => Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs),
+                (true, Some(a)) => Err(targets::refusal(a.ip()).into()),
+                (true, None) => Err(format!("{host} has no address").into()),
+            }
+        })
+    }
 }
 
 impl AutomationRuntime {
-    /// A runtime with `secrets` and the given no-response check interval.
+    /// A runtime with `secrets`, the given no-response check interval, and whether webhooks
+    /// may call private addresses.
     ///
     /// # Errors
     /// When the HTTP client cannot be built (TLS set-up).
-    pub fn new(secrets: psa_kit::secrets::SecretBox, check_interval: StdDuration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+    pub fn new(
+        secrets: psa_kit::secrets::SecretBox,
+        check_interval: StdDuration,
+        allow_private: bool,
+    ) -> anyhow::Result<Self> {
+        let mut http = reqwest::Client::builder()
             .timeout(StdDuration::from_secs(10))
             .connect_timeout(StdDuration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent("psa-automation/1")
-            .build()?;
-        Ok(Self { secrets, http, check_interval })
+            .user_agent("psa-automation/1");
+        if !allow_private {
+            http = http.dns_resolver(Arc::new(PublicOnly));
+        }
+        Ok(Self { secrets, http: http.build()?, check_interval, allow_private })
     }
+
+    /// Checks that webhook `url` may be called: unless private addresses are allowed, its host
+    /// (an IP literal, or every address its name resolves to now) must be public. A name that
+    /// does not resolve now passes (delivery resolves again, through [`PublicOnly`]).
+    ///
+    /// # Errors
+    /// Why the target is refused ([`targets::refusal`]), or a malformed URL.
+    pub async fn check_target(&self, url: &str) -> std::result::Result<(), String> {
+        if self.allow_private {
+            return Ok(());
+        }
+        let u = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        let ips: Vec<std::net::IpAddr> = match u.host() {
+            Some(url::Host::Ipv4(ip)) => vec![ip.into()],
+            Some(url::Host::Ipv6(ip)) => vec![ip.into()],
+            Some(url::Host::Domain(d)) => {
+                let port = u.port_or_known_default().unwrap_or(80);
+                match tokio::time::timeout(StdDuration::from_secs(5), tokio::net::lookup_host((d, port))).await {
+                    Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
+                    _ => Vec::new(),
+                }
+            }
+            None => return Err("the URL has no host".into()),
+        };
+        match ips.into_iter().find(|ip| !targets::is_public(*ip)) {
+            Some(ip) => Err(targets::refusal(ip)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The staff users a notify action names (see [`Action::Notify`]).
+struct Recipients<'a> {
+    assignee: bool,
+    team: bool,
+    users: &'a [Uuid],
 }
 
 /// What fired a rule.
@@ -161,6 +228,11 @@ impl Tickets {
         for (i, a) in f.actions.iter_mut().enumerate() {
             match a {
                 Action::CallWebhook { url, sealed_secret } => {
+                    if let Err(why) = self.automation.check_target(url.trim()).await
+                        && url::Url::parse(url.trim()).is_ok()
+                    {
+                        v.push(format!("rule.actions[{i}].call_webhook.url"), why);
+                    }
                     let plain = secrets.get(i).map(|s| s.trim()).unwrap_or_default();
                     if !plain.is_empty() {
                         if plain.len() > 512 {
@@ -187,6 +259,15 @@ impl Tickets {
                 }
                 Action::ApplySlaPolicy { policy_id } if !store::sla_policy_exists(tx, tenant, *policy_id).await? => {
                     v.push(format!("rule.actions[{i}].apply_sla_policy.policy_id"), "no such SLA policy");
+                }
+                Action::Notify { to_user_ids, .. } if !to_user_ids.is_empty() => {
+                    let known: Vec<Uuid> =
+                        repo::users::by_ids(tx, tenant, to_user_ids).await?.into_iter().map(|u| u.id).collect();
+                    for (j, u) in to_user_ids.iter().enumerate() {
+                        if !known.contains(u) {
+                            v.push(format!("rule.actions[{i}].notify.to_user_ids[{j}]"), "no such staff user");
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -564,18 +645,23 @@ impl Tickets {
                         self.rule_note(tx, rule, &t, &body, vis).await?;
                     }
                 }
-                Action::Notify { to_addresses, to_contact, subject, body } => {
+                Action::Notify { to_addresses, to_contact, subject, body, to_assignee, to_team, to_user_ids } => {
                     let mut to = to_addresses.clone();
+                    let mut problems = Vec::new();
                     if *to_contact {
                         match t.fields.contact_id {
                             Some(c) => match store::contact(tx, tenant, c).await? {
                                 Some(ct) if !ct.email.is_empty() => to.push(ct.email),
-                                _ => r.error = "the ticket's contact has no known email address".into(),
+                                _ => problems.push("the ticket's contact has no known email address".to_owned()),
                             },
-                            None => r.error = "the ticket has no contact".into(),
+                            None => problems.push("the ticket has no contact".to_owned()),
                         }
                     }
-                    to.dedup();
+                    let recipients = Recipients { assignee: *to_assignee, team: *to_team, users: to_user_ids };
+                    to.extend(self.staff_recipients(tx, &t, &recipients, &mut problems).await?);
+                    let mut seen = std::collections::HashSet::new();
+                    to.retain(|a| seen.insert(a.to_lowercase()));
+                    r.error = problems.join("; ");
                     let subject = render(subject, &t, &rule.fields.name);
                     let body = render(body, &t, &rule.fields.name);
                     r.description = format!("email to {}: {subject}", to.join(", "));
@@ -686,6 +772,58 @@ impl Tickets {
             }
             if !changed.is_empty() {
                 events::ticket_updated_by_rules(tx, &self.naming, &t, changed, previous, chain).await?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The email addresses of the staff users a notify action names for ticket `t` (from the
+    /// user projection: its assignee, its team's active members and lead, named users); a
+    /// recipient that cannot be reached adds a sentence to `problems`.
+    async fn staff_recipients(
+        &self,
+        tx: &mut TenantTx,
+        t: &Ticket,
+        r: &Recipients<'_>,
+        problems: &mut Vec<String>,
+    ) -> Result<Vec<String>> {
+        let tenant = t.tenant_id;
+        let mut ids: Vec<Uuid> = r.users.to_vec();
+        if r.assignee {
+            match t.fields.assignee_id {
+                Some(a) => ids.push(a),
+                None => problems.push("the ticket has no assignee".into()),
+            }
+        }
+        let mut team_members = Vec::new();
+        if r.team {
+            match t.fields.links.team_id {
+                Some(team) => {
+                    let team = repo::desk::get_team(tx, tenant, team).await?;
+                    team_members.extend(team.fields.member_ids.iter().copied().chain(team.fields.lead_id));
+                    if team_members.is_empty() {
+                        problems.push(format!("team {} has no members", team.fields.name));
+                    }
+                }
+                None => problems.push("the ticket has no team".into()),
+            }
+        }
+        ids.extend(&team_members);
+        let users = repo::users::by_ids(tx, tenant, &ids).await?;
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(u) = users.iter().find(|u| u.id == id) else {
+                problems.push(format!("user {id} is unknown"));
+                continue;
+            };
+            if !u.active {
+                if !team_members.contains(&id) {
+                    problems.push(format!("user {} is disabled", u.display_name));
+                }
+            } else if u.email.is_empty() {
+                problems.push(format!("user {} has no email address", u.display_name));
+            } else {
+                out.push(u.email.clone());
             }
         }
         Ok(out)
@@ -871,6 +1009,8 @@ impl Tickets {
             .as_deref()
             .and_then(|s| self.automation.secrets.open(s, &secret_aad(d.tenant_id, d.rule_id)).ok())
             .ok_or((None, "the webhook secret does not open (PSA_SECRETS_KEY changed?)".to_owned()))?;
+        // Refused targets are not retried within the round (the setting or DNS may change).
+        self.automation.check_target(&d.target).await.map_err(|why| (None, why))?;
         let signature = format!("sha256={}", sign(&secret, d.body.as_bytes()));
         let call = || async {
             let resp = self

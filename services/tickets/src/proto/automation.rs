@@ -141,12 +141,17 @@ fn action_pb(a: &Action) -> pb::AutomationAction {
                 pb::NoteVisibility::Internal as i32
             },
         }),
-        Action::Notify { to_addresses, to_contact, subject, body } => PbAction::Notify(pb::NotifyAction {
-            to_addresses: to_addresses.clone(),
-            to_contact: *to_contact,
-            subject: subject.clone(),
-            body: body.clone(),
-        }),
+        Action::Notify { to_addresses, to_contact, subject, body, to_assignee, to_team, to_user_ids } => {
+            PbAction::Notify(pb::NotifyAction {
+                to_addresses: to_addresses.clone(),
+                to_contact: *to_contact,
+                subject: subject.clone(),
+                body: body.clone(),
+                to_assignee: *to_assignee,
+                to_team: *to_team,
+                to_user_ids: to_user_ids.iter().map(Uuid::to_string).collect(),
+            })
+        }
         Action::CreateChildTicket { title, description, priority, assignee_id } => {
             PbAction::CreateChildTicket(pb::CreateChildTicketAction {
                 title: title.clone(),
@@ -198,6 +203,14 @@ fn action(a: pb::AutomationAction, i: usize, v: &mut Validator, secrets: &mut Ve
             to_contact: x.to_contact,
             subject: x.subject,
             body: x.body,
+            to_assignee: x.to_assignee,
+            to_team: x.to_team,
+            to_user_ids: x
+                .to_user_ids
+                .iter()
+                .enumerate()
+                .filter_map(|(j, u)| v.uuid(&at(&format!("notify.to_user_ids[{j}]")), u.trim()))
+                .collect(),
         }),
         Some(PbAction::CreateChildTicket(x)) => {
             let priority = match pb::TicketPriority::try_from(x.priority) {

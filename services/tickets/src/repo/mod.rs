@@ -15,3 +15,4 @@ pub mod ticket_actions;
 pub mod tickets;
 pub mod time;
 pub mod timesheets;
+pub mod users;

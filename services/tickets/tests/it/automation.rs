@@ -556,6 +556,7 @@ async fn two_replicas_run_each_rule_once_per_event() {
             attachments_dir: stack.attachments_dir.display().to_string(),
             automation_job_interval_ms: 50,
             attachment_max_bytes: 1024 * 1024,
+            automation_webhook_allow_private: true,
         },
         service: ServiceConfig {
             database: DatabaseConfig { database_url: stack.database_url.clone(), database_max_connections: 5 },
@@ -668,5 +669,145 @@ async fn rules_use_queues_teams_and_custom_fields() {
     assert_eq!(r.len(), 1, "only the severe ticket: {r:?}");
     let (_, l) = api.get(&format!("/api/v1/tickets/{}", low["id"].as_str().unwrap())).await;
     assert!(l.get("queueId").is_none(), "{l}");
+    stack.stop().await;
+}
+
+/// Creates staff user `name@<tenant>.example` (Technician) over REST; returns its id.
+async fn staff(api: &Api, tenant: &str, name: &str) -> String {
+    let body = json!({"email": format!("{name}@{tenant}.example"), "displayName": name,
+                      "password": "a long enough passphrase 42", "roleIds": ["technician"]});
+    ok(api, "/api/v1/users", body).await["id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until tickets' user projection shows user `id` with `active` (fed by identity's events).
+async fn projected(stack: &Stack, id: &str, active: bool) -> String {
+    let id: uuid::Uuid = id.parse().unwrap();
+    eventually(20, "the user in tickets' projection", || async move {
+        let mut db = stack.db().await;
+        let row: Option<(bool, String)> =
+            sqlx::query_as("select active, display_name from tickets.users where id = $1")
+                .bind(id)
+                .fetch_optional(&mut db)
+                .await
+                .unwrap();
+        row.filter(|(a, _)| *a == active).map(|(_, n)| n)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn notify_reaches_the_assignee_the_team_and_named_staff_users() {
+    let sink = psa_testkit::smtp::SmtpSink::start().await;
+    let stack = Stack::start_with(psa_testkit::StackOptions { smtp_url: Some(sink.url()), ..Default::default() }).await;
+    let (api, _) = stack.login(&stack.create_tenant("notify-a").await).await;
+    let (other, _) = stack.login(&stack.create_tenant("notify-b").await).await;
+    let alice = staff(&api, "notify-a", "alice").await;
+    let bob = staff(&api, "notify-a", "bob").await;
+    let carol = staff(&api, "notify-a", "carol").await;
+    let dave = staff(&api, "notify-a", "dave").await;
+    let eve = staff(&other, "notify-b", "eve").await;
+    // identity's user events feed the projection: created, renamed, disabled.
+    let (s, v) = api.patch(&format!("/api/v1/users/{alice}"), &json!({"displayName": "Alice Liddell"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        eventually(20, "the new name", || async {
+            let n = projected(&stack, &alice, true).await;
+            (n == "Alice Liddell").then_some(n)
+        })
+        .await,
+        "Alice Liddell"
+    );
+    ok(&api, &format!("/api/v1/users/{dave}:disable"), json!({})).await;
+    projected(&stack, &dave, false).await;
+    for u in [&bob, &carol] {
+        projected(&stack, u, true).await;
+    }
+    projected(&stack, &eve, true).await;
+    let co = company(&api, "Paged").await;
+    let noc = ok(&api, "/api/v1/teams", json!({"name": "NOC", "memberIds": [bob, dave]})).await;
+    let rule = |users: Vec<&str>| {
+        json!({
+            "name": "Page the desk",
+            "trigger": "AUTOMATION_TRIGGER_TICKET_CREATED",
+            "conditions": {"match": "AUTOMATION_MATCH_ALL", "conditions": [
+                {"field": "title", "operator": "AUTOMATION_OPERATOR_CONTAINS", "value": "page"}
+            ]},
+            "actions": [
+                {"notify": {"toAssignee": true, "toTeam": true, "toUserIds": users,
+                            "toAddresses": ["ALICE@notify-a.example"],
+                            "subject": "[{{ticket.number}}] {{ticket.title}}", "body": "Rule {{rule.name}} fired."}}
+            ]
+        })
+    };
+    // Users of another tenant (and unknown ids) are refused with the action's field.
+    let (s, v) = api.post("/api/v1/ticket-automation-rules", &rule(vec![&eve])).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v.to_string().contains("rule.actions[0].notify.to_user_ids[0]"), "{v}");
+    let (s, v) = api.post("/api/v1/ticket-automation-rules", &rule(vec!["not-a-uuid"])).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v.to_string().contains("rule.actions[0].notify.to_user_ids[0]"), "{v}");
+    let r = ok(&api, "/api/v1/ticket-automation-rules", rule(vec![&carol])).await;
+    assert_eq!(r["actions"][0]["notify"]["toUserIds"], json!([carol]));
+    assert_eq!(r["actions"][0]["notify"]["toTeam"], true);
+    // Assignee alice (also named by address, in other case), team NOC (bob; dave is disabled),
+    // and carol by id: one mail, each address once.
+    let body = json!({"title": "Please page someone", "companyId": co, "assigneeId": alice, "teamId": noc["id"]});
+    let t = ok(&api, "/api/v1/tickets", body).await;
+    let mail = sink.next_to("carol@notify-a.example").await;
+    assert_eq!(mail.subject(), format!("[{}] Please page someone", t["number"].as_str().unwrap()));
+    let mut to: Vec<String> = mail.envelope_to.iter().map(|a| a.to_lowercase()).collect();
+    to.sort();
+    assert_eq!(to, ["alice@notify-a.example", "bob@notify-a.example", "carol@notify-a.example"]);
+    // No assignee and no team: carol still gets it, and the run says what was missing.
+    let t2 = ok(&api, "/api/v1/tickets", json!({"title": "page me too", "companyId": co})).await;
+    let mail = sink.next_to("carol@notify-a.example").await;
+    assert!(mail.subject().contains("page me too"));
+    assert!(!mail.envelope_to.iter().any(|a| a.starts_with("bob")), "{:?}", mail.envelope_to);
+    let rid = r["id"].as_str().unwrap().to_owned();
+    let run = eventually(20, "the second run", || {
+        let (api, rid, number) = (&api, rid.clone(), t2["number"].clone());
+        async move { runs(api, &rid).await.into_iter().find(|r| r["ticketNumber"] == number) }
+    })
+    .await;
+    let err = run["actions"][0]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(err.contains("no assignee") && err.contains("no team"), "{run}");
+    // The other tenant cannot read the rule.
+    let (s, _) = other.get(&format!("/api/v1/ticket-automation-rules/{rid}")).await;
+    assert_eq!(s, 404);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhooks_to_private_addresses_are_refused_unless_allowed() {
+    let stack =
+        Stack::start_with(psa_testkit::StackOptions { webhook_allow_private: false, ..Default::default() }).await;
+    let (api, _) = stack.login(&stack.create_tenant("auto-private").await).await;
+    let rule = |url: &str| {
+        json!({
+            "name": "Call home",
+            "trigger": "AUTOMATION_TRIGGER_TICKET_CREATED",
+            "actions": [{"callWebhook": {"url": url, "secret": "whsec-1"}}]
+        })
+    };
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "https://192.168.10.2/hook",
+        "http://0x7f.1/hook",
+    ] {
+        let (s, v) = api.post("/api/v1/ticket-automation-rules", &rule(url)).await;
+        assert_eq!(s, 400, "{url}: {v}");
+        let text = v.to_string();
+        assert!(text.contains("rule.actions[0].call_webhook.url"), "{url}: {v}");
+        assert!(text.contains("PSA_AUTOMATION_WEBHOOK_ALLOW_PRIVATE"), "{url}: {v}");
+    }
+    // A public address is accepted (never called: the rule is inactive).
+    let mut public = rule("https://93.184.215.14/hook");
+    public["active"] = json!(false);
+    let (s, v) = api.post("/api/v1/ticket-automation-rules", &public).await;
+    assert_eq!(s, 200, "{v}");
     stack.stop().await;
 }

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod eval;
+pub mod targets;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -24,6 +25,8 @@ pub const MAX_ACTIONS: usize = 20;
 pub const MAX_GROUP_DEPTH: usize = 3;
 /// Most conditions in a rule (all groups together).
 pub const MAX_CONDITIONS: usize = 50;
+/// Most addresses, and most users, one notify action names.
+pub const MAX_RECIPIENTS: usize = 20;
 /// Longest chain of rules causing one another (loop guard besides "never the same rule").
 pub const MAX_CHAIN: usize = 10;
 
@@ -167,6 +170,7 @@ pub enum Action {
         /// `internal` or `public`.
         visibility: String,
     },
+    /// One mail to every recipient named (deduplicated, case-insensitively).
     Notify {
         #[serde(default)]
         to_addresses: Vec<String>,
@@ -174,6 +178,15 @@ pub enum Action {
         to_contact: bool,
         subject: String,
         body: String,
+        /// The ticket's assignee (from the user projection).
+        #[serde(default)]
+        to_assignee: bool,
+        /// The active members and lead of the ticket's team.
+        #[serde(default)]
+        to_team: bool,
+        /// Staff users by id (from the user projection; disabled ones are skipped).
+        #[serde(default)]
+        to_user_ids: Vec<Uuid>,
     },
     CreateChildTicket {
         title: String,
@@ -636,16 +649,21 @@ fn normalize_action(a: &mut Action, i: usize, v: &mut Validator) {
                 v.push(at("visibility"), "must be INTERNAL or PUBLIC");
             }
         }
-        Action::Notify { to_addresses, to_contact, subject, body } => {
+        Action::Notify { to_addresses, to_contact, subject, body, to_assignee, to_team, to_user_ids } => {
             for (j, a) in to_addresses.iter_mut().enumerate() {
                 *a = a.trim().to_owned();
                 v.email(&format!("{}[{j}]", at("to_addresses")), a);
             }
-            if to_addresses.is_empty() && !*to_contact {
-                v.push(at("to_addresses"), "name an address or set to_contact");
+            let mut seen = std::collections::HashSet::new();
+            to_user_ids.retain(|u| seen.insert(*u));
+            if to_addresses.is_empty() && to_user_ids.is_empty() && !*to_contact && !*to_assignee && !*to_team {
+                v.push(at("to_addresses"), "name an address or a user, or set to_contact, to_assignee or to_team");
             }
-            if to_addresses.len() > 20 {
+            if to_addresses.len() > MAX_RECIPIENTS {
                 v.push(at("to_addresses"), "at most 20 addresses");
+            }
+            if to_user_ids.len() > MAX_RECIPIENTS {
+                v.push(at("to_user_ids"), "at most 20 users");
             }
             v.required(&at("subject"), subject).max_chars(&at("subject"), subject, 255);
             v.required(&at("body"), body).max_chars(&at("body"), body, crate::domain::ticket::MAX_BODY);
@@ -796,6 +814,18 @@ mod tests {
                     to_contact: false,
                     subject: "s".into(),
                     body: "b".into(),
+                    to_assignee: false,
+                    to_team: false,
+                    to_user_ids: Vec::new(),
+                },
+                Action::Notify {
+                    to_addresses: Vec::new(),
+                    to_contact: false,
+                    subject: "s".into(),
+                    body: "b".into(),
+                    to_assignee: false,
+                    to_team: false,
+                    to_user_ids: Vec::new(),
                 },
             ],
         );
@@ -819,6 +849,7 @@ mod tests {
             "rule.actions[0].set_field.field",
             "rule.actions[1].call_webhook.url",
             "rule.actions[2].notify.to_addresses[0]",
+            "rule.actions[3].notify.to_addresses",
         ] {
             assert!(got.iter().any(|g| g == want), "{want} missing from {got:?}");
         }
