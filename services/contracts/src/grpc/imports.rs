@@ -110,7 +110,7 @@ impl ImportService for Grpc {
                     Ok(Some(pb::RunImportRequest { part: Some(Part::Chunk(b)) })) => Ok(bytes::Bytes::from(b)),
                     // The gateway's mark of an upload that broke off or grew past its limit.
                     Ok(Some(pb::RunImportRequest { part: None })) => {
-                        Err("the upload was interrupted (broken off, or larger than the import limit)".to_owned())
+                        Err("broken off, or larger than the import limit".to_owned())
                     }
                     Ok(Some(_)) => Err("every message after the first must carry a chunk".to_owned()),
                     Ok(None) => break,
