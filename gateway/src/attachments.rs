@@ -99,7 +99,8 @@ fn file_response(file_name: &str, content_type: &str, content: Vec<u8>) -> Respo
     let mut res = Response::new(Body::from(content));
     *res.status_mut() = StatusCode::OK;
     let h = res.headers_mut();
-    let ct = HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let ct =
+        HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_TYPE, ct);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // RFC 6266: an ASCII fallback name plus the UTF-8 name (RFC 8187 encoding).

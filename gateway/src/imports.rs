@@ -194,11 +194,8 @@ impl Budget {
 }
 
 async fn run(t: ImportType, channel: Channel, req: Request<Body>, metadata: MetadataMap, max_bytes: u64) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     // A multipart body carries a little more than the file; allow for its boundaries.
     if declared.is_some_and(|n| n > max_bytes.saturating_add(64 * 1024)) {
         return too_large(max_bytes).into_response();

@@ -518,19 +518,29 @@ async fn company_attachments_upload_list_download_delete_and_isolation() {
     let (s, v) = api.post_raw(&format!("{base}?fileName=big.txt"), "text/plain", vec![b'a'; 1024 * 1024 + 1]).await;
     assert_eq!((s, fields(&v)), (400, vec!["content".to_owned()]), "{v}");
     let (s, v) = api
-        .post_raw(&format!("{base}?fileName=invoice.pdf"), "application/pdf", b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff".to_vec())
+        .post_raw(
+            &format!("{base}?fileName=invoice.pdf"),
+            "application/pdf",
+            b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff".to_vec(),
+        )
         .await;
     assert_eq!((s, fields(&v)), (400, vec!["content".to_owned()]), "{v}");
     let (s, v) = api.post(&base, &json!({"fileName": "run.ps1", "content": "aGk="})).await;
     assert_eq!((s, fields(&v)), (400, vec!["fileName".to_owned()]), "{v}");
     let (s, v) = api.post(&base, &json!({"fileName": "../x.txt", "content": ""})).await;
     assert_eq!((s, fields(&v)), (400, vec!["content".to_owned(), "fileName".to_owned()]), "{v}");
-    let (s, v) = api.post(&format!("/api/v1/companies/{}/attachments", Uuid::now_v7()), &json!({"fileName": "a.txt", "content": "aGk="})).await;
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/companies/{}/attachments", Uuid::now_v7()),
+            &json!({"fileName": "a.txt", "content": "aGk="}),
+        )
+        .await;
     assert_eq!(s, 404, "{v}");
 
     // Listed newest first, in pages; downloadable with the detected type.
     let (_, list) = api.get(&base).await;
-    let names: Vec<&str> = list["attachments"].as_array().unwrap().iter().map(|a| a["fileName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        list["attachments"].as_array().unwrap().iter().map(|a| a["fileName"].as_str().unwrap()).collect();
     assert_eq!(names, ["msa.pdf", "runbook.txt", "network.png"], "{list}");
     let (_, page) = api.get(&format!("{base}?pageSize=2")).await;
     assert_eq!(len(&page, "attachments"), 2);
@@ -570,11 +580,14 @@ async fn company_attachments_upload_list_download_delete_and_isolation() {
     assert_eq!(len(&list, "attachments"), 2, "{list}");
     let key = stack.attachments_dir.join(admin.tenant_id.to_string()).join("companies").join(&acme).join(id(&txt));
     assert!(!key.exists(), "{key:?} still stored");
-    assert!(stack.attachments_dir.join(admin.tenant_id.to_string()).join("companies").join(&acme).join(id(&a)).exists());
+    assert!(
+        stack.attachments_dir.join(admin.tenant_id.to_string()).join("companies").join(&acme).join(id(&a)).exists()
+    );
 
     // The activity timeline shows uploads and the delete; the audit trigger saw both.
     let (_, activity) = api.get(&format!("/api/v1/companies/{acme}/activity")).await;
-    let kinds: Vec<&str> = activity["activities"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        activity["activities"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "attachment_added").count(), 3, "{activity}");
     assert_eq!(kinds.iter().filter(|k| **k == "attachment_deleted").count(), 1, "{activity}");
     let filter = "entity_type%20%3D%20%22company_attachments%22";

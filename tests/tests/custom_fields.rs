@@ -258,11 +258,19 @@ async fn scopes_safs_cocs_custom_fields_and_list_filters() {
     let (api, _) = stack.login(&tenant).await;
     let defs = "/api/v1/custom-field-definitions";
     for (entity, key, extra) in [
-        ("SERVICE_SCOPE", "tier", json!({"fieldType": "CUSTOM_FIELD_TYPE_SELECT", "options": ["gold", "silver"], "required": true})),
+        (
+            "SERVICE_SCOPE",
+            "tier",
+            json!({"fieldType": "CUSTOM_FIELD_TYPE_SELECT", "options": ["gold", "silver"], "required": true}),
+        ),
         ("SAF", "po", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT", "regex": "PO-[0-9]+"})),
         ("COC", "auditor", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT", "required": true})),
         ("COMPANY", "region", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
-        ("COMPANY", "stacks", json!({"fieldType": "CUSTOM_FIELD_TYPE_MULTI_SELECT", "options": ["m365", "aws", "gcp"]})),
+        (
+            "COMPANY",
+            "stacks",
+            json!({"fieldType": "CUSTOM_FIELD_TYPE_MULTI_SELECT", "options": ["m365", "aws", "gcp"]}),
+        ),
         ("CONTACT", "shift", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
         ("CONTRACT", "po_number", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
         ("PROPOSAL", "channel", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
@@ -332,7 +340,11 @@ async fn scopes_safs_cocs_custom_fields_and_list_filters() {
     let (st, p) = api.patch(&spath, &json!({"customFields": {}})).await;
     assert_eq!((st, fields(&p)), (400, vec!["serviceScope.customFields.tier".to_owned()]), "{p}");
     let (st, v) = api.patch(&spath, &json!({"customFields": {"tier": "gold"}, "quantity": "3"})).await;
-    assert_eq!((st, v["customFields"]["tier"].as_str(), v["quantity"].as_str()), (200, Some("gold"), Some("3.00")), "{v}");
+    assert_eq!(
+        (st, v["customFields"]["tier"].as_str(), v["quantity"].as_str()),
+        (200, Some("gold"), Some("3.00")),
+        "{v}"
+    );
     let (_, v) = api.get(&spath).await;
     assert_eq!(v["customFields"]["tier"], "gold");
     let (st, v) = api.patch(&spath, &json!({"customFields": {"tier": "silver"}})).await;
@@ -401,7 +413,8 @@ async fn scopes_safs_cocs_custom_fields_and_list_filters() {
     );
     let scopes = listed(&api, "/api/v1/service-scopes", r#"custom_fields.tier = "gold""#, "serviceScopes", "id").await;
     assert_eq!(scopes, [id(&gold)]);
-    let scopes = listed(&api, "/api/v1/service-scopes", r#"custom_fields.tier = "silver""#, "serviceScopes", "id").await;
+    let scopes =
+        listed(&api, "/api/v1/service-scopes", r#"custom_fields.tier = "silver""#, "serviceScopes", "id").await;
     assert_eq!(scopes, [id(&silver)]);
     assert_eq!(listed(&api, "/api/v1/safs", r#"custom_fields.po = "PO-2""#, "safs", "id").await, [id(&saf)]);
     assert_eq!(listed(&api, "/api/v1/cocs", r#"custom_fields.auditor = "KPMG""#, "cocs", "id").await, [id(&coc)]);
@@ -422,11 +435,17 @@ async fn scopes_safs_cocs_custom_fields_and_list_filters() {
     // Another tenant with the same values sees only its own.
     let (b, _) = stack.login(&stack.create_tenant("cf-scopes-b").await).await;
     assert!(listed(&b, companies, r#"custom_fields.region = "eu-west""#, "companies", "name").await.is_empty());
-    assert!(listed(&b, "/api/v1/service-scopes", r#"custom_fields.tier = "gold""#, "serviceScopes", "id").await.is_empty());
+    assert!(
+        listed(&b, "/api/v1/service-scopes", r#"custom_fields.tier = "gold""#, "serviceScopes", "id").await.is_empty()
+    );
     assert_eq!(b.get(&spath).await.0, 404);
     // A portal user of Euro Co filters within their company only.
     let portal = stack.portal_api(tenant.tenant_id, id(&eu).parse().unwrap()).await;
     assert_eq!(listed(&portal, companies, r#"custom_fields.region:"-""#, "companies", "name").await, ["Euro Co"]);
-    assert!(listed(&portal, "/api/v1/contracts", r#"custom_fields.po_number = "PO-8""#, "contracts", "name").await.is_empty());
+    assert!(
+        listed(&portal, "/api/v1/contracts", r#"custom_fields.po_number = "PO-8""#, "contracts", "name")
+            .await
+            .is_empty()
+    );
     stack.stop().await;
 }

@@ -473,7 +473,8 @@ async fn error_pages_upload_limit_and_stale_job_sweeper() {
     assert!(matches!(portal.get(&errors).await.0, 403 | 404));
 
     // Over the limit (100 000 bytes): a declared length is refused before anything runs …
-    let big: String = std::iter::once("name\n".to_owned()).chain((0..20_000).map(|i| format!("Big {i:05}\n"))).collect();
+    let big: String =
+        std::iter::once("name\n".to_owned()).chain((0..20_000).map(|i| format!("Big {i:05}\n"))).collect();
     assert!(big.len() > 100_000 + 65_536);
     let chosen = uuid::Uuid::now_v7();
     let (st, p) = import(&api, "clients", &format!("?jobId={chosen}"), &big).await;
@@ -482,7 +483,8 @@ async fn error_pages_upload_limit_and_stale_job_sweeper() {
     assert_eq!(api.get(&format!("/api/v1/imports/{chosen}")).await.0, 404, "no job was started");
     // … and a multipart body within the declared slack is cut off once the file passes it:
     // the job fails as interrupted, nothing committed.
-    let file: String = std::iter::once("name\n".to_owned()).chain((0..11_000).map(|i| format!("Cut {i:05}\n"))).collect();
+    let file: String =
+        std::iter::once("name\n".to_owned()).chain((0..11_000).map(|i| format!("Cut {i:05}\n"))).collect();
     assert!(file.len() > 100_000 && file.len() < 100_000 + 60_000);
     let chosen = uuid::Uuid::now_v7();
     let form = format!(
@@ -493,7 +495,11 @@ async fn error_pages_upload_limit_and_stale_job_sweeper() {
     assert_eq!(st, 413, "{p}");
     let (st, j) = api.get(&format!("/api/v1/imports/{chosen}")).await;
     assert_eq!(st, 200, "{j}");
-    assert_eq!((j["state"].as_str(), j["committed"].as_bool().unwrap_or(false)), (Some("IMPORT_JOB_STATE_FAILED"), false), "{j}");
+    assert_eq!(
+        (j["state"].as_str(), j["committed"].as_bool().unwrap_or(false)),
+        (Some("IMPORT_JOB_STATE_FAILED"), false),
+        "{j}"
+    );
     assert!(j["failure"].as_str().unwrap_or_default().contains("interrupted"), "{j}");
     let (_, cut) = api.get(&format!("/api/v1/companies?filter={}", enc(r#"name:"Cut ""#))).await;
     assert_eq!(cut["companies"].as_array().map_or(0, Vec::len), 0, "{cut}");
@@ -556,10 +562,8 @@ async fn error_pages_upload_limit_and_stale_job_sweeper() {
     .await;
     shutdown.cancel();
     task.await.unwrap();
-    let left: i64 = sqlx::query_scalar("select count(*) from contracts.running_import_jobs")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from contracts.running_import_jobs").fetch_one(&mut db).await.unwrap();
     assert_eq!(left, 0, "finished and failed jobs leave the running list");
     stack.stop().await;
 }

@@ -77,7 +77,10 @@ pub struct AttachmentStore {
 
 impl std::fmt::Debug for AttachmentStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AttachmentStore").field("store", &self.store.to_string()).field("max_bytes", &self.max_bytes).finish()
+        f.debug_struct("AttachmentStore")
+            .field("store", &self.store.to_string())
+            .field("max_bytes", &self.max_bytes)
+            .finish()
     }
 }
 
@@ -128,7 +131,8 @@ impl AttachmentStore {
     /// # Errors
     /// The object is missing or the backend failed.
     pub async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
-        let got = self.store.get(&StorePath::from(key)).await.map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
+        let got =
+            self.store.get(&StorePath::from(key)).await.map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
         let bytes = got.bytes().await.map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
         Ok(bytes.to_vec())
     }

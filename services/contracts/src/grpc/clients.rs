@@ -7,9 +7,8 @@ use psa_kit::auth::principal;
 use psa_kit::list::ListParams;
 use psa_proto::contracts::{
     self as pb, company_attachment_service_server::CompanyAttachmentService,
-    company_note_service_server::CompanyNoteService,
-    company_overview_service_server::CompanyOverviewService, site_service_server::SiteService,
-    team_assignment_service_server::TeamAssignmentService,
+    company_note_service_server::CompanyNoteService, company_overview_service_server::CompanyOverviewService,
+    site_service_server::SiteService, team_assignment_service_server::TeamAssignmentService,
 };
 use tonic::{Request, Response, Status};
 
