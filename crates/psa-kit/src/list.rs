@@ -417,7 +417,7 @@ mod tests {
         assert!(sql.contains("c.name ilike $1"), "{sql}");
         assert!(sql.contains("(c.custom_fields ->> $2) = $3"), "{sql}");
         assert!(sql.contains("jsonb_typeof(c.custom_fields -> $4) = 'array'"), "{sql}");
-        assert!(sql.contains("(c.custom_fields ->> $10) is distinct from $11"), "{sql}");
+        assert!(sql.contains("(c.custom_fields ->> $9) is distinct from $10"), "{sql}");
         let e = SPEC.plan_with_custom_fields(&params("custom_fields. = x", ""), "c.custom_fields");
         assert!(e.is_err());
         match SPEC.plan_with_custom_fields(&params("secret = x", ""), "c.custom_fields") {
