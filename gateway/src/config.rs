@@ -69,6 +69,18 @@ pub struct GatewayConfig {
     /// Unset: built from each request's `Host` and `X-Forwarded-Proto`.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Largest CSV file accepted by `POST /api/v1/imports/{type}`, in bytes,
+    /// `PSA_IMPORT_MAX_BYTES`, default 200 MiB. A larger upload is answered 413 and nothing of
+    /// it is committed (the service's job is failed as interrupted).
+    #[serde(default = "default_import_max_bytes")]
+    pub import_max_bytes: u64,
+}
+
+/// Default of [`GatewayConfig::import_max_bytes`]: 200 MiB.
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 200 * 1024 * 1024;
+
+fn default_import_max_bytes() -> u64 {
+    DEFAULT_IMPORT_MAX_BYTES
 }
 
 fn default_api_ip_rate_limit() -> u32 {
@@ -124,6 +136,7 @@ impl Default for GatewayConfig {
             trusted_proxies: String::new(),
             rate_limit_key_prefix: default_rate_limit_key_prefix(),
             public_url: None,
+            import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
         }
     }
 }

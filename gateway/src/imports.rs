@@ -8,9 +8,14 @@
 //!   (or form fields before the file): `mode` = `all_or_nothing` (default) | `valid_rows`
 //!   (the `IMPORT_MODE_*` names work too), `jobId` (a UUID chosen by the client, so it can
 //!   open the event stream while uploading), `fileName`. The body is streamed to the service
-//!   as it arrives (no size limit here; never buffered whole). Answer: the finished
-//!   `ImportJob` as JSON (200; rows problems are in its report), or a 400 problem on field
-//!   `csv` when a file-level problem failed the job. `Location` names the job either way.
+//!   as it arrives (never buffered whole), up to `PSA_IMPORT_MAX_BYTES` (default 200 MiB): a
+//!   larger `Content-Length` is refused at once, and a body that grows past the limit is cut
+//!   off (the service fails the job as interrupted, committing nothing); both answer 413.
+//!   Answer: the finished `ImportJob` as JSON (200; rows problems are in its report), or a
+//!   400 problem on field `csv` when a file-level problem failed the job. `Location` names
+//!   the job either way.
+//! - `GET /api/v1/imports/{id}/errors` (every bad row, paged) is transcoded from
+//!   `ListImportJobErrors`.
 //! - `GET /api/v1/imports/{type}/template` — the type's CSV template (header + example row).
 //! - `GET /api/v1/imports/{id}/events` — `text/event-stream`: `event: progress` with the job
 //!   (counters) whenever it changes, then one `event: completed` (or `failed`) with the job
@@ -20,6 +25,8 @@
 //! `GET /api/v1/imports/{id}` (status and report) is transcoded from `GetImportJob`.
 
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -90,10 +97,17 @@ pub fn route(method: &http::Method, path: &str) -> Option<ImportRoute> {
     }
 }
 
-/// Serves `route`; `channel` reaches contracts, `metadata` carries the caller's credentials.
-pub async fn handle(route: ImportRoute, channel: Channel, req: Request<Body>, metadata: MetadataMap) -> Response {
+/// Serves `route`; `channel` reaches contracts, `metadata` carries the caller's credentials;
+/// `max_bytes` caps an uploaded file.
+pub async fn handle(
+    route: ImportRoute,
+    channel: Channel,
+    req: Request<Body>,
+    metadata: MetadataMap,
+    max_bytes: u64,
+) -> Response {
     match route {
-        ImportRoute::Run(t) => run(t, channel, req, metadata).await,
+        ImportRoute::Run(t) => run(t, channel, req, metadata, max_bytes).await,
         ImportRoute::Template(t) => template(t, channel, metadata).await,
         ImportRoute::Events(id) => events(id, channel, metadata).await,
         ImportRoute::UnknownType(t) => Problem::new(
@@ -144,7 +158,50 @@ fn location(res: &mut Response, id: &str) {
     }
 }
 
-async fn run(t: ImportType, channel: Channel, req: Request<Body>, metadata: MetadataMap) -> Response {
+/// The 413 answer of an upload over `max_bytes`.
+fn too_large(max_bytes: u64) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Code::InvalidArgument,
+        format!(
+            "the file is larger than the import limit of {max_bytes} bytes ({} MiB, PSA_IMPORT_MAX_BYTES); \
+             nothing was imported — split the file",
+            max_bytes / (1024 * 1024)
+        ),
+    )
+}
+
+/// Counts the bytes of an upload against the limit.
+struct Budget {
+    left: u64,
+    exceeded: Arc<AtomicBool>,
+}
+
+impl Budget {
+    /// Takes `n` bytes; false (and marks the upload too large) when they do not fit.
+    fn take(&mut self, n: usize) -> bool {
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => {
+                self.exceeded.store(true, Ordering::SeqCst);
+                false
+            }
+        }
+    }
+}
+
+async fn run(t: ImportType, channel: Channel, req: Request<Body>, metadata: MetadataMap, max_bytes: u64) -> Response {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    // A multipart body carries a little more than the file; allow for its boundaries.
+    if declared.is_some_and(|n| n > max_bytes.saturating_add(64 * 1024)) {
+        return too_large(max_bytes).into_response();
+    }
+    let exceeded = Arc::new(AtomicBool::new(false));
+    let mut budget = Budget { left: max_bytes, exceeded: exceeded.clone() };
     let mut start = StartImport { r#type: t as i32, mode: ImportMode::AllOrNothing as i32, ..Default::default() };
     let query: Vec<(String, String)> = match Query::try_from_uri(req.uri()) {
         Ok(Query(q)) => q,
@@ -216,6 +273,10 @@ async fn run(t: ImportType, channel: Channel, req: Request<Body>, metadata: Meta
                     loop {
                         match field.chunk().await {
                             Ok(Some(b)) => {
+                                if !budget.take(b.len()) {
+                                    let _ = tx.send(interrupted).await;
+                                    return;
+                                }
                                 if tx.send(RunImportRequest { part: Some(Part::Chunk(b.to_vec())) }).await.is_err() {
                                     return;
                                 }
@@ -248,6 +309,10 @@ async fn run(t: ImportType, channel: Channel, req: Request<Body>, metadata: Meta
             let mut body = req.into_body().into_data_stream();
             while let Some(chunk) = body.next().await {
                 let msg = match chunk {
+                    Ok(b) if !budget.take(b.len()) => {
+                        let _ = tx.send(interrupted).await;
+                        return;
+                    }
                     Ok(b) => RunImportRequest { part: Some(Part::Chunk(b.to_vec())) },
                     Err(_) => {
                         let _ = tx.send(interrupted).await;
@@ -269,9 +334,12 @@ async fn run(t: ImportType, channel: Channel, req: Request<Body>, metadata: Meta
     let request = tonic::Request::from_parts(metadata, Default::default(), stream);
     let job = match ImportServiceClient::new(channel).run_import(request).await {
         Ok(r) => r.into_inner(),
+        Err(_) if exceeded.load(Ordering::SeqCst) => return too_large(max_bytes).into_response(),
         Err(status) => return Problem::from_status(&status).into_response(),
     };
-    let mut res = if job.state == ImportJobState::Failed as i32 {
+    let mut res = if exceeded.load(Ordering::SeqCst) {
+        too_large(max_bytes).into_response()
+    } else if job.state == ImportJobState::Failed as i32 {
         Problem::invalid_field("csv", job.failure.clone()).into_response()
     } else {
         ([(header::CONTENT_TYPE, "application/json")], job_json(&job)).into_response()
@@ -345,6 +413,17 @@ mod tests {
     use http::Method;
 
     #[test]
+    fn budget_marks_oversized_uploads() {
+        let exceeded = Arc::new(AtomicBool::new(false));
+        let mut b = Budget { left: 10, exceeded: exceeded.clone() };
+        assert!(b.take(6) && b.take(4));
+        assert!(!exceeded.load(Ordering::SeqCst));
+        assert!(!b.take(1));
+        assert!(exceeded.load(Ordering::SeqCst));
+        assert_eq!(too_large(200 * 1024 * 1024).status, 413);
+    }
+
+    #[test]
     fn routes_and_modes() {
         assert_eq!(route(&Method::POST, "/api/v1/imports/clients"), Some(ImportRoute::Run(ImportType::Clients)));
         assert_eq!(
@@ -354,6 +433,7 @@ mod tests {
         assert_eq!(route(&Method::GET, "/api/v1/imports/abc/events"), Some(ImportRoute::Events("abc".into())));
         assert_eq!(route(&Method::POST, "/api/v1/imports/widgets"), Some(ImportRoute::UnknownType("widgets".into())));
         assert_eq!(route(&Method::GET, "/api/v1/imports/abc"), None);
+        assert_eq!(route(&Method::GET, "/api/v1/imports/abc/errors"), None, "transcoded");
         assert_eq!(route(&Method::GET, "/api/v1/companies"), None);
         assert_eq!(parse_mode("valid_rows"), Some(ImportMode::ValidRows));
         assert_eq!(parse_mode("IMPORT_MODE_VALID_ROWS"), Some(ImportMode::ValidRows));

@@ -6,7 +6,8 @@
 //! - `GET /api/v1/audit-logs:export`: the audit log as CSV; `GET /api/v1/tenants/{id}/export`:
 //!   the full tenant export as a zip; `GET <any list path>:export`: that list as CSV with its
 //!   filter ([`exports`]);
-//!   `GET /api/v1/tickets/{ticket_id}/attachments/{id}:download`: a ticket attachment's file
+//!   `GET /api/v1/tickets/{ticket_id}/attachments/{id}:download` and
+//!   `GET /api/v1/companies/{company_id}/attachments/{id}:download`: an attachment's file
 //!   ([`attachments`]).
 //! - `POST /api/v1/imports/{type}` (streamed CSV upload), `GET /api/v1/imports/{type}/template`
 //!   and `GET /api/v1/imports/{id}/events` (SSE progress) ([`imports`]).
@@ -89,6 +90,8 @@ struct Inner {
     upstreams: Upstreams,
     openapi: Vec<u8>,
     web: WebClient,
+    /// Largest import upload, in bytes (`PSA_IMPORT_MAX_BYTES`).
+    import_max_bytes: u64,
 }
 
 #[derive(Clone)]
@@ -138,6 +141,7 @@ pub fn router(config: &GatewayConfig) -> anyhow::Result<Router> {
             },
         )?,
         trusted_proxies: rate_limit::parse_trusted(&config.trusted_proxies)?,
+        import_max_bytes: config.import_max_bytes,
         tokens: psa_kit::auth::SignatureVerifier::new(psa_kit::auth::RemoteKeys::new(&config.identity_url)?),
         routes,
         upstreams,
@@ -353,18 +357,17 @@ async fn dispatch(State(state): State<AppState>, mut req: Request<Body>) -> Resp
         return exports::tenant_zip(&state.0.upstreams, id, metadata).await;
     }
     if req.method() == Method::GET
-        && let Some((ticket, id)) = attachments::download_ids(req.uri().path())
-        && let Some(tickets) = state.0.upstreams.for_service("psa.tickets.v1.TicketAttachmentService")
+        && let Some(download) = attachments::download_ids(req.uri().path())
+        && let Some(upstream) = state.0.upstreams.for_service(download.service())
     {
         let metadata = upstream::forwarded_metadata(req.headers(), client);
-        let (ticket, id) = (ticket.to_owned(), id.to_owned());
-        return attachments::download(tickets.channel(), &ticket, &id, metadata).await;
+        return attachments::download(upstream.channel(), &download, metadata).await;
     }
     if let Some(route) = imports::route(req.method(), req.uri().path())
         && let Some(contracts) = state.0.upstreams.for_service(imports::SERVICE)
     {
         let metadata = upstream::forwarded_metadata(req.headers(), client);
-        return imports::handle(route, contracts.channel(), req, metadata).await;
+        return imports::handle(route, contracts.channel(), req, metadata, state.0.import_max_bytes).await;
     }
     if req.method() == Method::GET
         && let Some(base) = exports::list_export_base(req.uri().path())

@@ -25,6 +25,19 @@ pub struct FileUpload {
     pub media_types: &'static [&'static str],
 }
 
+/// Raw body media types accepted for attachments (tickets, companies).
+const ATTACHMENT_MEDIA_TYPES: &[&str] = &[
+    "application/octet-stream",
+    "application/pdf",
+    "application/zip",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+];
+
 /// Methods that take a file. One line per method.
 pub const FILE_UPLOADS: &[FileUpload] = &[
     FileUpload {
@@ -45,17 +58,14 @@ pub const FILE_UPLOADS: &[FileUpload] = &[
         method: "psa.tickets.v1.TicketAttachmentService.UploadTicketAttachment",
         field: "content",
         form_field: "file",
-        media_types: &[
-            "application/octet-stream",
-            "application/pdf",
-            "application/zip",
-            "image/png",
-            "image/jpeg",
-            "image/gif",
-            "image/webp",
-            "text/plain",
-            "text/csv",
-        ],
+        media_types: ATTACHMENT_MEDIA_TYPES,
+    },
+    // Files attached to a company; the service detects the real type from the bytes.
+    FileUpload {
+        method: "psa.contracts.v1.CompanyAttachmentService.UploadCompanyAttachment",
+        field: "content",
+        form_field: "file",
+        media_types: ATTACHMENT_MEDIA_TYPES,
     },
 ];
 

@@ -482,3 +482,125 @@ async fn count_as(url: &str, table: &str, owner: Uuid, tenant: Option<Uuid>) -> 
         .unwrap()
         .get(0)
 }
+
+/// Company attachments (issue 3 "notes and attachments"): upload (raw, JSON base64, multipart),
+/// list, download through the gateway, delete; an activity entry each; audited; bad input →
+/// 400 naming the field; another tenant and portal users get nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn company_attachments_upload_list_download_delete_and_isolation() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("att-a").await;
+    let (api, _) = stack.login(&admin).await;
+    let (other, _) = stack.login(&stack.create_tenant("att-b").await).await;
+    let acme = company(&api, json!({"name": "Acme"})).await;
+    let globex = company(&api, json!({"name": "Globex"})).await;
+    let base = format!("/api/v1/companies/{acme}/attachments");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01".to_vec();
+
+    // Raw body with ?fileName=, JSON with base64 content, and a multipart form.
+    let (s, a) = api.post_raw(&format!("{base}?fileName=network.png"), "image/png", png.clone()).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(
+        (a["fileName"].as_str(), a["contentType"].as_str(), a["sizeBytes"].as_str(), a["companyId"].as_str()),
+        (Some("network.png"), Some("image/png"), Some(png.len().to_string().as_str()), Some(acme.as_str())),
+        "{a}"
+    );
+    let (s, txt) = api.post(&base, &json!({"fileName": "runbook.txt", "content": "aGVsbG8gd29ybGQ="})).await;
+    assert_eq!((s, txt["contentType"].as_str()), (200, Some("text/plain")), "{txt}");
+    let form = "--XX\r\nContent-Disposition: form-data; name=\"fileName\"\r\n\r\nmsa.pdf\r\n\
+                --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"msa.pdf\"\r\n\
+                Content-Type: application/pdf\r\n\r\n%PDF-1.7 signed\r\n--XX--\r\n";
+    let (s, pdf) = api.post_raw(&base, "multipart/form-data; boundary=XX", form.as_bytes().to_vec()).await;
+    assert_eq!((s, pdf["contentType"].as_str()), (200, Some("application/pdf")), "{pdf}");
+
+    // Bad input: too big (the stack's limit is 1 MiB), an executable, a script name, empty,
+    // a path as the name → 400 naming the field; nothing stored.
+    let (s, v) = api.post_raw(&format!("{base}?fileName=big.txt"), "text/plain", vec![b'a'; 1024 * 1024 + 1]).await;
+    assert_eq!((s, fields(&v)), (400, vec!["content".to_owned()]), "{v}");
+    let (s, v) = api
+        .post_raw(
+            &format!("{base}?fileName=invoice.pdf"),
+            "application/pdf",
+            b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff".to_vec(),
+        )
+        .await;
+    assert_eq!((s, fields(&v)), (400, vec!["content".to_owned()]), "{v}");
+    let (s, v) = api.post(&base, &json!({"fileName": "run.ps1", "content": "aGk="})).await;
+    assert_eq!((s, fields(&v)), (400, vec!["fileName".to_owned()]), "{v}");
+    let (s, v) = api.post(&base, &json!({"fileName": "../x.txt", "content": ""})).await;
+    assert_eq!((s, fields(&v)), (400, vec!["content".to_owned(), "fileName".to_owned()]), "{v}");
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/companies/{}/attachments", Uuid::now_v7()),
+            &json!({"fileName": "a.txt", "content": "aGk="}),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+
+    // Listed newest first, in pages; downloadable with the detected type.
+    let (_, list) = api.get(&base).await;
+    let names: Vec<&str> =
+        list["attachments"].as_array().unwrap().iter().map(|a| a["fileName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["msa.pdf", "runbook.txt", "network.png"], "{list}");
+    let (_, page) = api.get(&format!("{base}?pageSize=2")).await;
+    assert_eq!(len(&page, "attachments"), 2);
+    let (_, rest) = api.get(&format!("{base}?pageSize=2&pageToken={}", page["nextPageToken"].as_str().unwrap())).await;
+    assert_eq!(rest["attachments"][0]["fileName"], "network.png", "{rest}");
+    let url = format!("{}{base}/{}:download", stack.gateway_url(), id(&a));
+    let http = reqwest::Client::new();
+    let res = http.get(&url).bearer_auth(api.token().unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("network.png"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    // The attachment belongs to Acme: not reachable through Globex.
+    let wrong = format!("{}/api/v1/companies/{globex}/attachments/{}:download", stack.gateway_url(), id(&a));
+    assert_eq!(http.get(&wrong).bearer_auth(api.token().unwrap()).send().await.unwrap().status(), 404);
+
+    // Another tenant: 404 for list, upload, download and delete.
+    assert_eq!(other.get(&base).await.0, 404);
+    assert_eq!(other.post(&base, &json!({"fileName": "a.txt", "content": "aGk="})).await.0, 404);
+    assert_eq!(http.get(&url).bearer_auth(other.token().unwrap()).send().await.unwrap().status(), 404);
+    assert_eq!(other.delete(&format!("{base}/{}", id(&a))).await.0, 404);
+    // Staff only, like notes: a portal user of Acme gets 403, of Globex 404; none can delete.
+    let portal = stack.portal_api(admin.tenant_id, acme.parse().unwrap()).await;
+    assert_eq!(portal.get(&base).await.0, 403);
+    assert_eq!(http.get(&url).bearer_auth(portal.token().unwrap()).send().await.unwrap().status(), 403);
+    let stranger = stack.portal_api(admin.tenant_id, globex.parse().unwrap()).await;
+    assert_eq!(stranger.get(&base).await.0, 404);
+    assert_eq!(http.get(&url).bearer_auth(stranger.token().unwrap()).send().await.unwrap().status(), 404);
+    assert!(matches!(portal.delete(&format!("{base}/{}", id(&a))).await.0, 403 | 404));
+
+    // Delete: gone from the list and the store; a second delete is 404.
+    let (s, v) = api.delete(&format!("{base}/{}", id(&txt))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(api.delete(&format!("{base}/{}", id(&txt))).await.0, 404);
+    let (_, list) = api.get(&base).await;
+    assert_eq!(len(&list, "attachments"), 2, "{list}");
+    let key = stack.attachments_dir.join(admin.tenant_id.to_string()).join("companies").join(&acme).join(id(&txt));
+    assert!(!key.exists(), "{key:?} still stored");
+    assert!(
+        stack.attachments_dir.join(admin.tenant_id.to_string()).join("companies").join(&acme).join(id(&a)).exists()
+    );
+
+    // The activity timeline shows uploads and the delete; the audit trigger saw both.
+    let (_, activity) = api.get(&format!("/api/v1/companies/{acme}/activity")).await;
+    let kinds: Vec<&str> =
+        activity["activities"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "attachment_added").count(), 3, "{activity}");
+    assert_eq!(kinds.iter().filter(|k| **k == "attachment_deleted").count(), 1, "{activity}");
+    let filter = "entity_type%20%3D%20%22company_attachments%22";
+    let audited = eventually(20, "audit entries of company attachments", || async {
+        let (_, body) = api.get(&format!("/api/v1/audit-logs?pageSize=50&filter={filter}")).await;
+        let mut actions: Vec<String> = body["auditLogs"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["action"].as_str().unwrap_or_default().to_owned()).collect())
+            .unwrap_or_default();
+        actions.sort();
+        (actions.len() >= 4).then_some(actions)
+    })
+    .await;
+    assert_eq!(audited, ["create", "create", "create", "delete"]);
+    stack.stop().await;
+}

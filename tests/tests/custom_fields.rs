@@ -219,3 +219,233 @@ async fn custom_fields_are_defined_and_enforced() {
     assert_eq!(api.delete(&path).await.0, 404);
     stack.stop().await;
 }
+
+/// `filter` as a URL query value.
+fn q(filter: &str) -> String {
+    filter
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The `key` field of every item of list `list` (`items` names the array).
+async fn listed(api: &Api, path: &str, filter: &str, items: &str, key: &str) -> Vec<String> {
+    let (st, v) = api.get(&format!("{path}?filter={}", q(filter))).await;
+    assert_eq!(st, 200, "GET {path} {filter}: {v}");
+    // An empty list is `{}` (proto3 JSON leaves empty repeated fields out).
+    let mut out: Vec<String> = v[items]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| x[key].as_str().unwrap_or_default().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Service scopes, SAFs and COCs carry custom fields (validated on create and update, 400
+/// naming `<entity>.customFields.<key>`), and every list of the contracts service filters by
+/// `custom_fields.<key>` (`=`, `!=`, `:`), alone or with the other fields; another tenant's
+/// records never match.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scopes_safs_cocs_custom_fields_and_list_filters() {
+    let stack = Stack::start().await;
+    let tenant = stack.create_tenant("cf-scopes").await;
+    let (api, _) = stack.login(&tenant).await;
+    let defs = "/api/v1/custom-field-definitions";
+    for (entity, key, extra) in [
+        (
+            "SERVICE_SCOPE",
+            "tier",
+            json!({"fieldType": "CUSTOM_FIELD_TYPE_SELECT", "options": ["gold", "silver"], "required": true}),
+        ),
+        ("SAF", "po", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT", "regex": "PO-[0-9]+"})),
+        ("COC", "auditor", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT", "required": true})),
+        ("COMPANY", "region", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
+        (
+            "COMPANY",
+            "stacks",
+            json!({"fieldType": "CUSTOM_FIELD_TYPE_MULTI_SELECT", "options": ["m365", "aws", "gcp"]}),
+        ),
+        ("CONTACT", "shift", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
+        ("CONTRACT", "po_number", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
+        ("PROPOSAL", "channel", json!({"fieldType": "CUSTOM_FIELD_TYPE_TEXT"})),
+    ] {
+        let mut d = json!({"entityType": format!("CUSTOM_FIELD_ENTITY_{entity}"), "key": key, "label": key});
+        d.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        post_ok(&api, defs, d).await;
+    }
+
+    // Companies, contacts, contracts and proposals with values to filter on.
+    let eu = post_ok(
+        &api,
+        "/api/v1/companies",
+        json!({"name": "Euro Co", "customFields": {"region": "eu-west", "stacks": ["m365", "aws"]}}),
+    )
+    .await;
+    let us = post_ok(&api, "/api/v1/companies", json!({"name": "US Co", "customFields": {"region": "us-east"}})).await;
+    post_ok(&api, "/api/v1/companies", json!({"name": "Plain Co"})).await;
+    for (first, company, shift) in [("Ann", &eu, "night"), ("Bob", &us, "day")] {
+        post_ok(
+            &api,
+            "/api/v1/contacts",
+            json!({"companyId": id(company), "firstName": first, "lastName": "X", "customFields": {"shift": shift}}),
+        )
+        .await;
+    }
+    let mut contracts = Vec::new();
+    for (company, po) in [(&eu, "PO-7"), (&us, "PO-8")] {
+        contracts.push(
+            post_ok(
+                &api,
+                "/api/v1/contracts",
+                json!({"name": format!("MDR {po}"), "companyId": id(company), "startDate": "2026-01-01",
+                       "endDate": "2026-12-31", "currency": "USD", "customFields": {"po_number": po}}),
+            )
+            .await,
+        );
+    }
+    for (company, channel) in [(&eu, "partner"), (&us, "direct")] {
+        post_ok(
+            &api,
+            "/api/v1/proposals",
+            json!({"title": format!("MDR {channel}"), "proposalType": "PROPOSAL_TYPE_TECHNICAL", "companyId": id(company),
+                   "currency": "USD", "customFields": {"channel": channel}}),
+        )
+        .await;
+    }
+    let service = id(&post_ok(
+        &api,
+        "/api/v1/services",
+        json!({"name": "SOC", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "100", "currency": "USD",
+               "pricingUnit": "PRICING_UNIT_MONTHLY"}),
+    )
+    .await);
+
+    // Scopes: required value on create; update validated; get and list carry the values.
+    let items = format!("/api/v1/contracts/{}/items", id(&contracts[0]));
+    let (st, p) = api.post(&items, &json!({"serviceId": service})).await;
+    assert_eq!((st, fields(&p)), (400, vec!["serviceScope.customFields.tier".to_owned()]), "{p}");
+    let (st, p) = api.post(&items, &json!({"serviceId": service, "customFields": {"tier": "bronze"}})).await;
+    assert_eq!((st, fields(&p)), (400, vec!["serviceScope.customFields.tier".to_owned()]), "{p}");
+    let gold = post_ok(&api, &items, json!({"serviceId": service, "customFields": {"tier": "gold"}})).await;
+    assert_eq!(gold["customFields"]["tier"], "gold", "{gold}");
+    let items2 = format!("/api/v1/contracts/{}/items", id(&contracts[1]));
+    let silver = post_ok(&api, &items2, json!({"serviceId": service, "customFields": {"tier": "silver"}})).await;
+    let spath = format!("/api/v1/service-scopes/{}", id(&silver));
+    let (st, p) = api.patch(&spath, &json!({"customFields": {}})).await;
+    assert_eq!((st, fields(&p)), (400, vec!["serviceScope.customFields.tier".to_owned()]), "{p}");
+    let (st, v) = api.patch(&spath, &json!({"customFields": {"tier": "gold"}, "quantity": "3"})).await;
+    assert_eq!(
+        (st, v["customFields"]["tier"].as_str(), v["quantity"].as_str()),
+        (200, Some("gold"), Some("3.00")),
+        "{v}"
+    );
+    let (_, v) = api.get(&spath).await;
+    assert_eq!(v["customFields"]["tier"], "gold");
+    let (st, v) = api.patch(&spath, &json!({"customFields": {"tier": "silver"}})).await;
+    assert_eq!((st, v["quantity"].as_str()), (200, Some("3.00")), "custom fields alone leave the rest: {v}");
+
+    // SAFs: validated on create and update.
+    let saf_body = |po: &str| json!({"title": "Activation", "contractId": id(&contracts[0]), "currency": "USD", "serviceScopeId": id(&gold), "customFields": {"po": po}});
+    let (st, p) = api.post("/api/v1/safs", &saf_body("nope")).await;
+    assert_eq!((st, fields(&p)), (400, vec!["saf.customFields.po".to_owned()]), "{p}");
+    let saf = post_ok(&api, "/api/v1/safs", saf_body("PO-1")).await;
+    assert_eq!(saf["customFields"]["po"], "PO-1");
+    let saf_path = format!("/api/v1/safs/{}", id(&saf));
+    let (st, p) = api.patch(&saf_path, &json!({"customFields": {"po": "x"}})).await;
+    assert_eq!((st, fields(&p)), (400, vec!["saf.customFields.po".to_owned()]), "{p}");
+    let (st, v) = api.patch(&saf_path, &json!({"customFields": {"po": "PO-2"}})).await;
+    assert_eq!((st, v["customFields"]["po"].as_str()), (200, Some("PO-2")), "{v}");
+    post_ok(
+        &api,
+        "/api/v1/safs",
+        json!({"title": "Other", "contractId": id(&contracts[1]), "currency": "USD", "customFields": {"po": "PO-3"}}),
+    )
+    .await;
+
+    // COCs: required value.
+    let coc_body = |auditor: Option<&str>| {
+        let mut b = json!({"title": "SOC 2", "cocType": "COC_TYPE_SOC2", "safId": id(&saf)});
+        if let Some(a) = auditor {
+            b["customFields"] = json!({"auditor": a});
+        }
+        b
+    };
+    let (st, p) = api.post("/api/v1/cocs", &coc_body(None)).await;
+    assert_eq!((st, fields(&p)), (400, vec!["coc.customFields.auditor".to_owned()]), "{p}");
+    let coc = post_ok(&api, "/api/v1/cocs", coc_body(Some("KPMG"))).await;
+    assert_eq!(coc["customFields"]["auditor"], "KPMG");
+    post_ok(&api, "/api/v1/cocs", coc_body(Some("Deloitte"))).await;
+    let coc_path = format!("/api/v1/cocs/{}", id(&coc));
+    let (st, p) = api.patch(&coc_path, &json!({"customFields": {"auditor": ""}})).await;
+    assert_eq!((st, fields(&p)), (400, vec!["coc.customFields.auditor".to_owned()]), "{p}");
+
+    // Filters on every list.
+    let companies = "/api/v1/companies";
+    assert_eq!(listed(&api, companies, r#"custom_fields.region = "eu-west""#, "companies", "name").await, ["Euro Co"]);
+    assert_eq!(
+        listed(&api, companies, r#"custom_fields.region != "eu-west""#, "companies", "name").await,
+        ["Plain Co", "US Co"]
+    );
+    assert_eq!(listed(&api, companies, r#"custom_fields.region:"EAST""#, "companies", "name").await, ["US Co"]);
+    assert_eq!(listed(&api, companies, r#"custom_fields.stacks:"aws""#, "companies", "name").await, ["Euro Co"]);
+    assert_eq!(
+        listed(&api, companies, r#"custom_fields.region:"e" AND name:"us""#, "companies", "name").await,
+        ["US Co"]
+    );
+    assert!(listed(&api, companies, r#"custom_fields.unknown = "x""#, "companies", "name").await.is_empty());
+    assert_eq!(
+        listed(&api, "/api/v1/contacts", r#"custom_fields.shift = "night""#, "contacts", "firstName").await,
+        ["Ann"]
+    );
+    assert_eq!(
+        listed(&api, "/api/v1/contracts", r#"custom_fields.po_number = "PO-8""#, "contracts", "name").await,
+        ["MDR PO-8"]
+    );
+    assert_eq!(
+        listed(&api, "/api/v1/proposals", r#"custom_fields.channel = "partner""#, "proposals", "title").await,
+        ["MDR partner"]
+    );
+    let scopes = listed(&api, "/api/v1/service-scopes", r#"custom_fields.tier = "gold""#, "serviceScopes", "id").await;
+    assert_eq!(scopes, [id(&gold)]);
+    let scopes =
+        listed(&api, "/api/v1/service-scopes", r#"custom_fields.tier = "silver""#, "serviceScopes", "id").await;
+    assert_eq!(scopes, [id(&silver)]);
+    assert_eq!(listed(&api, "/api/v1/safs", r#"custom_fields.po = "PO-2""#, "safs", "id").await, [id(&saf)]);
+    assert_eq!(listed(&api, "/api/v1/cocs", r#"custom_fields.auditor = "KPMG""#, "cocs", "id").await, [id(&coc)]);
+    // Paging keeps the filter: two pages of one company each, then nothing.
+    let f = q(r#"custom_fields.region:"-""#);
+    let (_, p1) = api.get(&format!("{companies}?pageSize=1&filter={f}")).await;
+    assert_eq!(p1["companies"][0]["name"], "Euro Co", "{p1}");
+    let token = p1["nextPageToken"].as_str().unwrap();
+    let (_, p2) = api.get(&format!("{companies}?pageSize=1&filter={f}&pageToken={token}")).await;
+    assert_eq!(p2["companies"][0]["name"], "US Co", "{p2}");
+    // A token is bound to its filter; malformed custom terms are 400 on `filter`.
+    let other = q(r#"custom_fields.region:"e""#);
+    let (st, _) = api.get(&format!("{companies}?pageSize=1&filter={other}&pageToken={token}")).await;
+    assert_eq!(st, 400);
+    let (st, p) = api.get(&format!("{companies}?filter={}", q(r#"custom_fields. = "x""#))).await;
+    assert_eq!((st, fields(&p)), (400, vec!["filter".to_owned()]), "{p}");
+
+    // Another tenant with the same values sees only its own.
+    let (b, _) = stack.login(&stack.create_tenant("cf-scopes-b").await).await;
+    assert!(listed(&b, companies, r#"custom_fields.region = "eu-west""#, "companies", "name").await.is_empty());
+    assert!(
+        listed(&b, "/api/v1/service-scopes", r#"custom_fields.tier = "gold""#, "serviceScopes", "id").await.is_empty()
+    );
+    assert_eq!(b.get(&spath).await.0, 404);
+    // A portal user of Euro Co filters within their company only.
+    let portal = stack.portal_api(tenant.tenant_id, id(&eu).parse().unwrap()).await;
+    assert_eq!(listed(&portal, companies, r#"custom_fields.region:"-""#, "companies", "name").await, ["Euro Co"]);
+    assert!(
+        listed(&portal, "/api/v1/contracts", r#"custom_fields.po_number = "PO-8""#, "contracts", "name")
+            .await
+            .is_empty()
+    );
+    stack.stop().await;
+}

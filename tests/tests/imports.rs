@@ -414,3 +414,169 @@ async fn progress_streams_over_sse_jobs_are_isolated_and_lists_export_as_csv() {
     assert_eq!(own.lines().count(), 2, "{own}");
     stack.stop().await;
 }
+
+/// Imports hardening (issue 3): every bad row of a job is reachable in pages beyond the 1000
+/// the job lists; uploads over the gateway's limit are 413 and commit nothing (refused at once
+/// by `Content-Length`, or cut off while streaming); jobs left RUNNING by a dead process are
+/// failed once by the sweeper, however many replicas sweep; isolation of the error pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn error_pages_upload_limit_and_stale_job_sweeper() {
+    let options = psa_testkit::StackOptions { import_max_bytes: 100_000, ..Default::default() };
+    let stack = Stack::start_with(options).await;
+    let admin = stack.create_tenant("imp-hard").await;
+    let (api, _) = stack.login(&admin).await;
+
+    // 1500 bad rows (no name) and 2 good ones, importing the valid rows.
+    let mut csv = String::from("name,industry\n");
+    for i in 0..1502 {
+        if i == 700 || i == 1400 {
+            csv.push_str(&format!("Good {i},Tech\n"));
+        } else {
+            csv.push_str(",Tech\n");
+        }
+    }
+    let (st, job) = import(&api, "clients", "?mode=valid_rows", &csv).await;
+    assert_eq!(st, 200, "{job}");
+    assert_eq!(counts(&job), (2, 0, 1500, true), "{job}");
+    assert_eq!(bad(&job).len(), 1000, "the job lists the first 1000");
+    let jid = job["id"].as_str().unwrap().to_owned();
+    let errors = format!("/api/v1/imports/{jid}/errors");
+    let (st, p1) = api.get(&format!("{errors}?pageSize=1000")).await;
+    assert_eq!(st, 200, "{p1}");
+    assert_eq!((bad(&p1).len(), p1["totalSize"].as_i64()), (1000, Some(1500)));
+    let token = p1["nextPageToken"].as_str().unwrap().to_owned();
+    assert!(!token.is_empty());
+    let (_, p2) = api.get(&format!("{errors}?pageSize=1000&pageToken={token}")).await;
+    let rest = bad(&p2);
+    assert_eq!(rest.len(), 500, "{p2}");
+    assert!(p2["nextPageToken"].as_str().unwrap_or_default().is_empty(), "{p2}");
+    let lines: Vec<i64> = bad(&p1).into_iter().chain(rest).map(|(l, _)| l).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "by line, no repeats");
+    assert_eq!((lines[0], *lines.last().unwrap(), lines.len()), (2, 1503, 1500));
+    let (_, d) = api.get(&errors).await;
+    assert_eq!(bad(&d).len(), 100, "default page size");
+    // Bad paging input → 400 naming the field; a token of another job is refused.
+    let (st, p) = api.get(&format!("{errors}?pageSize=5000")).await;
+    assert_eq!((st, fields(&p)), (400, vec!["pageSize".to_owned()]), "{p}");
+    let (st, p) = api.get(&format!("{errors}?pageToken=garbage")).await;
+    assert_eq!((st, fields(&p)), (400, vec!["pageToken".to_owned()]), "{p}");
+    let (_, small) = import(&api, "clients", "?mode=valid_rows", "name,industry\n,Tech\n").await;
+    let other_errors = format!("/api/v1/imports/{}/errors", small["id"].as_str().unwrap());
+    let (st, p) = api.get(&format!("{other_errors}?pageToken={token}")).await;
+    assert_eq!((st, fields(&p)), (400, vec!["pageToken".to_owned()]), "{p}");
+    assert_eq!(api.get(&format!("/api/v1/imports/{}/errors", uuid::Uuid::now_v7())).await.0, 404);
+    // Another tenant and portal users see no report.
+    let (other, _) = stack.login(&stack.create_tenant("imp-hard-b").await).await;
+    assert_eq!(other.get(&errors).await.0, 404);
+    let company = id_of(&api.post("/api/v1/companies", &json!({"name": "Portal Co"})).await.1);
+    let portal = stack.portal_api(admin.tenant_id, company.parse().unwrap()).await;
+    assert!(matches!(portal.get(&errors).await.0, 403 | 404));
+
+    // Over the limit (100 000 bytes): a declared length is refused before anything runs …
+    let big: String =
+        std::iter::once("name\n".to_owned()).chain((0..20_000).map(|i| format!("Big {i:05}\n"))).collect();
+    assert!(big.len() > 100_000 + 65_536);
+    let chosen = uuid::Uuid::now_v7();
+    let (st, p) = import(&api, "clients", &format!("?jobId={chosen}"), &big).await;
+    assert_eq!(st, 413, "{p}");
+    assert!(p["detail"].as_str().unwrap_or_default().contains("100000 bytes"), "{p}");
+    assert_eq!(api.get(&format!("/api/v1/imports/{chosen}")).await.0, 404, "no job was started");
+    // … and a multipart body within the declared slack is cut off once the file passes it:
+    // the job fails as interrupted, nothing committed.
+    let file: String =
+        std::iter::once("name\n".to_owned()).chain((0..11_000).map(|i| format!("Cut {i:05}\n"))).collect();
+    assert!(file.len() > 100_000 && file.len() < 100_000 + 60_000);
+    let chosen = uuid::Uuid::now_v7();
+    let form = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"jobId\"\r\n\r\n{chosen}\r\n\
+         --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--XX--\r\n"
+    );
+    let (st, p) = api.post_raw("/api/v1/imports/clients", "multipart/form-data; boundary=XX", form.into_bytes()).await;
+    assert_eq!(st, 413, "{p}");
+    let (st, j) = api.get(&format!("/api/v1/imports/{chosen}")).await;
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(
+        (j["state"].as_str(), j["committed"].as_bool().unwrap_or(false)),
+        (Some("IMPORT_JOB_STATE_FAILED"), false),
+        "{j}"
+    );
+    assert!(j["failure"].as_str().unwrap_or_default().contains("interrupted"), "{j}");
+    let (_, cut) = api.get(&format!("/api/v1/companies?filter={}", enc(r#"name:"Cut ""#))).await;
+    assert_eq!(cut["companies"].as_array().map_or(0, Vec::len), 0, "{cut}");
+    // Under the limit still works.
+    let (st, ok) = import(&api, "clients", "", "name\nSmall One\n").await;
+    assert_eq!((st, counts(&ok)), (200, (1, 0, 0, true)), "{ok}");
+
+    // The sweeper: a job RUNNING without progress for 10 minutes is failed by exactly one of
+    // two racing sweeps (threshold 5 minutes); a fresh one is left alone.
+    let mut db = stack.db().await;
+    let (stale, fresh) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    for (job, age) in [(stale, 600), (fresh, 0)] {
+        sqlx::query(
+            "insert into contracts.import_jobs (id, tenant_id, import_type, mode, created_by, created_at, updated_at) \
+             values ($1, $2, 'clients', 'all_or_nothing', $2, now() - make_interval(secs => $3), now() - make_interval(secs => $3))",
+        )
+        .bind(job)
+        .bind(admin.tenant_id)
+        .bind(f64::from(age))
+        .execute(&mut db)
+        .await
+        .unwrap();
+    }
+    let pool = psa_kit::db::connect(
+        &psa_kit::config::DatabaseConfig { database_url: stack.database_url.clone(), database_max_connections: 4 },
+        psa_contracts::DB,
+        &psa_contracts::MIGRATOR,
+    )
+    .await
+    .unwrap();
+    let store = psa_kit::attachments::AttachmentStore::local(stack.attachments_dir.to_str().unwrap(), 1024).unwrap();
+    let naming = psa_kit::events::Naming::new(&stack.nats);
+    let replica = || {
+        std::sync::Arc::new(psa_contracts::app::Contracts {
+            pool: pool.clone(),
+            naming: naming.clone(),
+            attachments: store.clone(),
+        })
+    };
+    let (one, two) = (replica(), replica());
+    let (a, b) = tokio::join!(one.sweep_stale_imports(300), two.sweep_stale_imports(300));
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let (_, j) = api.get(&format!("/api/v1/imports/{stale}")).await;
+    assert_eq!(j["state"], "IMPORT_JOB_STATE_FAILED", "{j}");
+    assert!(j["failure"].as_str().unwrap_or_default().contains("interrupted"), "{j}");
+    let (_, j) = api.get(&format!("/api/v1/imports/{fresh}")).await;
+    assert_eq!(j["state"], "IMPORT_JOB_STATE_RUNNING", "{j}");
+    // The job runs on an interval: with a zero threshold it fails the fresh job too.
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(psa_contracts::app::import_jobs::run_sweeper(
+        replica(),
+        Duration::from_millis(50),
+        0,
+        shutdown.clone(),
+    ));
+    psa_testkit::eventually(10, "the fresh job swept", || async {
+        let (_, j) = api.get(&format!("/api/v1/imports/{fresh}")).await;
+        (j["state"] == "IMPORT_JOB_STATE_FAILED").then_some(())
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap();
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from contracts.running_import_jobs").fetch_one(&mut db).await.unwrap();
+    assert_eq!(left, 0, "finished and failed jobs leave the running list");
+    stack.stop().await;
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_default().to_owned()
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    let mut f: Vec<String> = problem["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default();
+    f.sort();
+    f
+}

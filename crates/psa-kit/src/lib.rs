@@ -4,6 +4,7 @@
 //! its JetStream relay, durable idempotent consumers, list paging, gRPC health and graceful
 //! shutdown.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod config;

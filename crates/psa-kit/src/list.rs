@@ -7,6 +7,10 @@
 //! last row. Tokens carry the last row's sort key and id (keyset pagination: stable under
 //! inserts) plus the filter and order they were made for; reusing one with another filter or
 //! order is INVALID_ARGUMENT.
+//!
+//! Entities with admin-defined custom fields (a `jsonb` object column) are listed with
+//! [`ListSpec::plan_with_custom_fields`]: the filter may then also name
+//! `custom_fields.<key>` (see there).
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -88,6 +92,14 @@ enum Bound {
     Uuid(Uuid),
 }
 
+/// A `custom_fields.<key>` filter term.
+#[derive(Debug, Clone)]
+struct CustomTerm {
+    key: String,
+    op: Op,
+    value: String,
+}
+
 #[derive(Debug, Clone)]
 struct Term {
     column: &'static str,
@@ -116,6 +128,9 @@ struct Token {
 #[derive(Debug, Clone)]
 pub struct ListPlan {
     terms: Vec<Term>,
+    custom: Vec<CustomTerm>,
+    /// SQL expression of the `jsonb` custom-fields object (when custom terms are allowed).
+    custom_column: &'static str,
     order: OrderField,
     desc: bool,
     id_column: &'static str,
@@ -132,6 +147,24 @@ impl ListSpec {
     /// # Errors
     /// [`DomainError::Invalid`] naming `page_size`, `page_token`, `filter` or `order_by`.
     pub fn plan(&self, params: &ListParams) -> Result<ListPlan, DomainError> {
+        self.plan_inner(params, None)
+    }
+
+    /// Like [`Self::plan`], and the filter may also name the entity's custom fields, stored as
+    /// a `jsonb` object in the SQL expression `column` (e.g. `custom_fields`):
+    /// `custom_fields.<key> = "v"` / `!=` compare the value as text (numbers as stored, e.g.
+    /// `40` or `40.5`; booleans `true`/`false`; a missing key is `!=` every value),
+    /// `custom_fields.<key>:"v"` matches a multi-select value or a text value containing `v`
+    /// (case-insensitive). Keys are not checked against the definitions: an unknown key
+    /// matches nothing.
+    ///
+    /// # Errors
+    /// As [`Self::plan`]; `filter` for `custom_fields.` without a key.
+    pub fn plan_with_custom_fields(&self, params: &ListParams, column: &'static str) -> Result<ListPlan, DomainError> {
+        self.plan_inner(params, Some(column))
+    }
+
+    fn plan_inner(&self, params: &ListParams, custom_column: Option<&'static str>) -> Result<ListPlan, DomainError> {
         let page_size = match params.page_size {
             0 => DEFAULT_PAGE_SIZE,
             n if (1..=MAX_PAGE_SIZE).contains(&n) => n,
@@ -143,9 +176,22 @@ impl ListSpec {
             }
         };
         let mut terms = Vec::new();
+        let mut custom = Vec::new();
         for c in filter::parse(&params.filter)? {
+            if custom_column.is_some()
+                && let Some(key) = c.field.strip_prefix("custom_fields.")
+            {
+                if key.is_empty() {
+                    return Err(DomainError::invalid("filter", "name a custom field: `custom_fields.<key>`"));
+                }
+                custom.push(CustomTerm { key: key.to_owned(), op: c.op, value: c.value });
+                continue;
+            }
             let Some(f) = self.filters.iter().find(|f| f.name == c.field) else {
-                let allowed: Vec<_> = self.filters.iter().map(|f| f.name).collect();
+                let mut allowed: Vec<_> = self.filters.iter().map(|f| f.name).collect();
+                if custom_column.is_some() {
+                    allowed.push("custom_fields.<key>");
+                }
                 return Err(DomainError::invalid(
                     "filter",
                     format!("cannot filter on `{}`; allowed: {}", c.field, allowed.join(", ")),
@@ -193,6 +239,8 @@ impl ListSpec {
         };
         let mut plan = ListPlan {
             terms,
+            custom,
+            custom_column: custom_column.unwrap_or("custom_fields"),
             order,
             desc,
             id_column: self.id_column,
@@ -242,6 +290,25 @@ impl ListPlan {
                 }
                 (Bound::Uuid(v), op, _) => {
                     qb.push(t.column).push(if op == Op::Ne { " is distinct from " } else { " = " }).push_bind(*v);
+                }
+            }
+        }
+        let col = self.custom_column;
+        for c in &self.custom {
+            match c.op {
+                Op::Eq => {
+                    qb.push(" and (").push(col).push(" ->> ").push_bind(c.key.clone()).push(") = ");
+                    qb.push_bind(c.value.clone());
+                }
+                Op::Ne => {
+                    qb.push(" and (").push(col).push(" ->> ").push_bind(c.key.clone()).push(") is distinct from ");
+                    qb.push_bind(c.value.clone());
+                }
+                Op::Has => {
+                    qb.push(" and (coalesce(jsonb_typeof(").push(col).push(" -> ").push_bind(c.key.clone());
+                    qb.push(") = 'array' and (").push(col).push(" -> ").push_bind(c.key.clone()).push(") ? ");
+                    qb.push_bind(c.value.clone()).push(", false) or strpos(lower(").push(col).push(" ->> ");
+                    qb.push_bind(c.key.clone()).push("), lower(").push_bind(c.value.clone()).push(")) > 0)");
                 }
             }
         }
@@ -337,6 +404,26 @@ mod tests {
         assert!(sql.contains("c.name ilike $1 escape"), "{sql}");
         assert!(sql.contains("c.status = $2"), "{sql}");
         assert!(sql.ends_with("order by c.created_at desc, c.id desc limit $3"), "{sql}");
+    }
+
+    #[test]
+    fn custom_field_terms_only_where_allowed() {
+        let f = r#"custom_fields.tier = "gold" AND name:"a" AND custom_fields.os:"linux" AND custom_fields.x != "1""#;
+        assert!(SPEC.plan(&params(f, "")).is_err(), "plain plans refuse custom fields");
+        let plan = SPEC.plan_with_custom_fields(&params(f, ""), "c.custom_fields").unwrap();
+        let mut qb = QueryBuilder::<Postgres>::new("select * from c where c.tenant_id = $1");
+        plan.push_where(&mut qb);
+        let sql = qb.sql();
+        assert!(sql.contains("c.name ilike $1"), "{sql}");
+        assert!(sql.contains("(c.custom_fields ->> $2) = $3"), "{sql}");
+        assert!(sql.contains("jsonb_typeof(c.custom_fields -> $4) = 'array'"), "{sql}");
+        assert!(sql.contains("(c.custom_fields ->> $9) is distinct from $10"), "{sql}");
+        let e = SPEC.plan_with_custom_fields(&params("custom_fields. = x", ""), "c.custom_fields");
+        assert!(e.is_err());
+        match SPEC.plan_with_custom_fields(&params("secret = x", ""), "c.custom_fields") {
+            Err(DomainError::Invalid(v)) => assert!(v[0].description.contains("custom_fields.<key>"), "{v:?}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

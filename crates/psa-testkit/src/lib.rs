@@ -106,6 +106,8 @@ pub struct StackOptions {
     /// tickets' `PSA_AUTOMATION_WEBHOOK_ALLOW_PRIVATE`; default true (test webhook receivers
     /// listen on 127.0.0.1).
     pub webhook_allow_private: bool,
+    /// The gateway's import upload limit in bytes (`PSA_IMPORT_MAX_BYTES`); default 200 MiB.
+    pub import_max_bytes: u64,
 }
 
 impl Default for StackOptions {
@@ -120,6 +122,7 @@ impl Default for StackOptions {
             trusted_proxies: String::new(),
             database_max_connections: 5,
             webhook_allow_private: true,
+            import_max_bytes: psa_gateway::config::DEFAULT_IMPORT_MAX_BYTES,
         }
     }
 }
@@ -144,7 +147,8 @@ pub struct Stack {
     pub tickets_url: String,
     /// The services' mail settings (`smtp_url` from [`StackOptions`], from `PSA <psa@msp.example>`).
     pub mail: MailConfig,
-    /// Where tickets keeps attachment bytes (a fresh temp directory, removed by [`Stack::stop`]).
+    /// Where tickets and contracts keep attachment bytes (a fresh temp directory, removed by
+    /// [`Stack::stop`]).
     pub attachments_dir: PathBuf,
     gateway_url: String,
     shutdown: CancellationToken,
@@ -206,7 +210,14 @@ impl Stack {
             secrets: psa_kit::config::SecretsConfig::default(),
         };
         let contracts = psa_contracts::Config {
-            settings: psa_contracts::Settings { contracts_addr: co_addr.clone(), expiry_job_interval_ms: 200 },
+            settings: psa_contracts::Settings {
+                contracts_addr: co_addr.clone(),
+                expiry_job_interval_ms: 200,
+                attachments_dir: attachments_dir.display().to_string(),
+                attachment_max_bytes: 1024 * 1024,
+                import_sweep_interval_ms: 1000,
+                import_stale_after_secs: 1800,
+            },
             service: service.clone(),
         };
         let tickets = psa_tickets::Config {
@@ -239,6 +250,7 @@ impl Stack {
             // Stacks share one Redis: their rate-limit counters must not.
             rate_limit_key_prefix: format!("psa:{}:", nats.nats_namespace),
             public_url: None,
+            import_max_bytes: options.import_max_bytes,
         };
         let tasks = vec![
             ("identity", tokio::spawn(psa_identity::run(identity, id_l, shutdown.clone()))),

@@ -5,12 +5,14 @@
 //! contracts; any other id answers NOT_FOUND. Writes need permissions portal roles do not have.
 
 pub mod agreements;
+pub mod attachments;
 pub mod catalog;
 pub mod clients;
 pub mod cocs;
 pub mod contacts;
 pub mod custom_fields;
 pub mod expiry;
+pub mod import_jobs;
 pub mod imports;
 pub mod proposals;
 pub mod rates;
@@ -33,6 +35,9 @@ use crate::{events, repo};
 pub struct Contracts {
     pub pool: PgPool,
     pub naming: Naming,
+    /// Where company attachments are kept (`PSA_ATTACHMENTS_DIR`) and their size limit
+    /// (`PSA_ATTACHMENT_MAX_BYTES`).
+    pub attachments: psa_kit::attachments::AttachmentStore,
 }
 
 /// Whether the rows of an import are committed when some are bad.
@@ -212,6 +217,8 @@ impl Contracts {
 
     /// One page of companies; with `parent`, only that company's direct subsidiaries (the
     /// parent must exist: NOT_FOUND otherwise).
+    /// The filter may name `custom_fields.<key>` (see
+    /// `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_companies(
         &self,
         p: &Principal,
@@ -227,7 +234,7 @@ impl Contracts {
             params.filter =
                 if params.filter.trim().is_empty() { own } else { format!("{} AND {own}", params.filter.trim()) };
         }
-        let plan = repo::companies::LIST.plan(&params)?;
+        let plan = repo::companies::LIST.plan_with_custom_fields(&params, "custom_fields")?;
         let names_status = psa_core::filter::parse(&params.filter)?.iter().any(|c| c.field == "status");
         let mut tx = self.tx(p).await?;
         if let Some(parent) = parent {
@@ -373,13 +380,15 @@ impl Contracts {
 
     /// One page of contacts (merged duplicates left out); `company`: only that company's
     /// (which must exist and be visible: NOT_FOUND otherwise).
+    /// The filter may name `custom_fields.<key>` (see
+    /// `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_contacts(
         &self,
         p: &Principal,
         params: &ListParams,
         company: Option<Uuid>,
     ) -> Result<(Vec<Contact>, String)> {
-        let plan = repo::contacts::LIST.plan(params)?;
+        let plan = repo::contacts::LIST.plan_with_custom_fields(params, "custom_fields")?;
         let mut tx = self.tx(p).await?;
         let scope = match (company, p.portal_company()) {
             (Some(c), Some(own)) if c != own => return Err(DomainError::NotFound { entity: "company" }.into()),

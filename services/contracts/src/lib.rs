@@ -38,6 +38,39 @@ pub struct Settings {
     /// milliseconds (`PSA_EXPIRY_JOB_INTERVAL_MS`), default 60000.
     #[serde(default = "default_expiry_interval")]
     pub expiry_job_interval_ms: u64,
+    /// Directory for company attachments (`PSA_ATTACHMENTS_DIR`, shared with tickets), default
+    /// `.psa/attachments`; created when missing. Keys are `<tenant>/companies/<company>/<id>`.
+    #[serde(default = "default_attachments_dir")]
+    pub attachments_dir: String,
+    /// Largest file a user may attach to a company, in bytes (`PSA_ATTACHMENT_MAX_BYTES`),
+    /// default 8 MiB.
+    #[serde(default = "default_attachment_max")]
+    pub attachment_max_bytes: usize,
+    /// How often the sweeper looks for import jobs left RUNNING by a dead process, in
+    /// milliseconds (`PSA_IMPORT_SWEEP_INTERVAL_MS`), default 60000.
+    #[serde(default = "default_import_sweep_interval")]
+    pub import_sweep_interval_ms: u64,
+    /// How long a RUNNING import job may go without progress before the sweeper fails it as
+    /// interrupted, in seconds (`PSA_IMPORT_STALE_AFTER_SECS`), default 1800. Imports save
+    /// progress every batch (a few hundred to 2000 rows), so this is far above any live gap.
+    #[serde(default = "default_import_stale_after")]
+    pub import_stale_after_secs: u64,
+}
+
+fn default_import_sweep_interval() -> u64 {
+    60_000
+}
+
+fn default_import_stale_after() -> u64 {
+    1800
+}
+
+fn default_attachments_dir() -> String {
+    psa_kit::attachments::DEFAULT_DIR.into()
+}
+
+fn default_attachment_max() -> usize {
+    psa_kit::attachments::DEFAULT_MAX_BYTES
 }
 
 fn default_expiry_interval() -> u64 {
@@ -65,17 +98,27 @@ impl Config {
     }
 }
 
-/// Serves contracts on `listener` until `shutdown` fires; runs the outbox relay, the expiry job
-/// and the consumer of tickets' `TimeEntryApproved` (block hours) alongside.
+/// Serves contracts on `listener` until `shutdown` fires; runs the outbox relay, the expiry job,
+/// the import sweeper and the consumer of tickets' `TimeEntryApproved` (block hours) alongside.
 ///
 /// # Errors
 /// Database, NATS, Redis or transport failures at start-up.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
     let rt = Runtime::start(&config.service, DB, &MIGRATOR, events::SERVICE, &shutdown).await?;
-    let app = Arc::new(app::Contracts { pool: rt.pool.clone(), naming: rt.naming.clone() });
+    let attachments = psa_kit::attachments::AttachmentStore::local(
+        &config.settings.attachments_dir,
+        config.settings.attachment_max_bytes,
+    )?;
+    let app = Arc::new(app::Contracts { pool: rt.pool.clone(), naming: rt.naming.clone(), attachments });
     let job = tokio::spawn(app::expiry::run_job(
         app.clone(),
         std::time::Duration::from_millis(config.settings.expiry_job_interval_ms.max(10)),
+        shutdown.clone(),
+    ));
+    let sweeper = tokio::spawn(app::import_jobs::run_sweeper(
+        app.clone(),
+        std::time::Duration::from_millis(config.settings.import_sweep_interval_ms.max(10)),
+        i64::try_from(config.settings.import_stale_after_secs).unwrap_or(i64::MAX),
         shutdown.clone(),
     ));
     let hours = tokio::spawn(psa_kit::events::consume(
@@ -101,6 +144,11 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .add_service(psa_proto::contracts::proposal_service_server::ProposalServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::rate_card_service_server::RateCardServiceServer::new(grpc.clone()))
     .add_service(psa_proto::contracts::hour_balance_service_server::HourBalanceServiceServer::new(grpc.clone()))
+    .add_service(
+        psa_proto::contracts::company_attachment_service_server::CompanyAttachmentServiceServer::new(grpc.clone())
+            .max_decoding_message_size(config.settings.attachment_max_bytes + 64 * 1024)
+            .max_encoding_message_size(config.settings.attachment_max_bytes + 64 * 1024),
+    )
     .add_service(psa_proto::contracts::custom_field_definition_service_server::CustomFieldDefinitionServiceServer::new(
         grpc,
     ))
@@ -123,6 +171,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
             "psa.contracts.v1.RateCardService",
             "psa.contracts.v1.HourBalanceService",
             "psa.contracts.v1.CustomFieldDefinitionService",
+            "psa.contracts.v1.CompanyAttachmentService",
         ],
         rt.verifier.clone(),
         shutdown.clone(),
@@ -130,6 +179,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     .await;
     shutdown.cancel();
     let _ = job.await;
+    let _ = sweeper.await;
     let _ = hours.await;
     rt.finish().await;
     served

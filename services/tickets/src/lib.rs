@@ -162,11 +162,13 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         events::apply_user_event,
         shutdown.clone(),
     ));
-    std::fs::create_dir_all(&config.settings.attachments_dir)?;
-    let store = object_store::local::LocalFileSystem::new_with_prefix(&config.settings.attachments_dir)?;
+    let store = psa_kit::attachments::AttachmentStore::local(
+        &config.settings.attachments_dir,
+        config.settings.attachment_max_bytes,
+    )?;
     let email = app::email::EmailRuntime {
         secrets: psa_kit::secrets::SecretBox::from_config(&config.secrets)?,
-        store: Arc::new(store),
+        store,
         poll_interval: std::time::Duration::from_secs(config.settings.email_poll_interval_secs.max(1)),
         mailer: psa_kit::mail::Mailer::new(&config.service.mail)?,
     };
@@ -177,13 +179,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         automation_interval,
         config.settings.automation_webhook_allow_private,
     )?;
-    let app = Arc::new(app::Tickets {
-        pool: rt.pool.clone(),
-        naming: rt.naming.clone(),
-        email,
-        automation,
-        attachment_max_bytes: config.settings.attachment_max_bytes,
-    });
+    let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone(), email, automation });
     let mut automation_consumers = Vec::new();
     for spec in app::automation::consumers() {
         let app = app.clone();

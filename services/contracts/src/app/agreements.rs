@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::Contracts;
 
 const CONTRACT: psa_core::custom_fields::CustomFieldEntity = psa_core::custom_fields::CustomFieldEntity::Contract;
+const SCOPE: psa_core::custom_fields::CustomFieldEntity = psa_core::custom_fields::CustomFieldEntity::ServiceScope;
 use crate::domain::contract::{Contract, ContractFields, ContractStatus};
 use crate::domain::scope::{ScopeFields, ServiceScope};
 use crate::domain::scope_template;
@@ -26,6 +27,8 @@ pub struct ScopeRequest {
     pub unit_price: Option<rust_decimal::Decimal>,
     /// Everything else (`unit` and `unit_price` are overwritten with the resolved values).
     pub fields: ScopeFields,
+    /// Custom field values (validated against the service scope definitions).
+    pub custom_fields: serde_json::Value,
 }
 
 fn hidden(p: &Principal, company: Uuid) -> bool {
@@ -153,7 +156,8 @@ impl Contracts {
                 template_version: s.template_version,
             };
             let fields = ScopeFields { status: crate::domain::scope::ScopeStatus::Pending, ..s.fields };
-            repo::scopes::insert(&mut tx, p.tenant_id, &n, &fields).await?;
+            let copy = repo::scopes::insert(&mut tx, p.tenant_id, &n, &fields).await?;
+            repo::custom_fields::set_values(&mut tx, p.tenant_id, SCOPE, copy.id, &s.custom_fields).await?;
         }
         old.fields.status = ContractStatus::Renewed;
         let old = repo::contracts::update(&mut tx, &old).await?;
@@ -163,14 +167,15 @@ impl Contracts {
         Ok(new)
     }
 
-    /// One page of contracts (`company`: only that company's).
+    /// One page of contracts (`company`: only that company's); the filter may name
+    /// `custom_fields.<key>` (see `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_contracts(
         &self,
         p: &Principal,
         params: &ListParams,
         company: Option<Uuid>,
     ) -> Result<(Vec<Contract>, String)> {
-        let plan = repo::contracts::LIST.plan(params)?;
+        let plan = repo::contracts::LIST.plan_with_custom_fields(params, "custom_fields")?;
         let company = match (company, p.portal_company()) {
             (Some(c), Some(own)) if c != own => return Ok((Vec::new(), String::new())),
             (c, own) => own.or(c),
@@ -216,13 +221,17 @@ impl Contracts {
             ..r.fields
         };
         let version = self.validate_scope(&mut tx, p, service.id, &fields.scope_details).await?;
+        let values =
+            super::custom_fields::check(&mut tx, p.tenant_id, SCOPE, &r.custom_fields, "service_scope.").await?;
         let n = repo::scopes::NewScope {
             contract_id: c.id,
             company_id: c.fields.company_id,
             service_id: service.id,
             template_version: version,
         };
-        let s = repo::scopes::insert(&mut tx, p.tenant_id, &n, &fields).await?;
+        let mut s = repo::scopes::insert(&mut tx, p.tenant_id, &n, &fields).await?;
+        s.updated_at = repo::custom_fields::set_values(&mut tx, p.tenant_id, SCOPE, s.id, &values).await?;
+        s.custom_fields = values;
         tx.commit().await?;
         Ok(s)
     }
@@ -238,17 +247,28 @@ impl Contracts {
     }
 
     /// Updates the masked fields; new scope details are validated against the service's
-    /// current template version, which is then recorded.
+    /// current template version, which is then recorded. `custom_fields` (`Some`: the mask
+    /// named them) replaces the custom field values after validation.
     pub async fn update_scope(
         &self,
         p: &Principal,
         id: Uuid,
         patch: ScopeFields,
         mask: &[String],
+        custom_fields: Option<serde_json::Value>,
     ) -> Result<ServiceScope> {
         let mut tx = self.tx(p).await?;
         let mut s = repo::scopes::get(&mut tx, p.tenant_id, id, true).await?;
-        let changed = s.fields.apply(patch, mask)?;
+        let mut changed =
+            if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { s.fields.apply(patch, mask)? };
+        if let Some(values) = custom_fields {
+            let values = super::custom_fields::check(&mut tx, p.tenant_id, SCOPE, &values, "service_scope.").await?;
+            if values != s.custom_fields {
+                repo::custom_fields::set_values(&mut tx, p.tenant_id, SCOPE, s.id, &values).await?;
+                s.custom_fields = values;
+                changed.push("custom_fields".into());
+            }
+        }
         if changed.is_empty() {
             return Ok(s);
         }
@@ -260,14 +280,15 @@ impl Contracts {
         Ok(s)
     }
 
-    /// One page of scopes (`contract`: only that contract's, which must be visible).
+    /// One page of scopes (`contract`: only that contract's, which must be visible); the filter
+    /// may name `custom_fields.<key>` (see `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_scopes(
         &self,
         p: &Principal,
         params: &ListParams,
         contract: Option<Uuid>,
     ) -> Result<(Vec<ServiceScope>, String)> {
-        let plan = repo::scopes::LIST.plan(params)?;
+        let plan = repo::scopes::LIST.plan_with_custom_fields(params, "custom_fields")?;
         let mut tx = self.tx(p).await?;
         if let Some(c) = contract {
             let c = repo::contracts::get(&mut tx, p.tenant_id, c, false).await?;

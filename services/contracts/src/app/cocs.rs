@@ -1,6 +1,7 @@
 //! COC use cases. Portal principals may read their own company's certificates (any other id
 //! answers NOT_FOUND) and change nothing (they hold no `contracts.write`).
 
+use psa_core::custom_fields::CustomFieldEntity;
 use psa_core::validate::Validator;
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
@@ -12,6 +13,8 @@ use super::Contracts;
 use crate::domain::coc::{Coc, CocFields, CocStatus};
 use crate::repo;
 use crate::repo::cocs::Owner;
+
+const COC: CustomFieldEntity = CustomFieldEntity::Coc;
 
 impl Contracts {
     /// Resolves the company and contract of the COC's SAF and/or scope; both, when given,
@@ -40,15 +43,20 @@ impl Contracts {
         })
     }
 
-    /// Creates a DRAFT COC (generated `COC-000001`-style number when none is given).
-    pub async fn create_coc(&self, p: &Principal, fields: CocFields) -> Result<Coc> {
+    /// Creates a DRAFT COC (generated `COC-000001`-style number when none is given) with
+    /// custom field values validated against the COC definitions (violations name
+    /// `coc.custom_fields.<key>`).
+    pub async fn create_coc(&self, p: &Principal, fields: CocFields, custom_fields: serde_json::Value) -> Result<Coc> {
         let mut fields = CocFields { status: CocStatus::Draft, ..fields.normalize()? };
         let mut tx = self.tx(p).await?;
         let owner = self.coc_owner(&mut tx, p, &fields).await?;
+        let values = super::custom_fields::check(&mut tx, p.tenant_id, COC, &custom_fields, "coc.").await?;
         if fields.number.is_empty() {
             fields.number = repo::cocs::next_number(&mut tx, p.tenant_id).await?;
         }
-        let c = repo::cocs::insert(&mut tx, p.tenant_id, &owner, &fields).await?;
+        let mut c = repo::cocs::insert(&mut tx, p.tenant_id, &owner, &fields).await?;
+        c.updated_at = repo::custom_fields::set_values(&mut tx, p.tenant_id, COC, c.id, &values).await?;
+        c.custom_fields = values;
         tx.commit().await?;
         Ok(c)
     }
@@ -63,11 +71,28 @@ impl Contracts {
         Ok(c)
     }
 
-    /// Updates the masked fields (status moves checked by the lifecycle).
-    pub async fn update_coc(&self, p: &Principal, id: Uuid, patch: CocFields, mask: &[String]) -> Result<Coc> {
+    /// Updates the masked fields (status moves checked by the lifecycle); `custom_fields`
+    /// (`Some`: the mask named them) replaces the custom field values after validation.
+    pub async fn update_coc(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: CocFields,
+        mask: &[String],
+        custom_fields: Option<serde_json::Value>,
+    ) -> Result<Coc> {
         let mut tx = self.tx(p).await?;
         let mut c = repo::cocs::get(&mut tx, p.tenant_id, id, true).await?;
-        let changed = c.fields.apply(patch, mask)?;
+        let mut changed =
+            if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { c.fields.apply(patch, mask)? };
+        if let Some(values) = custom_fields {
+            let values = super::custom_fields::check(&mut tx, p.tenant_id, COC, &values, "coc.").await?;
+            if values != c.custom_fields {
+                repo::custom_fields::set_values(&mut tx, p.tenant_id, COC, c.id, &values).await?;
+                c.custom_fields = values;
+                changed.push("custom_fields".into());
+            }
+        }
         if changed.is_empty() {
             return Ok(c);
         }
@@ -81,9 +106,10 @@ impl Contracts {
         Ok(c)
     }
 
-    /// One page of COCs (portal users: their company's only).
+    /// One page of COCs (portal users: their company's only); the filter may name
+    /// `custom_fields.<key>` (see `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_cocs(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Coc>, String)> {
-        let plan = repo::cocs::LIST.plan(params)?;
+        let plan = repo::cocs::LIST.plan_with_custom_fields(params, "custom_fields")?;
         let mut tx = self.tx(p).await?;
         repo::cocs::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
     }

@@ -215,13 +215,15 @@ impl Contracts {
     }
 
     /// One page of proposals (`company`: only that company's).
+    /// The filter may name `custom_fields.<key>` (see
+    /// `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_proposals(
         &self,
         p: &Principal,
         params: &ListParams,
         company: Option<Uuid>,
     ) -> Result<(Vec<Proposal>, String)> {
-        let plan = repo::proposals::LIST.plan(params)?;
+        let plan = repo::proposals::LIST.plan_with_custom_fields(params, "custom_fields")?;
         let company = match (company, p.portal_company()) {
             (Some(c), Some(own)) if c != own => return Ok((Vec::new(), String::new())),
             (c, own) => own.or(c),

@@ -3,6 +3,7 @@
 //! service scope: entering ACTIVE makes the scope ACTIVE, entering EXPIRED makes it COMPLETED,
 //! in the same transaction.
 
+use psa_core::custom_fields::CustomFieldEntity;
 use psa_core::validate::Validator;
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
@@ -14,6 +15,8 @@ use super::Contracts;
 use crate::domain::contract::Contract;
 use crate::domain::saf::{Saf, SafFields, SafStatus};
 use crate::repo;
+
+const SAF: CustomFieldEntity = CustomFieldEntity::Saf;
 
 fn hidden(p: &Principal, company: Uuid) -> bool {
     p.portal_company().is_some_and(|c| c != company)
@@ -38,15 +41,19 @@ impl Contracts {
     }
 
     /// Creates a DRAFT SAF on a contract (generated `SAF-000001`-style number when none is
-    /// given).
-    pub async fn create_saf(&self, p: &Principal, fields: SafFields) -> Result<Saf> {
+    /// given) with custom field values validated against the SAF definitions (violations name
+    /// `saf.custom_fields.<key>`).
+    pub async fn create_saf(&self, p: &Principal, fields: SafFields, custom_fields: serde_json::Value) -> Result<Saf> {
         let mut fields = SafFields { status: SafStatus::Draft, ..fields.normalize()? };
         let mut tx = self.tx(p).await?;
         let contract = self.check_saf_refs(&mut tx, p, &fields).await?;
+        let values = super::custom_fields::check(&mut tx, p.tenant_id, SAF, &custom_fields, "saf.").await?;
         if fields.number.is_empty() {
             fields.number = repo::safs::next_number(&mut tx, p.tenant_id).await?;
         }
-        let s = repo::safs::insert(&mut tx, p.tenant_id, contract.fields.company_id, &fields).await?;
+        let mut s = repo::safs::insert(&mut tx, p.tenant_id, contract.fields.company_id, &fields).await?;
+        s.updated_at = repo::custom_fields::set_values(&mut tx, p.tenant_id, SAF, s.id, &values).await?;
+        s.custom_fields = values;
         tx.commit().await?;
         Ok(s)
     }
@@ -63,11 +70,29 @@ impl Contracts {
 
     /// Updates the masked fields. A status change must be a legal move (FAILED_PRECONDITION
     /// otherwise); entering ACTIVE or EXPIRED moves the SAF's scope to ACTIVE or COMPLETED.
-    pub async fn update_saf(&self, p: &Principal, id: Uuid, patch: SafFields, mask: &[String]) -> Result<Saf> {
+    /// `custom_fields` (`Some`: the mask named them) replaces the custom field values after
+    /// validation, in the same transaction.
+    pub async fn update_saf(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: SafFields,
+        mask: &[String],
+        custom_fields: Option<serde_json::Value>,
+    ) -> Result<Saf> {
         let mut tx = self.tx(p).await?;
         let mut s = repo::safs::get(&mut tx, p.tenant_id, id, true).await?;
         let before = s.fields.status;
-        let changed = s.fields.apply(patch, mask)?;
+        let mut changed =
+            if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { s.fields.apply(patch, mask)? };
+        if let Some(values) = custom_fields {
+            let values = super::custom_fields::check(&mut tx, p.tenant_id, SAF, &values, "saf.").await?;
+            if values != s.custom_fields {
+                repo::custom_fields::set_values(&mut tx, p.tenant_id, SAF, s.id, &values).await?;
+                s.custom_fields = values;
+                changed.push("custom_fields".into());
+            }
+        }
         if changed.is_empty() {
             return Ok(s);
         }
@@ -90,9 +115,10 @@ impl Contracts {
         Ok(s)
     }
 
-    /// One page of SAFs (portal users: their company's only).
+    /// One page of SAFs (portal users: their company's only); the filter may name
+    /// `custom_fields.<key>` (see `psa_kit::list::ListSpec::plan_with_custom_fields`).
     pub async fn list_safs(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Saf>, String)> {
-        let plan = repo::safs::LIST.plan(params)?;
+        let plan = repo::safs::LIST.plan_with_custom_fields(params, "custom_fields")?;
         let mut tx = self.tx(p).await?;
         repo::safs::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
     }

@@ -1,6 +1,6 @@
 //! The per-company activity timeline (PRD §3.3.1 "Activity history"): one entry per event the
 //! contracts service records about a company or something it owns (sites, contacts, notes,
-//! team, contracts), written in the same transaction as the outbox event, newest first.
+//! team, contracts, attachments), written in the same transaction as the outbox event, newest first.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -21,7 +21,9 @@ text_enum!(
         NoteAdded => "note_added",
         TeamMemberAssigned => "team_member_assigned",
         TeamMemberRemoved => "team_member_removed",
-        ContractCreated => "contract_created"
+        ContractCreated => "contract_created",
+        AttachmentAdded => "attachment_added",
+        AttachmentDeleted => "attachment_deleted"
     }
 );
 

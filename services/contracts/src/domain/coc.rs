@@ -77,6 +77,9 @@ pub struct Coc {
     pub company_id: Uuid,
     pub contract_id: Uuid,
     pub fields: CocFields,
+    /// Values of the tenant's custom fields for this entity type (a JSON object), validated
+    /// against the definitions on write.
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

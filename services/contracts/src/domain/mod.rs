@@ -1,6 +1,7 @@
 //! Contracts rules free of transport and storage.
 
 pub mod activity;
+pub mod attachment;
 pub mod coc;
 pub mod company;
 pub mod contact;

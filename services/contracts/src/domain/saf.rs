@@ -79,6 +79,9 @@ pub struct Saf {
     /// The contract's company.
     pub company_id: Uuid,
     pub fields: SafFields,
+    /// Values of the tenant's custom fields for this entity type (a JSON object), validated
+    /// against the definitions on write.
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -37,6 +37,9 @@ pub struct ServiceScope {
     pub fields: ScopeFields,
     /// 0 when the service had no template.
     pub template_version: i32,
+    /// Values of the tenant's custom fields for this entity type (a JSON object), validated
+    /// against the definitions on write.
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

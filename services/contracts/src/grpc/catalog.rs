@@ -17,6 +17,18 @@ fn mask(m: Option<prost_types::FieldMask>) -> Vec<String> {
     m.map(|m| m.paths).unwrap_or_default()
 }
 
+/// An entity's `custom_fields` as JSON (an empty object when absent).
+fn custom_values(s: Option<&prost_types::Struct>) -> serde_json::Value {
+    s.map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json)
+}
+
+/// Splits `custom_fields` off an update mask: the new values when the mask names them, and
+/// the rest of the mask.
+fn split_custom(mask: Vec<String>, s: Option<&prost_types::Struct>) -> (Option<serde_json::Value>, Vec<String>) {
+    let values = mask.iter().any(|m| m == "custom_fields").then(|| custom_values(s));
+    (values, mask.into_iter().filter(|m| m != "custom_fields").collect())
+}
+
 #[tonic::async_trait]
 impl ServiceCatalogService for Grpc {
     async fn list_services(
@@ -141,7 +153,7 @@ impl ContractService for Grpc {
     async fn create_contract(&self, req: Request<pb::CreateContractRequest>) -> Result<Response<pb::Contract>, Status> {
         let p = principal(&req)?;
         let c = req.into_inner().contract.ok_or_else(|| err(DomainError::invalid("contract", "is required")))?;
-        let values = c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json);
+        let values = custom_values(c.custom_fields.as_ref());
         let fields = conv::contract_fields(c, None).map_err(err)?;
         Ok(Response::new(conv::contract(&self.app.create_contract_with(&p, fields, values).await?)))
     }
@@ -151,12 +163,7 @@ impl ContractService for Grpc {
         let r = req.into_inner();
         let c = r.contract.ok_or_else(|| err(DomainError::invalid("contract", "is required")))?;
         let id = parse_id("contract.id", &c.id).map_err(err)?;
-        let mask = mask(r.update_mask);
-        let values = mask
-            .iter()
-            .any(|m| m == "custom_fields")
-            .then(|| c.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json));
-        let mask: Vec<String> = mask.into_iter().filter(|m| m != "custom_fields").collect();
+        let (values, mask) = split_custom(mask(r.update_mask), c.custom_fields.as_ref());
         let fields = conv::contract_fields(c, Some(&mask)).map_err(err)?;
         Ok(Response::new(conv::contract(&self.app.update_contract_with(&p, id, fields, &mask, values).await?)))
     }
@@ -226,9 +233,9 @@ impl ContractService for Grpc {
         let r = req.into_inner();
         let s = r.service_scope.ok_or_else(|| err(DomainError::invalid("service_scope", "is required")))?;
         let id = parse_id("service_scope.id", &s.id).map_err(err)?;
-        let mask = mask(r.update_mask);
+        let (values, mask) = split_custom(mask(r.update_mask), s.custom_fields.as_ref());
         let patch = conv::scope_patch(s, &mask).map_err(err)?;
-        Ok(Response::new(conv::scope(&self.app.update_scope(&p, id, patch, &mask).await?)))
+        Ok(Response::new(conv::scope(&self.app.update_scope(&p, id, patch, &mask, values).await?)))
     }
 
     async fn list_safs(&self, req: Request<pb::ListSafsRequest>) -> Result<Response<pb::ListSafsResponse>, Status> {
@@ -249,8 +256,9 @@ impl ContractService for Grpc {
     async fn create_saf(&self, req: Request<pb::CreateSafRequest>) -> Result<Response<pb::Saf>, Status> {
         let p = principal(&req)?;
         let s = req.into_inner().saf.ok_or_else(|| err(DomainError::invalid("saf", "is required")))?;
+        let values = custom_values(s.custom_fields.as_ref());
         let fields = saf_conv::saf_fields(s, None).map_err(err)?;
-        Ok(Response::new(saf_conv::saf(&self.app.create_saf(&p, fields).await?)))
+        Ok(Response::new(saf_conv::saf(&self.app.create_saf(&p, fields, values).await?)))
     }
 
     async fn update_saf(&self, req: Request<pb::UpdateSafRequest>) -> Result<Response<pb::Saf>, Status> {
@@ -258,9 +266,9 @@ impl ContractService for Grpc {
         let r = req.into_inner();
         let s = r.saf.ok_or_else(|| err(DomainError::invalid("saf", "is required")))?;
         let id = parse_id("saf.id", &s.id).map_err(err)?;
-        let mask = mask(r.update_mask);
+        let (values, mask) = split_custom(mask(r.update_mask), s.custom_fields.as_ref());
         let patch = saf_conv::saf_fields(s, Some(&mask)).map_err(err)?;
-        Ok(Response::new(saf_conv::saf(&self.app.update_saf(&p, id, patch, &mask).await?)))
+        Ok(Response::new(saf_conv::saf(&self.app.update_saf(&p, id, patch, &mask, values).await?)))
     }
 
     async fn list_cocs(&self, req: Request<pb::ListCocsRequest>) -> Result<Response<pb::ListCocsResponse>, Status> {
@@ -281,8 +289,9 @@ impl ContractService for Grpc {
     async fn create_coc(&self, req: Request<pb::CreateCocRequest>) -> Result<Response<pb::Coc>, Status> {
         let p = principal(&req)?;
         let c = req.into_inner().coc.ok_or_else(|| err(DomainError::invalid("coc", "is required")))?;
+        let values = custom_values(c.custom_fields.as_ref());
         let fields = saf_conv::coc_fields(c, None).map_err(err)?;
-        Ok(Response::new(saf_conv::coc(&self.app.create_coc(&p, fields).await?)))
+        Ok(Response::new(saf_conv::coc(&self.app.create_coc(&p, fields, values).await?)))
     }
 
     async fn update_coc(&self, req: Request<pb::UpdateCocRequest>) -> Result<Response<pb::Coc>, Status> {
@@ -290,8 +299,8 @@ impl ContractService for Grpc {
         let r = req.into_inner();
         let c = r.coc.ok_or_else(|| err(DomainError::invalid("coc", "is required")))?;
         let id = parse_id("coc.id", &c.id).map_err(err)?;
-        let mask = mask(r.update_mask);
+        let (values, mask) = split_custom(mask(r.update_mask), c.custom_fields.as_ref());
         let patch = saf_conv::coc_fields(c, Some(&mask)).map_err(err)?;
-        Ok(Response::new(saf_conv::coc(&self.app.update_coc(&p, id, patch, &mask).await?)))
+        Ok(Response::new(saf_conv::coc(&self.app.update_coc(&p, id, patch, &mask, values).await?)))
     }
 }

@@ -1,14 +1,14 @@
 //! gRPC adapters for `psa.contracts.v1.SiteService`, `CompanyNoteService`,
-//! `TeamAssignmentService` and `CompanyOverviewService`.
+//! `CompanyAttachmentService`, `TeamAssignmentService` and `CompanyOverviewService`.
 
 use psa_core::DomainError;
 use psa_core::validate::parse_id;
 use psa_kit::auth::principal;
 use psa_kit::list::ListParams;
 use psa_proto::contracts::{
-    self as pb, company_note_service_server::CompanyNoteService,
-    company_overview_service_server::CompanyOverviewService, site_service_server::SiteService,
-    team_assignment_service_server::TeamAssignmentService,
+    self as pb, company_attachment_service_server::CompanyAttachmentService,
+    company_note_service_server::CompanyNoteService, company_overview_service_server::CompanyOverviewService,
+    site_service_server::SiteService, team_assignment_service_server::TeamAssignmentService,
 };
 use tonic::{Request, Response, Status};
 
@@ -97,6 +97,59 @@ impl CompanyNoteService for Grpc {
         let r = req.into_inner();
         let company = parse_id("company_id", &r.company_id).map_err(err)?;
         Ok(Response::new(c::note(&self.app.create_note(&p, company, &r.body).await?)))
+    }
+}
+
+#[tonic::async_trait]
+impl CompanyAttachmentService for Grpc {
+    async fn upload_company_attachment(
+        &self,
+        req: Request<pb::UploadCompanyAttachmentRequest>,
+    ) -> Result<Response<pb::CompanyAttachment>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let company = parse_id("company_id", &r.company_id).map_err(err)?;
+        let a = self.app.upload_company_attachment(&p, company, &r.file_name, r.content).await?;
+        Ok(Response::new(c::attachment(&a)))
+    }
+
+    async fn list_company_attachments(
+        &self,
+        req: Request<pb::ListCompanyAttachmentsRequest>,
+    ) -> Result<Response<pb::ListCompanyAttachmentsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let company = parse_id("company_id", &r.company_id).map_err(err)?;
+        let params = ListParams { page_size: r.page_size, page_token: r.page_token, ..Default::default() };
+        let (attachments, next_page_token) = self.app.list_company_attachments(&p, company, &params).await?;
+        Ok(Response::new(pb::ListCompanyAttachmentsResponse {
+            attachments: attachments.iter().map(c::attachment).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn get_company_attachment_content(
+        &self,
+        req: Request<pb::GetCompanyAttachmentContentRequest>,
+    ) -> Result<Response<pb::CompanyAttachmentContent>, Status> {
+        let p = principal(&req)?;
+        let r = req.get_ref();
+        let company = parse_id("company_id", &r.company_id).map_err(err)?;
+        let id = parse_id("id", &r.id).map_err(err)?;
+        let (a, content) = self.app.company_attachment_content(&p, company, id).await?;
+        Ok(Response::new(pb::CompanyAttachmentContent { attachment: Some(c::attachment(&a)), content }))
+    }
+
+    async fn delete_company_attachment(
+        &self,
+        req: Request<pb::DeleteCompanyAttachmentRequest>,
+    ) -> Result<Response<pb::DeleteCompanyAttachmentResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.get_ref();
+        let company = parse_id("company_id", &r.company_id).map_err(err)?;
+        let id = parse_id("id", &r.id).map_err(err)?;
+        self.app.delete_company_attachment(&p, company, id).await?;
+        Ok(Response::new(pb::DeleteCompanyAttachmentResponse {}))
     }
 }
 

@@ -108,6 +108,10 @@ impl ImportService for Grpc {
             loop {
                 let item = match stream.message().await {
                     Ok(Some(pb::RunImportRequest { part: Some(Part::Chunk(b)) })) => Ok(bytes::Bytes::from(b)),
+                    // The gateway's mark of an upload that broke off or grew past its limit.
+                    Ok(Some(pb::RunImportRequest { part: None })) => {
+                        Err("broken off, or larger than the import limit".to_owned())
+                    }
                     Ok(Some(_)) => Err("every message after the first must carry a chunk".to_owned()),
                     Ok(None) => break,
                     Err(s) => Err(s.message().to_owned()),
@@ -172,6 +176,25 @@ impl ImportService for Grpc {
             }
         });
         Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
+    }
+
+    async fn list_import_job_errors(
+        &self,
+        req: Request<pb::ListImportJobErrorsRequest>,
+    ) -> Result<Response<pb::ListImportJobErrorsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let id = parse_id("id", &r.id).map_err(err)?;
+        let page = self.app.list_import_job_errors(&p, id, r.page_size, &r.page_token).await?;
+        Ok(Response::new(pb::ListImportJobErrorsResponse {
+            errors: page
+                .errors
+                .iter()
+                .map(|e| pb::ImportRowError { line: e.line as i32, field: e.field.clone(), message: e.message.clone() })
+                .collect(),
+            next_page_token: page.next_page_token,
+            total_size: i32::try_from(page.total_size).unwrap_or(i32::MAX),
+        }))
     }
 
     async fn get_import_template(

@@ -368,6 +368,7 @@ pub fn scope(s: &ServiceScope) -> pb::ServiceScope {
         } as i32,
         create_time: Some(timestamp(s.created_at)),
         update_time: Some(timestamp(s.updated_at)),
+        custom_fields: Some(json_to_struct(&s.custom_fields)),
     }
 }
 
@@ -402,6 +403,7 @@ pub fn scope_request(s: pb::ServiceScope) -> Result<ScopeRequest, DomainError> {
             scope_details: struct_json(s.scope_details.as_ref()),
             status,
         },
+        custom_fields: s.custom_fields.as_ref().map_or_else(|| serde_json::json!({}), psa_kit::convert::struct_to_json),
     })
 }
 

@@ -68,6 +68,19 @@ pub fn site_fields(s: pb::Site, need_company: bool) -> Result<SiteFields, Domain
     })
 }
 
+/// An attachment's metadata as its proto message.
+pub fn attachment(a: &crate::domain::attachment::CompanyAttachment) -> pb::CompanyAttachment {
+    pb::CompanyAttachment {
+        id: a.id.to_string(),
+        company_id: a.company_id.to_string(),
+        file_name: a.file_name.clone(),
+        content_type: a.content_type.clone(),
+        size_bytes: a.size_bytes,
+        uploaded_by: a.uploaded_by.to_string(),
+        create_time: Some(timestamp(a.created_at)),
+    }
+}
+
 /// A note as its proto message.
 pub fn note(n: &CompanyNote) -> pb::CompanyNote {
     pb::CompanyNote {

@@ -67,6 +67,7 @@ pub fn saf(s: &Saf) -> pb::Saf {
         status: status_pb(f.status) as i32,
         create_time: Some(timestamp(s.created_at)),
         update_time: Some(timestamp(s.updated_at)),
+        custom_fields: Some(psa_kit::convert::json_to_struct(&s.custom_fields)),
     }
 }
 
@@ -193,6 +194,7 @@ pub fn coc(c: &Coc) -> pb::Coc {
         document_url: f.document_url.clone(),
         create_time: Some(timestamp(c.created_at)),
         update_time: Some(timestamp(c.updated_at)),
+        custom_fields: Some(psa_kit::convert::json_to_struct(&c.custom_fields)),
     }
 }
 

@@ -28,6 +28,7 @@ struct Row {
     saf_id: Option<Uuid>,
     service_scope_id: Option<Uuid>,
     document_url: String,
+    custom_fields: serde_json::Value,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -53,6 +54,7 @@ impl From<Row> for Coc {
                 service_scope_id: r.service_scope_id,
                 document_url: r.document_url,
             },
+            custom_fields: r.custom_fields,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -60,7 +62,7 @@ impl From<Row> for Coc {
 }
 
 const COLUMNS: &str = "id, tenant_id, number, title, description, coc_type, status, issue_date, expiry_date, audit_date, \
-    next_audit_date, company_id, contract_id, saf_id, service_scope_id, document_url, created_at, updated_at";
+    next_audit_date, company_id, contract_id, saf_id, service_scope_id, document_url, custom_fields, created_at, updated_at";
 
 /// What `ListCocs` may filter and order by.
 pub const LIST: ListSpec = ListSpec {

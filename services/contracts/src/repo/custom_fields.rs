@@ -213,3 +213,27 @@ pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan) -> Result<(V
     });
     Ok((out, token))
 }
+
+/// Replaces the custom field values of row `id` of `entity`'s table (already validated) and
+/// bumps its `updated_at`, which is returned.
+///
+/// # Errors
+/// NOT_FOUND when there is no such row; an entity this service does not store.
+pub async fn set_values(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    entity: CustomFieldEntity,
+    id: Uuid,
+    values: &serde_json::Value,
+) -> Result<DateTime<Utc>> {
+    let table = table(entity).ok_or_else(|| anyhow::anyhow!("{} is not stored here", entity.as_str()))?;
+    let at: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
+        "update {table} set custom_fields = $3, updated_at = now() where tenant_id = $1 and id = $2 returning updated_at"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(values)
+    .fetch_optional(&mut **tx)
+    .await?;
+    at.ok_or_else(|| DomainError::NotFound { entity: "record" }.into())
+}

@@ -2,6 +2,7 @@
 //! by it in SQL as well as by RLS.
 
 pub mod activity;
+pub mod attachments;
 pub mod cocs;
 pub mod companies;
 pub mod contacts;
@@ -9,6 +10,7 @@ pub mod contracts;
 pub mod custom_fields;
 pub mod expiry;
 pub mod hours;
+pub mod import_jobs;
 pub mod imports;
 pub mod notes;
 pub mod numbers;

@@ -27,6 +27,7 @@ struct Row {
     value: String,
     currency: String,
     status: String,
+    custom_fields: serde_json::Value,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -50,6 +51,7 @@ impl From<Row> for Saf {
                 currency: r.currency,
                 status: SafStatus::parse(&r.status).unwrap_or(SafStatus::Draft),
             },
+            custom_fields: r.custom_fields,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -57,7 +59,7 @@ impl From<Row> for Saf {
 }
 
 const COLUMNS: &str = "id, tenant_id, number, title, description, document_url, contract_id, company_id, \
-    service_scope_id, start_date, end_date, value::text as value, currency, status, created_at, updated_at";
+    service_scope_id, start_date, end_date, value::text as value, currency, status, custom_fields, created_at, updated_at";
 
 /// What `ListSafs` may filter and order by.
 pub const LIST: ListSpec = ListSpec {

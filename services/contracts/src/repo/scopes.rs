@@ -25,6 +25,7 @@ struct Row {
     scope_details: serde_json::Value,
     template_version: i32,
     status: String,
+    custom_fields: serde_json::Value,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -45,6 +46,7 @@ impl From<Row> for ServiceScope {
                 status: ScopeStatus::parse(&r.status).unwrap_or(ScopeStatus::Pending),
             },
             template_version: r.template_version,
+            custom_fields: r.custom_fields,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -52,7 +54,7 @@ impl From<Row> for ServiceScope {
 }
 
 const COLUMNS: &str = "id, tenant_id, contract_id, company_id, service_id, quantity::text as quantity, unit, \
-    unit_price::text as unit_price, scope_details, template_version, status, created_at, updated_at";
+    unit_price::text as unit_price, scope_details, template_version, status, custom_fields, created_at, updated_at";
 
 /// What `ListServiceScopes` may filter and order by.
 pub const LIST: ListSpec = ListSpec {

@@ -84,7 +84,14 @@ async fn expiry_alerts_are_announced_exactly_once_by_two_replicas() {
     let addr = listener.local_addr().unwrap();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let config = psa_contracts::Config {
-        settings: psa_contracts::Settings { contracts_addr: addr.to_string(), expiry_job_interval_ms: 50 },
+        settings: psa_contracts::Settings {
+            contracts_addr: addr.to_string(),
+            expiry_job_interval_ms: 50,
+            attachments_dir: stack.attachments_dir.display().to_string(),
+            attachment_max_bytes: 1024 * 1024,
+            import_sweep_interval_ms: 60_000,
+            import_stale_after_secs: 1800,
+        },
         service: service_config(&stack),
     };
     let replica = tokio::spawn(psa_contracts::run(config, listener, shutdown.clone()));
@@ -156,8 +163,9 @@ async fn expiry_alerts_are_announced_exactly_once_by_two_replicas() {
         .await
         .unwrap();
     let naming = Naming::new(&stack.nats);
-    let one = psa_contracts::app::Contracts { pool: pool.clone(), naming: naming.clone() };
-    let two = psa_contracts::app::Contracts { pool, naming };
+    let store = psa_kit::attachments::AttachmentStore::local(stack.attachments_dir.to_str().unwrap(), 1024).unwrap();
+    let one = psa_contracts::app::Contracts { pool: pool.clone(), naming: naming.clone(), attachments: store.clone() };
+    let two = psa_contracts::app::Contracts { pool, naming, attachments: store };
     let later = today + Duration::days(21);
     let (a, b) = tokio::join!(one.expiry_tick(later), two.expiry_tick(later));
     // in10 and coc20 expire, in45 reaches 30 days, in80 reaches 60; in200 is still too far.

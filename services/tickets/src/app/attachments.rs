@@ -1,16 +1,13 @@
-//! Uploading and downloading ticket attachments (PRD §3.4): checked by
-//! [`crate::domain::attachments::check`], bytes in the object store under
+//! Uploading and downloading ticket attachments (PRD §3.4): checked and stored by
+//! [`psa_kit::attachments::AttachmentStore`], bytes in the object store under
 //! `<tenant>/<ticket>/<attachment id>`, metadata in `ticket_attachments`, an activity entry.
 
 use chrono::Utc;
-use object_store::ObjectStoreExt as _;
-use object_store::path::Path as StorePath;
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
 use uuid::Uuid;
 
 use super::Tickets;
-use crate::domain::attachments;
 use crate::repo;
 use crate::repo::attachments::Attachment;
 use crate::repo::ticket_actions::Change;
@@ -20,7 +17,7 @@ impl Tickets {
     ///
     /// # Errors
     /// NOT_FOUND for a ticket the principal cannot see; INVALID_ARGUMENT (see
-    /// [`attachments::check`]; `note_id` of another ticket).
+    /// [`psa_kit::attachments::check`]; `note_id` of another ticket).
     pub async fn upload_attachment(
         &self,
         p: &Principal,
@@ -29,7 +26,7 @@ impl Tickets {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<Attachment> {
-        let checked = attachments::check(file_name, &bytes, self.attachment_max_bytes)?;
+        let checked = self.email.store.check(file_name, &bytes)?;
         let mut tx = self.tx(p).await?;
         let t = self.visible(&mut tx, p, ticket, true).await?;
         let note = if p.portal_company().is_some() { None } else { note };
@@ -53,11 +50,7 @@ impl Tickets {
             storage_key: key.clone(),
             created_at: Utc::now(),
         };
-        self.email
-            .store
-            .put(&StorePath::from(key.as_str()), bytes.into())
-            .await
-            .map_err(|e| anyhow::anyhow!("storing attachment: {e}"))?;
+        self.email.store.put(&key, bytes).await?;
         repo::attachments::insert(&mut tx, &row).await?;
         repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
         repo::ticket_actions::record(
@@ -84,13 +77,7 @@ impl Tickets {
             .await?
             .ok_or(DomainError::NotFound { entity: "attachment" })?;
         drop(tx);
-        let got = self
-            .email
-            .store
-            .get(&StorePath::from(a.storage_key.as_str()))
-            .await
-            .map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
-        let bytes = got.bytes().await.map_err(|e| anyhow::anyhow!("reading attachment: {e}"))?;
-        Ok((a, bytes.to_vec()))
+        let bytes = self.email.store.get(&a.storage_key).await?;
+        Ok((a, bytes))
     }
 }

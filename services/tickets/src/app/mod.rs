@@ -34,8 +34,6 @@ pub struct Tickets {
     pub naming: Naming,
     pub email: email::EmailRuntime,
     pub automation: automation::AutomationRuntime,
-    /// Largest file a user may attach, in bytes (`PSA_ATTACHMENT_MAX_BYTES`).
-    pub attachment_max_bytes: usize,
 }
 
 impl Tickets {
@@ -187,31 +185,12 @@ impl Tickets {
     /// One page of tickets.
     ///
     /// Besides [`repo::tickets::LIST`]'s fields, the filter may name custom fields:
-    /// `custom_fields.<key> = "v"` / `!=` compare the value as text (numbers as stored, e.g.
-    /// `40.0`; booleans `true`/`false`), `custom_fields.<key>:"v"` matches a multi-select value
-    /// or a text value containing `v`.
+    /// `custom_fields.<key> = "v"` / `!=` / `:` (see
+    /// [`psa_kit::list::ListSpec::plan_with_custom_fields`]).
     pub async fn list_tickets(&self, p: &Principal, params: &ListParams) -> Result<(Vec<Ticket>, String)> {
-        let comparisons = psa_core::filter::parse(&params.filter)?;
-        let (custom, rest): (Vec<_>, Vec<_>) =
-            comparisons.into_iter().partition(|c| c.field.starts_with("custom_fields."));
-        let plan = if custom.is_empty() {
-            repo::tickets::LIST.plan(params)?
-        } else {
-            // The other terms go through the standard plan, re-written without the custom ones.
-            let filter = rest
-                .iter()
-                .map(|c| {
-                    let v = c.value.replace('\\', "\\\\").replace('"', "\\\"");
-                    format!("{} {} \"{v}\"", c.field, c.op.as_str())
-                })
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            repo::tickets::LIST.plan(&ListParams { filter, ..params.clone() })?
-        };
-        let custom: Vec<(String, psa_core::filter::Op, String)> =
-            custom.into_iter().map(|c| (c.field["custom_fields.".len()..].to_owned(), c.op, c.value)).collect();
+        let plan = repo::tickets::LIST.plan_with_custom_fields(params, "t.custom_fields")?;
         let mut tx = self.tx(p).await?;
-        repo::tickets::list(&mut tx, p.tenant_id, &plan, p.portal_company(), &custom).await
+        repo::tickets::list(&mut tx, p.tenant_id, &plan, p.portal_company()).await
     }
 
     /// Adds a note and records `TicketNoteAdded`; a staff user's public note is also queued

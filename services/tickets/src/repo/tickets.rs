@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use psa_core::DomainError;
-use psa_core::filter::Op;
 use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
@@ -305,43 +304,18 @@ pub async fn touch(tx: &mut TenantTx, tenant: Uuid, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// One page of tickets; `company` restricts to one company (portal users); `custom` are
-/// custom-field terms (key, operator, value) as described on `Tickets::list_tickets`.
+/// One page of tickets; `company` restricts to one company (portal users). The plan may carry
+/// custom-field terms on `t.custom_fields` (see `Tickets::list_tickets`).
 pub async fn list(
     tx: &mut TenantTx,
     tenant: Uuid,
     plan: &ListPlan,
     company: Option<Uuid>,
-    custom: &[(String, Op, String)],
 ) -> Result<(Vec<Ticket>, String)> {
     let mut qb = QueryBuilder::new(format!("{SELECT} where t.tenant_id = "));
     qb.push_bind(tenant);
     if let Some(c) = company {
         qb.push(" and t.company_id = ").push_bind(c);
-    }
-    for (key, op, value) in custom {
-        match op {
-            Op::Eq => {
-                qb.push(" and (t.custom_fields ->> ").push_bind(key.clone()).push(") = ").push_bind(value.clone())
-            }
-            Op::Ne => qb
-                .push(" and (t.custom_fields ->> ")
-                .push_bind(key.clone())
-                .push(") is distinct from ")
-                .push_bind(value.clone()),
-            Op::Has => qb
-                .push(" and (coalesce(jsonb_typeof(t.custom_fields -> ")
-                .push_bind(key.clone())
-                .push(") = 'array' and (t.custom_fields -> ")
-                .push_bind(key.clone())
-                .push(") ? ")
-                .push_bind(value.clone())
-                .push(", false) or strpos(lower(t.custom_fields ->> ")
-                .push_bind(key.clone())
-                .push("), lower(")
-                .push_bind(value.clone())
-                .push(")) > 0)"),
-        };
     }
     plan.push_where(&mut qb);
     plan.push_order_limit(&mut qb);

@@ -27,8 +27,6 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
-use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt as _};
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
 use psa_kit::db::{self, TenantTx};
@@ -54,7 +52,7 @@ pub struct EmailRuntime {
     /// Seals IMAP passwords at rest.
     pub secrets: psa_kit::secrets::SecretBox,
     /// Where attachment bytes go (`PSA_ATTACHMENTS_DIR`, a local directory by default).
-    pub store: Arc<dyn ObjectStore>,
+    pub store: psa_kit::attachments::AttachmentStore,
     /// Time between two polls of one mailbox.
     pub poll_interval: StdDuration,
     /// Outbound SMTP (`PSA_SMTP_URL`); unconfigured: queued mail is recorded as failed.
@@ -449,11 +447,7 @@ impl Tickets {
         for a in &msg.attachments {
             let id = Uuid::now_v7();
             let key = format!("{}/{}/{}", t.tenant_id, t.id, id);
-            self.email
-                .store
-                .put(&StorePath::from(key.as_str()), a.data.clone().into())
-                .await
-                .map_err(|e| anyhow::anyhow!("storing attachment: {e}"))?;
+            self.email.store.put(&key, a.data.clone()).await?;
             let row = Attachment {
                 id,
                 tenant_id: t.tenant_id,
