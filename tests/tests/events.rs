@@ -185,3 +185,28 @@ async fn events_written_while_nats_is_down_are_published_once_when_it_is_back() 
     assert_eq!(v["companyName"], "Umbrella Corp", "an old event replayed does not roll the name back");
     stack.stop().await;
 }
+
+/// The admin a tenant starts with (bootstrap, or the SaaS tenant API) reaches tickets' user
+/// directory like any staff user created later, so automation can mail them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_tenants_admin_reaches_the_tickets_user_directory() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let mut db = stack.db().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let found = loop {
+        let row: Option<(String, bool)> =
+            sqlx::query_as("select email, active from tickets.users where tenant_id = $1")
+                .bind(admin.tenant_id)
+                .fetch_optional(&mut db)
+                .await
+                .expect("query");
+        if let Some(r) = row {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "the bootstrap admin never reached tickets.users");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(found, (admin.email.clone(), true));
+    stack.stop().await;
+}

@@ -310,7 +310,8 @@ impl Stack {
         .expect("identity db");
         let email = format!("admin@{slug}.example");
         let password = format!("pw-{}", Uuid::new_v4().simple());
-        let out = psa_identity::bootstrap(&pool, slug, &format!("{slug} MSP"), &email, Some(&password))
+        let naming = psa_kit::events::Naming::new(&self.nats);
+        let out = psa_identity::bootstrap(&pool, &naming, slug, &format!("{slug} MSP"), &email, Some(&password))
             .await
             .expect("bootstrap tenant");
         pool.close().await;
@@ -331,9 +332,17 @@ impl Stack {
         .expect("identity db");
         let email = format!("admin@{slug}.example");
         let password = format!("pw-{}", Uuid::new_v4().simple());
-        let out = psa_identity::bootstrap_platform(&pool, slug, &format!("{slug} operator"), &email, Some(&password))
-            .await
-            .expect("bootstrap platform tenant");
+        let naming = psa_kit::events::Naming::new(&self.nats);
+        let out = psa_identity::bootstrap_platform(
+            &pool,
+            &naming,
+            slug,
+            &format!("{slug} operator"),
+            &email,
+            Some(&password),
+        )
+        .await
+        .expect("bootstrap platform tenant");
         assert!(out.platform, "{slug} is the platform tenant");
         pool.close().await;
         TenantAdmin { tenant_id: out.tenant_id, slug: slug.to_owned(), email, password }

@@ -22,10 +22,11 @@ async fn main() -> anyhow::Result<()> {
         let email = arg(&args, "--email").unwrap_or_else(|| format!("admin@{slug}.example"));
         let password = std::env::var("PSA_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
         let pool = psa_identity::connect(&config.database).await.context("connecting to the database")?;
+        let naming = psa_kit::events::Naming::new(&config.nats);
         let out = if args.iter().any(|a| a == "--platform") {
-            psa_identity::bootstrap_platform(&pool, &slug, &name, &email, password.as_deref()).await
+            psa_identity::bootstrap_platform(&pool, &naming, &slug, &name, &email, password.as_deref()).await
         } else {
-            psa_identity::bootstrap(&pool, &slug, &name, &email, password.as_deref()).await
+            psa_identity::bootstrap(&pool, &naming, &slug, &name, &email, password.as_deref()).await
         }
         .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
         let platform = if out.platform { " (platform tenant)" } else { "" };

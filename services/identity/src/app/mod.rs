@@ -539,18 +539,21 @@ pub struct Bootstrapped {
 }
 
 /// Creates (idempotently) tenant `slug` and its admin `email`. The password is `password`
-/// when given, otherwise generated and returned. An existing admin keeps their password.
+/// when given, otherwise generated and returned. An existing admin keeps their password. A new
+/// admin is announced like every staff user (`UserCreated` in identity's outbox, named with
+/// `naming`), so the other services' user directories have them.
 ///
 /// # Errors
 /// INVALID_ARGUMENT for a bad slug, email or too-short password; database errors.
 pub async fn bootstrap(
     pool: &PgPool,
+    naming: &psa_kit::events::Naming,
     slug: &str,
     name: &str,
     email: &str,
     password: Option<&str>,
 ) -> Result<Bootstrapped> {
-    bootstrap_with_fields(pool, slug, name, email, password, ["tenant", "tenant_name", "email"]).await
+    bootstrap_with_fields(pool, naming, slug, name, email, password, ["tenant", "tenant_name", "email"]).await
 }
 
 /// Like [`bootstrap`], and makes the tenant the platform tenant (unless another one already
@@ -560,12 +563,13 @@ pub async fn bootstrap(
 /// As [`bootstrap`].
 pub async fn bootstrap_platform(
     pool: &PgPool,
+    naming: &psa_kit::events::Naming,
     slug: &str,
     name: &str,
     email: &str,
     password: Option<&str>,
 ) -> Result<Bootstrapped> {
-    let mut out = bootstrap(pool, slug, name, email, password).await?;
+    let mut out = bootstrap(pool, naming, slug, name, email, password).await?;
     out.platform = repo::tenants::make_platform(pool, out.tenant_id).await?
         || repo::tenants::is_platform(pool, out.tenant_id).await?;
     if out.platform {
@@ -584,6 +588,7 @@ pub async fn bootstrap_platform(
 /// [`bootstrap`] reporting invalid input under `fields` (slug, name, email field names).
 pub(crate) async fn bootstrap_with_fields(
     pool: &PgPool,
+    naming: &psa_kit::events::Naming,
     slug: &str,
     name: &str,
     email: &str,
@@ -626,6 +631,11 @@ pub(crate) async fn bootstrap_with_fields(
         Some(id) => id,
         None => repo::users::by_email(&mut tx, tenant.id, email).await?.map(|u| u.id).unwrap_or_default(),
     };
+    // Like any new staff user, the admin reaches the other services' user directories
+    // (`psa.identity.user.created`, relayed once identity runs).
+    if admin_created && let Some(u) = repo::users::by_id(&mut tx, tenant.id, admin_user_id).await? {
+        crate::events::user_changed(&mut tx, naming, Uuid::nil(), &u, true).await?;
+    }
     tx.commit().await?;
     Ok(Bootstrapped {
         tenant_id: tenant.id,

@@ -83,6 +83,7 @@ impl Identity {
         }
         let out = super::bootstrap_with_fields(
             &self.pool,
+            &self.naming,
             slug,
             name.trim(),
             admin_email.trim(),

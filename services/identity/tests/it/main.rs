@@ -34,15 +34,17 @@ async fn bootstrap_is_idempotent_and_keeps_the_password() {
     })
     .await
     .unwrap();
-    let again = psa_identity::bootstrap(&pool, "demo", "Demo MSP", &admin.email, None).await.unwrap();
+    let naming = psa_kit::events::Naming::new(&stack.nats);
+    let again = psa_identity::bootstrap(&pool, &naming, "demo", "Demo MSP", &admin.email, None).await.unwrap();
     assert!(!again.tenant_created && !again.admin_created && again.generated_password.is_none());
     assert_eq!(again.tenant_id, admin.tenant_id);
     let mut c = client(&stack).await;
     assert!(c.login(login_req(&admin)).await.is_ok(), "original password still valid, email case-insensitive");
-    let fresh = psa_identity::bootstrap(&pool, "second", "Second", "admin@second.example", None).await.unwrap();
+    let fresh =
+        psa_identity::bootstrap(&pool, &naming, "second", "Second", "admin@second.example", None).await.unwrap();
     let pw = fresh.generated_password.expect("generated");
     assert!(pw.len() >= 20);
-    assert!(psa_identity::bootstrap(&pool, "Bad Slug!", "x", "a@b.example", None).await.is_err());
+    assert!(psa_identity::bootstrap(&pool, &naming, "Bad Slug!", "x", "a@b.example", None).await.is_err());
     stack.stop().await;
 }
 
