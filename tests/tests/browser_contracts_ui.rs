@@ -73,12 +73,20 @@ async fn expect(c: &Client, css: &str, want: &str) -> Flow<()> {
     .await
 }
 
-/// Replaces the text of the input matching `css`.
+/// Replaces the text of the input matching `css`. A form filled by the client may restore an
+/// input's value after WebDriver's `clear`, so whatever is left is selected (Ctrl+A) and typed
+/// over, and the value is checked.
 async fn fill(c: &Client, css: &str, text: &str) -> Flow<()> {
     let e = wait_for(c, css).await?;
-    e.clear().await?;
-    e.send_keys(text).await?;
-    Ok(())
+    for _ in 0..3 {
+        e.clear().await?;
+        e.send_keys("\u{E009}a\u{E000}").await?;
+        e.send_keys(text).await?;
+        if e.prop("value").await?.as_deref() == Some(text) {
+            return Ok(());
+        }
+    }
+    Err(format!("{css} did not take {text:?}").into())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
