@@ -75,10 +75,16 @@ async fn expect(c: &Client, css: &str, want: &str) -> Flow<()> {
     .await
 }
 
-/// Replaces the text of the input matching `css`.
+/// Replaces the text of the input matching `css`. The input is emptied with an `input` event
+/// (WebDriver's clear fires none, so a component re-rendered before the typing would put its
+/// old value back and the keys would be appended to it).
 async fn fill(c: &Client, css: &str, text: &str) -> Flow<()> {
     let e = wait_for(c, css).await?;
-    e.clear().await?;
+    c.execute(
+        "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![serde_json::to_value(&e)?],
+    )
+    .await?;
     e.send_keys(text).await?;
     Ok(())
 }
