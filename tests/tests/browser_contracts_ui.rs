@@ -4,7 +4,9 @@
 //! form using the fields (validation error at the custom input, values in the list and on the
 //! company page, parent picker with the API's cycle error), the contact edit form (PATCH of
 //! the changed fields with a custom field), the company rate-card editor and the contract
-//! page's custom fields card (with the value as a contracts list column).
+//! page's custom fields card (with the value as a contracts list column), the company page's
+//! Attachments card (upload, listed, delete after confirmation) and the custom-field filter of
+//! the Companies and Contracts lists.
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
@@ -73,14 +75,18 @@ async fn expect(c: &Client, css: &str, want: &str) -> Flow<()> {
     .await
 }
 
-/// Replaces the text of the input matching `css`. A form filled by the client may restore an
-/// input's value after WebDriver's `clear`, so whatever is left is selected (Ctrl+A) and typed
-/// over, and the value is checked.
+/// Replaces the text of the input matching `css`. The input is emptied with an `input` event
+/// (WebDriver's clear fires none, so a component re-rendered before the typing would put its
+/// old value back and the keys would be appended to it), then typed into; the value is
+/// checked and the fill retried.
 async fn fill(c: &Client, css: &str, text: &str) -> Flow<()> {
     let e = wait_for(c, css).await?;
     for _ in 0..3 {
-        e.clear().await?;
-        e.send_keys("\u{E009}a\u{E000}").await?;
+        c.execute(
+            "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![serde_json::to_value(&e)?],
+        )
+        .await?;
         e.send_keys(text).await?;
         if e.prop("value").await?.as_deref() == Some(text) {
             return Ok(());
@@ -388,5 +394,112 @@ async fn contact_edit_form_and_company_rate_card() {
     assert!(card["lines"][0]["hourlyRate"].as_str().is_some_and(|r| r.starts_with("150")), "{cards}");
     let (_, got) = api.get(&format!("/api/v1/contracts/{contract}")).await;
     assert_eq!(got["customFields"], json!({"cost_centre": "CC-8"}), "{got}");
+    stack.stop().await;
+}
+
+/// The texts of the rows matching `css` (rows replaced while read are skipped).
+async fn row_texts(c: &Client, css: &str) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let mut texts = Vec::new();
+    for row in c.find_all(Locator::Css(css)).await? {
+        if let Ok(t) = row.text().await {
+            texts.push(t);
+        }
+    }
+    Ok(texts)
+}
+
+/// Polls until the rows matching `css` are exactly one per name in `want` (each row containing
+/// its name).
+async fn rows_are(c: &Client, css: &str, want: &[&str]) -> Flow<()> {
+    poll(&format!("rows {want:?} in {css}"), || async {
+        let texts = row_texts(c, css).await?;
+        Ok(texts.len() == want.len() && want.iter().all(|w| texts.iter().any(|t| t.contains(w))))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn company_attachments_card_and_custom_field_list_filters() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    for (entity, key, label) in
+        [("CUSTOM_FIELD_ENTITY_COMPANY", "tier", "Tier"), ("CUSTOM_FIELD_ENTITY_CONTRACT", "region", "Region")]
+    {
+        post(
+            &api,
+            "/api/v1/custom-field-definitions",
+            json!({"entityType": entity, "key": key, "label": label, "fieldType": "CUSTOM_FIELD_TYPE_TEXT"}),
+        )
+        .await;
+    }
+    let wayne =
+        post(&api, "/api/v1/companies", json!({"name": "Wayne Enterprises", "customFields": {"tier": "gold"}})).await;
+    let lex = post(&api, "/api/v1/companies", json!({"name": "LexCorp", "customFields": {"tier": "silver"}})).await;
+    post(&api, "/api/v1/companies", json!({"name": "Daily Planet"})).await;
+    for (name, company, region) in [("Batcave Monitoring", &wayne, "emea"), ("Lex Tower SOC", &lex, "amer")] {
+        post(
+            &api,
+            "/api/v1/contracts",
+            json!({"name": name, "companyId": company, "startDate": "2026-01-01", "currency": "USD",
+                   "customFields": {"region": region}}),
+        )
+        .await;
+    }
+    let file = std::env::temp_dir().join(format!("psa-browser-network-{}.txt", std::process::id()));
+    std::fs::write(&file, "core switch -> firewall\n").unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let base = stack.gateway_url().to_string();
+    let wayne_id = wayne.clone();
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+
+        // Attachments card: upload, listed with its size, deleted after the second click.
+        c.goto(&format!("{base}/companies/{wayne_id}")).await?;
+        expect(&c, "#company-name", "Wayne Enterprises").await?;
+        expect(&c, "#company-attachments", "No attachments yet").await?;
+        wait_for(&c, "#company-attachments .attachment-file").await?.send_keys(&path).await?;
+        expect(&c, "#company-attachments .file-name", "psa-browser-network").await?;
+        click(&c, "#company-attachments .attachment-upload").await?;
+        let row = poll_row(&c, "[data-testid=attachment-row]", "psa-browser-network").await?;
+        if !row.contains("24 B") {
+            return Err(format!("attachment row without its size: {row}").into());
+        }
+        click(&c, "[data-testid=attachment-row] .attachment-delete").await?;
+        click(&c, "[data-testid=attachment-row] .attachment-delete-confirm").await?;
+        expect(&c, "#company-attachments", "No attachments yet").await?;
+
+        // Companies list filtered by a custom field value.
+        click(&c, "#nav-companies").await?;
+        rows_are(&c, "[data-testid=company-row]", &["Wayne Enterprises", "LexCorp", "Daily Planet"]).await?;
+        wait_for(&c, "#companies-cf-key").await?.select_by_value("tier").await?;
+        fill(&c, "#companies-cf-value", "gold").await?;
+        click(&c, "#companies-cf-apply").await?;
+        rows_are(&c, "[data-testid=company-row]", &["Wayne Enterprises"]).await?;
+        click(&c, "#companies-clear").await?;
+        rows_are(&c, "[data-testid=company-row]", &["Wayne Enterprises", "LexCorp", "Daily Planet"]).await?;
+
+        // Contracts list filtered by a custom field value.
+        click(&c, "#nav-contracts").await?;
+        rows_are(&c, "[data-testid=contract-row]", &["Batcave Monitoring", "Lex Tower SOC"]).await?;
+        wait_for(&c, "#contracts-cf-key").await?.select_by_value("region").await?;
+        fill(&c, "#contracts-cf-value", "amer").await?;
+        click(&c, "#contracts-cf-apply").await?;
+        rows_are(&c, "[data-testid=contract-row]", &["Lex Tower SOC"]).await?;
+        Ok(())
+    })
+    .await;
+    let _ = std::fs::remove_file(&file);
+    let (s, list) = api.get(&format!("/api/v1/companies/{wayne}/attachments")).await;
+    assert_eq!(s, 200, "{list}");
+    assert!(list["attachments"].as_array().is_none_or(|a| a.is_empty()), "the attachment was deleted: {list}");
+    let (_, activity) = api.get(&format!("/api/v1/companies/{wayne}/overview")).await;
+    let text = activity["recentActivity"].to_string();
+    assert!(
+        text.contains("Attachment added: psa-browser-network")
+            && text.contains("Attachment deleted: psa-browser-network"),
+        "upload and delete are on the timeline: {activity}"
+    );
     stack.stop().await;
 }

@@ -15,6 +15,7 @@ use wasm_bindgen::JsValue;
 use crate::auth;
 
 pub mod admin;
+pub mod attachments;
 pub mod automation;
 pub mod catalog;
 pub mod clients;

@@ -145,3 +145,22 @@ pub fn date(rfc3339: &str) -> String {
 pub fn or_dash(value: &str) -> String {
     if value.trim().is_empty() { "—".into() } else { value.to_string() }
 }
+
+/// A byte count (a decimal string, as proto `int64` arrives in JSON) as `512 B`, `1.5 KB`,
+/// `2.0 MB` (1 KB = 1024 B); the input when it is not a number.
+pub fn file_size(bytes: &str) -> String {
+    let Ok(n) = bytes.parse::<u64>() else {
+        return bytes.to_string();
+    };
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut size = n as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}

@@ -252,3 +252,94 @@ pub fn value_cells(defs: &[CustomFieldDefinition], values: &Map<String, Value>) 
         }) }
     }
 }
+
+/// The AIP-160 term that selects records whose custom field `key` (of type `field_type`,
+/// `CUSTOM_FIELD_TYPE_…`) equals `value` as text: `custom_fields.tier = "gold"`; for a
+/// multi-select, the records whose values include it: `custom_fields.stacks:"aws"`. Empty when
+/// `key` or `value` is empty. Numbers compare as stored, booleans as `true`/`false` (the
+/// server's rule, README "Filtering by custom fields").
+pub fn filter_term(field_type: &str, key: &str, value: &str) -> String {
+    let value = value.trim();
+    if key.is_empty() || value.is_empty() {
+        return String::new();
+    }
+    let op = if field_type == "CUSTOM_FIELD_TYPE_MULTI_SELECT" { ":" } else { " = " };
+    format!("custom_fields.{key}{op}{}", crate::api::quote(value))
+}
+
+/// Props of [`CustomFieldFilter`].
+#[derive(Properties, PartialEq)]
+pub struct CustomFieldFilterProps {
+    /// The entity type's definitions (the offered fields); nothing renders when empty.
+    pub defs: Vec<CustomFieldDefinition>,
+    /// Receives the applied term (see [`filter_term`]), or an empty string when cleared.
+    pub on_change: Callback<String>,
+    /// Prefix of the element ids (`<prefix>-cf-key`, `-cf-value`, `-cf-apply`, `-cf-clear`).
+    pub id_prefix: AttrValue,
+}
+
+/// A list toolbar filter: pick a custom field, type a value, Filter. Remount it (change its
+/// `key`) to reset it when the page clears its filters.
+#[function_component(CustomFieldFilter)]
+pub fn custom_field_filter(props: &CustomFieldFilterProps) -> Html {
+    let key = use_state(String::new);
+    let value = use_state(String::new);
+    let applied = use_state(|| false);
+    if props.defs.is_empty() {
+        return Html::default();
+    }
+    let on_key = {
+        let key = key.clone();
+        Callback::from(move |e: Event| key.set(event_value(&e)))
+    };
+    let on_value = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| value.set(event_value(&e)))
+    };
+    let on_submit = {
+        let (key, value, applied, on_change, defs) =
+            (key.clone(), value.clone(), applied.clone(), props.on_change.clone(), props.defs.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let field_type = defs.iter().find(|d| d.key == *key).map(|d| d.field_type.as_str()).unwrap_or_default();
+            let term = filter_term(field_type, &key, &value);
+            applied.set(!term.is_empty());
+            on_change.emit(term);
+        })
+    };
+    let on_clear = {
+        let (value, applied, on_change) = (value.clone(), applied.clone(), props.on_change.clone());
+        Callback::from(move |_: MouseEvent| {
+            value.set(String::new());
+            applied.set(false);
+            on_change.emit(String::new());
+        })
+    };
+    let chosen = props.defs.iter().find(|d| d.key == *key);
+    let placeholder = match chosen.map(|d| d.field_type.as_str()) {
+        Some("CUSTOM_FIELD_TYPE_BOOLEAN") => "true or false",
+        Some("CUSTOM_FIELD_TYPE_DATE") => "YYYY-MM-DD",
+        _ => "Value",
+    };
+    let list_id = format!("{}-cf-options", props.id_prefix);
+    let id = |suffix: &str| format!("{}-cf-{suffix}", props.id_prefix);
+    html! {
+        <form class="search" onsubmit={on_submit} aria-label="Filter by custom field">
+            <select id={id("key")} aria-label="Custom field" onchange={on_key}>
+                <option value="" selected={key.is_empty()}>{ "Custom field…" }</option>
+                { for props.defs.iter().map(|d| html! {
+                    <option value={d.key.clone()} selected={d.key == *key}>{ &d.label }</option>
+                }) }
+            </select>
+            <input id={id("value")} type="search" aria-label="Custom field value" placeholder={placeholder}
+                list={list_id.clone()} value={(*value).clone()} oninput={on_value} disabled={key.is_empty()} />
+            <datalist id={list_id}>
+                { for chosen.into_iter().flat_map(|d| d.options.iter()).map(|o| html! { <option value={o.clone()} /> }) }
+            </datalist>
+            <button type="submit" class="btn btn-secondary" id={id("apply")} disabled={key.is_empty()}>{ "Filter" }</button>
+            if *applied {
+                <button type="button" class="btn btn-ghost btn-small" id={id("clear")} onclick={on_clear}>{ "Clear" }</button>
+            }
+        </form>
+    }
+}

@@ -1,5 +1,6 @@
 //! Reusable building blocks of the pages.
 
+pub mod attachments;
 pub mod badge;
 pub mod company_form;
 pub mod company_select;

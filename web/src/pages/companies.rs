@@ -1,4 +1,4 @@
-//! Companies list: search, status filter, pagination, new company form and CSV import.
+//! Companies list: search, status and custom-field filters, pagination, new company form and CSV import.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -8,7 +8,7 @@ use crate::api::{self, Company, ListQuery, quote};
 use crate::app::Route;
 use crate::components::badge::Badge;
 use crate::components::company_form::CompanyForm;
-use crate::components::custom_fields::{header_cells, loaded, use_definitions, value_cells};
+use crate::components::custom_fields::{CustomFieldFilter, header_cells, loaded, use_definitions, value_cells};
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::field::{bind, enum_options, event_value};
 use crate::components::import_panel::ImportPanel;
@@ -32,6 +32,9 @@ pub fn companies_page() -> Html {
     let search_input = use_state(String::new);
     let search = use_state(String::new);
     let status = use_state(String::new);
+    // The applied `custom_fields.<key> = "…"` term, and a counter that remounts its inputs on Clear.
+    let custom = use_state(String::new);
+    let custom_reset = use_state(|| 0u32);
     let cursor = use_state(Cursor::default);
     let reload = use_state(|| 0u32);
     let panel = use_state(|| Panel::None);
@@ -42,6 +45,7 @@ pub fn companies_page() -> Html {
     let filter = api::and(&[
         if search.trim().is_empty() { String::new() } else { format!("name:{}", quote(search.trim())) },
         if status.is_empty() { String::new() } else { format!("status={}", *status) },
+        (*custom).clone(),
     ]);
     let page = use_fetch((filter.clone(), (*cursor).clone(), *reload), |(filter, cursor, _)| async move {
         api::list_companies(&ListQuery {
@@ -62,10 +66,27 @@ pub fn companies_page() -> Html {
         })
     };
     let on_clear = {
-        let (search_input, search, cursor) = (search_input.clone(), search.clone(), cursor.clone());
+        let (search_input, search, status, custom, custom_reset, cursor) = (
+            search_input.clone(),
+            search.clone(),
+            status.clone(),
+            custom.clone(),
+            custom_reset.clone(),
+            cursor.clone(),
+        );
         Callback::from(move |_| {
             search_input.set(String::new());
             search.set(String::new());
+            status.set(String::new());
+            custom.set(String::new());
+            custom_reset.set(*custom_reset + 1);
+            cursor.set(Cursor::default());
+        })
+    };
+    let on_custom = {
+        let (custom, cursor) = (custom.clone(), cursor.clone());
+        Callback::from(move |term: String| {
+            custom.set(term);
             cursor.set(Cursor::default());
         })
     };
@@ -123,7 +144,7 @@ pub fn companies_page() -> Html {
         None => html! { <Loading /> },
         Some(Err(err)) => html! { <ErrorBanner error={err.clone()} on_retry={retry} /> },
         Some(Ok(p)) if p.companies.is_empty() && filtered => html! {
-            <Empty title="No companies match" hint="Try another name or status.">
+            <Empty title="No companies match" hint="Try another name, status or custom field value.">
                 <button type="button" class="btn btn-secondary" onclick={on_clear.clone()}>{ "Clear filters" }</button>
             </Empty>
         },
@@ -199,6 +220,7 @@ pub fn companies_page() -> Html {
                             { enum_options(COMPANY_STATUSES, &status, Some("All (not archived)")) }
                         </select>
                     </label>
+                    <CustomFieldFilter key={*custom_reset} id_prefix="companies" defs={defs.clone()} on_change={on_custom} />
                     if filtered {
                         <button type="button" class="btn btn-ghost btn-small" id="companies-clear" onclick={on_clear.clone()}>
                             { "Clear" }

@@ -1,16 +1,19 @@
 //! Client 360: one company with its details and business fields, lifecycle, hierarchy,
 //! contacts, sites, contracts with scopes/SAFs/COCs, team, notes, open tickets (tickets
-//! service), recent activity (cards in [`super::client360`]) and proposals ([`super::commercial`]).
+//! service), recent activity (cards in [`super::client360`]), proposals ([`super::commercial`])
+//! and attachments ([`crate::components::attachments`]).
 
 use serde::Serialize;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::api::attachments::company_attachments_path;
 use crate::api::clients::{self, Overview};
 use crate::api::commercial;
 use crate::api::settings::RateCardTarget;
 use crate::api::{self, Contact, ListQuery, quote};
 use crate::app::{Route, use_session};
+use crate::components::attachments::AttachmentsCard;
 use crate::components::badge::Badge;
 use crate::components::company_form::CompanyForm;
 use crate::components::contact_form::ContactForm;
@@ -94,6 +97,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
     };
     let can_see_portal_users = use_session().me.can("portal_users.read");
     let can_see_proposals = use_session().me.can("proposals.read");
+    let can_read_company = use_session().me.can("companies.read");
     let navigator = use_navigator();
     let new_ticket = {
         let id = c.id.clone();
@@ -199,6 +203,10 @@ fn company_view(props: &CompanyViewProps) -> Html {
                     <SitesCard overview={overview.clone()} on_change={on_change.clone()} />
                     <TeamCard overview={overview.clone()} on_change={on_change.clone()} />
                     <NotesCard overview={overview.clone()} on_change={on_change.clone()} />
+                    if can_read_company {
+                        <AttachmentsCard id="company-attachments" path={company_attachments_path(&c.id)}
+                            can_write={can_edit} />
+                    }
                 </div>
                 <div class="stack">
                     <AgreementsCard overview={overview.clone()} on_change={on_change.clone()} />

@@ -1,4 +1,4 @@
-//! Contracts: the list (newest first) and the "New contract" form.
+//! Contracts: the list (newest first, with a custom-field filter) and the "New contract" form.
 
 use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
@@ -11,7 +11,7 @@ use crate::app::Route;
 use crate::components::badge::Badge;
 use crate::components::company_select::CompanySelect;
 use crate::components::custom_fields::{
-    CustomFieldInputs, field_names, header_cells, loaded, use_definitions, value_cells,
+    CustomFieldFilter, CustomFieldInputs, field_names, header_cells, loaded, use_definitions, value_cells,
 };
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind};
@@ -26,11 +26,17 @@ const ENTITY: &str = "CUSTOM_FIELD_ENTITY_CONTRACT";
 pub fn contracts_page() -> Html {
     let reload = use_state(|| 0u32);
     let adding = use_state(|| false);
-    let list = use_fetch(*reload, |_| async {
-        catalog::list_contracts(&ListQuery { page_size: 100, ..ListQuery::default() }).await
+    // The applied `custom_fields.<key> = "…"` term (empty: all contracts).
+    let filter = use_state(String::new);
+    let list = use_fetch((*reload, (*filter).clone()), |(_, filter)| async move {
+        catalog::list_contracts(&ListQuery { page_size: 100, filter, ..ListQuery::default() }).await
     });
     let defs = use_definitions(ENTITY);
     let defs = loaded(&defs);
+    let on_filter = {
+        let filter = filter.clone();
+        Callback::from(move |term: String| filter.set(term))
+    };
     let navigator = use_navigator();
     let on_created = {
         let navigator = navigator.clone();
@@ -47,6 +53,9 @@ pub fn contracts_page() -> Html {
     let body = match &list.result {
         None => html! { <Loading /> },
         Some(Err(err)) => html! { <ErrorBanner error={err.clone()} /> },
+        Some(Ok(p)) if p.contracts.is_empty() && !filter.is_empty() => html! {
+            <Empty title="No contracts match" hint="Try another custom field value." />
+        },
         Some(Ok(p)) if p.contracts.is_empty() => html! {
             <Empty title="No contracts yet" hint="Use New contract to record an agreement with a client." />
         },
@@ -82,7 +91,7 @@ pub fn contracts_page() -> Html {
             <div class="page-header">
                 <h1>{ "Contracts" }</h1>
                 <crate::components::export_button::ExportButton id="contracts-export" path="/api/v1/contracts"
-                    filename="contracts.csv" />
+                    filter={(*filter).clone()} filename="contracts.csv" />
                 <div class="page-actions">
                     if !*adding {
                         <button type="button" class="btn btn-primary" id="contract-new-open" onclick={toggle.clone()}>
@@ -94,7 +103,14 @@ pub fn contracts_page() -> Html {
             if *adding {
                 <section class="card"><NewContract {on_created} on_cancel={toggle} /></section>
             }
-            <section class="card">{ body }</section>
+            <section class="card">
+                if !defs.is_empty() {
+                    <div class="toolbar">
+                        <CustomFieldFilter id_prefix="contracts" defs={defs.clone()} on_change={on_filter} />
+                    </div>
+                }
+                { body }
+            </section>
         </div>
     }
 }
