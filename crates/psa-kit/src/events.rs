@@ -543,9 +543,8 @@ where
     F: Future<Output = anyhow::Result<TenantTx>>,
 {
     if run.len() > 1 {
-        let envelopes: Vec<Envelope> = run.iter().map(|d| d.envelope.clone()).collect();
-        let ids: Vec<Uuid> = run.iter().map(|d| d.event_id).collect();
-        match apply_together(pool, consumer, run[0].tenant_id, &ids, envelopes, handle).await {
+        let events: Vec<(Uuid, Envelope)> = run.iter().map(|d| (d.event_id, d.envelope.clone())).collect();
+        match apply_together(pool, consumer, run[0].tenant_id, events, handle).await {
             Ok(()) => {
                 for d in &run {
                     d.msg.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
@@ -556,7 +555,7 @@ where
         }
     }
     for d in run {
-        match apply(pool, consumer, d.event_id, d.tenant_id, d.envelope, handle).await {
+        match apply_together(pool, consumer, d.tenant_id, vec![(d.event_id, d.envelope)], handle).await {
             Ok(()) => d.msg.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?,
             Err(e) => {
                 tracing::warn!(error = ?e, subject = %d.msg.subject, "event handling failed; will be redelivered");
@@ -598,13 +597,13 @@ where
     crate::audit::scope(ctx, crate::trace_context::scope(traceparent, handle(tx, envelope))).await
 }
 
-/// Applies several events of one tenant in one transaction (all or none).
+/// Applies `events` (`(event id, envelope)`, all of `tenant_id`) in one transaction, all or
+/// none; an event already in the consumer's inbox is skipped.
 async fn apply_together<H, F>(
     pool: &PgPool,
     consumer: &str,
     tenant_id: Uuid,
-    ids: &[Uuid],
-    envelopes: Vec<Envelope>,
+    events: Vec<(Uuid, Envelope)>,
     handle: &H,
 ) -> anyhow::Result<()>
 where
@@ -612,33 +611,11 @@ where
     F: Future<Output = anyhow::Result<TenantTx>>,
 {
     let mut tx = crate::db::begin(pool, tenant_id).await?;
-    for (id, envelope) in ids.iter().zip(envelopes) {
-        if record_inbox(&mut tx, consumer, *id, &envelope).await? {
+    for (id, envelope) in events {
+        if record_inbox(&mut tx, consumer, id, &envelope).await? {
             tx = run_handler(tx, envelope, handle).await?;
         }
     }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Applies one event in its own transaction.
-async fn apply<H, F>(
-    pool: &PgPool,
-    consumer: &str,
-    event_id: Uuid,
-    tenant_id: Uuid,
-    envelope: Envelope,
-    handle: &H,
-) -> anyhow::Result<()>
-where
-    H: Fn(TenantTx, Envelope) -> F,
-    F: Future<Output = anyhow::Result<TenantTx>>,
-{
-    let mut tx = crate::db::begin(pool, tenant_id).await?;
-    if !record_inbox(&mut tx, consumer, event_id, &envelope).await? {
-        return Ok(());
-    }
-    let tx = run_handler(tx, envelope, handle).await?;
     tx.commit().await?;
     Ok(())
 }

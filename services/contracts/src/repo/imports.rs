@@ -7,7 +7,7 @@ use psa_kit::db::TenantTx;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::activity::{ActivityKind, StatusChange};
+use crate::domain::activity::ActivityKind;
 use crate::domain::company::{Company, CompanyFields};
 use crate::domain::contact::{Contact, ContactFields};
 use crate::domain::import::RowError;
@@ -262,22 +262,10 @@ pub async fn insert_first_statuses(
     actor: Uuid,
     now: DateTime<Utc>,
     companies: &[Company],
-) -> Result<Vec<StatusChange>> {
-    let changes: Vec<StatusChange> = companies
-        .iter()
-        .map(|c| StatusChange {
-            id: Uuid::now_v7(),
-            company_id: c.id,
-            from: None,
-            to: c.fields.status,
-            reason: String::new(),
-            actor_id: actor,
-            changed_at: now,
-        })
-        .collect();
-    let ids: Vec<Uuid> = changes.iter().map(|c| c.id).collect();
-    let company_ids: Vec<Uuid> = changes.iter().map(|c| c.company_id).collect();
-    let to: Vec<&str> = changes.iter().map(|c| c.to.as_str()).collect();
+) -> Result<()> {
+    let ids: Vec<Uuid> = companies.iter().map(|_| Uuid::now_v7()).collect();
+    let company_ids: Vec<Uuid> = companies.iter().map(|c| c.id).collect();
+    let to: Vec<&str> = companies.iter().map(|c| c.fields.status.as_str()).collect();
     sqlx::query(
         "insert into company_status_changes (id, tenant_id, company_id, from_status, to_status, reason, actor_id, changed_at) \
          select u.id, $1, u.company_id, null, u.to_status, '', $2, $3 \
@@ -291,7 +279,7 @@ pub async fn insert_first_statuses(
     .bind(&to)
     .execute(&mut **tx)
     .await?;
-    Ok(changes)
+    Ok(())
 }
 
 /// Appends activity entries `(company, kind, summary, subject)` in one statement.
