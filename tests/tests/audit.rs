@@ -280,3 +280,57 @@ async fn tenants_see_only_their_own_audit_log_and_portal_users_none() {
     assert_eq!(foreign, 0);
     stack.stop().await;
 }
+
+/// An import is one bulk operation for the audit log: every imported row gets its own
+/// `create` entry by the importing user naming the job (not a copy of its columns); later
+/// changes to an imported row are audited with old and new values as always.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn imported_rows_are_audited_as_created_by_their_import_job() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("bulk-audit").await;
+    let (api, _) = stack.login(&admin).await;
+    let me = my_id(&api).await;
+    let csv = "name,industry,contactName,contactEmail\n\
+               Initech,Software,Bill Lumbergh,bill@initech.example\n\
+               Umbrella,Pharma,Albert Wesker,albert@umbrella.example\n\
+               Hooli,,,\n";
+    let (s, job) = api.post_raw("/api/v1/imports/clients", "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(s, 200, "{job}");
+    assert_eq!(job["created"], 3, "{job}");
+    let job_id = job["id"].as_str().unwrap();
+
+    let companies = wait_for(&api, "entity_type = \"companies\" AND action = \"create\"", 3).await;
+    let contacts = wait_for(&api, "entity_type = \"contacts\" AND action = \"create\"", 2).await;
+    assert_eq!((companies.len(), contacts.len()), (3, 2));
+    let label = json!({ "bulk_operation": format!("import job {job_id}") });
+    for entry in companies.iter().chain(&contacts) {
+        assert_eq!(entry["newValues"], label, "{entry}");
+        assert_eq!(entry["actorId"], me.as_str(), "{entry}");
+        assert_eq!(entry["service"], "contracts");
+    }
+    // One entry per row: each names a distinct imported company.
+    let (s, list) = api.get("/api/v1/companies?pageSize=10").await;
+    assert_eq!(s, 200, "{list}");
+    let mut listed: Vec<String> =
+        list["companies"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    let mut audited: Vec<String> = companies.iter().map(|e| e["entityId"].as_str().unwrap().to_owned()).collect();
+    listed.sort();
+    audited.sort();
+    assert_eq!(audited, listed);
+
+    // A later change of an imported company is audited with its values.
+    let hooli = list["companies"].as_array().unwrap().iter().find(|c| c["name"] == "Hooli").unwrap();
+    let hid = hooli["id"].as_str().unwrap();
+    let (s, body) = api.patch(&format!("/api/v1/companies/{hid}"), &json!({"name": "Hooli XYZ"})).await;
+    assert_eq!(s, 200, "{body}");
+    let rows = wait_for(&api, &format!("entity_id = \"{hid}\" AND action = \"update\""), 1).await;
+    assert_eq!(
+        (rows[0]["oldValues"].clone(), rows[0]["newValues"].clone()),
+        (json!({"name": "Hooli"}), json!({"name": "Hooli XYZ"}))
+    );
+
+    // Another tenant sees none of it.
+    let other = stack.create_tenant("bulk-audit-other").await;
+    let (other_api, _) = stack.login(&other).await;
+    assert!(audit(&other_api, &format!("entity_id = \"{hid}\"")).await.is_empty());
+}

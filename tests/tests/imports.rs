@@ -301,11 +301,13 @@ async fn progress_streams_over_sse_jobs_are_isolated_and_lists_export_as_csv() {
     let (api, _) = stack.login(&a).await;
     let (api_b, _) = stack.login(&b).await;
 
-    // 3000 rows: the first 2500 arrive, one batch (2000 rows) is processed, then the SSE
+    // 1.5 batches of rows: the first 1.25 batches arrive, one batch is processed, then the SSE
     // stream opens and sees progress before the rest of the file arrives.
-    let rows: Vec<String> = (1..=3000).map(|i| format!("Bulk {i:04},Tech,small,active\n")).collect();
-    let head = format!("name,industry,companySize,status\n{}", rows[..2500].concat()).into_bytes();
-    let tail = rows[2500..].concat().into_bytes();
+    let batch = psa_contracts::app::imports::CLIENT_BATCH;
+    let total = batch * 3 / 2;
+    let rows: Vec<String> = (1..=total).map(|i| format!("Bulk {i:04},Tech,small,active\n")).collect();
+    let head = format!("name,industry,companySize,status\n{}", rows[..batch * 5 / 4].concat()).into_bytes();
+    let tail = rows[batch * 5 / 4..].concat().into_bytes();
     let job_id = uuid::Uuid::new_v4().to_string();
     let url = stack.gateway_url();
     let addr = url.trim_start_matches("http://").to_owned();
@@ -320,7 +322,7 @@ async fn progress_streams_over_sse_jobs_are_isolated_and_lists_export_as_csv() {
                 let job_id = &job_id;
                 async move {
                     let (s, j) = api.get(&format!("/api/v1/imports/{job_id}")).await;
-                    (s == 200 && j["rowsRead"].as_i64().unwrap_or(0) >= 2000).then_some(())
+                    (s == 200 && j["rowsRead"].as_i64().unwrap_or(0) >= batch as i64).then_some(())
                 }
             })
             .await;
@@ -348,12 +350,12 @@ async fn progress_streams_over_sse_jobs_are_isolated_and_lists_export_as_csv() {
     let events = sse_rx.await.unwrap().await.unwrap();
     let (last, progress) = events.split_last().expect("events");
     assert_eq!(last.0, "completed", "{events:?}");
-    assert_eq!((last.1["rowsRead"].as_i64(), last.1["created"].as_i64()), (Some(3000), Some(3000)));
+    assert_eq!((last.1["rowsRead"].as_i64(), last.1["created"].as_i64()), (Some(total as i64), Some(total as i64)));
     assert_eq!(last.1["committed"], true);
     assert!(!progress.is_empty(), "progress before completion: {events:?}");
     assert!(progress.iter().all(|(n, j)| n == "progress" && j["state"] == "IMPORT_JOB_STATE_RUNNING"), "{events:?}");
     assert!(
-        progress[0].1["rowsRead"].as_i64().is_some_and(|n| (2000..3000).contains(&n)),
+        progress[0].1["rowsRead"].as_i64().is_some_and(|n| (batch as i64..total as i64).contains(&n)),
         "mid-file progress: {events:?}"
     );
     // A finished job's stream gives the final state at once.
@@ -382,7 +384,7 @@ async fn progress_streams_over_sse_jobs_are_isolated_and_lists_export_as_csv() {
     assert_eq!(portal.get(&format!("/api/v1/imports/{job_id}")).await.0, 403);
     assert_eq!(import(&portal, "clients", "", CLIENTS).await.0, 403);
 
-    // Export honours the filter, streams every page (3000 rows > one page), and stays within
+    // Export honours the filter, streams every page (thousands of rows > one page), and stays within
     // the tenant.
     let (s, ct, csv) =
         text(&stack, &api, &format!("/api/v1/companies:export?filter={}", enc("name:\"Bulk 00\""))).await;
@@ -396,7 +398,7 @@ async fn progress_streams_over_sse_jobs_are_isolated_and_lists_export_as_csv() {
     assert_eq!(names.len(), 99, "Bulk 0001..Bulk 0099");
     assert!(names.iter().all(|n| n.starts_with("Bulk 00")));
     let (_, _, all) = text(&stack, &api, "/api/v1/companies:export").await;
-    assert_eq!(all.lines().count(), 3001);
+    assert_eq!(all.lines().count(), total + 1);
     let (_, _, other) = text(&stack, &api_b, "/api/v1/companies:export").await;
     assert_eq!(other.lines().count(), 1, "tenant B exports only its header: {other}");
     for list in ["contacts", "contracts", "services", "service-scopes", "safs", "cocs", "sites"] {

@@ -154,7 +154,20 @@ declare
     ip       text := coalesce(current_setting('app.client_ip', true), '');
     agent    text := coalesce(current_setting('app.user_agent', true), '');
     trace    text := coalesce(current_setting('app.traceparent', true), '');
+    bulk     text := coalesce(current_setting('app.audit_bulk', true), '');
 begin
+    -- A bulk operation (an import) names itself in `app.audit_bulk`: one record per statement
+    -- and tenant lists the new rows' ids (row id '*'); the relay publishes one `create` record
+    -- per id with new values `{"bulk_operation": <name>}` (crate::audit::BULK).
+    if bulk <> '' and id_col <> '' then
+        execute format('insert into audit_outbox (tenant_id, table_name, row_id, action, new_values, actor_id, '
+                       'client_ip, user_agent, traceparent) '
+                       'select %I, %L, ''*'', ''create'', jsonb_build_object(''bulk_operation'', $1, '
+                       '''ids'', jsonb_agg(%I::text)), $2, $3, $4, $5 from audit_new group by 1',
+                       tenant, tg_table_name, id_col)
+            using bulk, actor, ip, agent, trace;
+        return null;
+    end if;
     insert into audit_outbox (tenant_id, table_name, row_id, action, old_values, new_values, actor_id,
                               client_ip, user_agent, traceparent)
     select (s.j ->> tenant)::uuid, tg_table_name, coalesce(s.j ->> id_col, ''), 'create', null,
@@ -327,6 +340,20 @@ fn check_ident(s: &str) -> anyhow::Result<()> {
         "invalid SQL identifier {s:?}"
     );
     Ok(())
+}
+
+/// A small pool beside `pool`: the same server, role and `search_path`, at most
+/// `max_connections` connections, opened lazily.
+///
+/// For short transactions that must not wait for (or hold a connection needed by) a longer
+/// transaction of the same request, the way an "autonomous transaction" would: a caller holding
+/// one of `pool`'s connections may take one of these without risking a pool deadlock.
+pub fn side_pool(pool: &PgPool, max_connections: u32) -> PgPool {
+    pool.options()
+        .clone()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 /// Begins a transaction scoped to `tenant_id`: sets `app.tenant_id` transaction-locally, which

@@ -220,7 +220,7 @@ impl Relay {
             let mut more = false;
             if stream_ready {
                 match self.publish_batch().await {
-                    Ok(n) => more = n == BATCH,
+                    Ok(n) => more = n >= BATCH,
                     Err(e) => tracing::warn!(error = %e, "outbox relay: publish failed; will retry"),
                 }
             }
@@ -255,7 +255,9 @@ impl Relay {
         .bind(BATCH as i64)
         .fetch_all(&mut *tx)
         .await?;
-        let events = self.publish_rows(tx, "outbox", rows).await?;
+        let rows =
+            rows.into_iter().map(|(id, subject, payload)| Outgoing { row: id, id, subject, payload, last: true });
+        let events = self.publish_rows(tx, "outbox", rows.collect()).await?;
         let mut tx = self.pool.begin().await?;
         let rows: Vec<AuditRow> = sqlx::query_as(
             "select id, tenant_id, table_name, row_id, action, old_values::text as old_values, \
@@ -266,50 +268,64 @@ impl Relay {
         .fetch_all(&mut *tx)
         .await?;
         let subject = self.naming.subject(self.service, crate::audit::ENTITY, crate::audit::VERB);
-        let rows = rows
-            .into_iter()
-            .map(|r| {
-                let id = r.id;
-                r.envelope(self.service).map(|e| (id, subject.clone(), e.encode_to_vec()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let audits = self.publish_rows(tx, "audit_outbox", rows).await?;
+        // A bulk row expands to one record per id: rows are taken while the batch has room
+        // (at least one), the others stay pending (their locks end with `tx`).
+        let mut out = Vec::new();
+        for r in rows {
+            if !out.is_empty() && out.len() >= BATCH {
+                break;
+            }
+            let row = r.id;
+            let records = r.envelopes(self.service)?;
+            let n = records.len();
+            for (i, (id, e)) in records.into_iter().enumerate() {
+                out.push(Outgoing { row, id, subject: subject.clone(), payload: e.encode_to_vec(), last: i + 1 == n });
+            }
+        }
+        let audits = self.publish_rows(tx, "audit_outbox", out).await?;
         Ok(events.max(audits))
     }
 
-    /// Publishes `(id, subject, envelope bytes)` rows in order and marks the sent ones in
-    /// `table` (committing `tx`). The messages are sent back to back and their acks awaited
-    /// afterwards (one round trip per batch, not per event); rows up to the first failure are
-    /// marked, the rest wait for the next pass (a re-sent message that did arrive is dropped by
-    /// the stream's duplicate window on its `Nats-Msg-Id`).
+    /// Publishes messages in order and marks their rows sent in `table` (committing `tx`): a
+    /// row is marked when its last message is acknowledged. The messages are sent back to back
+    /// and their acks awaited afterwards (one round trip per batch, not per event); rows up to
+    /// the first failure are marked, the rest wait for the next pass (a re-sent message that
+    /// did arrive is dropped by the stream's duplicate window on its `Nats-Msg-Id`). Returns
+    /// the messages sent.
     async fn publish_rows(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
         table: &'static str,
-        rows: Vec<(Uuid, String, Vec<u8>)>,
+        messages: Vec<Outgoing>,
     ) -> anyhow::Result<usize> {
-        let mut pending = Vec::with_capacity(rows.len());
+        let mut pending = Vec::with_capacity(messages.len());
         let mut failure = None;
-        for (id, subject, payload) in rows {
+        for m in messages {
             let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", id.to_string().as_str());
-            if let Ok(envelope) = Envelope::decode(payload.as_slice())
+            headers.insert("Nats-Msg-Id", m.id.to_string().as_str());
+            if let Ok(envelope) = Envelope::decode(m.payload.as_slice())
                 && !envelope.traceparent.is_empty()
             {
                 headers.insert(crate::trace_context::HEADER, envelope.traceparent.as_str());
             }
-            match self.js.publish_with_headers(subject, headers, payload.into()).await {
-                Ok(ack) => pending.push((id, ack)),
+            match self.js.publish_with_headers(m.subject, headers, m.payload.into()).await {
+                Ok(ack) => pending.push(((m.row, m.last), ack)),
                 Err(e) => {
                     failure = Some(anyhow::Error::from(e));
                     break;
                 }
             }
         }
+        let mut acked = 0;
         let mut sent = Vec::with_capacity(pending.len());
-        for (id, ack) in pending {
+        for ((row, last), ack) in pending {
             match tokio::time::timeout(Duration::from_secs(5), ack).await {
-                Ok(Ok(_)) => sent.push(id),
+                Ok(Ok(_)) => {
+                    acked += 1;
+                    if last {
+                        sent.push(row);
+                    }
+                }
                 Ok(Err(e)) => {
                     failure = Some(e.into());
                     break;
@@ -329,13 +345,24 @@ impl Relay {
         tx.commit().await?;
         match failure {
             Some(e) => Err(e),
-            None => Ok(sent.len()),
+            None => Ok(acked),
         }
     }
 }
 
+/// One message to publish for an outbox row (`row`); an event row has one, a bulk audit row
+/// one per id (`last` on the final one).
+struct Outgoing {
+    row: Uuid,
+    /// The message's id (`Nats-Msg-Id`).
+    id: Uuid,
+    subject: String,
+    payload: Vec<u8>,
+    last: bool,
+}
+
 /// A pending `audit_outbox` row.
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct AuditRow {
     id: Uuid,
     tenant_id: Uuid,
@@ -352,8 +379,30 @@ struct AuditRow {
 }
 
 impl AuditRow {
-    /// The event envelope carrying this row as an `AuditRecord`.
-    fn envelope(self, service: &str) -> Result<Envelope, prost::EncodeError> {
+    /// The `(event id, envelope)` of each `AuditRecord` this row stands for: itself, or for a
+    /// bulk row (row id `*`, see [`crate::audit::BULK`]) one `create` record per listed id.
+    fn envelopes(self, service: &str) -> anyhow::Result<Vec<(Uuid, Envelope)>> {
+        if self.row_id != "*" {
+            let id = self.id;
+            return Ok(vec![(id, self.envelope(service, id)?)]);
+        }
+        let bulk: crate::audit::BulkRecord = serde_json::from_str(self.new_values.as_deref().unwrap_or("{}"))?;
+        let new_values = serde_json::json!({ crate::audit::BULK: bulk.bulk_operation }).to_string();
+        bulk.ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, row_id)| {
+                // Distinct per id and the same on every re-send, so the stream's duplicate
+                // window drops a record published twice.
+                let id = Uuid::from_u128(self.id.as_u128() ^ (i as u128 + 1));
+                let record = AuditRow { row_id, new_values: Some(new_values.clone()), ..self.clone() };
+                Ok((id, record.envelope(service, id)?))
+            })
+            .collect()
+    }
+
+    /// The event envelope carrying this row as an `AuditRecord` with event id `id`.
+    fn envelope(self, service: &str, id: Uuid) -> Result<Envelope, prost::EncodeError> {
         let record = psa_proto::events::AuditRecord {
             service: service.to_owned(),
             entity_type: self.table_name,
@@ -365,7 +414,7 @@ impl AuditRow {
             user_agent: self.user_agent,
         };
         Ok(Envelope {
-            event_id: self.id.to_string(),
+            event_id: id.to_string(),
             r#type: <psa_proto::events::AuditRecord as prost::Name>::full_name(),
             tenant_id: self.tenant_id.to_string(),
             occurred_at: Some(prost_types::Timestamp {

@@ -179,7 +179,13 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         automation_interval,
         config.settings.automation_webhook_allow_private,
     )?;
-    let app = Arc::new(app::Tickets { pool: rt.pool.clone(), naming: rt.naming.clone(), email, automation });
+    let app = Arc::new(app::Tickets {
+        pool: rt.pool.clone(),
+        numbers: psa_kit::db::side_pool(&rt.pool, 2),
+        naming: rt.naming.clone(),
+        email,
+        automation,
+    });
     let mut automation_consumers = Vec::new();
     for spec in app::automation::consumers() {
         let app = app.clone();

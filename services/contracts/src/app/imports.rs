@@ -9,6 +9,8 @@
 //!   scope = contract + service, SAF by number) and written in the import's one transaction:
 //!   clients with multi-row `unnest` inserts (companies, first status entries, contacts,
 //!   activity, outbox events), the other types row by row under a savepoint;
+//! - the transaction is a bulk operation for the audit log (`psa_kit::audit::bulk`): every
+//!   imported row gets a `create` record naming the job, without a copy of its columns;
 //! - after every batch the counters and the new bad rows are saved to `import_jobs` /
 //!   `import_job_errors` in a separate, immediately committed transaction: that is how
 //!   `GetImportJob` and `WatchImportJob` (SSE) report progress from any replica (the database
@@ -51,7 +53,7 @@ use crate::repo;
 use crate::repo::imports::Counters;
 
 /// Rows per batch of a clients import (one multi-row insert each).
-pub const CLIENT_BATCH: usize = 2000;
+pub const CLIENT_BATCH: usize = 5000;
 /// Rows per batch of the other types (progress is saved after each).
 pub const ROW_BATCH: usize = 200;
 /// Most bad rows listed in a job's report (all are stored and counted).
@@ -375,6 +377,9 @@ impl Contracts {
         parsed: &mut mpsc::Receiver<Parsed>,
     ) -> Result<(Counters, Option<String>, Option<TenantTx>)> {
         let mut tx = self.tx(p).await?;
+        // Imported rows are audited as created by this job (one record per row, not a copy
+        // of every column: see `psa_kit::audit::bulk`).
+        psa_kit::audit::bulk(&mut tx, &format!("import job {id}")).await?;
         let now = repo::imports::tx_now(&mut tx).await?;
         let mut c = Counters::default();
         let mut ignored = Vec::new();

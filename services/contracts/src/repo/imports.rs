@@ -181,9 +181,55 @@ pub async fn tx_now(tx: &mut TenantTx) -> Result<DateTime<Utc>> {
     Ok(sqlx::query_scalar("select now()").fetch_one(&mut **tx).await?)
 }
 
-/// Inserts the companies whose name (case-insensitive) the tenant does not have yet, in one
-/// statement; returns the created ones. Names must be distinct within `rows`.
+/// Inserts the companies whose name (case-insensitive) the tenant does not have yet; returns
+/// the created ones. Names should be distinct within `rows`.
+///
+/// The names the tenant has are looked up first and left out, and the rest go in with one plain
+/// multi-row insert under a savepoint: an `on conflict` insert checks every row speculatively,
+/// a cost per row that a new file's rows do not need. Should a company of the same name be
+/// created meanwhile (or two names of `rows` match case-insensitively), the insert is redone with
+/// `on conflict do nothing`.
+///
+/// # Errors
+/// Database errors.
 pub async fn insert_companies(tx: &mut TenantTx, tenant: Uuid, rows: &[&CompanyFields]) -> Result<Vec<Company>> {
+    let names: Vec<&str> = rows.iter().map(|f| f.name.as_str()).collect();
+    let taken: std::collections::HashSet<String> = sqlx::query_scalar(
+        "select n from unnest($2::text[]) n \
+         where exists (select 1 from companies c where c.tenant_id = $1 and lower(c.name) = lower(n))",
+    )
+    .bind(tenant)
+    .bind(&names)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .collect();
+    let fresh: Vec<&CompanyFields> = rows.iter().copied().filter(|f| !taken.contains(&f.name)).collect();
+    if fresh.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query("savepoint import_companies").execute(&mut **tx).await?;
+    match insert_company_rows(tx, tenant, &fresh, false).await {
+        Ok(created) => {
+            sqlx::query("release savepoint import_companies").execute(&mut **tx).await?;
+            Ok(created)
+        }
+        Err(e) if e.is_unique_violation("companies_name_per_tenant") => {
+            sqlx::query("rollback to savepoint import_companies").execute(&mut **tx).await?;
+            insert_company_rows(tx, tenant, &fresh, true).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One multi-row insert of `rows` (`on conflict (tenant_id, lower(name)) do nothing` when
+/// `skip_taken`); returns the inserted companies.
+async fn insert_company_rows(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    rows: &[&CompanyFields],
+    skip_taken: bool,
+) -> Result<Vec<Company>> {
     let n = rows.len();
     let mut ids = Vec::with_capacity(n);
     let (mut names, mut types, mut statuses, mut industries) = (vec![], vec![], vec![], vec![]);
@@ -213,8 +259,8 @@ pub async fn insert_companies(tx: &mut TenantTx, tenant: Uuid, rows: &[&CompanyF
          from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], \
          $10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) \
          as u(id, name, company_type, status, industry, company_size, source, website, phone, email, address, notes, tags) \
-         on conflict (tenant_id, lower(name)) do nothing \
-         returning {}",
+         {} returning {}",
+        if skip_taken { "on conflict (tenant_id, lower(name)) do nothing" } else { "" },
         super::companies::COLUMNS
     );
     let created: Vec<super::companies::Row> = sqlx::query_as(&sql)

@@ -31,6 +31,8 @@ pub mod timesheets;
 /// What the tickets service needs at run time.
 pub struct Tickets {
     pub pool: PgPool,
+    /// Ticket numbers' pool ([`repo::tickets::next_number`]), beside `pool`.
+    pub numbers: PgPool,
     pub naming: Naming,
     pub email: email::EmailRuntime,
     pub automation: automation::AutomationRuntime,
@@ -63,12 +65,7 @@ impl Tickets {
             fields.links =
                 crate::domain::ticket::TicketLinks { custom_fields: fields.links.custom_fields, ..Default::default() };
         }
-        // The number comes from a transaction of its own, so concurrent creates of one tenant
-        // do not queue on the counter row for the whole create (a create failing later leaves
-        // a gap in the numbers, as in other PSAs).
-        let mut tx = self.tx(p).await?;
-        let number = repo::tickets::next_number(&mut tx, p.tenant_id).await?;
-        tx.commit().await?;
+        let number = repo::tickets::next_number(&self.numbers, p.tenant_id).await?;
         let mut tx = self.tx(p).await?;
         self.prepare_desk_fields(&mut tx, p.tenant_id, &mut fields, None).await?;
         let t = self.insert_numbered(&mut tx, p.tenant_id, p.user_id, &fields, &[], number).await?;
@@ -96,7 +93,7 @@ impl Tickets {
         fields: &TicketFields,
         chain: &[Uuid],
     ) -> Result<Ticket> {
-        let number = repo::tickets::next_number(tx, tenant).await?;
+        let number = repo::tickets::next_number(&self.numbers, tenant).await?;
         self.insert_numbered(tx, tenant, actor, fields, chain, number).await
     }
 

@@ -5,7 +5,7 @@ use psa_core::DomainError;
 use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
-use sqlx::QueryBuilder;
+use sqlx::{PgPool, QueryBuilder};
 use uuid::Uuid;
 
 use crate::domain::sla::clock::{Outcome, SlaSummary};
@@ -155,19 +155,29 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "t.id",
 };
 
-/// The tenant's next ticket number (1, 2, …). The counter row stays locked until `tx` ends, so
-/// creates that take it inside a longer transaction run one after another; take it in a
-/// short transaction of its own where gaps (a create failing after it) are acceptable.
+/// The tenant's next ticket number (1, 2, …), taken in a transaction of its own on `numbers`
+/// (a [`psa_kit::db::side_pool`]), so the counter row is locked only for that statement, not
+/// for the whole create that uses the number: concurrent creates of one tenant do not queue on
+/// it. A create failing after it leaves a gap in the numbers, as in other PSAs.
+///
+/// The counter's commit does not wait for the WAL flush (`synchronous_commit = off`): a crash
+/// can lose the increment only while no ticket using the number is durable, since a ticket's
+/// commit record comes later in the WAL and its flush covers the counter's.
 ///
 /// # Errors
 /// Database errors.
-pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<i64> {
+pub async fn next_number(numbers: &PgPool, tenant: Uuid) -> Result<i64> {
+    // One statement in its own transaction: the settings (the tenant for row-level security,
+    // the asynchronous commit) are made transaction-local before the upsert reads its row.
+    let mut conn = numbers.acquire().await?;
     Ok(sqlx::query_scalar(
-        "insert into ticket_counters (tenant_id, last_number) values ($1, 1) \
+        "insert into ticket_counters (tenant_id, last_number) \
+         select $1::uuid, 1 from (select set_config('app.tenant_id', $1::uuid::text, true), \
+                                   set_config('synchronous_commit', 'off', true)) s \
          on conflict (tenant_id) do update set last_number = ticket_counters.last_number + 1 returning last_number",
     )
     .bind(tenant)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?)
 }
 

@@ -633,3 +633,60 @@ async fn parse_rules_route_new_tickets_to_a_queue_and_its_team() {
     assert!(t["queueId"].is_null() || t["queueId"] == "", "{t}");
     stack.stop().await;
 }
+
+/// A message that opens a ticket keeps its transaction open until everything is written
+/// (attachments included); the tenant's ticket numbering is not locked for that long, so the
+/// staff's own creates meanwhile do not wait for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_opening_a_ticket_does_not_hold_up_other_creates() {
+    use sqlx::Connection;
+    let stack = Stack::start().await;
+    let d = desk(&stack, "mail-numbering").await;
+    wait_for_projection(&stack, &d).await;
+
+    // Hold the message at its attachment rows, after it has taken its ticket number.
+    let mut db = stack.db().await;
+    let mut hold = db.begin().await.unwrap();
+    sqlx::query("lock table tickets.ticket_attachments in exclusive mode").execute(&mut *hold).await.unwrap();
+    let (mailbox, token, url) = (d.mailbox.clone(), d.token.clone(), stack.gateway_url());
+    let message = tokio::spawn(async move {
+        Api::new(&url, None)
+            .post_raw(
+                &format!("/api/v1/email-mailboxes/{mailbox}/messages:receive?token={token}"),
+                "message/rfc822",
+                fixture("05_mixed_alternative_related_inline-image_attachment.eml"),
+            )
+            .await
+    });
+    eventually(20, "the message waiting for its attachment rows", || async {
+        let mut probe = stack.db().await;
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity where wait_event_type = 'Lock' \
+             and query like 'insert into ticket_attachments%'",
+        )
+        .fetch_one(&mut probe)
+        .await
+        .unwrap();
+        (waiting == 1).then_some(())
+    })
+    .await;
+
+    let body = json!({"title": "Printer on fire", "companyId": d.company});
+    let create = d.api.post("/api/v1/tickets", &body);
+    let (s, staff) = tokio::time::timeout(std::time::Duration::from_secs(10), create)
+        .await
+        .expect("a staff create waited for the message's transaction");
+    assert_eq!(s, 200, "{staff}");
+
+    hold.rollback().await.unwrap();
+    let (s, v) = message.await.unwrap();
+    assert_eq!((s, v["outcome"].as_str()), (200, Some("EMAIL_OUTCOME_CREATED_TICKET")), "{v}");
+    let from_mail = ticket(&d.api, v["ticketId"].as_str().unwrap()).await;
+    assert_eq!(attachments(&d.api, v["ticketId"].as_str().unwrap()).await.len(), 2);
+    // The message took its number first, and nobody else got it.
+    let digits = |t: &Value| -> u64 {
+        t["number"].as_str().unwrap().trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap()
+    };
+    let (mail_no, staff_no) = (digits(&from_mail), digits(&staff));
+    assert!(mail_no < staff_no, "message {mail_no}, staff create {staff_no}");
+}
