@@ -382,11 +382,22 @@ impl AuditRow {
     /// The `(event id, envelope)` of each `AuditRecord` this row stands for: itself, or for a
     /// bulk row (row id `*`, see [`crate::audit::BULK`]) one `create` record per listed id.
     fn envelopes(self, service: &str) -> anyhow::Result<Vec<(Uuid, Envelope)>> {
-        if self.row_id != "*" {
+        let bulk = if self.row_id == "*" {
+            match serde_json::from_str::<crate::audit::BulkRecord>(self.new_values.as_deref().unwrap_or("")) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    // Published as it is rather than blocking every later record behind it.
+                    tracing::error!(error = %e, id = %self.id, "malformed bulk audit row");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let Some(bulk) = bulk else {
             let id = self.id;
             return Ok(vec![(id, self.envelope(service, id)?)]);
-        }
-        let bulk: crate::audit::BulkRecord = serde_json::from_str(self.new_values.as_deref().unwrap_or("{}"))?;
+        };
         let new_values = serde_json::json!({ crate::audit::BULK: bulk.bulk_operation }).to_string();
         bulk.ids
             .into_iter()
@@ -687,6 +698,70 @@ pub async fn connect(config: &NatsConfig) -> anyhow::Result<(async_nats::Client,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn audit_row(row_id: &str, new_values: &str) -> AuditRow {
+        AuditRow {
+            id: Uuid::now_v7(),
+            tenant_id: Uuid::now_v7(),
+            table_name: "companies".into(),
+            row_id: row_id.into(),
+            action: "create".into(),
+            old_values: None,
+            new_values: Some(new_values.into()),
+            actor_id: Some(Uuid::now_v7()),
+            client_ip: "10.0.0.1".into(),
+            user_agent: "csv".into(),
+            traceparent: String::new(),
+            occurred_at: chrono::Utc::now(),
+        }
+    }
+
+    fn record(e: &Envelope) -> psa_proto::events::AuditRecord {
+        prost::Message::decode(e.payload.as_ref().unwrap().value.as_slice()).unwrap()
+    }
+
+    #[test]
+    fn a_bulk_audit_row_becomes_one_create_record_per_id_with_stable_event_ids() {
+        let row = audit_row("*", r#"{"bulk_operation": "import job 7", "ids": ["a1", "b2", "c3"]}"#);
+        let first = row.clone().envelopes("contracts").unwrap();
+        let again = row.clone().envelopes("contracts").unwrap();
+        assert_eq!(first.len(), 3);
+        let ids: std::collections::HashSet<Uuid> = first.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids.len(), 3, "distinct event ids");
+        assert!(!ids.contains(&row.id));
+        assert_eq!(
+            first.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            again.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            "a re-send has the same ids (de-duplicated by the stream)"
+        );
+        for ((id, e), entity) in first.iter().zip(["a1", "b2", "c3"]) {
+            assert_eq!(e.event_id, id.to_string());
+            assert_eq!(e.subject_id, entity);
+            assert_eq!(e.actor_id, row.actor_id.unwrap().to_string());
+            let r = record(e);
+            assert_eq!((r.entity_id.as_str(), r.action.as_str()), (entity, "create"));
+            assert_eq!(r.new_values, r#"{"bulk_operation":"import job 7"}"#);
+            assert_eq!((r.client_ip.as_str(), r.user_agent.as_str()), ("10.0.0.1", "csv"));
+        }
+    }
+
+    #[test]
+    fn an_ordinary_audit_row_is_one_record_under_its_own_id() {
+        let row = audit_row("a1", r#"{"name": "Acme"}"#);
+        let out = row.clone().envelopes("contracts").unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, row.id);
+        assert_eq!(record(&out[0].1).new_values, r#"{"name": "Acme"}"#);
+    }
+
+    #[test]
+    fn a_malformed_bulk_row_is_published_as_it_is() {
+        let row = audit_row("*", r#"{"ids": 3}"#);
+        let out = row.clone().envelopes("contracts").unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, row.id);
+        assert_eq!(record(&out[0].1).new_values, r#"{"ids": 3}"#);
+    }
 
     #[test]
     fn naming() {
