@@ -10,7 +10,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
 
 const COMPANY: &str = "Browser Test Co";
 const TICKET: &str = "Printer on floor 2 is jammed";
@@ -39,13 +39,7 @@ async fn staff_creates_company_and_ticket_in_the_browser() {
 
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
     // Sign in.
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(tenant).await?;
-    wait_for(c, "#login-email").await?.send_keys(email).await?;
-    wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, tenant, email, password).await?;
     let who = wait_for(c, "#nav-user-email").await?.text().await?;
     if who != email {
         return Err(format!("signed in as {who:?}, expected {email:?}").into());
@@ -143,13 +137,7 @@ async fn staff_adds_a_service_through_its_template_form() {
 }
 
 async fn scope_flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(tenant).await?;
-    wait_for(c, "#login-email").await?.send_keys(email).await?;
-    wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
 
     // Define the service's scope template in the catalog page's editor: a keyword outside the
@@ -240,13 +228,7 @@ async fn mfa_user_signs_in_with_a_second_step() {
     let client = connect(&driver).await;
     let c = &client;
     let outcome: Flow<()> = async {
-        c.goto(&base).await?;
-        let tenant_input = wait_for(c, "#login-tenant").await?;
-        tenant_input.clear().await?;
-        tenant_input.send_keys(&admin.slug).await?;
-        wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
-        wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
-        wait_for(c, "#login-submit").await?.click().await?;
+        submit_login(c, &base, &admin.slug, &admin.email, &admin.password).await?;
         // A wrong code is refused and the second step stays open.
         wait_for(c, "#login-mfa-code").await?.send_keys("000000").await?;
         wait_for(c, "#login-mfa-submit").await?.click().await?;

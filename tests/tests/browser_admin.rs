@@ -9,7 +9,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use psa_testkit::{Stack, TenantAdmin};
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn super_admin_administers_tenants_and_reads_the_audit_log_in_the_browser() {
@@ -30,13 +30,7 @@ async fn super_admin_administers_tenants_and_reads_the_audit_log_in_the_browser(
 }
 
 async fn flow(c: &Client, stack: &Stack, operator: &TenantAdmin) -> Flow<()> {
-    c.goto(&stack.gateway_url()).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(&operator.slug).await?;
-    wait_for(c, "#login-email").await?.send_keys(&operator.email).await?;
-    wait_for(c, "#login-password").await?.send_keys(&operator.password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, &stack.gateway_url(), &operator.slug, &operator.email, &operator.password).await?;
     wait_for(c, "#nav-tenants").await?.click().await?;
 
     // provision

@@ -12,7 +12,9 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Api;
 use serde_json::{Value, json};
-use support::browser::{Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{
+    Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for,
+};
 
 async fn post(api: &Api, path: &str, body: Value) -> String {
     let (s, v) = api.post(path, &body).await;
@@ -88,13 +90,7 @@ async fn text(c: &Client, css: &str) -> Flow<String> {
 }
 
 async fn flow(c: &Client, base: &str, admin: &psa_testkit::TenantAdmin, company: &str, my_name: &str) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(&admin.slug).await?;
-    wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
-    wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, &admin.slug, &admin.email, &admin.password).await?;
     wait_for(c, "#nav-user-email").await?;
     c.goto(&format!("{base}/companies/{company}")).await?;
 

@@ -17,7 +17,9 @@ use std::future::Future;
 use fantoccini::{Client, Locator};
 use psa_testkit::{Api, Stack, TenantAdmin};
 use serde_json::{Value, json};
-use support::browser::{Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{
+    Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for,
+};
 
 async fn post(api: &Api, path: &str, body: Value) -> String {
     let (s, v) = api.post(path, &body).await;
@@ -45,13 +47,7 @@ where
 }
 
 async fn sign_in(c: &Client, base: &str, admin: &TenantAdmin) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(&admin.slug).await?;
-    wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
-    wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, &admin.slug, &admin.email, &admin.password).await?;
     // Password hashing is slow on a loaded machine with debug builds: allow a minute.
     c.wait()
         .at_most(std::time::Duration::from_secs(60))

@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{Driver, Flow, click, connect, poll, preflight, save_evidence, wait_for};
+use support::browser::{Driver, Flow, click, connect, fill, poll, preflight, save_evidence, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sets_up_the_desk_and_works_a_ticket_with_it() {
@@ -44,19 +44,8 @@ async fn admin_sets_up_the_desk_and_works_a_ticket_with_it() {
     stack.stop().await;
 }
 
-async fn fill(c: &Client, css: &str, value: &str) -> Flow<()> {
-    let input = wait_for(c, css).await?;
-    input.clear().await?;
-    input.send_keys(value).await?;
-    Ok(())
-}
-
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str, ticket: &str) -> Flow<()> {
-    c.goto(base).await?;
-    fill(c, "#login-tenant", tenant).await?;
-    fill(c, "#login-email", email).await?;
-    fill(c, "#login-password", password).await?;
-    click(c, "#login-submit").await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
     click(c, "#nav-desk").await?;
 

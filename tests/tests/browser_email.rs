@@ -12,7 +12,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::{Api, Stack};
 use serde_json::{Value, json};
-use support::browser::{Driver, Flow, click, connect, poll, preflight, save_evidence, wait_for};
+use support::browser::{Driver, Flow, click, connect, fill, poll, preflight, save_evidence, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sets_up_a_mailbox_and_follows_its_messages() {
@@ -53,19 +53,8 @@ async fn text(c: &Client, css: &str) -> Flow<String> {
     Ok(wait_for(c, css).await?.text().await?)
 }
 
-async fn fill(c: &Client, css: &str, value: &str) -> Flow<()> {
-    let input = wait_for(c, css).await?;
-    input.clear().await?;
-    input.send_keys(value).await?;
-    Ok(())
-}
-
 async fn flow(c: &Client, stack: &Stack, api: &Api, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
-    c.goto(base).await?;
-    fill(c, "#login-tenant", tenant).await?;
-    fill(c, "#login-email", email).await?;
-    fill(c, "#login-password", password).await?;
-    click(c, "#login-submit").await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
     click(c, "#nav-email").await?;
 

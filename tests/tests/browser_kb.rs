@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ticket_to_published_searchable_article() {
@@ -51,13 +51,7 @@ async fn text_of(c: &Client, css: &str) -> Result<String, fantoccini::error::Cmd
 }
 
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str, ticket: &str) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(tenant).await?;
-    wait_for(c, "#login-email").await?.send_keys(email).await?;
-    wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
 
     // The ticket becomes a draft article.

@@ -15,7 +15,7 @@ use fantoccini::{Client, Locator};
 use psa_testkit::smtp::SmtpSink;
 use psa_testkit::{Api, Stack, StackOptions};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
 
 const PASSWORD: &str = "portal passphrase for ann 1";
 const NEW_PASSWORD: &str = "a brand new passphrase 2";
@@ -82,13 +82,7 @@ async fn seed(staff: &Api) -> Seeded {
 
 async fn flow(c: &Client, base: &str, admin: &psa_testkit::TenantAdmin, smtp: &SmtpSink, s: &Seeded) -> Flow<()> {
     // Staff signs in and invites Ann from Alpha's company page.
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(&admin.slug).await?;
-    wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
-    wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, &admin.slug, &admin.email, &admin.password).await?;
     wait_for(c, "#nav-user-email").await?;
     c.goto(&format!("{base}/companies/{}", s.alpha)).await?;
     wait_for(c, "#portal-invite-contact option[value]:not([value=''])").await?.click().await?;

@@ -11,7 +11,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use psa_testkit::Api;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
 
 const KEY_NAME: &str = "Browser BI export";
 
@@ -38,13 +38,7 @@ async fn admin_manages_sessions_and_api_keys_in_the_browser() {
 }
 
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str, other: &Api) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(tenant).await?;
-    wait_for(c, "#login-email").await?.send_keys(email).await?;
-    wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
     wait_for(c, "#nav-security").await?.click().await?;
 

@@ -15,7 +15,7 @@ use psa_core::PrincipalKind;
 use psa_core::permissions::Role;
 use psa_testkit::{Api, Stack};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_page_records_submits_and_approves_weeks() {
@@ -62,13 +62,7 @@ async fn status(c: &Client) -> Result<String, fantoccini::error::CmdError> {
 }
 
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(tenant).await?;
-    wait_for(c, "#login-email").await?.send_keys(email).await?;
-    wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
     wait_for(c, "#nav-time").await?.click().await?;
 
@@ -190,13 +184,7 @@ async fn ticket_flow(
     (managed, project, foreign): (String, String, String),
     (prj, task): (&str, &str),
 ) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(tenant).await?;
-    wait_for(c, "#login-email").await?.send_keys(email).await?;
-    wait_for(c, "#login-password").await?.send_keys(password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, tenant, email, password).await?;
     wait_for(c, "#nav-user-email").await?;
     c.goto(&format!("{base}/tickets/{ticket}")).await?;
     wait_for(c, "#ticket-time #time-entry-form").await?;

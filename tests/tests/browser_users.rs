@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::{Api, TenantAdmin};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, wait_for};
+use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
 
 const NEW_EMAIL: &str = "dana.tech@acme.example";
 const NEW_PASSWORD: &str = "copper-falcon-8812";
@@ -60,13 +60,7 @@ async fn login_status(base: &str, tenant: &str, email: &str, password: &str) -> 
 }
 
 async fn flow(c: &Client, base: &str, admin: &TenantAdmin, api: &Api) -> Flow<()> {
-    c.goto(base).await?;
-    let tenant_input = wait_for(c, "#login-tenant").await?;
-    tenant_input.clear().await?;
-    tenant_input.send_keys(&admin.slug).await?;
-    wait_for(c, "#login-email").await?.send_keys(&admin.email).await?;
-    wait_for(c, "#login-password").await?.send_keys(&admin.password).await?;
-    wait_for(c, "#login-submit").await?.click().await?;
+    submit_login(c, base, &admin.slug, &admin.email, &admin.password).await?;
     wait_for(c, "#nav-users").await?.click().await?;
 
     // Create a technician.

@@ -168,3 +168,21 @@ pub async fn save_evidence(c: &Client) {
     }
     eprintln!("browser test: screenshot and DOM saved in {}", dir.display());
 }
+
+/// Opens the sign-in page at `base` and submits the tenant, email and password; the caller waits
+/// for what should follow (the navigation, an MFA step, an error).
+pub async fn submit_login(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
+    c.goto(base).await?;
+    fill(c, "#login-tenant", tenant).await?;
+    fill(c, "#login-email", email).await?;
+    fill(c, "#login-password", password).await?;
+    click(c, "#login-submit").await
+}
+
+/// Replaces the text of the input `css` (waiting for it) with `value`.
+pub async fn fill(c: &Client, css: &str, value: &str) -> Flow<()> {
+    let input = wait_for(c, css).await?;
+    input.clear().await?;
+    input.send_keys(value).await?;
+    Ok(())
+}
