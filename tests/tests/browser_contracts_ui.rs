@@ -6,7 +6,9 @@
 //! the changed fields with a custom field), the company rate-card editor and the contract
 //! page's custom fields card (with the value as a contracts list column), the company page's
 //! Attachments card (upload, listed, delete after confirmation) and the custom-field filter of
-//! the Companies and Contracts lists.
+//! the Companies and Contracts lists; the contract page's SAF and COC cards (create with custom
+//! fields and a field error, the lifecycle buttons, a SAF activating its scope) with custom-field
+//! inputs in the "Add service" and proposal forms.
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
@@ -498,4 +500,181 @@ async fn company_attachments_card_and_custom_field_list_filters() {
         "upload and delete are on the timeline: {activity}"
     );
     stack.stop().await;
+}
+
+/// Sets a date input's value (typing into Chromium's date widget depends on the locale) and
+/// fires the `input` event the form listens to.
+async fn set_date(c: &Client, css: &str, date: &str) -> Flow<()> {
+    let e = wait_for(c, css).await?;
+    c.execute(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![serde_json::to_value(&e)?, json!(date)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Clicks the button with `data-action=action` in the row matching `row_css` that shows `text`.
+async fn row_action(c: &Client, row_css: &str, text: &str, action: &str) -> Flow<()> {
+    poll_row(c, row_css, text).await?;
+    let row = row_with(c, row_css, text).await?.ok_or_else(|| format!("no {row_css} with {text}"))?;
+    row.find(Locator::Css(&format!("button[data-action={action}]"))).await?.click().await?;
+    Ok(())
+}
+
+/// Waits until the row matching `row_css` that shows `text` has `data-status=status`.
+async fn row_status(c: &Client, row_css: &str, text: &str, status: &str) -> Flow<()> {
+    poll(&format!("{text} {status}"), || async {
+        Ok(match row_with(c, row_css, text).await? {
+            Some(row) => row.attr("data-status").await?.as_deref() == Some(status),
+            None => false,
+        })
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_page_manages_safs_and_cocs_with_custom_fields() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    for (entity, key, label, required) in [
+        ("CUSTOM_FIELD_ENTITY_SERVICE_SCOPE", "site_code", "Site code", false),
+        ("CUSTOM_FIELD_ENTITY_SAF", "po_number", "PO number", true),
+        ("CUSTOM_FIELD_ENTITY_COC", "auditor", "Auditor", false),
+        ("CUSTOM_FIELD_ENTITY_PROPOSAL", "deal_id", "Deal", false),
+    ] {
+        post(
+            &api,
+            "/api/v1/custom-field-definitions",
+            json!({"entityType": entity, "key": key, "label": label, "fieldType": "CUSTOM_FIELD_TYPE_TEXT",
+                   "required": required}),
+        )
+        .await;
+    }
+    let company = post(&api, "/api/v1/companies", json!({"name": "Umbrella Corp"})).await;
+    let service = post(
+        &api,
+        "/api/v1/services",
+        json!({"name": "Managed EDR", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "8",
+               "currency": "USD", "pricingUnit": "PRICING_UNIT_PER_DEVICE"}),
+    )
+    .await;
+    let contract = post(
+        &api,
+        "/api/v1/contracts",
+        json!({"name": "Raccoon City EDR", "companyId": company, "startDate": "2026-01-01", "currency": "EUR"}),
+    )
+    .await;
+    let base = stack.gateway_url().to_string();
+    let (company_id, contract_id, service_id) = (company.clone(), contract.clone(), service.clone());
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+        c.goto(&format!("{base}/contracts/{contract_id}")).await?;
+        expect(&c, "#contract-safs", "No SAFs").await?;
+        expect(&c, "#contract-cocs", "No certificates").await?;
+
+        // A service with its scope custom field.
+        click(&c, "#item-new-open").await?;
+        wait_for(&c, "#item-new-service").await?.select_by_value(&service_id).await?;
+        fill(&c, "#item-new-cf-site_code", "RC-1").await?;
+        click(&c, "#item-new-submit").await?;
+        let item = poll_row(&c, "[data-testid=contract-item-row]", "Managed EDR").await?;
+        if !item.contains("RC-1") {
+            return Err(format!("scope row without its custom field: {item}").into());
+        }
+
+        // A SAF: the required custom field is reported at its input, then it is created.
+        click(&c, "#saf-new-open").await?;
+        if wait_for(&c, "#saf-currency").await?.prop("value").await?.as_deref() != Some("EUR") {
+            return Err("the SAF currency does not default to the contract's".into());
+        }
+        fill(&c, "#saf-title", "EDR rollout authorisation").await?;
+        wait_for(&c, "#saf-scope").await?.select_by_index(1).await?;
+        set_date(&c, "#saf-start", "2026-02-01").await?;
+        set_date(&c, "#saf-end", "2026-12-31").await?;
+        fill(&c, "#saf-value", "12000").await?;
+        click(&c, "#saf-new-submit").await?;
+        wait_for(&c, "#saf-new-cf-po_number-error").await?;
+        fill(&c, "#saf-new-cf-po_number", "PO-42").await?;
+        click(&c, "#saf-new-submit").await?;
+        let saf = poll_row(&c, "[data-testid=saf-row]", "EDR rollout authorisation").await?;
+        for want in ["SAF-", "Managed EDR", "2026-02-01", "12000", "EUR", "PO-42", "Draft"] {
+            if !saf.contains(want) {
+                return Err(format!("SAF row without {want}: {saf}").into());
+            }
+        }
+        // Its custom field, edited in place.
+        click(&c, "[data-testid=saf-row] .fields-edit").await?;
+        fill(&c, "#saf-edit-cf-po_number", "PO-43").await?;
+        click(&c, "#saf-fields-submit").await?;
+        poll_row(&c, "[data-testid=saf-row]", "PO-43").await?;
+        // Draft → sent → signed → active: the scope becomes active with it.
+        for (action, status) in [
+            ("SAF_STATUS_SENT", "SAF_STATUS_SENT"),
+            ("SAF_STATUS_SIGNED", "SAF_STATUS_SIGNED"),
+            ("SAF_STATUS_ACTIVE", "SAF_STATUS_ACTIVE"),
+        ] {
+            row_action(&c, "[data-testid=saf-row]", "EDR rollout", action).await?;
+            row_status(&c, "[data-testid=saf-row]", "EDR rollout", status).await?;
+        }
+        poll_row(&c, "[data-testid=contract-item-row]", "Active").await?;
+
+        // A COC covering the SAF: activate, then revoke; a revoked one offers no moves.
+        click(&c, "#coc-new-open").await?;
+        fill(&c, "#coc-title", "SOC 2 Type II report").await?;
+        wait_for(&c, "#coc-type").await?.select_by_value("COC_TYPE_SOC2").await?;
+        wait_for(&c, "#coc-saf").await?.select_by_index(1).await?;
+        set_date(&c, "#coc-issue", "2026-03-01").await?;
+        set_date(&c, "#coc-expiry", "2027-02-28").await?;
+        set_date(&c, "#coc-next-audit", "2027-01-15").await?;
+        fill(&c, "#coc-new-cf-auditor", "Deloitte").await?;
+        click(&c, "#coc-new-submit").await?;
+        let coc = poll_row(&c, "[data-testid=coc-row]", "SOC 2 Type II report").await?;
+        for want in ["COC-", "SOC 2", "SAF-", "2027-02-28", "2027-01-15", "Deloitte", "Draft"] {
+            if !coc.contains(want) {
+                return Err(format!("COC row without {want}: {coc}").into());
+            }
+        }
+        row_action(&c, "[data-testid=coc-row]", "SOC 2 Type II", "COC_STATUS_ACTIVE").await?;
+        row_status(&c, "[data-testid=coc-row]", "SOC 2 Type II", "COC_STATUS_ACTIVE").await?;
+        row_action(&c, "[data-testid=coc-row]", "SOC 2 Type II", "COC_STATUS_REVOKED").await?;
+        row_status(&c, "[data-testid=coc-row]", "SOC 2 Type II", "COC_STATUS_REVOKED").await?;
+        if !c.find_all(Locator::Css("[data-testid=coc-row] button[data-action]")).await?.is_empty() {
+            return Err("a revoked COC still offers moves".into());
+        }
+
+        // A proposal with its custom field, on the company page.
+        c.goto(&format!("{base}/companies/{company_id}")).await?;
+        fill(&c, "#proposal-title", "EDR expansion").await?;
+        fill(&c, "#proposal-value", "5000").await?;
+        fill(&c, "#proposal-cf-deal_id", "D-9").await?;
+        click(&c, "#proposal-submit").await?;
+        let proposal = poll_row(&c, "[data-testid=proposal-row]", "EDR expansion").await?;
+        if !proposal.contains("D-9") {
+            return Err(format!("proposal row without its custom field: {proposal}").into());
+        }
+        Ok(())
+    })
+    .await;
+
+    // What the pages did is what the API holds.
+    let (_, safs) = api.get(&format!("/api/v1/safs?filter=contract_id=%22{contract}%22")).await;
+    let saf = &safs["safs"][0];
+    assert_eq!(saf["status"], "SAF_STATUS_ACTIVE", "{safs}");
+    assert_eq!(saf["customFields"]["po_number"], "PO-43");
+    assert_eq!(saf["startDate"], "2026-02-01");
+    let (_, items) = api.get(&format!("/api/v1/contracts/{contract}/items")).await;
+    let scope = &items["serviceScopes"][0];
+    assert_eq!(scope["status"], "SERVICE_SCOPE_STATUS_ACTIVE", "{items}");
+    assert_eq!(scope["customFields"]["site_code"], "RC-1");
+    assert_eq!(saf["serviceScopeId"], scope["id"]);
+    let (_, cocs) = api.get(&format!("/api/v1/cocs?filter=contract_id=%22{contract}%22")).await;
+    let coc = &cocs["cocs"][0];
+    assert_eq!(coc["status"], "COC_STATUS_REVOKED", "{cocs}");
+    assert_eq!(coc["safId"], saf["id"]);
+    assert_eq!(coc["customFields"]["auditor"], "Deloitte");
+    let (_, proposals) = api.get(&format!("/api/v1/companies/{company}/proposals")).await;
+    assert_eq!(proposals["proposals"][0]["customFields"]["deal_id"], "D-9", "{proposals}");
 }

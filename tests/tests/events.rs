@@ -210,3 +210,47 @@ async fn a_new_tenants_admin_reaches_the_tickets_user_directory() {
     assert_eq!(found, (admin.email.clone(), true));
     stack.stop().await;
 }
+
+/// Waits until tickets' user directory holds exactly `want` (emails, sorted) for `tenant`.
+async fn wait_directory(stack: &Stack, tenant: uuid::Uuid, want: &[&str], what: &str) {
+    eventually(20, what, || async move {
+        let mut db = stack.db().await;
+        let got: Vec<String> =
+            sqlx::query_scalar("select email from tickets.users where tenant_id = $1 order by email")
+                .bind(tenant)
+                .fetch_all(&mut db)
+                .await
+                .expect("query");
+        (got == want).then_some(())
+    })
+    .await;
+}
+
+/// Users that predate the user events (an upgraded install) reach tickets' user directory
+/// when `psa-identity publish-users` announces them again, only for the tenant named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn publish_users_fills_the_tickets_user_directory_of_one_tenant() {
+    let stack = Stack::start().await;
+    let acme = stack.create_tenant("acme").await;
+    let globex = stack.create_tenant("globex").await;
+    let (api, _) = stack.login(&acme).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/users",
+            &json!({"email": "tech@acme.example", "password": "violet-otter-93", "roleIds": ["technician"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let acme_users = [acme.email.as_str(), "tech@acme.example"];
+    wait_directory(&stack, acme.tenant_id, &acme_users, "acme's users in tickets.users").await;
+    wait_directory(&stack, globex.tenant_id, &[globex.email.as_str()], "globex's admin in tickets.users").await;
+    // As if they had been created before identity published user events.
+    let mut db = stack.db().await;
+    sqlx::query("delete from tickets.users").execute(&mut db).await.expect("delete");
+
+    assert!(stack.publish_users(Some("nope")).await.is_err(), "an unknown tenant is an error");
+    assert_eq!(stack.publish_users(Some("acme")).await.expect("publish"), (1, 2));
+    wait_directory(&stack, acme.tenant_id, &acme_users, "acme's users announced again").await;
+    wait_directory(&stack, globex.tenant_id, &[], "globex left as it was").await;
+    stack.stop().await;
+}

@@ -318,6 +318,26 @@ impl Stack {
         TenantAdmin { tenant_id: out.tenant_id, slug: slug.to_owned(), email, password }
     }
 
+    /// Runs what `psa-identity publish-users [--tenant SLUG]` runs: announces the staff users of
+    /// tenant `slug` (every tenant for `None`) again; returns (tenants, users) announced.
+    ///
+    /// # Errors
+    /// As [`psa_identity::publish_users`].
+    ///
+    /// # Panics
+    /// When PostgreSQL is unreachable.
+    pub async fn publish_users(&self, slug: Option<&str>) -> psa_kit::Result<(usize, usize)> {
+        let pool = psa_identity::connect(&DatabaseConfig {
+            database_url: self.database_url.clone(),
+            database_max_connections: 1,
+        })
+        .await
+        .expect("identity db");
+        let out = psa_identity::publish_users(&pool, &psa_kit::events::Naming::new(&self.nats), slug).await;
+        pool.close().await;
+        out
+    }
+
     /// Creates the platform (SaaS operator) tenant `slug` whose admin `admin@<slug>.example` is
     /// also a Super Admin (`psa-identity bootstrap --platform`).
     ///

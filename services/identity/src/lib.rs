@@ -25,7 +25,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use app::{Bootstrapped, bootstrap, bootstrap_platform};
+pub use app::{Bootstrapped, bootstrap, bootstrap_platform, publish_users};
 
 /// Service name: schema, stream (`PSA_IDENTITY`) and audit `service` value.
 pub const SERVICE: &str = "identity";

@@ -3,6 +3,10 @@
 //! `PSA_ADMIN_PASSWORD`, else generated and printed once). With `--platform` the tenant becomes
 //! the SaaS operator's platform tenant (unless one exists) and its admin a Super Admin, who can
 //! then provision and suspend other tenants.
+//!
+//! `psa-identity publish-users [--tenant SLUG]` announces every staff user again
+//! (`psa.identity.user.updated`), so the other services' user directories learn of users that
+//! predate the user events (run it once after upgrading such an install).
 
 use anyhow::Context as _;
 
@@ -36,6 +40,16 @@ async fn main() -> anyhow::Result<()> {
             (None, true) => println!("admin {email}: created with PSA_ADMIN_PASSWORD"),
             (None, false) => println!("admin {email}: exists (password unchanged)"),
         }
+        return Ok(());
+    }
+    if args.get(1).map(String::as_str) == Some("publish-users") {
+        let pool = psa_identity::connect(&config.database).await.context("connecting to the database")?;
+        let naming = psa_kit::events::Naming::new(&config.nats);
+        let slug = arg(&args, "--tenant");
+        let (tenants, users) = psa_identity::publish_users(&pool, &naming, slug.as_deref())
+            .await
+            .map_err(|e| anyhow::anyhow!("publish-users failed: {e}"))?;
+        println!("announced {users} staff users of {tenants} tenants (sent once identity runs)");
         return Ok(());
     }
     let listener = tokio::net::TcpListener::bind(&config.settings.identity_addr)

@@ -122,6 +122,8 @@ pub struct ServiceScope {
     pub template_version: i32,
     /// `SERVICE_SCOPE_STATUS_…`.
     pub status: String,
+    /// Values of the scope custom fields (`CUSTOM_FIELD_ENTITY_SERVICE_SCOPE`).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]

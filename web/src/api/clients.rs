@@ -6,6 +6,7 @@ use gloo_net::http::Method;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{Contract, ServiceScope};
+use super::commercial::{Coc, Saf};
 use super::{Address, ApiResult, Body, Company, Contact, call, encode, get, send_json};
 
 /// A company site (location).
@@ -30,40 +31,6 @@ pub struct Site {
     /// IANA time zone name.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub time_zone: String,
-}
-
-/// A SAF as the overview shows it.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Saf {
-    /// Id.
-    pub id: String,
-    /// `SAF-000001`.
-    pub number: String,
-    /// Title.
-    pub title: String,
-    /// `SAF_STATUS_…`.
-    pub status: String,
-    /// The scope it authorises, if any.
-    pub service_scope_id: String,
-}
-
-/// A COC as the overview shows it.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Coc {
-    /// Id.
-    pub id: String,
-    /// `COC-000001`.
-    pub number: String,
-    /// Title.
-    pub title: String,
-    /// `COC_TYPE_…`.
-    pub coc_type: String,
-    /// `COC_STATUS_…`.
-    pub status: String,
-    /// `YYYY-MM-DD` or empty.
-    pub expiry_date: String,
 }
 
 /// A staff user's engagement role at a client.

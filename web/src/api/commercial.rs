@@ -1,9 +1,13 @@
-//! Proposals and block-hour balances (proto `psa/contracts/v1/commercial.proto`).
+//! Proposals and block-hour balances (proto `psa/contracts/v1/commercial.proto`), and the
+//! contract documents of `psa/contracts/v1/catalog.proto`: SAFs (service activation forms) and
+//! COCs (certificates of compliance).
 
 use gloo_net::http::Method;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, encode, get, send_json};
+use serde_json::{Map, Value};
+
+use super::{ApiResult, ListQuery, encode, get, send_json};
 
 /// A proposal (decimal strings for money, ISO dates).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -31,6 +35,8 @@ pub struct Proposal {
     /// Version (output).
     #[serde(skip_serializing)]
     pub version: i32,
+    /// Values of the proposal custom fields (`CUSTOM_FIELD_ENTITY_PROPOSAL`).
+    pub custom_fields: Map<String, Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -118,4 +124,160 @@ pub async fn delete_contact(id: &str) -> ApiResult<super::Contact> {
 pub async fn merge_contact(id: &str, target_id: &str) -> ApiResult<super::Contact> {
     let body = serde_json::json!({ "targetId": target_id });
     send_json(Method::POST, format!("/api/v1/contacts/{}:merge", encode(id)), &body).await
+}
+
+/// A SAF (service activation form) of a contract: decimal strings for money, `YYYY-MM-DD` dates.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Saf {
+    /// Id (empty on create).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// `SAF-000001`; generated when empty on create.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub number: String,
+    /// Title, 1–200 characters.
+    pub title: String,
+    /// The contract (fixed after create).
+    pub contract_id: String,
+    /// The contract's company (output).
+    #[serde(skip_serializing)]
+    pub company_id: String,
+    /// The service scope it authorises, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_scope_id: String,
+    /// First day of the authorised service, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub start_date: String,
+    /// Last day, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub end_date: String,
+    /// Authorised value, e.g. `"12000.00"` (server default `"0"`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Absolute http(s) link to the signed document, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document_url: String,
+    /// `SAF_STATUS_…` (DRAFT on create).
+    #[serde(skip_serializing)]
+    pub status: String,
+    /// Values of the SAF custom fields (`CUSTOM_FIELD_ENTITY_SAF`).
+    pub custom_fields: Map<String, Value>,
+}
+
+/// A COC (certificate of compliance), linked to a SAF and/or a service scope of one contract.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Coc {
+    /// Id (empty on create).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// `COC-000001`; generated when empty on create.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub number: String,
+    /// Title, 1–200 characters.
+    pub title: String,
+    /// `COC_TYPE_…`.
+    pub coc_type: String,
+    /// `COC_STATUS_…` (DRAFT on create).
+    #[serde(skip_serializing)]
+    pub status: String,
+    /// `YYYY-MM-DD` or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub issue_date: String,
+    /// `YYYY-MM-DD` or empty; not before the issue date.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub expiry_date: String,
+    /// Last audit, `YYYY-MM-DD` or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub audit_date: String,
+    /// Next audit, `YYYY-MM-DD` or empty; not before the audit date.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub next_audit_date: String,
+    /// The SAF covered, or empty (a SAF or a scope is required).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub saf_id: String,
+    /// The service scope covered, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_scope_id: String,
+    /// The contract of the linked SAF or scope (output).
+    #[serde(skip_serializing)]
+    pub contract_id: String,
+    /// Absolute http(s) link to the certificate, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document_url: String,
+    /// Values of the COC custom fields (`CUSTOM_FIELD_ENTITY_COC`).
+    pub custom_fields: Map<String, Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Safs {
+    safs: Vec<Saf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Cocs {
+    cocs: Vec<Coc>,
+}
+
+/// The query listing the first 200 records of one contract, oldest number first.
+fn of_contract(contract_id: &str) -> ListQuery {
+    ListQuery {
+        filter: format!("contract_id=\"{contract_id}\""),
+        page_size: 200,
+        order_by: "number".into(),
+        ..ListQuery::default()
+    }
+}
+
+/// The SAFs of a contract (first 200, by number).
+pub async fn list_contract_safs(contract_id: &str) -> ApiResult<Vec<Saf>> {
+    get::<Safs>(of_contract(contract_id).url("/api/v1/safs")).await.map(|s| s.safs)
+}
+
+/// Creates a draft SAF.
+pub async fn create_saf(saf: &Saf) -> ApiResult<Saf> {
+    send_json(Method::POST, "/api/v1/safs".into(), saf).await
+}
+
+/// Moves a SAF one step along DRAFT → SENT → SIGNED → ACTIVE → EXPIRED (`SAF_STATUS_…`);
+/// FAILED_PRECONDITION for any other move.
+pub async fn set_saf_status(id: &str, status: &str) -> ApiResult<Saf> {
+    let body = serde_json::json!({ "status": status });
+    send_json(Method::PATCH, format!("/api/v1/safs/{}", encode(id)), &body).await
+}
+
+/// Replaces the custom field values of a SAF (validated by the server; violations name
+/// `saf.custom_fields.<key>`).
+pub async fn set_saf_custom_fields(id: &str, values: &Map<String, Value>) -> ApiResult<Saf> {
+    let body = serde_json::json!({ "customFields": values });
+    send_json(Method::PATCH, format!("/api/v1/safs/{}", encode(id)), &body).await
+}
+
+/// The COCs of a contract (first 200, by number).
+pub async fn list_contract_cocs(contract_id: &str) -> ApiResult<Vec<Coc>> {
+    get::<Cocs>(of_contract(contract_id).url("/api/v1/cocs")).await.map(|c| c.cocs)
+}
+
+/// Creates a draft COC.
+pub async fn create_coc(coc: &Coc) -> ApiResult<Coc> {
+    send_json(Method::POST, "/api/v1/cocs".into(), coc).await
+}
+
+/// Moves a COC to `status` (`COC_STATUS_…`): DRAFT → ACTIVE | REVOKED, ACTIVE → EXPIRED |
+/// REVOKED; FAILED_PRECONDITION otherwise.
+pub async fn set_coc_status(id: &str, status: &str) -> ApiResult<Coc> {
+    let body = serde_json::json!({ "status": status });
+    send_json(Method::PATCH, format!("/api/v1/cocs/{}", encode(id)), &body).await
+}
+
+/// Replaces the custom field values of a COC (validated by the server; violations name
+/// `coc.custom_fields.<key>`).
+pub async fn set_coc_custom_fields(id: &str, values: &Map<String, Value>) -> ApiResult<Coc> {
+    let body = serde_json::json!({ "customFields": values });
+    send_json(Method::PATCH, format!("/api/v1/cocs/{}", encode(id)), &body).await
 }

@@ -228,7 +228,7 @@ pub fn sites_card(props: &CardProps) -> Html {
 #[function_component(AgreementsCard)]
 pub fn agreements_card(props: &CardProps) -> Html {
     let o = &props.overview;
-    let saf_of: HashMap<&str, &clients::Saf> =
+    let saf_of: HashMap<&str, &crate::api::commercial::Saf> =
         o.safs.iter().filter(|s| !s.service_scope_id.is_empty()).map(|s| (s.service_scope_id.as_str(), s)).collect();
     html! {
         <section class="card" id="company-agreements">
@@ -279,8 +279,8 @@ pub fn agreements_card(props: &CardProps) -> Html {
                     <tbody>
                         { for o.cocs.iter().map(|c| html! {
                             <tr data-testid="coc-row">
-                                <td>{ &c.number }</td>
-                                <td>{ enum_label(&c.coc_type) }</td>
+                                <td><Link<Route> to={Route::Contract { id: c.contract_id.clone() }}>{ &c.number }</Link<Route>></td>
+                                <td>{ crate::pages::documents::coc_type_label(&c.coc_type) }</td>
                                 <td>{ enum_label(&c.status) }</td>
                                 <td>{ or_dash(&c.expiry_date) }</td>
                             </tr>

@@ -1,16 +1,21 @@
 //! Proposals on the Client 360 page and the block-hour balance on the contract page.
 
+use serde_json::{Map, Value};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api::ApiError;
 use crate::api::commercial::{self, HourPolicy, Proposal};
 use crate::components::badge::Badge;
+use crate::components::custom_fields::{
+    CustomFieldInputs, field_names, header_cells, loaded, use_definitions, value_cells,
+};
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, bind_select, enum_options};
 use crate::format::{enum_label, or_dash};
 use crate::hooks::use_fetch;
 
+const PROPOSAL_ENTITY: &str = "CUSTOM_FIELD_ENTITY_PROPOSAL";
 const PROPOSAL_TYPES: &[&str] = &["PROPOSAL_TYPE_TECHNICAL", "PROPOSAL_TYPE_FINANCIAL"];
 const HOUR_PERIODS: &[&str] = &["HOUR_PERIOD_MONTHLY", "HOUR_PERIOD_QUARTERLY", "HOUR_PERIOD_ANNUALLY"];
 
@@ -45,18 +50,22 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
     let value = use_state(String::new);
     let currency = use_state(|| "USD".to_owned());
     let valid_until = use_state(String::new);
+    let custom = use_state(Map::<String, Value>::new);
+    let defs = use_definitions(PROPOSAL_ENTITY);
+    let defs = loaded(&defs);
     let error = use_state(|| None::<ApiError>);
     let bump = {
         let reload = reload.clone();
         Callback::from(move |()| reload.set(*reload + 1))
     };
     let onsubmit = {
-        let (title, kind, value, currency, valid_until, error, bump) = (
+        let (title, kind, value, currency, valid_until, custom, error, bump) = (
             title.clone(),
             kind.clone(),
             value.clone(),
             currency.clone(),
             valid_until.clone(),
+            custom.clone(),
             error.clone(),
             bump.clone(),
         );
@@ -69,13 +78,15 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                 value: (*value).clone(),
                 currency: (*currency).clone(),
                 valid_until: (*valid_until).clone(),
+                custom_fields: (*custom).clone(),
                 ..Default::default()
             };
-            let (title, error, bump) = (title.clone(), error.clone(), bump.clone());
+            let (title, custom, error, bump) = (title.clone(), custom.clone(), error.clone(), bump.clone());
             spawn_local(async move {
                 match commercial::create_proposal(&p).await {
                     Ok(_) => {
                         title.set(String::new());
+                        custom.set(Map::new());
                         error.set(None);
                         bump.emit(());
                     }
@@ -96,8 +107,16 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
             });
         })
     };
+    let on_custom = {
+        let custom = custom.clone();
+        Callback::from(move |v: Map<String, Value>| custom.set(v))
+    };
     let err = (*error).clone();
     let fe = |name: &str| err.as_ref().and_then(|e| e.field(name));
+    let mut known: Vec<String> =
+        ["proposal.title", "proposal.value", "proposal.currency", "proposal.validUntil"].map(str::to_owned).to_vec();
+    known.extend(field_names(&defs));
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     html! {
         <section class="card" id="company-proposals">
             <div class="card-header"><h2>{ "Proposals" }</h2></div>
@@ -109,7 +128,9 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                     <table class="table" id="proposals-table">
                         <thead><tr>
                             <th>{ "Title" }</th><th>{ "Type" }</th><th>{ "Value" }</th>
-                            <th>{ "Valid until" }</th><th>{ "Version" }</th><th>{ "Status" }</th><th />
+                            <th>{ "Valid until" }</th><th>{ "Version" }</th><th>{ "Status" }</th>
+                            { header_cells(&defs) }
+                            <th />
                         </tr></thead>
                         <tbody>
                             { for items.iter().map(|p| html! {
@@ -120,6 +141,7 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                                     <td>{ or_dash(&p.valid_until) }</td>
                                     <td>{ p.version }</td>
                                     <td><Badge kind="proposal-status" value={p.status.clone()} /></td>
+                                    { value_cells(&defs, &p.custom_fields) }
                                     <td>
                                         { for proposal_actions(&p.status).iter().map(|(label, verb)| html! {
                                             <button class="btn btn-small" data-action={*verb}
@@ -133,9 +155,7 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                 },
             } }
             <form class="inline-form" id="proposal-form" {onsubmit} novalidate=true>
-                if let Some(err) = &err {
-                    { form_error(err, &["proposal.title", "proposal.value", "proposal.currency", "proposal.validUntil"]) }
-                }
+                if let Some(err) = &err { { form_error(err, &known) } }
                 <Field label="Title" id="proposal-title" required=true error={fe("proposal.title")}>
                     <input id="proposal-title" value={(*title).clone()} oninput={bind(&title)} />
                 </Field>
@@ -151,6 +171,8 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                 <Field label="Valid until" id="proposal-valid-until" error={fe("proposal.validUntil")}>
                     <input id="proposal-valid-until" type="date" value={(*valid_until).clone()} oninput={bind(&valid_until)} />
                 </Field>
+                <CustomFieldInputs entity={PROPOSAL_ENTITY} id_prefix="proposal" values={(*custom).clone()}
+                    on_change={on_custom} error={err.clone()} />
                 <div class="form-actions">
                     <button type="submit" class="btn btn-secondary" id="proposal-submit">{ "Add proposal" }</button>
                 </div>

@@ -1,6 +1,7 @@
 //! One contract: its fields, lifecycle actions (activate, cancel, expire, renew) and its
 //! services, with "Add service" rendering the service's scope template as a form, and its
-//! block-hour balance ([`super::commercial::HourBalanceCard`]).
+//! block-hour balance ([`super::commercial::HourBalanceCard`]), and its documents: SAFs and
+//! COCs ([`super::documents`]).
 
 use serde_json::{Map, Value, json};
 use wasm_bindgen_futures::spawn_local;
@@ -12,13 +13,18 @@ use crate::api::catalog::{self, Contract, ScopeTemplate, Service};
 use crate::api::settings::RateCardTarget;
 use crate::app::{Route, use_session};
 use crate::components::badge::Badge;
-use crate::components::custom_fields::{CustomFieldInputs, CustomFieldValues, field_names, loaded, use_definitions};
+use crate::components::custom_fields::{
+    CustomFieldInputs, CustomFieldValues, field_names, header_cells, loaded, use_definitions, value_cells,
+};
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, event_value};
 use crate::components::rate_card::RateCardEditor;
 use crate::components::scope_form::{ScopeFields, defaults, params};
 use crate::format::{enum_label, or_dash};
 use crate::hooks::use_fetch;
+use crate::pages::documents::{CocsCard, SafsCard};
+
+const SCOPE_ENTITY: &str = "CUSTOM_FIELD_ENTITY_SERVICE_SCOPE";
 
 /// Props of [`ContractPage`].
 #[derive(Properties, PartialEq)]
@@ -47,9 +53,17 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
     let navigator = use_navigator();
     let session = use_session();
     let (can_see_rates, can_write_rates) = (session.me.can("services.read"), session.me.can("services.write"));
+    let can_write = session.me.can("contracts.write");
     let bump = {
         let reload = reload.clone();
         Callback::from(move |_: ()| reload.set(*reload + 1))
+    };
+    // Bumped when a service, SAF or COC is added or changes: a SAF's status moves its scope's,
+    // and the document forms offer the contract's scopes, so every card refetches.
+    let documents = use_state(|| 0u32);
+    let on_documents = {
+        let documents = documents.clone();
+        Callback::from(move |()| documents.set(*documents + 1))
     };
     let c = match &contract.result {
         None => return html! { <div class="page"><Loading /></div> },
@@ -130,13 +144,15 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
                     </dl>
                 </section>
                 <ContractCustomFields contract={c.clone()} on_saved={bump.clone()} />
-                <Items contract={c.clone()} {editable} />
+                <Items contract={c.clone()} {editable} version={*documents} on_changed={on_documents.clone()} />
                 <crate::pages::commercial::HourBalanceCard contract_id={c.id.clone()} {editable} />
                 if can_see_rates {
                     <RateCardEditor target={RateCardTarget::Contract(c.id.clone())} title="Rate card"
                         can_write={can_write_rates}
                         fallback_hint="The company's rate card applies, else the tenant default." />
                 }
+                <SafsCard contract={c.clone()} {can_write} version={*documents} on_changed={on_documents.clone()} />
+                <CocsCard contract={c.clone()} {can_write} version={*documents} on_changed={on_documents} />
             </div>
         </div>
     }
@@ -235,14 +251,19 @@ fn contract_custom_fields(props: &CustomFieldsProps) -> Html {
 struct ItemsProps {
     contract: Contract,
     editable: bool,
+    /// Refetch when this changes (a service was added, a SAF moved a scope's status).
+    version: u32,
+    /// Called after a service was added.
+    on_changed: Callback<()>,
 }
 
 #[function_component(Items)]
 fn items(props: &ItemsProps) -> Html {
-    let reload = use_state(|| 0u32);
     let adding = use_state(|| false);
     let id = props.contract.id.clone();
-    let items = use_fetch((id.clone(), *reload), |(id, _)| async move { catalog::list_items(&id).await });
+    let items = use_fetch((id.clone(), props.version), |(id, _)| async move { catalog::list_items(&id).await });
+    let defs = use_definitions(SCOPE_ENTITY);
+    let defs = loaded(&defs);
     let services = use_fetch((), |_| async { catalog::list_services().await });
     let service_name = |sid: &str| match &services.result {
         Some(Ok(list)) => list.iter().find(|s| s.id == sid).map_or_else(|| sid.to_owned(), |s| s.name.clone()),
@@ -253,10 +274,10 @@ fn items(props: &ItemsProps) -> Html {
         Callback::from(move |_| adding.set(!*adding))
     };
     let on_added = {
-        let (adding, reload) = (adding.clone(), reload.clone());
+        let (adding, on_changed) = (adding.clone(), props.on_changed.clone());
         Callback::from(move |_: ()| {
             adding.set(false);
-            reload.set(*reload + 1);
+            on_changed.emit(());
         })
     };
     let body = match &items.result {
@@ -271,6 +292,7 @@ fn items(props: &ItemsProps) -> Html {
                     <thead><tr>
                         <th>{ "Service" }</th><th>{ "Quantity" }</th><th>{ "Unit price" }</th>
                         <th>{ "Scope" }</th><th>{ "Status" }</th>
+                        { header_cells(&defs) }
                     </tr></thead>
                     <tbody>
                         { for list.iter().map(|s| html! {
@@ -285,6 +307,7 @@ fn items(props: &ItemsProps) -> Html {
                                     <span class="muted small">{ format!(" (template v{})", s.template_version) }</span>
                                 </td>
                                 <td><Badge kind="scope-status" value={s.status.clone()} /></td>
+                                { value_cells(&defs, &s.custom_fields) }
                             </tr>
                         }) }
                     </tbody>
@@ -327,6 +350,8 @@ fn add_item(props: &AddItemProps) -> Html {
     let service = use_state(String::new);
     let quantity = use_state(|| "1".to_string());
     let values = use_state(Map::<String, Value>::new);
+    let custom = use_state(Map::<String, Value>::new);
+    let custom_defs = use_definitions(SCOPE_ENTITY);
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let template = use_fetch((*service).clone(), |sid: String| async move {
@@ -351,9 +376,13 @@ fn add_item(props: &AddItemProps) -> Html {
         let values = values.clone();
         Callback::from(move |v: Map<String, Value>| values.set(v))
     };
+    let on_custom = {
+        let custom = custom.clone();
+        Callback::from(move |v: Map<String, Value>| custom.set(v))
+    };
     let onsubmit = {
-        let (service, quantity, values, error, busy) =
-            (service.clone(), quantity.clone(), values.clone(), error.clone(), busy.clone());
+        let (service, quantity, values, custom, error, busy) =
+            (service.clone(), quantity.clone(), values.clone(), custom.clone(), error.clone(), busy.clone());
         let (contract_id, on_added) = (props.contract_id.clone(), props.on_added.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -364,6 +393,7 @@ fn add_item(props: &AddItemProps) -> Html {
                 "serviceId": *service,
                 "quantity": quantity.trim(),
                 "scopeDetails": Value::Object((*values).clone()),
+                "customFields": Value::Object((*custom).clone()),
             });
             busy.set(true);
             let (contract_id, error, busy, on_added) =
@@ -386,6 +416,7 @@ fn add_item(props: &AddItemProps) -> Html {
     if let Some(t) = &template_schema {
         known.extend(params(&t.schema).into_iter().map(|p| p.name));
     }
+    known.extend(field_names(&loaded(&custom_defs)));
     let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
     html! {
         <form class="inline-form" id="item-new-form" {onsubmit} novalidate=true>
@@ -409,6 +440,10 @@ fn add_item(props: &AddItemProps) -> Html {
                 <h3>{ format!("Scope (template v{})", t.version) }</h3>
                 <ScopeFields schema={t.schema.clone()} values={(*values).clone()} on_change={on_values} error={err.clone()} />
             }
+            <div class="form-grid">
+                <CustomFieldInputs entity={SCOPE_ENTITY} id_prefix="item-new" values={(*custom).clone()}
+                    on_change={on_custom} error={err.clone()} />
+            </div>
             <div class="form-actions">
                 <button type="button" class="btn btn-secondary" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
                 <button type="submit" class="btn btn-primary" id="item-new-submit" disabled={*busy || service.is_empty()}>

@@ -11,6 +11,7 @@ pub mod contract_detail;
 pub mod contracts;
 pub mod custom_fields;
 pub mod desk_settings;
+pub mod documents;
 pub mod email;
 pub mod imports;
 pub mod kb;

@@ -646,3 +646,34 @@ pub(crate) async fn bootstrap_with_fields(
         platform: tenant.platform,
     })
 }
+
+/// Announces every staff user again as `psa.identity.user.updated`, one transaction per
+/// tenant: the tenant with `slug`, or every tenant when `None`. Projections built from identity's
+/// user events (tickets' user directory, used by automation's notify action) thereby learn of
+/// users that predate those events, e.g. after upgrading an install; they upsert by user id and
+/// `update_time`, so announcing a user twice changes nothing. Returns (tenants, users) announced.
+///
+/// # Errors
+/// NOT_FOUND for an unknown `slug`; database errors.
+pub async fn publish_users(
+    pool: &PgPool,
+    naming: &psa_kit::events::Naming,
+    slug: Option<&str>,
+) -> Result<(usize, usize)> {
+    let tenants = match slug {
+        Some(slug) => {
+            vec![repo::tenants::by_slug(pool, slug).await?.ok_or(DomainError::NotFound { entity: "tenant" })?.id]
+        }
+        None => repo::tenants::all_ids(pool).await?,
+    };
+    let mut users = 0;
+    for tenant in &tenants {
+        let mut tx = db::begin(pool, *tenant).await?;
+        for u in repo::users::all_staff(&mut tx, *tenant).await? {
+            crate::events::user_changed(&mut tx, naming, Uuid::nil(), &u, false).await?;
+            users += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok((tenants.len(), users))
+}

@@ -26,6 +26,11 @@ pub async fn by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::
     sqlx::query_as(&format!("{SELECT} where slug = $1")).bind(slug).fetch_optional(pool).await
 }
 
+/// The ids of every tenant, oldest first.
+pub async fn all_ids(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select id from tenants order by created_at, id").fetch_all(pool).await
+}
+
 /// The tenant with `id`, if any.
 pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<Tenant>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} where id = $1")).bind(id).fetch_optional(pool).await

@@ -93,6 +93,14 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "u.id",
 };
 
+/// Every staff user of `tenant` (any status), oldest first.
+pub async fn all_staff(tx: &mut TenantTx, tenant: Uuid) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} where u.kind = 'staff' and u.tenant_id = $1 order by u.created_at, u.id"))
+        .bind(tenant)
+        .fetch_all(&mut **tx)
+        .await
+}
+
 /// One page of `tenant`'s staff users per `plan`, and the next page token.
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, plan: &ListPlan) -> Result<(Vec<User>, String), sqlx::Error> {
     let mut qb = QueryBuilder::new(format!("{SELECT} where u.kind = 'staff' and u.tenant_id = "));
