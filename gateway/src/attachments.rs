@@ -1,18 +1,20 @@
 //! Hand-written download routes for attachments (DESIGN.md §5: a file download).
 //!
-//! `GET /api/v1/tickets/{ticket_id}/attachments/{id}:download` and
-//! `GET /api/v1/companies/{company_id}/attachments/{id}:download` answer with the file itself:
+//! `GET /api/v1/tickets/{ticket_id}/attachments/{id}:download`,
+//! `GET /api/v1/companies/{company_id}/attachments/{id}:download` and
+//! `GET /api/v1/contracts/{contract_id}/attachments/{id}:download` answer with the file itself:
 //! its stored `Content-Type`, `Content-Disposition: attachment` with the file name, and
 //! `X-Content-Type-Options: nosniff`. The gateway asks tickets'
 //! `TicketAttachmentService.GetTicketAttachmentContent` or contracts'
-//! `CompanyAttachmentService.GetCompanyAttachmentContent` with the caller's credentials, so
+//! `CompanyAttachmentService.GetCompanyAttachmentContent` / `GetContractAttachmentContent`
+//! with the caller's credentials, so
 //! the same permission, tenant and portal rules apply; errors are problem documents.
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
-use psa_proto::contracts::GetCompanyAttachmentContentRequest;
 use psa_proto::contracts::company_attachment_service_client::CompanyAttachmentServiceClient;
+use psa_proto::contracts::{GetCompanyAttachmentContentRequest, GetContractAttachmentContentRequest};
 use psa_proto::tickets::GetTicketAttachmentContentRequest;
 use psa_proto::tickets::ticket_attachment_service_client::TicketAttachmentServiceClient;
 use tonic::metadata::MetadataMap;
@@ -28,6 +30,8 @@ const MAX_DOWNLOAD_BYTES: usize = 64 * 1024 * 1024;
 pub enum Owner {
     Ticket,
     Company,
+    /// A contract's documents (files of its company).
+    Contract,
 }
 
 /// A download path: the owner kind, the owner's id and the attachment id.
@@ -43,7 +47,7 @@ impl Download {
     pub fn service(&self) -> &'static str {
         match self.owner {
             Owner::Ticket => "psa.tickets.v1.TicketAttachmentService",
-            Owner::Company => "psa.contracts.v1.CompanyAttachmentService",
+            Owner::Company | Owner::Contract => "psa.contracts.v1.CompanyAttachmentService",
         }
     }
 }
@@ -53,6 +57,8 @@ pub fn download_ids(path: &str) -> Option<Download> {
     let rest = path.strip_prefix("/api/v1/")?.strip_suffix(":download")?;
     let (owner, rest) = if let Some(r) = rest.strip_prefix("tickets/") {
         (Owner::Ticket, r)
+    } else if let Some(r) = rest.strip_prefix("contracts/") {
+        (Owner::Contract, r)
     } else {
         (Owner::Company, rest.strip_prefix("companies/")?)
     };
@@ -82,6 +88,17 @@ pub async fn download(channel: Channel, d: &Download, metadata: MetadataMap) -> 
             let mut req = tonic::Request::from_parts(metadata, Default::default(), msg);
             req.set_timeout(crate::upstream::CALL_TIMEOUT);
             client.clone().get_company_attachment_content(req).await.map(|r| {
+                let r = r.into_inner();
+                let meta = r.attachment.unwrap_or_default();
+                (meta.file_name, meta.content_type, r.content)
+            })
+        }
+        Owner::Contract => {
+            let client = CompanyAttachmentServiceClient::new(channel).max_decoding_message_size(MAX_DOWNLOAD_BYTES);
+            let msg = GetContractAttachmentContentRequest { contract_id: d.parent.clone(), id: d.id.clone() };
+            let mut req = tonic::Request::from_parts(metadata, Default::default(), msg);
+            req.set_timeout(crate::upstream::CALL_TIMEOUT);
+            client.clone().get_contract_attachment_content(req).await.map(|r| {
                 let r = r.into_inner();
                 let meta = r.attachment.unwrap_or_default();
                 (meta.file_name, meta.content_type, r.content)
@@ -130,6 +147,7 @@ mod tests {
     fn download_paths() {
         assert_eq!(download_ids("/api/v1/tickets/t1/attachments/a1:download"), d(Owner::Ticket, "t1", "a1"));
         assert_eq!(download_ids("/api/v1/companies/c1/attachments/a1:download"), d(Owner::Company, "c1", "a1"));
+        assert_eq!(download_ids("/api/v1/contracts/k1/attachments/a1:download"), d(Owner::Contract, "k1", "a1"));
         assert_eq!(download_ids("/api/v1/tickets/t1/attachments/a1"), None);
         assert_eq!(download_ids("/api/v1/tickets/t1/notes/a1:download"), None);
         assert_eq!(download_ids("/api/v1/tickets/t1/attachments/a/b:download"), None);

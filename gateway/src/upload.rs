@@ -25,7 +25,7 @@ pub struct FileUpload {
     pub media_types: &'static [&'static str],
 }
 
-/// Raw body media types accepted for attachments (tickets, companies).
+/// Raw body media types accepted for attachments (tickets, companies, contracts).
 const ATTACHMENT_MEDIA_TYPES: &[&str] = &[
     "application/octet-stream",
     "application/pdf",
@@ -63,6 +63,13 @@ pub const FILE_UPLOADS: &[FileUpload] = &[
     // Files attached to a company; the service detects the real type from the bytes.
     FileUpload {
         method: "psa.contracts.v1.CompanyAttachmentService.UploadCompanyAttachment",
+        field: "content",
+        form_field: "file",
+        media_types: ATTACHMENT_MEDIA_TYPES,
+    },
+    // A contract's documents (files of its company); likewise.
+    FileUpload {
+        method: "psa.contracts.v1.CompanyAttachmentService.UploadContractAttachment",
         field: "content",
         form_field: "file",
         media_types: ATTACHMENT_MEDIA_TYPES,

@@ -8,7 +8,8 @@
 //! Attachments card (upload, listed, delete after confirmation) and the custom-field filter of
 //! the Companies and Contracts lists; the contract page's SAF and COC cards (create with custom
 //! fields and a field error, the lifecycle buttons, a SAF activating its scope) with custom-field
-//! inputs in the "Add service" and proposal forms.
+//! inputs in the "Add service" and proposal forms, the contract Details card's edit form and
+//! its Documents card.
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
@@ -534,7 +535,7 @@ async fn row_status(c: &Client, row_css: &str, text: &str, status: &str) -> Flow
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_page_manages_safs_and_cocs_with_custom_fields() {
+async fn contract_page_edits_its_terms_and_manages_safs_and_cocs() {
     preflight();
     let stack = Stack::start().await;
     let admin = stack.create_tenant("acme").await;
@@ -554,6 +555,12 @@ async fn contract_page_manages_safs_and_cocs_with_custom_fields() {
         .await;
     }
     let company = post(&api, "/api/v1/companies", json!({"name": "Umbrella Corp"})).await;
+    let signer = post(
+        &api,
+        "/api/v1/contacts",
+        json!({"companyId": company, "firstName": "Jill", "lastName": "Valentine", "email": "jill@umbrella.example"}),
+    )
+    .await;
     let service = post(
         &api,
         "/api/v1/services",
@@ -567,6 +574,9 @@ async fn contract_page_manages_safs_and_cocs_with_custom_fields() {
         json!({"name": "Raccoon City EDR", "companyId": company, "startDate": "2026-01-01", "currency": "EUR"}),
     )
     .await;
+    let document_file = std::env::temp_dir().join(format!("psa-browser-signed-msa-{}.txt", std::process::id()));
+    std::fs::write(&document_file, "Signed by both parties.\n").unwrap();
+    let document = document_file.to_string_lossy().into_owned();
     let base = stack.gateway_url().to_string();
     let (company_id, contract_id, service_id) = (company.clone(), contract.clone(), service.clone());
     in_browser(|c| async move {
@@ -655,10 +665,54 @@ async fn contract_page_manages_safs_and_cocs_with_custom_fields() {
         if !proposal.contains("D-9") {
             return Err(format!("proposal row without its custom field: {proposal}").into());
         }
+
+        // The company's business fields and tags in its edit form.
+        click(&c, "#company-edit-open").await?;
+        fill(&c, "#company-edit-source", "Referral").await?;
+        fill(&c, "#company-edit-tags", "soc2, healthcare").await?;
+        fill(&c, "#company-edit-lead-score", "101").await?;
+        click(&c, "#company-edit-submit").await?;
+        wait_for(&c, "#company-edit-lead-score-error").await?;
+        fill(&c, "#company-edit-lead-score", "85").await?;
+        fill(&c, "#company-edit-deal-value", "25000").await?;
+        fill(&c, "#company-edit-deal-currency", "eur").await?;
+        click(&c, "#company-edit-submit").await?;
+        expect(&c, "#company-lead-score", "85").await?;
+        expect(&c, "#company-deal-value", "25000").await?;
+        expect(&c, "#company-tags", "healthcare").await?;
+
+        // The contract's own fields: type, renewal, billing and signature, edited in place.
+        c.goto(&format!("{base}/contracts/{contract_id}")).await?;
+        expect(&c, "#contract-details [data-key=contractType]", "Managed services").await?;
+        click(&c, "#contract-edit").await?;
+        wait_for(&c, "#contract-edit-type").await?.select_by_value("CONTRACT_TYPE_SOW").await?;
+        click(&c, "#contract-edit-auto-renew").await?;
+        fill(&c, "#contract-edit-term", "24").await?;
+        wait_for(&c, "#contract-edit-cycle").await?.select_by_value("BILLING_CYCLE_QUARTERLY").await?;
+        fill(&c, "#contract-edit-billing", "3000").await?;
+        set_date(&c, "#contract-edit-signed", "2026-01-10").await?;
+        wait_for(&c, "#contract-edit-signer").await?.select_by_index(1).await?;
+        click(&c, "#contract-edit-submit").await?;
+        expect(&c, "#contract-details [data-key=contractType]", "SOW").await?;
+        expect(&c, "#contract-details [data-key=renewal]", "Automatic, 24 months").await?;
+        expect(&c, "#contract-details [data-key=billing]", "quarterly").await?;
+        expect(&c, "#contract-details [data-key=signed]", "2026-01-10 by Jill Valentine").await?;
+
+        // A document of the contract: listed there, and among the company's files with a link
+        // back to the contract.
+        expect(&c, "#contract-documents", "No documents yet").await?;
+        wait_for(&c, "#contract-documents .attachment-file").await?.send_keys(&document).await?;
+        click(&c, "#contract-documents .attachment-upload").await?;
+        poll_row(&c, "#contract-documents [data-testid=attachment-row]", "psa-browser-signed-msa").await?;
+        c.goto(&format!("{base}/companies/{company_id}")).await?;
+        poll_row(&c, "#company-attachments [data-testid=attachment-row]", "psa-browser-signed-msa").await?;
+        click(&c, "#company-attachments .attachment-contract").await?;
+        wait_for(&c, &format!("#contract-detail[data-id='{contract_id}']")).await?;
         Ok(())
     })
     .await;
 
+    let _ = std::fs::remove_file(&document_file);
     // What the pages did is what the API holds.
     let (_, safs) = api.get(&format!("/api/v1/safs?filter=contract_id=%22{contract}%22")).await;
     let saf = &safs["safs"][0];
@@ -677,4 +731,21 @@ async fn contract_page_manages_safs_and_cocs_with_custom_fields() {
     assert_eq!(coc["customFields"]["auditor"], "Deloitte");
     let (_, proposals) = api.get(&format!("/api/v1/companies/{company}/proposals")).await;
     assert_eq!(proposals["proposals"][0]["customFields"]["deal_id"], "D-9", "{proposals}");
+    let (_, k) = api.get(&format!("/api/v1/contracts/{contract}")).await;
+    assert_eq!(
+        (&k["contractType"], &k["autoRenew"], &k["renewalTermMonths"], &k["billingCycle"], &k["signerContactId"]),
+        (&json!("CONTRACT_TYPE_SOW"), &json!(true), &json!(24), &json!("BILLING_CYCLE_QUARTERLY"), &json!(signer)),
+        "{k}"
+    );
+    assert!(k["billingAmount"].as_str().is_some_and(|a| a.starts_with("3000")), "{k}");
+    assert_eq!(k["signedDate"], "2026-01-10");
+    let (_, co) = api.get(&format!("/api/v1/companies/{company}")).await;
+    assert_eq!(
+        (&co["tags"], &co["leadScore"], &co["dealCurrency"]),
+        (&json!(["soc2", "healthcare"]), &json!(85), &json!("EUR")),
+        "{co}"
+    );
+    assert_eq!(co["source"], "Referral");
+    let (_, docs) = api.get(&format!("/api/v1/contracts/{contract}/attachments")).await;
+    assert_eq!(docs["attachments"][0]["contractId"], contract.as_str(), "{docs}");
 }

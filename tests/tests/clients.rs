@@ -604,3 +604,97 @@ async fn company_attachments_upload_list_download_delete_and_isolation() {
     assert_eq!(audited, ["create", "create", "create", "delete"]);
     stack.stop().await;
 }
+
+/// A contract's documents (issue 3: contracts have "documents"): files of the contract's
+/// company linked to the contract — uploaded and listed through the contract, shown among the
+/// company's files too, downloadable through the gateway, deletable; another tenant, a portal
+/// user of another company and another contract's path get 404, a portal user of the company
+/// 403; bad input 400 naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn contract_documents_are_company_files_linked_to_the_contract() {
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("docs-a").await;
+    let (api, _) = stack.login(&admin).await;
+    let (other, _) = stack.login(&stack.create_tenant("docs-b").await).await;
+    let acme = company(&api, json!({"name": "Acme"})).await;
+    let globex = company(&api, json!({"name": "Globex"})).await;
+    let contract = |company: String, name: &'static str| {
+        let api = api.clone();
+        async move {
+            let body = json!({"name": name, "companyId": company, "startDate": "2026-01-01", "currency": "USD"});
+            let (s, v) = api.post("/api/v1/contracts", &body).await;
+            assert_eq!(s, 200, "{v}");
+            id(&v)
+        }
+    };
+    let msa = contract(acme.clone(), "Acme MSA").await;
+    let sow = contract(acme.clone(), "Acme SOW").await;
+    let base = format!("/api/v1/contracts/{msa}/attachments");
+
+    let (s, signed) =
+        api.post_raw(&format!("{base}?fileName=msa-signed.pdf"), "application/pdf", b"%PDF-1.7 x".to_vec()).await;
+    assert_eq!(s, 200, "{signed}");
+    assert_eq!(
+        (signed["contractId"].as_str(), signed["companyId"].as_str(), signed["contentType"].as_str()),
+        (Some(msa.as_str()), Some(acme.as_str()), Some("application/pdf")),
+        "{signed}"
+    );
+    let (s, plain) = api
+        .post(&format!("/api/v1/companies/{acme}/attachments"), &json!({"fileName": "notes.txt", "content": "aGk="}))
+        .await;
+    assert_eq!(s, 200, "{plain}");
+    assert_eq!(plain["contractId"].as_str().unwrap_or_default(), "", "a company file documents no contract: {plain}");
+    let (s, v) = api.post(&base, &json!({"fileName": "run.ps1", "content": "aGk="})).await;
+    assert_eq!((s, fields(&v)), (400, vec!["fileName".to_owned()]), "{v}");
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/contracts/{}/attachments", Uuid::now_v7()),
+            &json!({"fileName": "a.txt", "content": "aGk="}),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+
+    // The contract lists its documents only; the company lists every file.
+    let names = |v: &Value| -> Vec<String> {
+        let all = v["attachments"].as_array().cloned().unwrap_or_default();
+        all.iter().map(|a| a["fileName"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names(&api.get(&base).await.1), ["msa-signed.pdf"]);
+    assert!(names(&api.get(&format!("/api/v1/contracts/{sow}/attachments")).await.1).is_empty());
+    assert_eq!(
+        names(&api.get(&format!("/api/v1/companies/{acme}/attachments")).await.1),
+        ["notes.txt", "msa-signed.pdf"]
+    );
+
+    // Download through the contract; not through another contract.
+    let http = reqwest::Client::new();
+    let url = format!("{}{base}/{}:download", stack.gateway_url(), id(&signed));
+    let res = http.get(&url).bearer_auth(api.token().unwrap()).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().unwrap()), (200, "application/pdf"));
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"%PDF-1.7 x");
+    let wrong = format!("{}/api/v1/contracts/{sow}/attachments/{}:download", stack.gateway_url(), id(&signed));
+    assert_eq!(http.get(&wrong).bearer_auth(api.token().unwrap()).send().await.unwrap().status(), 404);
+
+    // Isolation: another tenant 404; portal users: of Acme 403, of Globex 404.
+    assert_eq!(other.get(&base).await.0, 404);
+    assert_eq!(other.post(&base, &json!({"fileName": "a.txt", "content": "aGk="})).await.0, 404);
+    assert_eq!(http.get(&url).bearer_auth(other.token().unwrap()).send().await.unwrap().status(), 404);
+    assert_eq!(other.delete(&format!("{base}/{}", id(&signed))).await.0, 404);
+    let portal = stack.portal_api(admin.tenant_id, acme.parse().unwrap()).await;
+    assert_eq!(portal.get(&base).await.0, 403);
+    assert_eq!(http.get(&url).bearer_auth(portal.token().unwrap()).send().await.unwrap().status(), 403);
+    let stranger = stack.portal_api(admin.tenant_id, globex.parse().unwrap()).await;
+    assert_eq!(stranger.get(&base).await.0, 404);
+    // Portal users hold no `contracts.write`: refused before anything is looked up.
+    assert!(matches!(stranger.delete(&format!("{base}/{}", id(&signed))).await.0, 403 | 404));
+
+    // Delete through the contract: gone from both lists and the store.
+    assert_eq!(api.delete(&format!("/api/v1/contracts/{sow}/attachments/{}", id(&signed))).await.0, 404);
+    let (s, v) = api.delete(&format!("{base}/{}", id(&signed))).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(names(&api.get(&base).await.1).is_empty());
+    assert_eq!(names(&api.get(&format!("/api/v1/companies/{acme}/attachments")).await.1), ["notes.txt"]);
+    let key = stack.attachments_dir.join(admin.tenant_id.to_string()).join("companies").join(&acme).join(id(&signed));
+    assert!(!key.exists(), "{key:?} still stored");
+    stack.stop().await;
+}

@@ -76,6 +76,8 @@ const PREFIXES: &[&str] = &[
     "COC_STATUS_",
     "COC_TYPE_",
     "CONTRACT_STATUS_",
+    "CONTRACT_TYPE_",
+    "BILLING_CYCLE_",
     "SERVICE_SCOPE_STATUS_",
     "PORTAL_ROLE_",
     "PORTAL_USER_STATUS_",

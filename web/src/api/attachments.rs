@@ -26,6 +26,8 @@ pub struct Attachment {
     pub uploaded_by: String,
     /// Upload time, RFC 3339.
     pub create_time: String,
+    /// The contract it documents, or empty.
+    pub contract_id: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -37,6 +39,11 @@ struct AttachmentPage {
 /// The attachments collection of company `company_id`.
 pub fn company_attachments_path(company_id: &str) -> String {
     format!("/api/v1/companies/{}/attachments", encode(company_id))
+}
+
+/// The documents collection of contract `contract_id` (files of its company).
+pub fn contract_attachments_path(contract_id: &str) -> String {
+    format!("/api/v1/contracts/{}/attachments", encode(contract_id))
 }
 
 /// The attachments under `path`, newest first (first 100).

@@ -79,17 +79,47 @@ pub struct Contract {
     /// `YYYY-MM-DD` or empty.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub end_date: String,
-    /// Decimal string.
+    /// `YYYY-MM-DD` or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub renewal_date: String,
+    /// Renews itself at the end of its term.
+    pub auto_renew: bool,
+    /// Length of a renewal term in months, 1–120 (server default 12 when 0 on create).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub renewal_term_months: i32,
+    /// Free-text renewal terms (notice period, price escalation, …).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub renewal_terms: String,
+    /// `BILLING_CYCLE_…` (server default monthly).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub billing_cycle: String,
+    /// Amount billed each cycle, decimal string.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub billing_amount: String,
+    /// Total value, decimal string.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub value: String,
     /// ISO 4217.
     pub currency: String,
+    /// `YYYY-MM-DD` or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub signed_date: String,
+    /// A contact of the same company who signed, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub signer_contact_id: String,
+    /// Free text.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// The contract this one renews.
     #[serde(skip_serializing)]
     pub previous_contract_id: String,
     /// Values of the tenant's contract custom fields by key (see [`super::settings`]).
     #[serde(skip_serializing_if = "serde_json::Map::is_empty", deserialize_with = "crate::api::object_or_null")]
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// One page of contracts.
@@ -172,6 +202,12 @@ pub async fn set_contract_custom_fields(
 ) -> ApiResult<Contract> {
     let body = serde_json::json!({ "customFields": values });
     send_json(Method::PATCH, format!("/api/v1/contracts/{}", encode(id)), &body).await
+}
+
+/// Updates the fields present in `patch` (proto3 JSON names; an empty string clears a date or
+/// text); status moves go through [`set_contract_status`].
+pub async fn update_contract(id: &str, patch: &serde_json::Value) -> ApiResult<Contract> {
+    send_json(Method::PATCH, format!("/api/v1/contracts/{}", encode(id)), patch).await
 }
 
 /// Renews a contract; returns the successor.

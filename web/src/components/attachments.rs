@@ -1,14 +1,17 @@
 //! The Attachments card: a record's files (name, size, uploaded at) with download, and for
 //! users who may change the record also upload and delete (delete asks for a second click).
 //! Works for any attachments collection with the shared REST shape (see
-//! [`crate::api::attachments`]); the company page uses it.
+//! [`crate::api::attachments`]); the company page (all the company's files, a contract's
+//! documents linking to their contract) and the contract page (its documents) use it.
 
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::api::ApiError;
 use crate::api::attachments::{self, Attachment};
+use crate::app::Route;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::format::{datetime, file_size};
 use crate::hooks::use_fetch;
@@ -24,6 +27,15 @@ pub struct AttachmentsCardProps {
     /// Element id of the card.
     #[prop_or(AttrValue::Static("attachments"))]
     pub id: AttrValue,
+    /// Card title.
+    #[prop_or(AttrValue::Static("Attachments"))]
+    pub title: AttrValue,
+    /// Hint shown when there are no files.
+    #[prop_or(AttrValue::Static("Contracts, diagrams and onboarding documents belong here."))]
+    pub empty_hint: AttrValue,
+    /// Whether a file that documents a contract links to it (off on the contract's own page).
+    #[prop_or(true)]
+    pub link_contracts: bool,
 }
 
 /// A card listing a record's attachments, with upload, download and delete.
@@ -109,7 +121,7 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
         None => html! { <Loading /> },
         Some(Err(err)) => html! { <ErrorBanner error={err.clone()} on_retry={retry} /> },
         Some(Ok(items)) if items.is_empty() => html! {
-            <Empty title="No attachments yet" hint="Contracts, diagrams and onboarding documents belong here." />
+            <Empty title={format!("No {} yet", props.title.to_lowercase())} hint={props.empty_hint.clone()} />
         },
         Some(Ok(items)) => html! {
             <div class="table-wrap">
@@ -123,6 +135,12 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
                                 <td class="cell-strong">
                                     <a href="#" class="attachment-download" title={a.content_type.clone()}
                                         onclick={download(a)}>{ &a.file_name }</a>
+                                    if props.link_contracts && !a.contract_id.is_empty() {
+                                        { " " }
+                                        <Link<Route> to={Route::Contract { id: a.contract_id.clone() }} classes={classes!("muted", "small", "attachment-contract")}>
+                                            { "contract document" }
+                                        </Link<Route>>
+                                    }
                                 </td>
                                 <td class="nowrap">{ file_size(&a.size_bytes) }</td>
                                 <td class="nowrap muted">{ datetime(&a.create_time) }</td>
@@ -147,7 +165,7 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
     let file_name = file.as_ref().map(|f| f.name());
     html! {
         <section class="card" id={props.id.clone()}>
-            <div class="card-header"><h2>{ "Attachments" }</h2></div>
+            <div class="card-header"><h2>{ props.title.clone() }</h2></div>
             if props.can_write {
                 <div class="toolbar">
                     <label class="file-input">

@@ -14,8 +14,23 @@ use crate::components::feedback::form_error;
 use crate::components::field::{Field, bind, bind_select, enum_options};
 use crate::format::{COMPANY_SIZES, COMPANY_STATUSES, COMPANY_TYPES};
 
-const FIELDS: &[&str] =
-    &["name", "company_type", "status", "industry", "company_size", "website", "phone", "notes", "parent_id"];
+const FIELDS: &[&str] = &[
+    "name",
+    "company_type",
+    "status",
+    "industry",
+    "company_size",
+    "website",
+    "phone",
+    "notes",
+    "parent_id",
+    "source",
+    "tags",
+    "lead_score",
+    "estimated_deal_value",
+    "deal_currency",
+    "first_interaction_date",
+];
 const ENTITY: &str = "CUSTOM_FIELD_ENTITY_COMPANY";
 
 /// Props of [`CompanyForm`].
@@ -31,7 +46,9 @@ pub struct CompanyFormProps {
 }
 
 /// Creates or edits a company: name, type, status (new only: later changes go through the
-/// lifecycle card), industry, size, website, phone, notes, parent company and custom fields.
+/// lifecycle card), industry, size, website, phone, notes, parent company, tags (comma
+/// separated), the business fields of seed 001 (client source, lead score 0–100, estimated
+/// deal value and its currency, first interaction) and custom fields.
 /// Ids are `company-new-…` when creating and `company-edit-…` when editing.
 #[function_component(CompanyForm)]
 pub fn company_form(props: &CompanyFormProps) -> Html {
@@ -47,6 +64,12 @@ pub fn company_form(props: &CompanyFormProps) -> Html {
     let phone = use_state(|| original.phone.clone());
     let notes = use_state(|| original.notes.clone());
     let parent = use_state(|| original.parent_id.clone());
+    let source = use_state(|| original.source.clone());
+    let tags = use_state(|| original.tags.join(", "));
+    let lead_score = use_state(|| original.lead_score.map(|n| n.to_string()).unwrap_or_default());
+    let deal_value = use_state(|| original.estimated_deal_value.clone());
+    let deal_currency = use_state(|| original.deal_currency.clone());
+    let first_interaction = use_state(|| original.first_interaction_date.clone());
     let custom = use_state(|| original.custom_fields.clone());
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
@@ -66,6 +89,14 @@ pub fn company_form(props: &CompanyFormProps) -> Html {
             parent.clone(),
             custom.clone(),
         );
+        let (source, tags, lead_score, deal_value, deal_currency, first_interaction) = (
+            source.clone(),
+            tags.clone(),
+            lead_score.clone(),
+            deal_value.clone(),
+            deal_currency.clone(),
+            first_interaction.clone(),
+        );
         let (busy, error, on_created) = (busy.clone(), error.clone(), props.on_created.clone());
         let original = props.company.clone();
         Callback::from(move |e: SubmitEvent| {
@@ -81,6 +112,19 @@ pub fn company_form(props: &CompanyFormProps) -> Html {
                 }));
                 return;
             }
+            let score = lead_score.trim();
+            let parsed_score = score.parse::<i32>().ok().filter(|n| (0..=100).contains(n));
+            if !score.is_empty() && parsed_score.is_none() {
+                error.set(Some(ApiError {
+                    detail: "Please fix the highlighted field.".into(),
+                    errors: vec![api::FieldError {
+                        field: "lead_score".into(),
+                        detail: "Enter a whole number from 0 to 100.".into(),
+                    }],
+                    ..ApiError::default()
+                }));
+                return;
+            }
             let company = Company {
                 name: name.trim().to_string(),
                 company_type: (*company_type).clone(),
@@ -91,6 +135,12 @@ pub fn company_form(props: &CompanyFormProps) -> Html {
                 phone: phone.trim().to_string(),
                 notes: notes.trim().to_string(),
                 parent_id: (*parent).clone(),
+                source: source.trim().to_string(),
+                tags: tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+                lead_score: parsed_score,
+                estimated_deal_value: deal_value.trim().to_string(),
+                deal_currency: deal_currency.trim().to_uppercase(),
+                first_interaction_date: (*first_interaction).clone(),
                 custom_fields: (*custom).clone(),
                 ..Company::default()
             };
@@ -181,6 +231,30 @@ pub fn company_form(props: &CompanyFormProps) -> Html {
                 <Field label="Phone" id={id("phone")} error={field_error("phone")}>
                     <input id={id("phone")} type="tel" value={(*phone).clone()} oninput={bind(&phone)} />
                 </Field>
+                <Field label="Client source" id={id("source")} error={field_error("source")}>
+                    <input id={id("source")} type="text" placeholder="Referral, website, event…"
+                        value={(*source).clone()} oninput={bind(&source)} />
+                </Field>
+                <Field label="Tags" id={id("tags")} error={field_error("tags")}>
+                    <input id={id("tags")} type="text" placeholder="soc2, healthcare"
+                        value={(*tags).clone()} oninput={bind(&tags)} />
+                </Field>
+                <Field label="Lead score (0–100)" id={id("lead-score")} error={field_error("lead_score")}>
+                    <input id={id("lead-score")} type="number" min="0" max="100" step="1"
+                        value={(*lead_score).clone()} oninput={bind(&lead_score)} />
+                </Field>
+                <Field label="Estimated deal value" id={id("deal-value")} error={field_error("estimated_deal_value")}>
+                    <input id={id("deal-value")} type="text" inputmode="decimal"
+                        value={(*deal_value).clone()} oninput={bind(&deal_value)} />
+                </Field>
+                <Field label="Deal currency" id={id("deal-currency")} error={field_error("deal_currency")}>
+                    <input id={id("deal-currency")} type="text" maxlength="3" placeholder="USD"
+                        value={(*deal_currency).clone()} oninput={bind(&deal_currency)} />
+                </Field>
+                <Field label="First interaction" id={id("first-interaction")} error={field_error("first_interaction_date")}>
+                    <input id={id("first-interaction")} type="date"
+                        value={(*first_interaction).clone()} oninput={bind(&first_interaction)} />
+                </Field>
                 <CustomFieldInputs entity={ENTITY} id_prefix={p} values={(*custom).clone()} on_change={on_custom}
                     error={err.clone()} />
                 <Field label="Notes" id={id("notes")} error={field_error("notes")} class="field-wide">
@@ -219,6 +293,16 @@ fn changes(old: &Company, new: &Company) -> Map<String, Value> {
     text("phone", &old.phone, &new.phone);
     text("notes", &old.notes, &new.notes);
     text("parentId", &old.parent_id, &new.parent_id);
+    text("source", &old.source, &new.source);
+    text("estimatedDealValue", &old.estimated_deal_value, &new.estimated_deal_value);
+    text("dealCurrency", &old.deal_currency, &new.deal_currency);
+    text("firstInteractionDate", &old.first_interaction_date, &new.first_interaction_date);
+    if old.tags != new.tags {
+        patch.insert("tags".into(), Value::from(new.tags.clone()));
+    }
+    if old.lead_score != new.lead_score {
+        patch.insert("leadScore".into(), new.lead_score.map_or(Value::Null, Value::from));
+    }
     if old.company_size != new.company_size {
         let size = if new.company_size.is_empty() { "COMPANY_SIZE_UNSPECIFIED" } else { &new.company_size };
         patch.insert("companySize".into(), Value::String(size.to_string()));

@@ -175,7 +175,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
                         <dt>{ "Phone" }</dt><dd>{ or_dash(&c.phone) }</dd>
                         <dt>{ "Address" }</dt><dd>{ or_dash(&address) }</dd>
                         <dt>{ "Tags" }</dt>
-                        <dd>
+                        <dd id="company-tags">
                             if c.tags.is_empty() { { "—" } }
                             { for c.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }
                         </dd>

@@ -9,9 +9,11 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::ApiError;
+use crate::api::attachments::contract_attachments_path;
 use crate::api::catalog::{self, Contract, ScopeTemplate, Service};
 use crate::api::settings::RateCardTarget;
 use crate::app::{Route, use_session};
+use crate::components::attachments::AttachmentsCard;
 use crate::components::badge::Badge;
 use crate::components::custom_fields::{
     CustomFieldInputs, CustomFieldValues, field_names, header_cells, loaded, use_definitions, value_cells,
@@ -20,8 +22,9 @@ use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, event_value};
 use crate::components::rate_card::RateCardEditor;
 use crate::components::scope_form::{ScopeFields, defaults, params};
-use crate::format::{enum_label, or_dash};
+use crate::format::enum_label;
 use crate::hooks::use_fetch;
+use crate::pages::contract_terms::{ContractDetails, contract_type_label};
 use crate::pages::documents::{CocsCard, SafsCard};
 
 const SCOPE_ENTITY: &str = "CUSTOM_FIELD_ENTITY_SERVICE_SCOPE";
@@ -115,7 +118,7 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
                     <h1 id="contract-name">{ format!("{} — {}", c.number, c.name) }</h1>
                     <p class="header-meta">
                         <Badge kind="contract-status" value={c.status.clone()} />
-                        <span>{ enum_label(&c.contract_type) }</span>
+                        <span>{ contract_type_label(&c.contract_type) }</span>
                     </p>
                 </div>
                 <div class="page-actions">
@@ -129,20 +132,7 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
             </div>
             if let Some(e) = &*action_error { <ErrorBanner error={e.clone()} /> }
             <div class="detail-grid">
-                <section class="card">
-                    <div class="card-header"><h2>{ "Details" }</h2></div>
-                    <dl class="props">
-                        <dt>{ "Company" }</dt>
-                        <dd><Link<Route> to={Route::Company { id: c.company_id.clone() }}>{ "Open company" }</Link<Route>></dd>
-                        <dt>{ "Start" }</dt><dd>{ &c.start_date }</dd>
-                        <dt>{ "End" }</dt><dd>{ or_dash(&c.end_date) }</dd>
-                        <dt>{ "Value" }</dt><dd>{ format!("{} {}", or_dash(&c.value), c.currency) }</dd>
-                        if !c.previous_contract_id.is_empty() {
-                            <dt>{ "Renews" }</dt>
-                            <dd><Link<Route> to={Route::Contract { id: c.previous_contract_id.clone() }}>{ "Previous contract" }</Link<Route>></dd>
-                        }
-                    </dl>
-                </section>
+                <ContractDetails contract={c.clone()} can_edit={can_write && editable} on_saved={bump.clone()} />
                 <ContractCustomFields contract={c.clone()} on_saved={bump.clone()} />
                 <Items contract={c.clone()} {editable} version={*documents} on_changed={on_documents.clone()} />
                 <crate::pages::commercial::HourBalanceCard contract_id={c.id.clone()} {editable} />
@@ -151,6 +141,9 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
                         can_write={can_write_rates}
                         fallback_hint="The company's rate card applies, else the tenant default." />
                 }
+                <AttachmentsCard id="contract-documents" title="Documents" path={contract_attachments_path(&c.id)}
+                    {can_write} link_contracts=false
+                    empty_hint="The signed agreement, statements of work and amendments belong here." />
                 <SafsCard contract={c.clone()} {can_write} version={*documents} on_changed={on_documents.clone()} />
                 <CocsCard contract={c.clone()} {can_write} version={*documents} on_changed={on_documents} />
             </div>

@@ -14,11 +14,22 @@ use crate::components::custom_fields::{
     CustomFieldFilter, CustomFieldInputs, field_names, header_cells, loaded, use_definitions, value_cells,
 };
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
-use crate::components::field::{Field, bind};
+use crate::components::field::{Field, bind, bind_select, enum_options};
 use crate::format::or_dash;
 use crate::hooks::use_fetch;
+use crate::pages::contract_terms::{BILLING_CYCLES, CONTRACT_TYPES, contract_type_label, contract_type_options};
 
-const FIELDS: &[&str] = &["name", "company_id", "start_date", "end_date", "value", "currency"];
+const FIELDS: &[&str] = &[
+    "name",
+    "company_id",
+    "contract_type",
+    "start_date",
+    "end_date",
+    "billing_cycle",
+    "billing_amount",
+    "value",
+    "currency",
+];
 const ENTITY: &str = "CUSTOM_FIELD_ENTITY_CONTRACT";
 
 /// The contracts page.
@@ -63,7 +74,7 @@ pub fn contracts_page() -> Html {
             <div class="table-wrap">
                 <table class="table" id="contracts-table">
                     <thead><tr>
-                        <th>{ "Number" }</th><th>{ "Name" }</th><th>{ "Status" }</th><th>{ "Start" }</th>
+                        <th>{ "Number" }</th><th>{ "Name" }</th><th>{ "Type" }</th><th>{ "Status" }</th><th>{ "Start" }</th>
                         <th>{ "End" }</th><th>{ "Value" }</th>
                         { header_cells(&defs) }
                     </tr></thead>
@@ -74,6 +85,7 @@ pub fn contracts_page() -> Html {
                                     <Link<Route> to={Route::Contract { id: c.id.clone() }}>{ &c.number }</Link<Route>>
                                 </td>
                                 <td>{ &c.name }</td>
+                                <td>{ contract_type_label(&c.contract_type) }</td>
                                 <td><Badge kind="contract-status" value={c.status.clone()} /></td>
                                 <td>{ &c.start_date }</td>
                                 <td>{ or_dash(&c.end_date) }</td>
@@ -129,6 +141,9 @@ fn new_contract(props: &NewContractProps) -> Html {
     let end = use_state(String::new);
     let value = use_state(String::new);
     let currency = use_state(|| "USD".to_string());
+    let kind = use_state(|| CONTRACT_TYPES[0].to_string());
+    let cycle = use_state(|| BILLING_CYCLES[0].to_string());
+    let billing = use_state(String::new);
     let custom = use_state(Map::new);
     let defs = use_definitions(ENTITY);
     let busy = use_state(|| false);
@@ -147,6 +162,7 @@ fn new_contract(props: &NewContractProps) -> Html {
             currency.clone(),
             custom.clone(),
         );
+        let (kind, cycle, billing) = (kind.clone(), cycle.clone(), billing.clone());
         let (busy, error, on_created) = (busy.clone(), error.clone(), props.on_created.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -160,6 +176,9 @@ fn new_contract(props: &NewContractProps) -> Html {
                 end_date: (*end).clone(),
                 value: value.trim().to_string(),
                 currency: currency.trim().to_string(),
+                contract_type: (*kind).clone(),
+                billing_cycle: (*cycle).clone(),
+                billing_amount: billing.trim().to_string(),
                 custom_fields: (*custom).clone(),
                 ..Contract::default()
             };
@@ -195,11 +214,20 @@ fn new_contract(props: &NewContractProps) -> Html {
                     <CompanySelect id="contract-new-company" value={(*company).clone()} on_change={on_company}
                         blank="Choose a company" invalid={field_error("company_id").is_some()} />
                 </Field>
+                <Field label="Type" id="contract-new-type" error={field_error("contract_type")}>
+                    <select id="contract-new-type" onchange={bind_select(&kind)}>{ contract_type_options(&kind) }</select>
+                </Field>
                 <Field label="Start date" id="contract-new-start" required=true error={field_error("start_date")}>
                     <input id="contract-new-start" type="date" value={(*start).clone()} oninput={bind(&start)} />
                 </Field>
                 <Field label="End date" id="contract-new-end" error={field_error("end_date")}>
                     <input id="contract-new-end" type="date" value={(*end).clone()} oninput={bind(&end)} />
+                </Field>
+                <Field label="Billing cycle" id="contract-new-cycle" error={field_error("billing_cycle")}>
+                    <select id="contract-new-cycle" onchange={bind_select(&cycle)}>{ enum_options(BILLING_CYCLES, &cycle, None) }</select>
+                </Field>
+                <Field label="Billing amount" id="contract-new-billing" error={field_error("billing_amount")}>
+                    <input id="contract-new-billing" type="text" inputmode="decimal" value={(*billing).clone()} oninput={bind(&billing)} />
                 </Field>
                 <Field label="Value" id="contract-new-value" error={field_error("value")}>
                     <input id="contract-new-value" type="text" inputmode="decimal" value={(*value).clone()} oninput={bind(&value)} />

@@ -8,6 +8,7 @@ pub mod commercial;
 pub mod companies;
 pub mod company_detail;
 pub mod contract_detail;
+pub mod contract_terms;
 pub mod contracts;
 pub mod custom_fields;
 pub mod desk_settings;

@@ -13,6 +13,7 @@ use psa_proto::contracts::{
 use tonic::{Request, Response, Status};
 
 use super::{Grpc, err};
+use crate::domain::attachment::AttachedTo;
 use crate::proto::{self as conv, clients as c};
 
 fn sites_response((sites, next_page_token): (Vec<crate::domain::site::Site>, String)) -> pb::ListSitesResponse {
@@ -109,7 +110,7 @@ impl CompanyAttachmentService for Grpc {
         let p = principal(&req)?;
         let r = req.into_inner();
         let company = parse_id("company_id", &r.company_id).map_err(err)?;
-        let a = self.app.upload_company_attachment(&p, company, &r.file_name, r.content).await?;
+        let a = self.app.upload_attachment(&p, AttachedTo::Company(company), &r.file_name, r.content).await?;
         Ok(Response::new(c::attachment(&a)))
     }
 
@@ -121,7 +122,8 @@ impl CompanyAttachmentService for Grpc {
         let r = req.into_inner();
         let company = parse_id("company_id", &r.company_id).map_err(err)?;
         let params = ListParams { page_size: r.page_size, page_token: r.page_token, ..Default::default() };
-        let (attachments, next_page_token) = self.app.list_company_attachments(&p, company, &params).await?;
+        let (attachments, next_page_token) =
+            self.app.list_attachments(&p, AttachedTo::Company(company), &params).await?;
         Ok(Response::new(pb::ListCompanyAttachmentsResponse {
             attachments: attachments.iter().map(c::attachment).collect(),
             next_page_token,
@@ -136,7 +138,7 @@ impl CompanyAttachmentService for Grpc {
         let r = req.get_ref();
         let company = parse_id("company_id", &r.company_id).map_err(err)?;
         let id = parse_id("id", &r.id).map_err(err)?;
-        let (a, content) = self.app.company_attachment_content(&p, company, id).await?;
+        let (a, content) = self.app.attachment_content(&p, AttachedTo::Company(company), id).await?;
         Ok(Response::new(pb::CompanyAttachmentContent { attachment: Some(c::attachment(&a)), content }))
     }
 
@@ -148,7 +150,58 @@ impl CompanyAttachmentService for Grpc {
         let r = req.get_ref();
         let company = parse_id("company_id", &r.company_id).map_err(err)?;
         let id = parse_id("id", &r.id).map_err(err)?;
-        self.app.delete_company_attachment(&p, company, id).await?;
+        self.app.delete_attachment(&p, AttachedTo::Company(company), id).await?;
+        Ok(Response::new(pb::DeleteCompanyAttachmentResponse {}))
+    }
+
+    async fn upload_contract_attachment(
+        &self,
+        req: Request<pb::UploadContractAttachmentRequest>,
+    ) -> Result<Response<pb::CompanyAttachment>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let contract = parse_id("contract_id", &r.contract_id).map_err(err)?;
+        let a = self.app.upload_attachment(&p, AttachedTo::Contract(contract), &r.file_name, r.content).await?;
+        Ok(Response::new(c::attachment(&a)))
+    }
+
+    async fn list_contract_attachments(
+        &self,
+        req: Request<pb::ListContractAttachmentsRequest>,
+    ) -> Result<Response<pb::ListCompanyAttachmentsResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let contract = parse_id("contract_id", &r.contract_id).map_err(err)?;
+        let params = ListParams { page_size: r.page_size, page_token: r.page_token, ..Default::default() };
+        let (attachments, next_page_token) =
+            self.app.list_attachments(&p, AttachedTo::Contract(contract), &params).await?;
+        Ok(Response::new(pb::ListCompanyAttachmentsResponse {
+            attachments: attachments.iter().map(c::attachment).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn get_contract_attachment_content(
+        &self,
+        req: Request<pb::GetContractAttachmentContentRequest>,
+    ) -> Result<Response<pb::CompanyAttachmentContent>, Status> {
+        let p = principal(&req)?;
+        let r = req.get_ref();
+        let contract = parse_id("contract_id", &r.contract_id).map_err(err)?;
+        let id = parse_id("id", &r.id).map_err(err)?;
+        let (a, content) = self.app.attachment_content(&p, AttachedTo::Contract(contract), id).await?;
+        Ok(Response::new(pb::CompanyAttachmentContent { attachment: Some(c::attachment(&a)), content }))
+    }
+
+    async fn delete_contract_attachment(
+        &self,
+        req: Request<pb::DeleteContractAttachmentRequest>,
+    ) -> Result<Response<pb::DeleteCompanyAttachmentResponse>, Status> {
+        let p = principal(&req)?;
+        let r = req.get_ref();
+        let contract = parse_id("contract_id", &r.contract_id).map_err(err)?;
+        let id = parse_id("id", &r.id).map_err(err)?;
+        self.app.delete_attachment(&p, AttachedTo::Contract(contract), id).await?;
         Ok(Response::new(pb::DeleteCompanyAttachmentResponse {}))
     }
 }

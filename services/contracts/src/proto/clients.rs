@@ -78,6 +78,7 @@ pub fn attachment(a: &crate::domain::attachment::CompanyAttachment) -> pb::Compa
         size_bytes: a.size_bytes,
         uploaded_by: a.uploaded_by.to_string(),
         create_time: Some(timestamp(a.created_at)),
+        contract_id: a.contract_id.map(|id| id.to_string()).unwrap_or_default(),
     }
 }
 
