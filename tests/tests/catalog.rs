@@ -3,23 +3,11 @@
 //! tenant sees and changes nothing; portal users read their own company's contracts only,
 //! read-only; row-level security alone blocks other tenants on the new tables).
 
+mod support;
+
 use psa_testkit::{Api, Stack};
-use serde_json::{Value, json};
-use sqlx::{Connection, Executor, Row};
-use uuid::Uuid;
-
-fn fields(problem: &Value) -> Vec<String> {
-    let mut f: Vec<String> = problem["errors"]
-        .as_array()
-        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
-        .unwrap_or_default();
-    f.sort();
-    f
-}
-
-fn len(v: &Value, key: &str) -> usize {
-    v[key].as_array().map_or(0, Vec::len)
-}
+use serde_json::json;
+use support::contracts::{assert_tenant_rows_isolated, fields, len, post_ok};
 
 struct Seeded {
     company: String,
@@ -28,12 +16,6 @@ struct Seeded {
     contract: String,
     other_contract: String,
     scope: String,
-}
-
-async fn post_ok(api: &Api, path: &str, body: Value) -> Value {
-    let (s, v) = api.post(path, &body).await;
-    assert_eq!(s, 200, "POST {path}: {v}");
-    v
 }
 
 async fn seed(api: &Api) -> Seeded {
@@ -281,29 +263,7 @@ async fn row_level_security_covers_the_catalog_tables() {
     let tenant_b = stack.create_tenant("tenant-b").await;
     let (a, _) = stack.login(&tenant_a).await;
     seed(&a).await;
-    for table in ["services", "scope_templates", "contract_counters", "contracts", "service_scopes"] {
-        for (tenant, expect_rows) in
-            [(Some(tenant_a.tenant_id), true), (Some(tenant_b.tenant_id), false), (None, false)]
-        {
-            let mut conn = sqlx::PgConnection::connect(&stack.database_url).await.unwrap();
-            conn.execute("set role psa_contracts").await.unwrap();
-            let mut tx = conn.begin().await.unwrap();
-            if let Some(t) = tenant {
-                sqlx::query("select set_config('app.tenant_id', $1, true)")
-                    .bind(t.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            let n: i64 = sqlx::query(&format!("select count(*) from contracts.{table} where tenant_id = $1"))
-                .bind(tenant_a.tenant_id)
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap()
-                .get(0);
-            assert_eq!(n > 0, expect_rows, "{table} as {tenant:?}");
-        }
-    }
-    let _ = Uuid::now_v7();
+    let tables = ["services", "scope_templates", "contract_counters", "contracts", "service_scopes"];
+    assert_tenant_rows_isolated(&stack, &tables, tenant_a.tenant_id, tenant_b.tenant_id).await;
     stack.stop().await;
 }

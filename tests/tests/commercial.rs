@@ -5,59 +5,11 @@
 //! sees and changes nothing; portal users cannot reach proposals or rate cards and read only
 //! their own company's hour balances.
 
-use psa_testkit::{Api, Stack};
-use serde_json::{Value, json};
+mod support;
 
-fn fields(problem: &Value) -> Vec<String> {
-    let mut f: Vec<String> = problem["errors"]
-        .as_array()
-        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
-        .unwrap_or_default();
-    f.sort();
-    f
-}
-
-async fn post_ok(api: &Api, path: &str, body: Value) -> Value {
-    let (s, v) = api.post(path, &body).await;
-    assert_eq!(s, 200, "POST {path}: {v}");
-    v
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
-struct Seeded {
-    company: String,
-    other_company: String,
-    contract: String,
-    scope: String,
-}
-
-async fn seed(api: &Api) -> Seeded {
-    let company = id(&post_ok(api, "/api/v1/companies", json!({"name": "Alpha Co"})).await);
-    let other_company = id(&post_ok(api, "/api/v1/companies", json!({"name": "Beta Co"})).await);
-    let service = id(&post_ok(
-        api,
-        "/api/v1/services",
-        json!({"name": "Managed EDR", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "12",
-               "currency": "USD", "pricingUnit": "PRICING_UNIT_PER_ENDPOINT"}),
-    )
-    .await);
-    let contract = id(&post_ok(
-        api,
-        "/api/v1/contracts",
-        json!({"name": "EDR Agreement", "companyId": company, "startDate": "2026-01-01", "currency": "USD"}),
-    )
-    .await);
-    let scope = id(&post_ok(
-        api,
-        &format!("/api/v1/contracts/{contract}/items"),
-        json!({"serviceId": service, "quantity": "500"}),
-    )
-    .await);
-    Seeded { company, other_company, contract, scope }
-}
+use psa_testkit::Stack;
+use serde_json::json;
+use support::contracts::{assert_tenant_rows_isolated, fields, id, post_ok, seed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn proposals_over_rest() {
@@ -325,7 +277,6 @@ async fn rate_cards_and_hour_balances_over_rest() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn row_level_security_covers_the_new_tables() {
-    use sqlx::{Connection, Executor, Row};
     let stack = Stack::start().await;
     let tenant_a = stack.create_tenant("tenant-a").await;
     let tenant_b = stack.create_tenant("tenant-b").await;
@@ -360,35 +311,14 @@ async fn row_level_security_covers_the_new_tables() {
     .execute(&mut db)
     .await
     .unwrap();
-    for table in [
+    let tables = [
         "proposals",
         "proposal_versions",
         "rate_cards",
         "hour_balance_policies",
         "hour_usages",
         "custom_field_definitions",
-    ] {
-        for (tenant, expect_rows) in
-            [(Some(tenant_a.tenant_id), true), (Some(tenant_b.tenant_id), false), (None, false)]
-        {
-            let mut conn = sqlx::PgConnection::connect(&stack.database_url).await.unwrap();
-            conn.execute("set role psa_contracts").await.unwrap();
-            let mut tx = conn.begin().await.unwrap();
-            if let Some(t) = tenant {
-                sqlx::query("select set_config('app.tenant_id', $1, true)")
-                    .bind(t.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            let n: i64 = sqlx::query(&format!("select count(*) from contracts.{table} where tenant_id = $1"))
-                .bind(tenant_a.tenant_id)
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap()
-                .get(0);
-            assert_eq!(n > 0, expect_rows, "{table} as {tenant:?}");
-        }
-    }
+    ];
+    assert_tenant_rows_isolated(&stack, &tables, tenant_a.tenant_id, tenant_b.tenant_id).await;
     stack.stop().await;
 }

@@ -3,65 +3,11 @@
 //! tenant sees and changes nothing; portal users read their own company's SAFs, read-only, and
 //! nothing of another company.
 
-use psa_testkit::{Api, Stack};
-use serde_json::{Value, json};
+mod support;
 
-fn fields(problem: &Value) -> Vec<String> {
-    let mut f: Vec<String> = problem["errors"]
-        .as_array()
-        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
-        .unwrap_or_default();
-    f.sort();
-    f
-}
-
-fn len(v: &Value, key: &str) -> usize {
-    v[key].as_array().map_or(0, Vec::len)
-}
-
-async fn post_ok(api: &Api, path: &str, body: Value) -> Value {
-    let (s, v) = api.post(path, &body).await;
-    assert_eq!(s, 200, "POST {path}: {v}");
-    v
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
-struct Seeded {
-    company: String,
-    other_company: String,
-    contract: String,
-    other_contract: String,
-    scope: String,
-}
-
-async fn seed(api: &Api) -> Seeded {
-    let company = id(&post_ok(api, "/api/v1/companies", json!({"name": "Alpha Co"})).await);
-    let other_company = id(&post_ok(api, "/api/v1/companies", json!({"name": "Beta Co"})).await);
-    let service = id(&post_ok(
-        api,
-        "/api/v1/services",
-        json!({"name": "24/7 SOC Monitoring", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "5000",
-               "currency": "USD", "pricingUnit": "PRICING_UNIT_MONTHLY"}),
-    )
-    .await);
-    let mut contracts = Vec::new();
-    for c in [&company, &other_company] {
-        let k = post_ok(
-            api,
-            "/api/v1/contracts",
-            json!({"name": "SOC Monitoring Agreement", "companyId": c, "startDate": "2026-01-01", "endDate": "2026-12-31",
-                   "currency": "USD"}),
-        )
-        .await;
-        contracts.push(id(&k));
-    }
-    let scope =
-        id(&post_ok(api, &format!("/api/v1/contracts/{}/items", contracts[0]), json!({"serviceId": service})).await);
-    Seeded { company, other_company, contract: contracts[0].clone(), other_contract: contracts[1].clone(), scope }
-}
+use psa_testkit::Stack;
+use serde_json::json;
+use support::contracts::{assert_tenant_rows_isolated, fields, id, len, post_ok, seed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn safs_over_rest() {
@@ -249,7 +195,6 @@ async fn safs_of_other_tenants_and_other_companies_are_invisible() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn row_level_security_covers_the_saf_and_coc_tables() {
-    use sqlx::{Connection, Executor, Row};
     let stack = Stack::start().await;
     let tenant_a = stack.create_tenant("tenant-a").await;
     let tenant_b = stack.create_tenant("tenant-b").await;
@@ -258,28 +203,7 @@ async fn row_level_security_covers_the_saf_and_coc_tables() {
     let saf =
         id(&post_ok(&a, "/api/v1/safs", json!({"title": "S", "contractId": s.contract, "currency": "USD"})).await);
     post_ok(&a, "/api/v1/cocs", json!({"title": "C", "cocType": "COC_TYPE_GDPR", "safId": saf})).await;
-    for table in ["saf_counters", "safs", "coc_counters", "cocs"] {
-        for (tenant, expect_rows) in
-            [(Some(tenant_a.tenant_id), true), (Some(tenant_b.tenant_id), false), (None, false)]
-        {
-            let mut conn = sqlx::PgConnection::connect(&stack.database_url).await.unwrap();
-            conn.execute("set role psa_contracts").await.unwrap();
-            let mut tx = conn.begin().await.unwrap();
-            if let Some(t) = tenant {
-                sqlx::query("select set_config('app.tenant_id', $1, true)")
-                    .bind(t.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            let n: i64 = sqlx::query(&format!("select count(*) from contracts.{table} where tenant_id = $1"))
-                .bind(tenant_a.tenant_id)
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap()
-                .get(0);
-            assert_eq!(n > 0, expect_rows, "{table} as {tenant:?}");
-        }
-    }
+    let tables = ["saf_counters", "safs", "coc_counters", "cocs"];
+    assert_tenant_rows_isolated(&stack, &tables, tenant_a.tenant_id, tenant_b.tenant_id).await;
     stack.stop().await;
 }

@@ -61,6 +61,21 @@ pub struct ImportReport {
     pub ignored_columns: Vec<String>,
 }
 
+/// Whether a record of `company` is hidden from `p`: portal principals see their own
+/// company's records only (others answer NOT_FOUND); staff see every company's.
+fn hidden(p: &Principal, company: Uuid) -> bool {
+    p.portal_company().is_some_and(|c| c != company)
+}
+
+/// The company a list is restricted to for `p` when `asked` for one: a portal principal's own
+/// company always; `None` (answer an empty page) when a portal principal asks for another.
+fn list_company(p: &Principal, asked: Option<Uuid>) -> Option<Option<Uuid>> {
+    match (asked, p.portal_company()) {
+        (Some(c), Some(own)) if c != own => None,
+        (c, own) => Some(own.or(c)),
+    }
+}
+
 impl Contracts {
     async fn tx(&self, p: &Principal) -> Result<TenantTx> {
         Ok(db::begin(&self.pool, p.tenant_id).await?)

@@ -1,3 +1,4 @@
 //! Helpers shared by several end-to-end test binaries.
 
 pub mod browser;
+pub mod contracts;

@@ -9,11 +9,12 @@ use psa_kit::db::TenantTx;
 use psa_kit::list::ListParams;
 use uuid::Uuid;
 
-use super::Contracts;
+use super::{Contracts, hidden, list_company};
 
 const CONTRACT: psa_core::custom_fields::CustomFieldEntity = psa_core::custom_fields::CustomFieldEntity::Contract;
 const SCOPE: psa_core::custom_fields::CustomFieldEntity = psa_core::custom_fields::CustomFieldEntity::ServiceScope;
 use crate::domain::contract::{Contract, ContractFields, ContractStatus};
+use crate::domain::lifecycle::require_number;
 use crate::domain::scope::{ScopeFields, ServiceScope};
 use crate::domain::scope_template;
 use crate::{events, repo};
@@ -29,10 +30,6 @@ pub struct ScopeRequest {
     pub fields: ScopeFields,
     /// Custom field values (validated against the service scope definitions).
     pub custom_fields: serde_json::Value,
-}
-
-fn hidden(p: &Principal, company: Uuid) -> bool {
-    p.portal_company().is_some_and(|c| c != company)
 }
 
 impl Contracts {
@@ -71,11 +68,10 @@ impl Contracts {
         let mut tx = self.tx(p).await?;
         self.check_refs(&mut tx, p, &fields).await?;
         let values = super::custom_fields::check(&mut tx, p.tenant_id, CONTRACT, &custom_fields, "contract.").await?;
-        if fields.number.is_empty() {
-            fields.number = repo::contracts::next_number(&mut tx, p.tenant_id).await?;
-        }
-        let c = repo::contracts::insert(&mut tx, p.tenant_id, &fields, None).await?;
-        let c = repo::contracts::set_custom_fields(&mut tx, p.tenant_id, c.id, &values).await?;
+        repo::contracts::NUMBERING.fill(&mut tx, p.tenant_id, &mut fields.number).await?;
+        let mut c = repo::contracts::insert(&mut tx, p.tenant_id, &fields, None).await?;
+        c.updated_at = repo::custom_fields::set_values(&mut tx, p.tenant_id, CONTRACT, c.id, &values).await?;
+        c.custom_fields = values;
         events::contract_created(&mut tx, &self.naming, p.user_id, &c).await?;
         tx.commit().await?;
         Ok(c)
@@ -117,21 +113,24 @@ impl Contracts {
         let mut c = repo::contracts::get(&mut tx, p.tenant_id, id, true).await?;
         let mut changed =
             if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { c.fields.apply(patch, mask)? };
-        if let Some(values) = custom_fields {
-            let values = super::custom_fields::check(&mut tx, p.tenant_id, CONTRACT, &values, "contract.").await?;
-            if values != c.custom_fields {
-                repo::contracts::set_custom_fields(&mut tx, p.tenant_id, c.id, &values).await?;
-                c.custom_fields = values;
-                changed.push("custom_fields".into());
-            }
+        if super::custom_fields::replace(
+            &mut tx,
+            p.tenant_id,
+            CONTRACT,
+            "contract.",
+            c.id,
+            &mut c.custom_fields,
+            custom_fields,
+        )
+        .await?
+        {
+            changed.push("custom_fields".into());
         }
         if changed.is_empty() {
             return Ok(c);
         }
         c.fields = c.fields.normalize("contract.")?;
-        if c.fields.number.is_empty() {
-            return Err(DomainError::invalid("contract.number", "is required").into());
-        }
+        require_number("contract.number", &c.fields.number)?;
         self.check_refs(&mut tx, p, &c.fields).await?;
         let c = repo::contracts::update(&mut tx, &c).await?;
         events::contract_updated(&mut tx, &self.naming, p.user_id, &c, changed).await?;
@@ -145,9 +144,11 @@ impl Contracts {
         let mut tx = self.tx(p).await?;
         let mut old = repo::contracts::get(&mut tx, p.tenant_id, id, true).await?;
         let mut next = old.fields.successor()?;
-        next.number = repo::contracts::next_number(&mut tx, p.tenant_id).await?;
-        let new = repo::contracts::insert(&mut tx, p.tenant_id, &next, Some(old.id)).await?;
-        let new = repo::contracts::set_custom_fields(&mut tx, p.tenant_id, new.id, &old.custom_fields).await?;
+        next.number = repo::contracts::NUMBERING.next(&mut tx, p.tenant_id).await?;
+        let mut new = repo::contracts::insert(&mut tx, p.tenant_id, &next, Some(old.id)).await?;
+        new.updated_at =
+            repo::custom_fields::set_values(&mut tx, p.tenant_id, CONTRACT, new.id, &old.custom_fields).await?;
+        new.custom_fields = old.custom_fields.clone();
         for s in repo::scopes::of_contract(&mut tx, p.tenant_id, old.id).await? {
             let n = repo::scopes::NewScope {
                 contract_id: new.id,
@@ -176,10 +177,7 @@ impl Contracts {
         company: Option<Uuid>,
     ) -> Result<(Vec<Contract>, String)> {
         let plan = repo::contracts::LIST.plan_with_custom_fields(params, "custom_fields")?;
-        let company = match (company, p.portal_company()) {
-            (Some(c), Some(own)) if c != own => return Ok((Vec::new(), String::new())),
-            (c, own) => own.or(c),
-        };
+        let Some(company) = list_company(p, company) else { return Ok((Vec::new(), String::new())) };
         let mut tx = self.tx(p).await?;
         repo::contracts::list(&mut tx, p.tenant_id, &plan, company).await
     }
@@ -261,13 +259,18 @@ impl Contracts {
         let mut s = repo::scopes::get(&mut tx, p.tenant_id, id, true).await?;
         let mut changed =
             if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { s.fields.apply(patch, mask)? };
-        if let Some(values) = custom_fields {
-            let values = super::custom_fields::check(&mut tx, p.tenant_id, SCOPE, &values, "service_scope.").await?;
-            if values != s.custom_fields {
-                repo::custom_fields::set_values(&mut tx, p.tenant_id, SCOPE, s.id, &values).await?;
-                s.custom_fields = values;
-                changed.push("custom_fields".into());
-            }
+        if super::custom_fields::replace(
+            &mut tx,
+            p.tenant_id,
+            SCOPE,
+            "service_scope.",
+            s.id,
+            &mut s.custom_fields,
+            custom_fields,
+        )
+        .await?
+        {
+            changed.push("custom_fields".into());
         }
         if changed.is_empty() {
             return Ok(s);

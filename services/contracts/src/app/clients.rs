@@ -51,7 +51,7 @@ fn first(n: i32, filter: String, order_by: &str) -> ListParams {
 impl Contracts {
     /// The company `id` when the principal may see it (NOT_FOUND otherwise).
     async fn visible_company(&self, tx: &mut TenantTx, p: &Principal, id: Uuid) -> Result<Company> {
-        if p.portal_company().is_some_and(|own| own != id) {
+        if super::hidden(p, id) {
             return Err(DomainError::NotFound { entity: "company" }.into());
         }
         repo::companies::get(tx, p.tenant_id, id, false).await
@@ -78,7 +78,7 @@ impl Contracts {
     pub async fn get_site(&self, p: &Principal, id: Uuid) -> Result<Site> {
         let mut tx = self.tx(p).await?;
         let s = repo::sites::get(&mut tx, p.tenant_id, id, false).await?;
-        if p.portal_company().is_some_and(|own| own != s.fields.company_id) {
+        if super::hidden(p, s.fields.company_id) {
             return Err(DomainError::NotFound { entity: "site" }.into());
         }
         Ok(s)

@@ -9,8 +9,9 @@ use psa_kit::db::TenantTx;
 use psa_kit::list::ListParams;
 use uuid::Uuid;
 
-use super::Contracts;
+use super::{Contracts, hidden};
 use crate::domain::coc::{Coc, CocFields, CocStatus};
+use crate::domain::lifecycle::require_number;
 use crate::repo;
 use crate::repo::cocs::Owner;
 
@@ -51,9 +52,7 @@ impl Contracts {
         let mut tx = self.tx(p).await?;
         let owner = self.coc_owner(&mut tx, p, &fields).await?;
         let values = super::custom_fields::check(&mut tx, p.tenant_id, COC, &custom_fields, "coc.").await?;
-        if fields.number.is_empty() {
-            fields.number = repo::cocs::next_number(&mut tx, p.tenant_id).await?;
-        }
+        repo::cocs::NUMBERING.fill(&mut tx, p.tenant_id, &mut fields.number).await?;
         let mut c = repo::cocs::insert(&mut tx, p.tenant_id, &owner, &fields).await?;
         c.updated_at = repo::custom_fields::set_values(&mut tx, p.tenant_id, COC, c.id, &values).await?;
         c.custom_fields = values;
@@ -65,7 +64,7 @@ impl Contracts {
     pub async fn get_coc(&self, p: &Principal, id: Uuid) -> Result<Coc> {
         let mut tx = self.tx(p).await?;
         let c = repo::cocs::get(&mut tx, p.tenant_id, id, false).await?;
-        if p.portal_company().is_some_and(|own| own != c.company_id) {
+        if hidden(p, c.company_id) {
             return Err(DomainError::NotFound { entity: "COC" }.into());
         }
         Ok(c)
@@ -85,21 +84,16 @@ impl Contracts {
         let mut c = repo::cocs::get(&mut tx, p.tenant_id, id, true).await?;
         let mut changed =
             if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { c.fields.apply(patch, mask)? };
-        if let Some(values) = custom_fields {
-            let values = super::custom_fields::check(&mut tx, p.tenant_id, COC, &values, "coc.").await?;
-            if values != c.custom_fields {
-                repo::custom_fields::set_values(&mut tx, p.tenant_id, COC, c.id, &values).await?;
-                c.custom_fields = values;
-                changed.push("custom_fields".into());
-            }
+        if super::custom_fields::replace(&mut tx, p.tenant_id, COC, "coc.", c.id, &mut c.custom_fields, custom_fields)
+            .await?
+        {
+            changed.push("custom_fields".into());
         }
         if changed.is_empty() {
             return Ok(c);
         }
         c.fields = c.fields.normalize()?;
-        if c.fields.number.is_empty() {
-            return Err(DomainError::invalid("coc.number", "is required").into());
-        }
+        require_number("coc.number", &c.fields.number)?;
         let owner = self.coc_owner(&mut tx, p, &c.fields).await?;
         let c = repo::cocs::update(&mut tx, &c, &owner).await?;
         tx.commit().await?;

@@ -31,6 +31,31 @@ pub async fn check(
     Ok(validate_values(&defs, values, prefix)?)
 }
 
+/// The custom-field step of a masked update: validates `new` values (when the mask named
+/// `custom_fields`) like [`check`] and, when they differ from `current`, stores them on record
+/// `id` and replaces `current`. Returns whether they changed.
+///
+/// # Errors
+/// INVALID_ARGUMENT listing every problem; database errors.
+pub async fn replace(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    entity: CustomFieldEntity,
+    prefix: &str,
+    id: Uuid,
+    current: &mut serde_json::Value,
+    new: Option<serde_json::Value>,
+) -> Result<bool> {
+    let Some(values) = new else { return Ok(false) };
+    let values = check(tx, tenant, entity, &values, prefix).await?;
+    if values == *current {
+        return Ok(false);
+    }
+    repo::custom_fields::set_values(tx, tenant, entity, id, &values).await?;
+    *current = values;
+    Ok(true)
+}
+
 impl Contracts {
     /// Creates a definition (`key` unique per entity type).
     pub async fn create_custom_field(&self, p: &Principal, d: CustomFieldDefinition) -> Result<StoredDefinition> {

@@ -650,9 +650,7 @@ impl Contracts {
             out.skipped += 1;
             return Ok(());
         }
-        if fields.number.is_empty() {
-            fields.number = repo::contracts::next_number(tx, p.tenant_id).await?;
-        }
+        repo::contracts::NUMBERING.fill(tx, p.tenant_id, &mut fields.number).await?;
         let c = repo::contracts::insert(tx, p.tenant_id, &fields, None).await?;
         crate::events::contract_created(tx, &self.naming, p.user_id, &c).await?;
         out.created += 1;

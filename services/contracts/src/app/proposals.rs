@@ -14,14 +14,11 @@ use psa_kit::db::TenantTx;
 use psa_kit::list::ListParams;
 use uuid::Uuid;
 
-use super::Contracts;
+use super::{Contracts, hidden, list_company};
+use crate::domain::lifecycle::Status;
 use crate::domain::proposal::{Proposal, ProposalFields, ProposalStatus, ProposalVersion, VERSIONED};
 use crate::domain::scope::ScopeStatus;
 use crate::repo;
-
-fn hidden(p: &Principal, company: Uuid) -> bool {
-    p.portal_company().is_some_and(|c| c != company)
-}
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
@@ -224,10 +221,7 @@ impl Contracts {
         company: Option<Uuid>,
     ) -> Result<(Vec<Proposal>, String)> {
         let plan = repo::proposals::LIST.plan_with_custom_fields(params, "custom_fields")?;
-        let company = match (company, p.portal_company()) {
-            (Some(c), Some(own)) if c != own => return Ok((Vec::new(), String::new())),
-            (c, own) => own.or(c),
-        };
+        let Some(company) = list_company(p, company) else { return Ok((Vec::new(), String::new())) };
         let mut tx = self.proposals_tx(p).await?;
         let out = repo::proposals::list(&mut tx, p.tenant_id, &plan, company).await?;
         tx.commit().await?;

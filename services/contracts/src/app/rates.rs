@@ -99,7 +99,7 @@ impl Contracts {
 
     async fn visible_contract(&self, tx: &mut psa_kit::db::TenantTx, p: &Principal, id: Uuid) -> Result<Contract> {
         let c = repo::contracts::get(tx, p.tenant_id, id, false).await?;
-        if p.portal_company().is_some_and(|own| own != c.fields.company_id) {
+        if super::hidden(p, c.fields.company_id) {
             return Err(DomainError::NotFound { entity: "contract" }.into());
         }
         Ok(c)

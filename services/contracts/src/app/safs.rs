@@ -11,16 +11,13 @@ use psa_kit::db::TenantTx;
 use psa_kit::list::ListParams;
 use uuid::Uuid;
 
-use super::Contracts;
+use super::{Contracts, hidden};
 use crate::domain::contract::Contract;
+use crate::domain::lifecycle::require_number;
 use crate::domain::saf::{Saf, SafFields, SafStatus};
 use crate::repo;
 
 const SAF: CustomFieldEntity = CustomFieldEntity::Saf;
-
-fn hidden(p: &Principal, company: Uuid) -> bool {
-    p.portal_company().is_some_and(|c| c != company)
-}
 
 impl Contracts {
     /// The SAF's contract, and a check that its scope (if any) belongs to that contract.
@@ -48,9 +45,7 @@ impl Contracts {
         let mut tx = self.tx(p).await?;
         let contract = self.check_saf_refs(&mut tx, p, &fields).await?;
         let values = super::custom_fields::check(&mut tx, p.tenant_id, SAF, &custom_fields, "saf.").await?;
-        if fields.number.is_empty() {
-            fields.number = repo::safs::next_number(&mut tx, p.tenant_id).await?;
-        }
+        repo::safs::NUMBERING.fill(&mut tx, p.tenant_id, &mut fields.number).await?;
         let mut s = repo::safs::insert(&mut tx, p.tenant_id, contract.fields.company_id, &fields).await?;
         s.updated_at = repo::custom_fields::set_values(&mut tx, p.tenant_id, SAF, s.id, &values).await?;
         s.custom_fields = values;
@@ -85,21 +80,16 @@ impl Contracts {
         let before = s.fields.status;
         let mut changed =
             if mask.is_empty() && custom_fields.is_some() { Vec::new() } else { s.fields.apply(patch, mask)? };
-        if let Some(values) = custom_fields {
-            let values = super::custom_fields::check(&mut tx, p.tenant_id, SAF, &values, "saf.").await?;
-            if values != s.custom_fields {
-                repo::custom_fields::set_values(&mut tx, p.tenant_id, SAF, s.id, &values).await?;
-                s.custom_fields = values;
-                changed.push("custom_fields".into());
-            }
+        if super::custom_fields::replace(&mut tx, p.tenant_id, SAF, "saf.", s.id, &mut s.custom_fields, custom_fields)
+            .await?
+        {
+            changed.push("custom_fields".into());
         }
         if changed.is_empty() {
             return Ok(s);
         }
         s.fields = s.fields.normalize()?;
-        if s.fields.number.is_empty() {
-            return Err(DomainError::invalid("saf.number", "is required").into());
-        }
+        require_number("saf.number", &s.fields.number)?;
         self.check_saf_refs(&mut tx, p, &s.fields).await?;
         let s = repo::safs::update(&mut tx, &s).await?;
         if s.fields.status != before

@@ -7,6 +7,8 @@ use psa_core::validate::Validator;
 use psa_core::{DomainError, text_enum};
 use uuid::Uuid;
 
+use crate::domain::lifecycle::{self, Lifecycle, Status};
+
 text_enum!(
     /// Compliance framework the certificate attests.
     CocType {
@@ -20,30 +22,22 @@ text_enum!(
     }
 );
 text_enum!(
-    /// Lifecycle status; see [`CocStatus::can_move_to`].
+    /// Lifecycle status; the moves are its [`Status::LIFECYCLE`].
     CocStatus { Draft => "draft", Active => "active", Expired => "expired", Revoked => "revoked" }
 );
 
-impl CocStatus {
-    /// Whether the lifecycle allows `self → to`: draft → active | revoked; active → expired |
-    /// revoked. Expired and revoked are final; staying in the same status is not a move.
-    pub fn can_move_to(self, to: CocStatus) -> bool {
+impl Status for CocStatus {
+    /// The COC lifecycle: draft → active | revoked; active → expired | revoked. Expired and
+    /// revoked are final. Errors read "a COC cannot move from revoked to active".
+    const LIFECYCLE: Lifecycle<Self> = {
         use CocStatus::*;
-        matches!((self, to), (Draft, Active) | (Draft, Revoked) | (Active, Expired) | (Active, Revoked))
-    }
-
-    /// Checks the move `self → to`.
-    ///
-    /// # Errors
-    /// [`DomainError::FailedPrecondition`] naming the move, e.g.
-    /// "a COC cannot move from revoked to active".
-    pub fn check_move(self, to: CocStatus) -> Result<(), DomainError> {
-        if self.can_move_to(to) {
-            Ok(())
-        } else {
-            Err(DomainError::FailedPrecondition(format!("a COC cannot move from {} to {}", self.as_str(), to.as_str())))
+        Lifecycle {
+            noun: "a COC",
+            moves: &[(Draft, Active), (Draft, Revoked), (Active, Expired), (Active, Revoked)],
+            name: CocStatus::as_str,
+            name_targets: false,
         }
-    }
+    };
 }
 
 /// The writable fields of a COC.
@@ -102,7 +96,7 @@ pub const UPDATABLE: &[&str] = &[
 
 /// The generated number for counter value `n`: `COC-000001`.
 pub fn generated_number(n: i64) -> String {
-    format!("COC-{n:06}")
+    lifecycle::generated_number("COC", n)
 }
 
 impl CocFields {
@@ -115,20 +109,12 @@ impl CocFields {
             *s = s.trim().to_owned();
         }
         let mut v = Validator::new();
-        v.max_chars("coc.number", &self.number, 50);
-        v.required("coc.title", &self.title).max_chars("coc.title", &self.title, 200);
-        v.max_chars("coc.description", &self.description, 65_536);
-        v.max_chars("coc.document_url", &self.document_url, 2048).http_url("coc.document_url", &self.document_url);
-        if let (Some(i), Some(e)) = (self.issue_date, self.expiry_date)
-            && e < i
-        {
-            v.push("coc.expiry_date", "must not be before issue_date");
-        }
-        if let (Some(a), Some(n)) = (self.audit_date, self.next_audit_date)
-            && n < a
-        {
-            v.push("coc.next_audit_date", "must not be before audit_date");
-        }
+        lifecycle::check_number(&mut v, "coc.number", &self.number);
+        lifecycle::check_title(&mut v, "coc.title", &self.title);
+        lifecycle::check_description(&mut v, "coc.description", &self.description);
+        lifecycle::check_document_url(&mut v, "coc.document_url", &self.document_url);
+        lifecycle::check_range(&mut v, "coc.expiry_date", self.issue_date, self.expiry_date, "issue_date");
+        lifecycle::check_range(&mut v, "coc.next_audit_date", self.audit_date, self.next_audit_date, "audit_date");
         if self.saf_id.is_none() && self.service_scope_id.is_none() {
             v.push("coc.saf_id", "link the certificate to a SAF or a service scope");
         }
@@ -143,19 +129,13 @@ impl CocFields {
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
     /// [`UPDATABLE`]; [`DomainError::FailedPrecondition`] for an illegal status move.
     pub fn apply(&mut self, patch: CocFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "number" => this.number = patch.number.clone(),
                 "title" => this.title = patch.title.clone(),
                 "description" => this.description = patch.description.clone(),
                 "coc_type" => this.coc_type = patch.coc_type,
-                "status" if patch.status != this.status => {
-                    this.status.check_move(patch.status)?;
-                    this.status = patch.status;
-                }
+                "status" => this.status.move_to(patch.status)?,
                 "issue_date" => this.issue_date = patch.issue_date,
                 "expiry_date" => this.expiry_date = patch.expiry_date,
                 "audit_date" => this.audit_date = patch.audit_date,

@@ -63,10 +63,7 @@ impl Contact {
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
     /// [`UPDATABLE`].
     pub fn apply(&mut self, patch: Contact, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        crate::domain::lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             let (f, p) = (&mut this.fields, &patch.fields);
             match name {
                 "first_name" => f.first_name = p.first_name.clone(),

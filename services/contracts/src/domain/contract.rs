@@ -7,6 +7,8 @@ use psa_core::{DomainError, text_enum};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::lifecycle::{self, Lifecycle, Status};
+
 text_enum!(
     /// Kind of agreement (PRD §3.8).
     ContractType {
@@ -20,7 +22,7 @@ text_enum!(
     }
 );
 text_enum!(
-    /// Lifecycle status; see [`ContractStatus::can_move_to`].
+    /// Lifecycle status; the moves are its [`Status::LIFECYCLE`].
     ContractStatus {
         Draft => "draft",
         Active => "active",
@@ -40,39 +42,26 @@ text_enum!(
     }
 );
 
-impl ContractStatus {
-    /// Whether the lifecycle allows `self → to`:
-    /// draft → active | cancelled; active → expired | cancelled | renewed; expired → renewed.
-    /// Cancelled and renewed are final; staying in the same status is not a move.
-    pub fn can_move_to(self, to: ContractStatus) -> bool {
+impl Status for ContractStatus {
+    /// The contract lifecycle: draft → active | cancelled; active → expired | cancelled |
+    /// renewed; expired → renewed. Cancelled and renewed are final. Errors read "a contract
+    /// cannot move from expired to active".
+    const LIFECYCLE: Lifecycle<Self> = {
         use ContractStatus::*;
-        matches!(
-            (self, to),
-            (Draft, Active)
-                | (Draft, Cancelled)
-                | (Active, Expired)
-                | (Active, Cancelled)
-                | (Active, Renewed)
-                | (Expired, Renewed)
-        )
-    }
-
-    /// Checks the move `self → to`.
-    ///
-    /// # Errors
-    /// [`DomainError::FailedPrecondition`] naming the move, e.g.
-    /// "a contract cannot move from expired to active".
-    pub fn check_move(self, to: ContractStatus) -> Result<(), DomainError> {
-        if self.can_move_to(to) {
-            Ok(())
-        } else {
-            Err(DomainError::FailedPrecondition(format!(
-                "a contract cannot move from {} to {}",
-                self.as_str(),
-                to.as_str()
-            )))
+        Lifecycle {
+            noun: "a contract",
+            moves: &[
+                (Draft, Active),
+                (Draft, Cancelled),
+                (Active, Expired),
+                (Active, Cancelled),
+                (Active, Renewed),
+                (Expired, Renewed),
+            ],
+            name: ContractStatus::as_str,
+            name_targets: false,
         }
-    }
+    };
 }
 
 /// The writable fields of a contract.
@@ -141,7 +130,7 @@ pub const UPDATABLE: &[&str] = &[
 
 /// The generated number for counter value `n`: `C-000001`.
 pub fn generated_number(n: i64) -> String {
-    format!("C-{n:06}")
+    lifecycle::generated_number("C", n)
 }
 
 /// Parses an ISO 8601 calendar date (`2026-01-31`); empty → `None`.
@@ -170,16 +159,14 @@ impl ContractFields {
         }
         let f = |n: &str| format!("{prefix}{n}");
         let mut v = Validator::new();
-        v.max_chars(&f("number"), &self.number, 50);
-        v.required(&f("name"), &self.name).max_chars(&f("name"), &self.name, 200);
+        lifecycle::check_number(&mut v, &f("number"), &self.number);
+        lifecycle::check_title(&mut v, &f("name"), &self.name);
         v.max_chars(&f("renewal_terms"), &self.renewal_terms, 10_000);
-        v.max_chars(&f("description"), &self.description, 65_536);
+        lifecycle::check_description(&mut v, &f("description"), &self.description);
         if !(1..=120).contains(&self.renewal_term_months) {
             v.push(f("renewal_term_months"), "must be from 1 to 120");
         }
-        if self.end_date.is_some_and(|e| e < self.start_date) {
-            v.push(f("end_date"), "must not be before start_date");
-        }
+        lifecycle::check_range(&mut v, &f("end_date"), Some(self.start_date), self.end_date, "start_date");
         v.finish()?;
         Ok(self)
     }
@@ -191,23 +178,17 @@ impl ContractFields {
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
     /// [`UPDATABLE`]; [`DomainError::FailedPrecondition`] for an illegal status move.
     pub fn apply(&mut self, patch: ContractFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "number" => this.number = patch.number.clone(),
                 "name" => this.name = patch.name.clone(),
                 "contract_type" => this.contract_type = patch.contract_type,
-                "status" if patch.status != this.status => {
-                    if patch.status == ContractStatus::Renewed {
-                        return Err(DomainError::FailedPrecondition(
-                            "a contract becomes renewed only by renewing it (POST /api/v1/contracts/{id}/renew)".into(),
-                        ));
-                    }
-                    this.status.check_move(patch.status)?;
-                    this.status = patch.status;
+                "status" if patch.status != this.status && patch.status == ContractStatus::Renewed => {
+                    return Err(DomainError::FailedPrecondition(
+                        "a contract becomes renewed only by renewing it (POST /api/v1/contracts/{id}/renew)".into(),
+                    ));
                 }
+                "status" => this.status.move_to(patch.status)?,
                 "start_date" => this.start_date = patch.start_date,
                 "end_date" => this.end_date = patch.end_date,
                 "renewal_date" => this.renewal_date = patch.renewal_date,

@@ -10,6 +10,7 @@ pub mod expiry;
 pub mod hours;
 pub mod import;
 pub mod imports;
+pub mod lifecycle;
 pub mod money;
 pub mod note;
 pub mod proposal;

@@ -8,12 +8,14 @@ use psa_core::{DomainError, text_enum};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::lifecycle::{self, Lifecycle, Status};
+
 text_enum!(
     /// What a proposal offers: the technical solution or the commercial terms.
     ProposalType { Technical => "technical", Financial => "financial" }
 );
 text_enum!(
-    /// Lifecycle status; see [`ProposalStatus::can_move_to`].
+    /// Lifecycle status; the moves are its [`Status::LIFECYCLE`].
     ProposalStatus {
         Draft => "draft",
         Submitted => "submitted",
@@ -23,33 +25,22 @@ text_enum!(
     }
 );
 
-impl ProposalStatus {
-    /// Whether the lifecycle allows `self → to`: draft → submitted → accepted | rejected |
-    /// expired. Accepted, rejected and expired are final; staying put is not a move.
-    pub fn can_move_to(self, to: ProposalStatus) -> bool {
+impl Status for ProposalStatus {
+    /// The proposal lifecycle: draft → submitted → accepted | rejected | expired. Accepted,
+    /// rejected and expired are final. Errors name the allowed targets: "a proposal cannot
+    /// move from draft to accepted (allowed: submitted)".
+    const LIFECYCLE: Lifecycle<Self> = {
         use ProposalStatus::*;
-        matches!((self, to), (Draft, Submitted) | (Submitted, Accepted) | (Submitted, Rejected) | (Submitted, Expired))
-    }
-
-    /// Checks the move `self → to`.
-    ///
-    /// # Errors
-    /// [`DomainError::FailedPrecondition`] naming the move and the allowed targets, e.g.
-    /// "a proposal cannot move from draft to accepted (allowed: submitted)".
-    pub fn check_move(self, to: ProposalStatus) -> Result<(), DomainError> {
-        if self.can_move_to(to) {
-            return Ok(());
+        Lifecycle {
+            noun: "a proposal",
+            moves: &[(Draft, Submitted), (Submitted, Accepted), (Submitted, Rejected), (Submitted, Expired)],
+            name: ProposalStatus::as_str,
+            name_targets: true,
         }
-        let allowed: Vec<&str> =
-            ProposalStatus::ALL.iter().filter(|t| self.can_move_to(**t)).map(|t| t.as_str()).collect();
-        let allowed = if allowed.is_empty() { "none, it is final".to_owned() } else { allowed.join(", ") };
-        Err(DomainError::FailedPrecondition(format!(
-            "a proposal cannot move from {} to {} (allowed: {allowed})",
-            self.as_str(),
-            to.as_str()
-        )))
-    }
+    };
+}
 
+impl ProposalStatus {
     /// Whether the content may still be revised (draft or submitted).
     pub fn is_open(self) -> bool {
         matches!(self, ProposalStatus::Draft | ProposalStatus::Submitted)
@@ -151,8 +142,8 @@ impl ProposalFields {
     pub fn normalize(mut self) -> Result<Self, DomainError> {
         self.title = self.title.trim().to_owned();
         let mut v = Validator::new();
-        v.required("proposal.title", &self.title).max_chars("proposal.title", &self.title, 200);
-        v.max_chars("proposal.description", &self.description, 65_536);
+        lifecycle::check_title(&mut v, "proposal.title", &self.title);
+        lifecycle::check_description(&mut v, "proposal.description", &self.description);
         if self.service_scope_id.is_some() && self.contract_id.is_none() {
             v.push("proposal.service_scope_id", "needs the scope's contract in contract_id");
         }
@@ -166,10 +157,7 @@ impl ProposalFields {
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
     /// [`UPDATABLE`].
     pub fn apply(&mut self, patch: ProposalFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "title" => this.title = patch.title.clone(),
                 "description" => this.description = patch.description.clone(),

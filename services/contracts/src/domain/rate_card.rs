@@ -106,10 +106,7 @@ impl RateCardFields {
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
     /// [`UPDATABLE`].
     pub fn apply(&mut self, patch: RateCardFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        crate::domain::lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "name" => this.name = patch.name.clone(),
                 "currency" => this.currency = patch.currency.clone(),

@@ -8,34 +8,29 @@ use psa_core::{DomainError, text_enum};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::lifecycle::{self, Lifecycle, Status};
 use crate::domain::scope::ScopeStatus;
 
 text_enum!(
-    /// Lifecycle status; see [`SafStatus::can_move_to`].
+    /// Lifecycle status; the moves are its [`Status::LIFECYCLE`].
     SafStatus { Draft => "draft", Sent => "sent", Signed => "signed", Active => "active", Expired => "expired" }
 );
 
-impl SafStatus {
-    /// Whether the lifecycle allows `self → to`: draft → sent → signed → active → expired,
-    /// one step at a time. Expired is final; staying in the same status is not a move.
-    pub fn can_move_to(self, to: SafStatus) -> bool {
+impl Status for SafStatus {
+    /// The SAF lifecycle: draft → sent → signed → active → expired, one step at a time.
+    /// Expired is final. Errors read "a SAF cannot move from draft to active".
+    const LIFECYCLE: Lifecycle<Self> = {
         use SafStatus::*;
-        matches!((self, to), (Draft, Sent) | (Sent, Signed) | (Signed, Active) | (Active, Expired))
-    }
-
-    /// Checks the move `self → to`.
-    ///
-    /// # Errors
-    /// [`DomainError::FailedPrecondition`] naming the move, e.g.
-    /// "a SAF cannot move from draft to active".
-    pub fn check_move(self, to: SafStatus) -> Result<(), DomainError> {
-        if self.can_move_to(to) {
-            Ok(())
-        } else {
-            Err(DomainError::FailedPrecondition(format!("a SAF cannot move from {} to {}", self.as_str(), to.as_str())))
+        Lifecycle {
+            noun: "a SAF",
+            moves: &[(Draft, Sent), (Sent, Signed), (Signed, Active), (Active, Expired)],
+            name: SafStatus::as_str,
+            name_targets: false,
         }
-    }
+    };
+}
 
+impl SafStatus {
     /// The status the SAF's service scope takes when the SAF enters `self`: ACTIVE when the
     /// SAF becomes active, COMPLETED when it expires; `None`: the scope is left as it is.
     pub fn scope_status(self) -> Option<ScopeStatus> {
@@ -102,7 +97,7 @@ pub const UPDATABLE: &[&str] = &[
 
 /// The generated number for counter value `n`: `SAF-000001`.
 pub fn generated_number(n: i64) -> String {
-    format!("SAF-{n:06}")
+    lifecycle::generated_number("SAF", n)
 }
 
 impl SafFields {
@@ -115,15 +110,11 @@ impl SafFields {
             *s = s.trim().to_owned();
         }
         let mut v = Validator::new();
-        v.max_chars("saf.number", &self.number, 50);
-        v.required("saf.title", &self.title).max_chars("saf.title", &self.title, 200);
-        v.max_chars("saf.description", &self.description, 65_536);
-        v.max_chars("saf.document_url", &self.document_url, 2048).http_url("saf.document_url", &self.document_url);
-        if let (Some(s), Some(e)) = (self.start_date, self.end_date)
-            && e < s
-        {
-            v.push("saf.end_date", "must not be before start_date");
-        }
+        lifecycle::check_number(&mut v, "saf.number", &self.number);
+        lifecycle::check_title(&mut v, "saf.title", &self.title);
+        lifecycle::check_description(&mut v, "saf.description", &self.description);
+        lifecycle::check_document_url(&mut v, "saf.document_url", &self.document_url);
+        lifecycle::check_range(&mut v, "saf.end_date", self.start_date, self.end_date, "start_date");
         v.finish()?;
         Ok(self)
     }
@@ -135,10 +126,7 @@ impl SafFields {
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or a name not in
     /// [`UPDATABLE`]; [`DomainError::FailedPrecondition`] for an illegal status move.
     pub fn apply(&mut self, patch: SafFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "number" => this.number = patch.number.clone(),
                 "title" => this.title = patch.title.clone(),
@@ -149,10 +137,7 @@ impl SafFields {
                 "end_date" => this.end_date = patch.end_date,
                 "value" => this.value = patch.value,
                 "currency" => this.currency = patch.currency.clone(),
-                "status" if patch.status != this.status => {
-                    this.status.check_move(patch.status)?;
-                    this.status = patch.status;
-                }
+                "status" => this.status.move_to(patch.status)?,
                 _ => {}
             }
             Ok(())

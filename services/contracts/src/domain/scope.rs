@@ -53,10 +53,7 @@ impl ScopeFields {
     /// # Errors
     /// [`DomainError::Invalid`] on `update_mask` for an empty mask or an unknown name.
     pub fn apply(&mut self, patch: ScopeFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        crate::domain::lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "quantity" => this.quantity = patch.quantity,
                 "unit" => this.unit = patch.unit,

@@ -88,10 +88,7 @@ impl ServiceFields {
     /// # Errors
     /// [`DomainError::Invalid`] on `update_mask` for a name not in [`UPDATABLE`] or an empty mask.
     pub fn apply(&mut self, patch: ServiceFields, mask: &[String]) -> Result<Vec<String>, DomainError> {
-        if mask.is_empty() {
-            return Err(DomainError::invalid("update_mask", "name at least one field"));
-        }
-        psa_core::mask::apply(self, mask, UPDATABLE, |this, name| {
+        crate::domain::lifecycle::apply_mask(self, mask, UPDATABLE, |this, name| {
             match name {
                 "name" => this.name = patch.name.clone(),
                 "category" => this.category = patch.category.clone(),

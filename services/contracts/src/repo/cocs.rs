@@ -1,12 +1,15 @@
 //! Certificates of compliance and the per-tenant COC number counter.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use psa_core::DomainError;
+use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
-use psa_kit::{Error, Result};
-use sqlx::QueryBuilder;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use uuid::Uuid;
+
+use super::numbers::Numbering;
+use super::table::Table;
 
 use crate::domain::coc::{Coc, CocFields, CocStatus, CocType, generated_number};
 
@@ -61,8 +64,17 @@ impl From<Row> for Coc {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, number, title, description, coc_type, status, issue_date, expiry_date, audit_date, \
-    next_audit_date, company_id, contract_id, saf_id, service_scope_id, document_url, custom_fields, created_at, updated_at";
+const TABLE: Table = Table {
+    name: "cocs",
+    columns: "id, tenant_id, number, title, description, coc_type, status, issue_date, expiry_date, audit_date, \
+        next_audit_date, company_id, contract_id, saf_id, service_scope_id, document_url, custom_fields, created_at, \
+        updated_at",
+    entity: "COC",
+};
+
+/// COC numbers (`COC-000001`, …) from the tenant's counter.
+pub const NUMBERING: Numbering =
+    Numbering { counters: "coc_counters", table: "cocs", entity: "COC", format: generated_number };
 
 /// What `ListCocs` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -92,32 +104,18 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "id",
 };
 
-fn already_exists(e: Error) -> Error {
-    if e.is_unique_violation("cocs_number_per_tenant") {
-        DomainError::AlreadyExists { entity: "COC", field: "number" }.into()
-    } else {
-        e
-    }
-}
-
-/// The next free generated number (`COC-000001`, …) of the tenant; numbers entered by hand
-/// that collide with the sequence are skipped.
-pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
-    let numbering = super::numbers::Numbering { counters: "coc_counters", table: "cocs", format: generated_number };
-    super::numbers::next(tx, tenant, numbering).await
-}
-
 /// Where a COC belongs: the company and contract of its SAF or scope.
 pub struct Owner {
     pub company_id: Uuid,
     pub contract_id: Uuid,
 }
 
+/// Binds the writable fields and the owner as the next fourteen parameters.
 fn bind_fields<'q>(
-    q: sqlx::query::QueryAs<'q, sqlx::Postgres, Row, sqlx::postgres::PgArguments>,
+    q: QueryAs<'q, sqlx::Postgres, Row, PgArguments>,
     f: &'q CocFields,
     o: &Owner,
-) -> sqlx::query::QueryAs<'q, sqlx::Postgres, Row, sqlx::postgres::PgArguments> {
+) -> QueryAs<'q, sqlx::Postgres, Row, PgArguments> {
     q.bind(&f.number)
         .bind(&f.title)
         .bind(&f.description)
@@ -142,24 +140,17 @@ pub async fn insert(tx: &mut TenantTx, tenant: Uuid, o: &Owner, f: &CocFields) -
     let sql = format!(
         "insert into cocs (id, tenant_id, number, title, description, coc_type, status, issue_date, expiry_date, \
          audit_date, next_audit_date, company_id, contract_id, saf_id, service_scope_id, document_url) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning {COLUMNS}"
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning {}",
+        TABLE.columns
     );
     let q = sqlx::query_as(&sql).bind(Uuid::now_v7()).bind(tenant);
-    let row: Row = bind_fields(q, f, o).fetch_one(&mut **tx).await.map_err(|e| already_exists(e.into()))?;
+    let row: Row = bind_fields(q, f, o).fetch_one(&mut **tx).await.map_err(|e| NUMBERING.taken(e))?;
     Ok(row.into())
 }
 
 /// The COC `id`; with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Coc> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from cocs where tenant_id = $1 and id = $2{}",
-        if lock { " for update" } else { "" }
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(Coc::from).ok_or_else(|| DomainError::NotFound { entity: "COC" }.into())
+    Ok(TABLE.get::<Row>(tx, tenant, id, lock).await?.into())
 }
 
 /// Writes every writable field of `c` and its owner, bumping `updated_at`.
@@ -171,10 +162,11 @@ pub async fn update(tx: &mut TenantTx, c: &Coc, o: &Owner) -> Result<Coc> {
         "update cocs set number = $3, title = $4, description = $5, coc_type = $6, status = $7, issue_date = $8, \
          expiry_date = $9, audit_date = $10, next_audit_date = $11, company_id = $12, contract_id = $13, saf_id = $14, \
          service_scope_id = $15, document_url = $16, updated_at = now() where tenant_id = $1 and id = $2 \
-         returning {COLUMNS}"
+         returning {}",
+        TABLE.columns
     );
     let q = sqlx::query_as(&sql).bind(c.tenant_id).bind(c.id);
-    let row: Row = bind_fields(q, &c.fields, o).fetch_one(&mut **tx).await.map_err(|e| already_exists(e.into()))?;
+    let row: Row = bind_fields(q, &c.fields, o).fetch_one(&mut **tx).await.map_err(|e| NUMBERING.taken(e))?;
     Ok(row.into())
 }
 
@@ -185,21 +177,13 @@ pub async fn list(
     plan: &ListPlan,
     company: Option<Uuid>,
 ) -> Result<(Vec<Coc>, String)> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from cocs where tenant_id = "));
-    qb.push_bind(tenant);
-    if let Some(c) = company {
-        qb.push(" and company_id = ").push_bind(c);
-    }
-    plan.push_where(&mut qb);
-    plan.push_order_limit(&mut qb);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
-    let mut cocs: Vec<Coc> = rows.into_iter().map(Coc::from).collect();
-    let token = plan.finish(&mut cocs, |c, order| {
-        let v = match order {
-            "number" => SortValue::Text(c.fields.number.to_lowercase()),
-            _ => time_key(c.created_at),
-        };
-        (v, c.id)
-    });
-    Ok((cocs, token))
+    TABLE
+        .page::<Row, _>(tx, tenant, plan, company, |c: &Coc, order| {
+            let v = match order {
+                "number" => SortValue::Text(c.fields.number.to_lowercase()),
+                _ => time_key(c.created_at),
+            };
+            (v, c.id)
+        })
+        .await
 }

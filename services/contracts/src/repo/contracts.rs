@@ -1,12 +1,15 @@
 //! Contracts and the per-tenant contract number counter.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use psa_core::DomainError;
+use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
-use psa_kit::{Error, Result};
-use sqlx::QueryBuilder;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use uuid::Uuid;
+
+use super::numbers::Numbering;
+use super::table::Table;
 
 use crate::domain::contract::{BillingCycle, Contract, ContractFields, ContractStatus, ContractType, generated_number};
 use crate::domain::money;
@@ -72,10 +75,18 @@ impl From<Row> for Contract {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, number, name, company_id, contract_type, status, start_date, end_date, renewal_date, \
-    auto_renew, renewal_term_months, renewal_terms, billing_cycle, billing_amount::text as billing_amount, value::text as value, \
-    currency, signed_date, signer_contact_id, previous_contract_id, description, created_at, updated_at, \
-    custom_fields";
+const TABLE: Table = Table {
+    name: "contracts",
+    columns: "id, tenant_id, number, name, company_id, contract_type, status, start_date, end_date, renewal_date, \
+        auto_renew, renewal_term_months, renewal_terms, billing_cycle, billing_amount::text as billing_amount, \
+        value::text as value, currency, signed_date, signer_contact_id, previous_contract_id, description, created_at, \
+        updated_at, custom_fields",
+    entity: "contract",
+};
+
+/// Contract numbers (`C-000001`, …) from the tenant's counter.
+pub const NUMBERING: Numbering =
+    Numbering { counters: "contract_counters", table: "contracts", entity: "contract", format: generated_number };
 
 /// What `ListContracts` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -103,20 +114,28 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "id",
 };
 
-fn already_exists(e: Error) -> Error {
-    if e.is_unique_violation("contracts_number_per_tenant") {
-        DomainError::AlreadyExists { entity: "contract", field: "number" }.into()
-    } else {
-        e
-    }
-}
-
-/// The next free generated number (`C-000001`, …) of the tenant; numbers entered by hand
-/// that collide with the sequence are skipped.
-pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
-    let numbering =
-        super::numbers::Numbering { counters: "contract_counters", table: "contracts", format: generated_number };
-    super::numbers::next(tx, tenant, numbering).await
+/// Binds the writable fields (all but `company_id`) as the next seventeen parameters.
+fn bind_fields<'q>(
+    q: QueryAs<'q, sqlx::Postgres, Row, PgArguments>,
+    f: &'q ContractFields,
+) -> QueryAs<'q, sqlx::Postgres, Row, PgArguments> {
+    q.bind(&f.number)
+        .bind(&f.name)
+        .bind(f.contract_type.as_str())
+        .bind(f.status.as_str())
+        .bind(f.start_date)
+        .bind(f.end_date)
+        .bind(f.renewal_date)
+        .bind(f.auto_renew)
+        .bind(f.renewal_term_months)
+        .bind(&f.renewal_terms)
+        .bind(f.billing_cycle.as_str())
+        .bind(f.billing_amount.to_string())
+        .bind(f.value.to_string())
+        .bind(&f.currency)
+        .bind(f.signed_date)
+        .bind(f.signer_contact_id)
+        .bind(&f.description)
 }
 
 /// Inserts a contract (`f.number` must be set).
@@ -124,51 +143,22 @@ pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
 /// # Errors
 /// ALREADY_EXISTS on `number`.
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ContractFields, previous: Option<Uuid>) -> Result<Contract> {
-    let row: Row = sqlx::query_as(&format!(
-        "insert into contracts (id, tenant_id, number, name, company_id, contract_type, status, start_date, end_date, renewal_date, \
+    let sql = format!(
+        "insert into contracts (id, tenant_id, number, name, contract_type, status, start_date, end_date, renewal_date, \
          auto_renew, renewal_term_months, renewal_terms, billing_cycle, billing_amount, value, currency, signed_date, \
-         signer_contact_id, previous_contract_id, description) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::numeric, $16::numeric, $17, $18, $19, $20, $21) \
-         returning {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(tenant)
-    .bind(&f.number)
-    .bind(&f.name)
-    .bind(f.company_id)
-    .bind(f.contract_type.as_str())
-    .bind(f.status.as_str())
-    .bind(f.start_date)
-    .bind(f.end_date)
-    .bind(f.renewal_date)
-    .bind(f.auto_renew)
-    .bind(f.renewal_term_months)
-    .bind(&f.renewal_terms)
-    .bind(f.billing_cycle.as_str())
-    .bind(f.billing_amount.to_string())
-    .bind(f.value.to_string())
-    .bind(&f.currency)
-    .bind(f.signed_date)
-    .bind(f.signer_contact_id)
-    .bind(previous)
-    .bind(&f.description)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| already_exists(e.into()))?;
+         signer_contact_id, description, company_id, previous_contract_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::numeric, $15::numeric, $16, $17, $18, $19, \
+         $20, $21) returning {}",
+        TABLE.columns
+    );
+    let q = bind_fields(sqlx::query_as(&sql).bind(Uuid::now_v7()).bind(tenant), f).bind(f.company_id).bind(previous);
+    let row: Row = q.fetch_one(&mut **tx).await.map_err(|e| NUMBERING.taken(e))?;
     Ok(row.into())
 }
 
 /// The contract `id`; with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Contract> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from contracts where tenant_id = $1 and id = $2{}",
-        if lock { " for update" } else { "" }
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(Contract::from).ok_or_else(|| DomainError::NotFound { entity: "contract" }.into())
+    Ok(TABLE.get::<Row>(tx, tenant, id, lock).await?.into())
 }
 
 /// Writes every writable field of `c` (not `company_id`), bumping `updated_at`.
@@ -176,35 +166,15 @@ pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Resul
 /// # Errors
 /// ALREADY_EXISTS on `number`.
 pub async fn update(tx: &mut TenantTx, c: &Contract) -> Result<Contract> {
-    let f = &c.fields;
-    let row: Row = sqlx::query_as(&format!(
+    let sql = format!(
         "update contracts set number = $3, name = $4, contract_type = $5, status = $6, start_date = $7, end_date = $8, \
          renewal_date = $9, auto_renew = $10, renewal_term_months = $11, renewal_terms = $12, billing_cycle = $13, \
          billing_amount = $14::numeric, value = $15::numeric, currency = $16, signed_date = $17, signer_contact_id = $18, \
-         description = $19, updated_at = now() where tenant_id = $1 and id = $2 returning {COLUMNS}"
-    ))
-    .bind(c.tenant_id)
-    .bind(c.id)
-    .bind(&f.number)
-    .bind(&f.name)
-    .bind(f.contract_type.as_str())
-    .bind(f.status.as_str())
-    .bind(f.start_date)
-    .bind(f.end_date)
-    .bind(f.renewal_date)
-    .bind(f.auto_renew)
-    .bind(f.renewal_term_months)
-    .bind(&f.renewal_terms)
-    .bind(f.billing_cycle.as_str())
-    .bind(f.billing_amount.to_string())
-    .bind(f.value.to_string())
-    .bind(&f.currency)
-    .bind(f.signed_date)
-    .bind(f.signer_contact_id)
-    .bind(&f.description)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| already_exists(e.into()))?;
+         description = $19, updated_at = now() where tenant_id = $1 and id = $2 returning {}",
+        TABLE.columns
+    );
+    let q = bind_fields(sqlx::query_as(&sql).bind(c.tenant_id).bind(c.id), &c.fields);
+    let row: Row = q.fetch_one(&mut **tx).await.map_err(|e| NUMBERING.taken(e))?;
     Ok(row.into())
 }
 
@@ -215,40 +185,14 @@ pub async fn list(
     plan: &ListPlan,
     company: Option<Uuid>,
 ) -> Result<(Vec<Contract>, String)> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from contracts where tenant_id = "));
-    qb.push_bind(tenant);
-    if let Some(c) = company {
-        qb.push(" and company_id = ").push_bind(c);
-    }
-    plan.push_where(&mut qb);
-    plan.push_order_limit(&mut qb);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
-    let mut contracts: Vec<Contract> = rows.into_iter().map(Contract::from).collect();
-    let token = plan.finish(&mut contracts, |c, order| {
-        let v = match order {
-            "number" => SortValue::Text(c.fields.number.to_lowercase()),
-            "name" => SortValue::Text(c.fields.name.to_lowercase()),
-            _ => time_key(c.created_at),
-        };
-        (v, c.id)
-    });
-    Ok((contracts, token))
-}
-
-/// Writes the custom field values of contract `id` (already validated), bumping `updated_at`.
-pub async fn set_custom_fields(
-    tx: &mut TenantTx,
-    tenant: Uuid,
-    id: Uuid,
-    values: &serde_json::Value,
-) -> Result<Contract> {
-    let row: Row = sqlx::query_as(&format!(
-        "update contracts set custom_fields = $3, updated_at = now() where tenant_id = $1 and id = $2 returning {COLUMNS}"
-    ))
-    .bind(tenant)
-    .bind(id)
-    .bind(values)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.into())
+    TABLE
+        .page::<Row, _>(tx, tenant, plan, company, |c: &Contract, order| {
+            let v = match order {
+                "number" => SortValue::Text(c.fields.number.to_lowercase()),
+                "name" => SortValue::Text(c.fields.name.to_lowercase()),
+                _ => time_key(c.created_at),
+            };
+            (v, c.id)
+        })
+        .await
 }

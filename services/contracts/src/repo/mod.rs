@@ -20,4 +20,5 @@ pub mod safs;
 pub mod scopes;
 pub mod services;
 pub mod sites;
+pub mod table;
 pub mod team;

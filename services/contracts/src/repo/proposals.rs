@@ -1,12 +1,14 @@
 //! Proposals and their version history.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use psa_core::DomainError;
 use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
-use sqlx::QueryBuilder;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use uuid::Uuid;
+
+use super::table::Table;
 
 use crate::domain::money;
 use crate::domain::proposal::{Proposal, ProposalFields, ProposalStatus, ProposalType, ProposalVersion};
@@ -62,9 +64,13 @@ impl From<Row> for Proposal {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, title, description, proposal_type, status, company_id, contract_id, \
-    service_scope_id, value::text as value, currency, valid_until, assignee_id, custom_fields, version, \
-    decision_reason, decided_at, created_at, updated_at";
+const TABLE: Table = Table {
+    name: "proposals",
+    columns: "id, tenant_id, title, description, proposal_type, status, company_id, contract_id, service_scope_id, \
+        value::text as value, currency, valid_until, assignee_id, custom_fields, version, decision_reason, decided_at, \
+        created_at, updated_at",
+    entity: "proposal",
+};
 
 /// What `ListProposals` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -107,28 +113,33 @@ pub async fn expire_due(tx: &mut TenantTx, tenant: Uuid, today: NaiveDate) -> Re
     Ok(n)
 }
 
+/// Binds the writable fields (all but `company_id`) as the next ten parameters.
+fn bind_fields<'q>(
+    q: QueryAs<'q, sqlx::Postgres, Row, PgArguments>,
+    f: &'q ProposalFields,
+) -> QueryAs<'q, sqlx::Postgres, Row, PgArguments> {
+    q.bind(&f.title)
+        .bind(&f.description)
+        .bind(f.proposal_type.as_str())
+        .bind(f.contract_id)
+        .bind(f.service_scope_id)
+        .bind(f.value.to_string())
+        .bind(&f.currency)
+        .bind(f.valid_until)
+        .bind(f.assignee_id)
+        .bind(&f.custom_fields)
+}
+
 /// Inserts a DRAFT proposal at version 1 and its first history entry.
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, f: &ProposalFields, author: Uuid) -> Result<Proposal> {
-    let row: Row = sqlx::query_as(&format!(
-        "insert into proposals (id, tenant_id, title, description, proposal_type, status, company_id, contract_id, \
-         service_scope_id, value, currency, valid_until, assignee_id, version, custom_fields) \
-         values ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9::numeric, $10, $11, $12, 1, $13) returning {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(tenant)
-    .bind(&f.title)
-    .bind(&f.description)
-    .bind(f.proposal_type.as_str())
-    .bind(f.company_id)
-    .bind(f.contract_id)
-    .bind(f.service_scope_id)
-    .bind(f.value.to_string())
-    .bind(&f.currency)
-    .bind(f.valid_until)
-    .bind(f.assignee_id)
-    .bind(&f.custom_fields)
-    .fetch_one(&mut **tx)
-    .await?;
+    let sql = format!(
+        "insert into proposals (id, tenant_id, title, description, proposal_type, contract_id, service_scope_id, value, \
+         currency, valid_until, assignee_id, custom_fields, company_id, status, version) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13, 'draft', 1) returning {}",
+        TABLE.columns
+    );
+    let q = bind_fields(sqlx::query_as(&sql).bind(Uuid::now_v7()).bind(tenant), f).bind(f.company_id);
+    let row: Row = q.fetch_one(&mut **tx).await?;
     let p = Proposal::from(row);
     insert_version(tx, &p, author).await?;
     Ok(p)
@@ -157,44 +168,24 @@ pub async fn insert_version(tx: &mut TenantTx, p: &Proposal, author: Uuid) -> Re
 
 /// The proposal `id`; with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Proposal> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from proposals where tenant_id = $1 and id = $2{}",
-        if lock { " for update" } else { "" }
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(Proposal::from).ok_or_else(|| DomainError::NotFound { entity: "proposal" }.into())
+    Ok(TABLE.get::<Row>(tx, tenant, id, lock).await?.into())
 }
 
 /// Writes every mutable column of `p` (not `company_id`), bumping `updated_at`.
 pub async fn update(tx: &mut TenantTx, p: &Proposal) -> Result<Proposal> {
-    let f = &p.fields;
-    let row: Row = sqlx::query_as(&format!(
+    let sql = format!(
         "update proposals set title = $3, description = $4, proposal_type = $5, contract_id = $6, \
          service_scope_id = $7, value = $8::numeric, currency = $9, valid_until = $10, assignee_id = $11, \
-         version = $12, status = $13, decision_reason = $14, decided_at = $15, custom_fields = $16, updated_at = now() \
-         where tenant_id = $1 and id = $2 returning {COLUMNS}"
-    ))
-    .bind(p.tenant_id)
-    .bind(p.id)
-    .bind(&f.title)
-    .bind(&f.description)
-    .bind(f.proposal_type.as_str())
-    .bind(f.contract_id)
-    .bind(f.service_scope_id)
-    .bind(f.value.to_string())
-    .bind(&f.currency)
-    .bind(f.valid_until)
-    .bind(f.assignee_id)
-    .bind(p.version)
-    .bind(p.status.as_str())
-    .bind(&p.decision_reason)
-    .bind(p.decided_at)
-    .bind(&f.custom_fields)
-    .fetch_one(&mut **tx)
-    .await?;
+         custom_fields = $12, version = $13, status = $14, decision_reason = $15, decided_at = $16, updated_at = now() \
+         where tenant_id = $1 and id = $2 returning {}",
+        TABLE.columns
+    );
+    let q = bind_fields(sqlx::query_as(&sql).bind(p.tenant_id).bind(p.id), &p.fields)
+        .bind(p.version)
+        .bind(p.status.as_str())
+        .bind(&p.decision_reason)
+        .bind(p.decided_at);
+    let row: Row = q.fetch_one(&mut **tx).await?;
     Ok(row.into())
 }
 
@@ -244,21 +235,13 @@ pub async fn list(
     plan: &ListPlan,
     company: Option<Uuid>,
 ) -> Result<(Vec<Proposal>, String)> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from proposals where tenant_id = "));
-    qb.push_bind(tenant);
-    if let Some(c) = company {
-        qb.push(" and company_id = ").push_bind(c);
-    }
-    plan.push_where(&mut qb);
-    plan.push_order_limit(&mut qb);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
-    let mut out: Vec<Proposal> = rows.into_iter().map(Proposal::from).collect();
-    let token = plan.finish(&mut out, |p, order| {
-        let v = match order {
-            "title" => SortValue::Text(p.fields.title.to_lowercase()),
-            _ => time_key(p.created_at),
-        };
-        (v, p.id)
-    });
-    Ok((out, token))
+    TABLE
+        .page::<Row, _>(tx, tenant, plan, company, |p: &Proposal, order| {
+            let v = match order {
+                "title" => SortValue::Text(p.fields.title.to_lowercase()),
+                _ => time_key(p.created_at),
+            };
+            (v, p.id)
+        })
+        .await
 }

@@ -1,12 +1,15 @@
 //! Service activation forms and the per-tenant SAF number counter.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use psa_core::DomainError;
+use psa_kit::Result;
 use psa_kit::db::TenantTx;
 use psa_kit::list::{FieldKind, FilterField, ListPlan, ListSpec, OrderField, SortKind, SortValue, time_key};
-use psa_kit::{Error, Result};
-use sqlx::QueryBuilder;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 use uuid::Uuid;
+
+use super::numbers::Numbering;
+use super::table::Table;
 
 use crate::domain::money;
 use crate::domain::saf::{Saf, SafFields, SafStatus, generated_number};
@@ -58,8 +61,16 @@ impl From<Row> for Saf {
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, number, title, description, document_url, contract_id, company_id, \
-    service_scope_id, start_date, end_date, value::text as value, currency, status, custom_fields, created_at, updated_at";
+const TABLE: Table = Table {
+    name: "safs",
+    columns: "id, tenant_id, number, title, description, document_url, contract_id, company_id, service_scope_id, \
+        start_date, end_date, value::text as value, currency, status, custom_fields, created_at, updated_at",
+    entity: "SAF",
+};
+
+/// SAF numbers (`SAF-000001`, …) from the tenant's counter.
+pub const NUMBERING: Numbering =
+    Numbering { counters: "saf_counters", table: "safs", entity: "SAF", format: generated_number };
 
 /// What `ListSafs` may filter and order by.
 pub const LIST: ListSpec = ListSpec {
@@ -83,19 +94,21 @@ pub const LIST: ListSpec = ListSpec {
     id_column: "id",
 };
 
-fn already_exists(e: Error) -> Error {
-    if e.is_unique_violation("safs_number_per_tenant") {
-        DomainError::AlreadyExists { entity: "SAF", field: "number" }.into()
-    } else {
-        e
-    }
-}
-
-/// The next free generated number (`SAF-000001`, …) of the tenant; numbers entered by hand
-/// that collide with the sequence are skipped.
-pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
-    let numbering = super::numbers::Numbering { counters: "saf_counters", table: "safs", format: generated_number };
-    super::numbers::next(tx, tenant, numbering).await
+/// Binds the writable fields (all but `contract_id`) as the next ten parameters.
+fn bind_fields<'q>(
+    q: QueryAs<'q, sqlx::Postgres, Row, PgArguments>,
+    f: &'q SafFields,
+) -> QueryAs<'q, sqlx::Postgres, Row, PgArguments> {
+    q.bind(&f.number)
+        .bind(&f.title)
+        .bind(&f.description)
+        .bind(&f.document_url)
+        .bind(f.service_scope_id)
+        .bind(f.start_date)
+        .bind(f.end_date)
+        .bind(f.value.to_string())
+        .bind(&f.currency)
+        .bind(f.status.as_str())
 }
 
 /// Inserts a SAF (`f.number` must be set) for the contract's `company`.
@@ -103,42 +116,20 @@ pub async fn next_number(tx: &mut TenantTx, tenant: Uuid) -> Result<String> {
 /// # Errors
 /// ALREADY_EXISTS on `number`.
 pub async fn insert(tx: &mut TenantTx, tenant: Uuid, company: Uuid, f: &SafFields) -> Result<Saf> {
-    let row: Row = sqlx::query_as(&format!(
-        "insert into safs (id, tenant_id, number, title, description, document_url, contract_id, company_id, \
-         service_scope_id, start_date, end_date, value, currency, status) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::numeric, $13, $14) returning {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(tenant)
-    .bind(&f.number)
-    .bind(&f.title)
-    .bind(&f.description)
-    .bind(&f.document_url)
-    .bind(f.contract_id)
-    .bind(company)
-    .bind(f.service_scope_id)
-    .bind(f.start_date)
-    .bind(f.end_date)
-    .bind(f.value.to_string())
-    .bind(&f.currency)
-    .bind(f.status.as_str())
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| already_exists(e.into()))?;
+    let sql = format!(
+        "insert into safs (id, tenant_id, number, title, description, document_url, service_scope_id, start_date, \
+         end_date, value, currency, status, contract_id, company_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13, $14) returning {}",
+        TABLE.columns
+    );
+    let q = bind_fields(sqlx::query_as(&sql).bind(Uuid::now_v7()).bind(tenant), f).bind(f.contract_id).bind(company);
+    let row: Row = q.fetch_one(&mut **tx).await.map_err(|e| NUMBERING.taken(e))?;
     Ok(row.into())
 }
 
 /// The SAF `id`; with `lock`, locked for update.
 pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Result<Saf> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from safs where tenant_id = $1 and id = $2{}",
-        if lock { " for update" } else { "" }
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(Saf::from).ok_or_else(|| DomainError::NotFound { entity: "SAF" }.into())
+    Ok(TABLE.get::<Row>(tx, tenant, id, lock).await?.into())
 }
 
 /// Writes every writable field of `s` (not `contract_id`), bumping `updated_at`.
@@ -146,27 +137,14 @@ pub async fn get(tx: &mut TenantTx, tenant: Uuid, id: Uuid, lock: bool) -> Resul
 /// # Errors
 /// ALREADY_EXISTS on `number`.
 pub async fn update(tx: &mut TenantTx, s: &Saf) -> Result<Saf> {
-    let f = &s.fields;
-    let row: Row = sqlx::query_as(&format!(
+    let sql = format!(
         "update safs set number = $3, title = $4, description = $5, document_url = $6, service_scope_id = $7, \
          start_date = $8, end_date = $9, value = $10::numeric, currency = $11, status = $12, updated_at = now() \
-         where tenant_id = $1 and id = $2 returning {COLUMNS}"
-    ))
-    .bind(s.tenant_id)
-    .bind(s.id)
-    .bind(&f.number)
-    .bind(&f.title)
-    .bind(&f.description)
-    .bind(&f.document_url)
-    .bind(f.service_scope_id)
-    .bind(f.start_date)
-    .bind(f.end_date)
-    .bind(f.value.to_string())
-    .bind(&f.currency)
-    .bind(f.status.as_str())
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| already_exists(e.into()))?;
+         where tenant_id = $1 and id = $2 returning {}",
+        TABLE.columns
+    );
+    let q = bind_fields(sqlx::query_as(&sql).bind(s.tenant_id).bind(s.id), &s.fields);
+    let row: Row = q.fetch_one(&mut **tx).await.map_err(|e| NUMBERING.taken(e))?;
     Ok(row.into())
 }
 
@@ -177,21 +155,13 @@ pub async fn list(
     plan: &ListPlan,
     company: Option<Uuid>,
 ) -> Result<(Vec<Saf>, String)> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from safs where tenant_id = "));
-    qb.push_bind(tenant);
-    if let Some(c) = company {
-        qb.push(" and company_id = ").push_bind(c);
-    }
-    plan.push_where(&mut qb);
-    plan.push_order_limit(&mut qb);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut **tx).await?;
-    let mut safs: Vec<Saf> = rows.into_iter().map(Saf::from).collect();
-    let token = plan.finish(&mut safs, |s, order| {
-        let v = match order {
-            "number" => SortValue::Text(s.fields.number.to_lowercase()),
-            _ => time_key(s.created_at),
-        };
-        (v, s.id)
-    });
-    Ok((safs, token))
+    TABLE
+        .page::<Row, _>(tx, tenant, plan, company, |s: &Saf, order| {
+            let v = match order {
+                "number" => SortValue::Text(s.fields.number.to_lowercase()),
+                _ => time_key(s.created_at),
+            };
+            (v, s.id)
+        })
+        .await
 }
