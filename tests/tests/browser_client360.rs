@@ -155,6 +155,12 @@ async fn flow(c: &Client, base: &str, admin: &psa_testkit::TenantAdmin, company:
     wait_for(c, "#status-submit").await?.click().await?;
     expect(c, "#company-status .badge", "Renewal").await?;
     expect(c, "#activity-list", "Status changed from active to renewal: Contract ends in 90 days").await?;
+    // The lifecycle history, newest first: this move above the creation.
+    expect(c, "#status-history [data-testid=status-change]", "Active → Renewal — Contract ends in 90 days").await?;
+    let first = wait_for(c, "#status-history [data-testid=status-change]").await?.text().await?;
+    if !first.contains("Renewal") {
+        return Err(format!("the newest move is not first: {first}").into());
+    }
 
     // Team: the staff member's name comes from identity.
     wait_for(c, "#team-role").await?.select_by_value("TEAM_ROLE_ACCOUNT_MANAGER").await?;

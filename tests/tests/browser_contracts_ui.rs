@@ -519,7 +519,10 @@ async fn set_date(c: &Client, css: &str, date: &str) -> Flow<()> {
 async fn row_action(c: &Client, row_css: &str, text: &str, action: &str) -> Flow<()> {
     poll_row(c, row_css, text).await?;
     let row = row_with(c, row_css, text).await?.ok_or_else(|| format!("no {row_css} with {text}"))?;
-    row.find(Locator::Css(&format!("button[data-action={action}]"))).await?.click().await?;
+    let button = row.find(Locator::Css(&format!("button[data-action={action}]"))).await?;
+    // Clear of the sticky navigation bar, as support::browser::click does.
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&button)?]).await?;
+    button.click().await?;
     Ok(())
 }
 
@@ -629,6 +632,11 @@ async fn contract_page_edits_its_terms_and_manages_safs_and_cocs() {
             row_action(&c, "[data-testid=saf-row]", "EDR rollout", action).await?;
             row_status(&c, "[data-testid=saf-row]", "EDR rollout", status).await?;
         }
+        poll_row(&c, "[data-testid=contract-item-row]", "Active").await?;
+        // The scope's own moves: on hold and back.
+        row_action(&c, "[data-testid=contract-item-row]", "Managed EDR", "SERVICE_SCOPE_STATUS_ON_HOLD").await?;
+        poll_row(&c, "[data-testid=contract-item-row]", "On hold").await?;
+        row_action(&c, "[data-testid=contract-item-row]", "Managed EDR", "SERVICE_SCOPE_STATUS_ACTIVE").await?;
         poll_row(&c, "[data-testid=contract-item-row]", "Active").await?;
 
         // A COC covering the SAF: activate, then revoke; a revoked one offers no moves.

@@ -226,6 +226,12 @@ pub async fn create_item(contract_id: &str, body: &serde_json::Value) -> ApiResu
     send_json(Method::POST, format!("/api/v1/contracts/{}/items", encode(contract_id)), body).await
 }
 
+/// Updates the fields of service scope `id` present in `patch` (`quantity`, `unit`,
+/// `unitPrice`, `scopeDetails`, `status`, `customFields`).
+pub async fn update_item(id: &str, patch: &serde_json::Value) -> ApiResult<ServiceScope> {
+    send_json(Method::PATCH, format!("/api/v1/service-scopes/{}", encode(id)), patch).await
+}
+
 /// Every service, archived ones included (the catalog page).
 pub async fn list_all_services() -> ApiResult<Vec<Service>> {
     let q = ListQuery { page_size: 200, ..ListQuery::default() };

@@ -73,6 +73,30 @@ pub struct CompanyNote {
     pub create_time: String,
 }
 
+/// One lifecycle move of a company (`CompanyStatusChange`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatusChange {
+    /// Id.
+    pub id: String,
+    /// `COMPANY_STATUS_…`; `COMPANY_STATUS_UNSPECIFIED` (or absent) for the creation.
+    pub from_status: String,
+    /// `COMPANY_STATUS_…`.
+    pub to_status: String,
+    /// Why, as entered.
+    pub reason: String,
+    /// Identity user id of who made the change.
+    pub actor_id: String,
+    /// RFC 3339.
+    pub change_time: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct StatusChanges {
+    status_changes: Vec<StatusChange>,
+}
+
 /// Client 360: what the contracts service knows about one company.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -141,6 +165,13 @@ pub async fn get_overview(id: &str) -> ApiResult<Overview> {
 pub async fn change_status(id: &str, status: &str, reason: &str) -> ApiResult<Company> {
     let body = serde_json::json!({ "status": status, "reason": reason });
     send_json(Method::POST, format!("/api/v1/companies/{}:changeStatus", encode(id)), &body).await
+}
+
+/// The lifecycle history of a company, oldest first (first 200 moves).
+pub async fn status_history(company_id: &str) -> ApiResult<Vec<StatusChange>> {
+    get::<StatusChanges>(format!("/api/v1/companies/{}/status-history?pageSize=200", encode(company_id)))
+        .await
+        .map(|h| h.status_changes)
 }
 
 /// Adds a site to a company.

@@ -51,11 +51,15 @@ fn submit<F, T>(
     });
 }
 
-/// Lifecycle status with the legal next moves and a reason.
+/// Lifecycle status with the legal next moves and a reason, and the history of moves (newest
+/// first: when, from → to, why).
 #[function_component(StatusCard)]
 pub fn status_card(props: &CardProps) -> Html {
     let c = &props.overview.company;
     let moves = company_status_moves(&c.status);
+    // Keyed by the status too, so a move refetches the history.
+    let history =
+        use_fetch((c.id.clone(), c.status.clone()), |(id, _)| async move { clients::status_history(&id).await });
     let target = use_state(String::new);
     let reason = use_state(String::new);
     let busy = use_state(|| false);
@@ -101,6 +105,26 @@ pub fn status_card(props: &CardProps) -> Html {
                         </button>
                     </div>
                 </form>
+            }
+            if let Some(Ok(changes)) = &history.result {
+                <h3>{ "History" }</h3>
+                <ul class="activity-list" id="status-history">
+                    { for changes.iter().rev().map(|h| {
+                        let from = enum_label(&h.from_status);
+                        let moved = if from == "—" {
+                            format!("Created as {}", enum_label(&h.to_status))
+                        } else {
+                            format!("{from} → {}", enum_label(&h.to_status))
+                        };
+                        html! {
+                            <li class="activity-item" data-testid="status-change">
+                                <span class="muted small">{ datetime(&h.change_time) }</span>{ " " }
+                                <strong>{ moved }</strong>
+                                if !h.reason.is_empty() { <span class="muted">{ format!(" — {}", h.reason) }</span> }
+                            </li>
+                        }
+                    }) }
+                </ul>
             }
         </section>
     }

@@ -134,7 +134,7 @@ pub fn contract_page(props: &ContractPageProps) -> Html {
             <div class="detail-grid">
                 <ContractDetails contract={c.clone()} can_edit={can_write && editable} on_saved={bump.clone()} />
                 <ContractCustomFields contract={c.clone()} on_saved={bump.clone()} />
-                <Items contract={c.clone()} {editable} version={*documents} on_changed={on_documents.clone()} />
+                <Items contract={c.clone()} editable={editable && can_write} version={*documents} on_changed={on_documents.clone()} />
                 <crate::pages::commercial::HourBalanceCard contract_id={c.id.clone()} {editable} />
                 if can_see_rates {
                     <RateCardEditor target={RateCardTarget::Contract(c.id.clone())} title="Rate card"
@@ -250,9 +250,40 @@ struct ItemsProps {
     on_changed: Callback<()>,
 }
 
+/// The status moves offered for a scope in `status`: (button label, target). Scopes without a
+/// SAF are activated here; one with a SAF also follows it.
+fn scope_moves(status: &str) -> &'static [(&'static str, &'static str)] {
+    match status {
+        "SERVICE_SCOPE_STATUS_PENDING" => &[("Activate", "SERVICE_SCOPE_STATUS_ACTIVE")],
+        "SERVICE_SCOPE_STATUS_ACTIVE" => {
+            &[("Put on hold", "SERVICE_SCOPE_STATUS_ON_HOLD"), ("Complete", "SERVICE_SCOPE_STATUS_COMPLETED")]
+        }
+        "SERVICE_SCOPE_STATUS_ON_HOLD" => {
+            &[("Resume", "SERVICE_SCOPE_STATUS_ACTIVE"), ("Complete", "SERVICE_SCOPE_STATUS_COMPLETED")]
+        }
+        _ => &[],
+    }
+}
+
 #[function_component(Items)]
 fn items(props: &ItemsProps) -> Html {
     let adding = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let act = |scope: String, status: &'static str| {
+        let (error, on_changed) = (error.clone(), props.on_changed.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (scope, error, on_changed) = (scope.clone(), error.clone(), on_changed.clone());
+            spawn_local(async move {
+                match catalog::update_item(&scope, &json!({ "status": status })).await {
+                    Ok(_) => {
+                        error.set(None);
+                        on_changed.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
     let id = props.contract.id.clone();
     let items = use_fetch((id.clone(), props.version), |(id, _)| async move { catalog::list_items(&id).await });
     let defs = use_definitions(SCOPE_ENTITY);
@@ -286,6 +317,7 @@ fn items(props: &ItemsProps) -> Html {
                         <th>{ "Service" }</th><th>{ "Quantity" }</th><th>{ "Unit price" }</th>
                         <th>{ "Scope" }</th><th>{ "Status" }</th>
                         { header_cells(&defs) }
+                        <th />
                     </tr></thead>
                     <tbody>
                         { for list.iter().map(|s| html! {
@@ -301,6 +333,14 @@ fn items(props: &ItemsProps) -> Html {
                                 </td>
                                 <td><Badge kind="scope-status" value={s.status.clone()} /></td>
                                 { value_cells(&defs, &s.custom_fields) }
+                                <td class="row-actions">
+                                    if props.editable {
+                                        { for scope_moves(&s.status).iter().map(|(label, to)| html! {
+                                            <button type="button" class="btn btn-small" data-action={*to}
+                                                onclick={act(s.id.clone(), to)}>{ *label }</button>
+                                        }) }
+                                    }
+                                </td>
                             </tr>
                         }) }
                     </tbody>
@@ -322,6 +362,7 @@ fn items(props: &ItemsProps) -> Html {
                     </button>
                 }
             </div>
+            if let Some(e) = &*error { <ErrorBanner error={e.clone()} /> }
             if *adding {
                 <AddItem contract_id={id} services={catalog_list} {on_added} on_cancel={toggle} />
             }
