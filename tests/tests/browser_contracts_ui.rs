@@ -757,3 +757,51 @@ async fn contract_page_edits_its_terms_and_manages_safs_and_cocs() {
     let (_, docs) = api.get(&format!("/api/v1/contracts/{contract}/attachments")).await;
     assert_eq!(docs["attachments"][0]["contractId"], contract.as_str(), "{docs}");
 }
+
+/// The service catalog's row actions: Edit (only the changed fields are sent), Archive (the
+/// active flag: no longer offered for new contracts) and Reactivate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_catalog_edits_archives_and_reactivates_a_service() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let service = post(
+        &api,
+        "/api/v1/services",
+        json!({"name": "Vulnerability scanning", "category": "Security", "deliveryModel": "DELIVERY_MODEL_SERVERLESS",
+               "basePrice": "4", "currency": "USD", "pricingUnit": "PRICING_UNIT_PER_DEVICE"}),
+    )
+    .await;
+    let base = stack.gateway_url().to_string();
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+        click(&c, "#nav-services").await?;
+        poll_row(&c, "[data-testid=service-row]", "Vulnerability scanning").await?;
+        click(&c, "[data-testid=service-row] [data-testid=service-edit]").await?;
+        if wait_for(&c, "#service-edit-name").await?.prop("value").await?.as_deref() != Some("Vulnerability scanning") {
+            return Err("the edit form does not start from the service".into());
+        }
+        fill(&c, "#service-edit-price", "").await?;
+        click(&c, "#service-edit-submit").await?;
+        wait_for(&c, "#service-edit-price-error").await?;
+        fill(&c, "#service-edit-price", "5.50").await?;
+        click(&c, "#service-edit-submit").await?;
+        poll_row(&c, "[data-testid=service-row]", "5.5").await?;
+        click(&c, "[data-testid=service-row] [data-testid=service-archive]").await?;
+        poll_row(&c, "[data-testid=service-row]", "(archived)").await?;
+        click(&c, "[data-testid=service-row] [data-testid=service-archive]").await?;
+        poll("the service active again", || async {
+            Ok(match row_with(&c, "[data-testid=service-row]", "Vulnerability scanning").await? {
+                Some(row) => row.attr("data-active").await?.as_deref() == Some("true"),
+                None => false,
+            })
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    let (_, s) = api.get(&format!("/api/v1/services/{service}")).await;
+    assert!(s["basePrice"].as_str().is_some_and(|p| p.starts_with("5.5")), "{s}");
+    assert_eq!((&s["active"], &s["category"]), (&json!(true), &json!("Security")), "{s}");
+}

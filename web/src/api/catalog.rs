@@ -244,6 +244,12 @@ pub async fn create_service(service: &serde_json::Value) -> ApiResult<Service> {
     send_json(Method::POST, "/api/v1/services".into(), service).await
 }
 
+/// Updates the fields of service `id` present in `patch` (proto3 JSON names, e.g.
+/// `{"active": false}` archives it).
+pub async fn update_service(id: &str, patch: &serde_json::Value) -> ApiResult<Service> {
+    send_json(Method::PATCH, format!("/api/v1/services/{}", encode(id)), patch).await
+}
+
 /// Publishes a new template version for a service.
 pub async fn create_template(service_id: &str, schema: &serde_json::Value) -> ApiResult<ScopeTemplate> {
     let body = serde_json::json!({ "schema": schema });

@@ -1,5 +1,7 @@
-//! The service catalog: services with their prices, "New service", and per service the scope
-//! template editor (JSON, with a live preview of the form contracts will show).
+//! The service catalog: services with their prices, "New service", and per service an edit
+//! form, archive / reactivate (the active flag: archived services are not offered for new
+//! contracts) and the scope template editor (JSON, with a live preview of the form contracts
+//! will show).
 
 use serde_json::{Map, Value, json};
 use wasm_bindgen_futures::spawn_local;
@@ -38,18 +40,25 @@ pub fn services_page() -> Html {
     let reload = use_state(|| 0u32);
     let adding = use_state(|| false);
     let editing = use_state(|| None::<Service>);
+    let changing = use_state(|| None::<Service>);
+    let error = use_state(|| None::<ApiError>);
     let list = use_fetch(*reload, |_| async { catalog::list_all_services().await });
     let toggle = {
         let adding = adding.clone();
         Callback::from(move |_| adding.set(!*adding))
     };
     let refresh = {
-        let (reload, adding, editing) = (reload.clone(), adding.clone(), editing.clone());
+        let (reload, adding, editing, changing) = (reload.clone(), adding.clone(), editing.clone(), changing.clone());
         Callback::from(move |_: ()| {
             adding.set(false);
             editing.set(None);
+            changing.set(None);
             reload.set(*reload + 1);
         })
+    };
+    let close_edit = {
+        let changing = changing.clone();
+        Callback::from(move |_: MouseEvent| changing.set(None))
     };
     let body = match &list.result {
         None => html! { <Loading /> },
@@ -70,8 +79,27 @@ pub fn services_page() -> Html {
                                 let (editing, s) = (editing.clone(), s.clone());
                                 Callback::from(move |_| editing.set(Some(s.clone())))
                             };
+                            let change = {
+                                let (changing, s) = (changing.clone(), s.clone());
+                                Callback::from(move |_| changing.set(Some(s.clone())))
+                            };
+                            let archive = {
+                                let (id, active, error, refresh) = (s.id.clone(), !s.active, error.clone(), refresh.clone());
+                                Callback::from(move |_: MouseEvent| {
+                                    let (id, error, refresh) = (id.clone(), error.clone(), refresh.clone());
+                                    spawn_local(async move {
+                                        match catalog::update_service(&id, &json!({ "active": active })).await {
+                                            Ok(_) => {
+                                                error.set(None);
+                                                refresh.emit(());
+                                            }
+                                            Err(e) => error.set(Some(e)),
+                                        }
+                                    });
+                                })
+                            };
                             html! {
-                                <tr data-testid="service-row">
+                                <tr data-testid="service-row" data-active={s.active.to_string()}>
                                     <td class="cell-strong">
                                         { &s.name }
                                         if !s.active { <span class="muted small">{ " (archived)" }</span> }
@@ -83,6 +111,12 @@ pub fn services_page() -> Html {
                                     <td>
                                         <button type="button" class="btn btn-ghost btn-small" data-testid="service-edit-template" onclick={edit}>
                                             { "Edit template" }
+                                        </button>
+                                        <button type="button" class="btn btn-ghost btn-small" data-testid="service-edit" onclick={change}>
+                                            { "Edit" }
+                                        </button>
+                                        <button type="button" class="btn btn-ghost btn-small" data-testid="service-archive" onclick={archive}>
+                                            { if s.active { "Archive" } else { "Reactivate" } }
                                         </button>
                                     </td>
                                 </tr>
@@ -107,8 +141,14 @@ pub fn services_page() -> Html {
                     }
                 </div>
             </div>
+            if let Some(e) = &*error { <ErrorBanner error={e.clone()} /> }
             if *adding {
-                <section class="card"><NewService on_created={refresh.clone()} on_cancel={toggle} /></section>
+                <section class="card"><ServiceForm on_saved={refresh.clone()} on_cancel={toggle} /></section>
+            }
+            if let Some(s) = &*changing {
+                <section class="card">
+                    <ServiceForm service={Some(s.clone())} on_saved={refresh.clone()} on_cancel={close_edit} />
+                </section>
             }
             if let Some(s) = &*editing {
                 <section class="card"><TemplateEditor service={s.clone()} on_saved={refresh.clone()} /></section>
@@ -119,20 +159,30 @@ pub fn services_page() -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-struct NewServiceProps {
-    on_created: Callback<()>,
+struct ServiceFormProps {
+    /// The service to edit; `None` for a new one.
+    #[prop_or_default]
+    service: Option<Service>,
+    on_saved: Callback<()>,
     on_cancel: Callback<MouseEvent>,
 }
 
-#[function_component(NewService)]
-fn new_service(props: &NewServiceProps) -> Html {
-    let name = use_state(String::new);
-    let category = use_state(String::new);
-    let delivery = use_state(|| DELIVERY_MODELS[0].to_string());
-    let price = use_state(String::new);
-    let currency = use_state(|| "USD".to_string());
-    let unit = use_state(|| PRICING_UNITS[0].to_string());
+/// "New service" (`POST /api/v1/services`) or "Edit service" (`PATCH` of the changed fields).
+/// Ids are `service-new-…` or `service-edit-…`.
+#[function_component(ServiceForm)]
+fn service_form(props: &ServiceFormProps) -> Html {
+    let original = props.service.clone();
+    let old = original.clone().unwrap_or_default();
+    let name = use_state(|| old.name.clone());
+    let category = use_state(|| old.category.clone());
+    let delivery =
+        use_state(|| if original.is_some() { old.delivery_model.clone() } else { DELIVERY_MODELS[0].to_string() });
+    let price = use_state(|| old.base_price.clone());
+    let currency = use_state(|| if original.is_some() { old.currency.clone() } else { "USD".to_string() });
+    let unit = use_state(|| if original.is_some() { old.pricing_unit.clone() } else { PRICING_UNITS[0].to_string() });
     let error = use_state(|| None::<ApiError>);
+    let p = if original.is_some() { "service-edit" } else { "service-new" };
+    let id = |f: &str| format!("{p}-{f}");
     let onsubmit = {
         let (name, category, delivery, price, currency, unit, error) = (
             name.clone(),
@@ -143,17 +193,33 @@ fn new_service(props: &NewServiceProps) -> Html {
             unit.clone(),
             error.clone(),
         );
-        let on_created = props.on_created.clone();
+        let (on_saved, original) = (props.on_saved.clone(), original.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let body = json!({
+            let mut body = json!({
                 "name": name.trim(), "category": category.trim(), "deliveryModel": *delivery,
                 "basePrice": price.trim(), "currency": currency.trim(), "pricingUnit": *unit,
             });
-            let (error, on_created) = (error.clone(), on_created.clone());
+            if let (Some(old), Value::Object(fields)) = (&original, &mut body) {
+                // Only what changed, so the update mask names just that.
+                let before = json!({
+                    "name": old.name, "category": old.category, "deliveryModel": old.delivery_model,
+                    "basePrice": old.base_price, "currency": old.currency, "pricingUnit": old.pricing_unit,
+                });
+                fields.retain(|k, v| before.get(k) != Some(v));
+                if fields.is_empty() {
+                    on_saved.emit(());
+                    return;
+                }
+            }
+            let (error, on_saved, original) = (error.clone(), on_saved.clone(), original.clone());
             spawn_local(async move {
-                match catalog::create_service(&body).await {
-                    Ok(_) => on_created.emit(()),
+                let saved = match &original {
+                    None => catalog::create_service(&body).await,
+                    Some(old) => catalog::update_service(&old.id, &body).await,
+                };
+                match saved {
+                    Ok(_) => on_saved.emit(()),
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -162,31 +228,33 @@ fn new_service(props: &NewServiceProps) -> Html {
     let err = (*error).clone();
     let field_error = |f: &str| err.as_ref().and_then(|e| e.field(f));
     html! {
-        <form class="inline-form" id="service-new-form" {onsubmit} novalidate=true>
+        <form class="inline-form" id={id("form")} {onsubmit} novalidate=true>
             if let Some(err) = &err { { form_error(err, FIELDS) } }
             <div class="form-grid">
-                <Field label="Name" id="service-new-name" required=true error={field_error("name")}>
-                    <input id="service-new-name" type="text" value={(*name).clone()} oninput={bind(&name)} />
+                <Field label="Name" id={id("name")} required=true error={field_error("name")}>
+                    <input id={id("name")} type="text" value={(*name).clone()} oninput={bind(&name)} />
                 </Field>
-                <Field label="Category" id="service-new-category" error={field_error("category")}>
-                    <input id="service-new-category" type="text" value={(*category).clone()} oninput={bind(&category)} />
+                <Field label="Category" id={id("category")} error={field_error("category")}>
+                    <input id={id("category")} type="text" value={(*category).clone()} oninput={bind(&category)} />
                 </Field>
-                <Field label="Delivery model" id="service-new-delivery" required=true error={field_error("delivery_model")}>
-                    <select id="service-new-delivery" onchange={bind_select(&delivery)}>{ enum_options(DELIVERY_MODELS, &delivery, None) }</select>
+                <Field label="Delivery model" id={id("delivery")} required=true error={field_error("delivery_model")}>
+                    <select id={id("delivery")} onchange={bind_select(&delivery)}>{ enum_options(DELIVERY_MODELS, &delivery, None) }</select>
                 </Field>
-                <Field label="Base price" id="service-new-price" required=true error={field_error("base_price")}>
-                    <input id="service-new-price" type="text" inputmode="decimal" value={(*price).clone()} oninput={bind(&price)} />
+                <Field label="Base price" id={id("price")} required=true error={field_error("base_price")}>
+                    <input id={id("price")} type="text" inputmode="decimal" value={(*price).clone()} oninput={bind(&price)} />
                 </Field>
-                <Field label="Currency" id="service-new-currency" required=true error={field_error("currency")}>
-                    <input id="service-new-currency" type="text" maxlength="3" value={(*currency).clone()} oninput={bind(&currency)} />
+                <Field label="Currency" id={id("currency")} required=true error={field_error("currency")}>
+                    <input id={id("currency")} type="text" maxlength="3" value={(*currency).clone()} oninput={bind(&currency)} />
                 </Field>
-                <Field label="Pricing unit" id="service-new-unit" required=true error={field_error("pricing_unit")}>
-                    <select id="service-new-unit" onchange={bind_select(&unit)}>{ enum_options(PRICING_UNITS, &unit, None) }</select>
+                <Field label="Pricing unit" id={id("unit")} required=true error={field_error("pricing_unit")}>
+                    <select id={id("unit")} onchange={bind_select(&unit)}>{ enum_options(PRICING_UNITS, &unit, None) }</select>
                 </Field>
             </div>
             <div class="form-actions">
                 <button type="button" class="btn btn-secondary" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
-                <button type="submit" class="btn btn-primary" id="service-new-submit">{ "Create service" }</button>
+                <button type="submit" class="btn btn-primary" id={id("submit")}>
+                    { if original.is_some() { "Save service" } else { "Create service" } }
+                </button>
             </div>
         </form>
     }
