@@ -100,3 +100,125 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str,
     .await?;
     Ok(())
 }
+
+/// Selects `value` in the select `css` once that option has loaded.
+async fn choose(c: &Client, css: &str, value: &str) -> Flow<()> {
+    let option = format!("{css} option[value='{value}']");
+    wait_for(c, &option).await?;
+    wait_for(c, css).await?.select_by_value(value).await?;
+    Ok(())
+}
+
+/// The ticket page's work tools: assignee, queue and team pickers in Properties; tags, parent,
+/// split and merge in the Actions card (merging and splitting open the resulting ticket); the
+/// Attachments card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("deskacts").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": "Pied Piper"})).await;
+    let (_, queue) = api.post("/api/v1/ticket-queues", &json!({"name": "Network"})).await;
+    let ticket = |title: &'static str| {
+        let (api, company) = (api.clone(), company["id"].clone());
+        async move {
+            let (s, t) = api.post("/api/v1/tickets", &json!({"title": title, "companyId": company})).await;
+            assert_eq!(s, 200, "{t}");
+            t["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let main = ticket("VPN drops every hour").await;
+    let duplicate = ticket("VPN keeps disconnecting").await;
+    let parent = ticket("Network refresh project").await;
+    for body in ["Started after the firmware update.", "Also the printer is offline."] {
+        let (s, n) = api.post(&format!("/api/v1/tickets/{main}/notes"), &json!({"body": body})).await;
+        assert_eq!(s, 200, "{n}");
+    }
+    let (_, users) = api.get("/api/v1/users").await;
+    let me = users["users"][0]["id"].as_str().unwrap().to_owned();
+    let file = std::env::temp_dir().join(format!("psa-browser-vpn-log-{}.txt", std::process::id()));
+    std::fs::write(&file, "12:00 tunnel down\n").unwrap();
+    let path = file.to_string_lossy().into_owned();
+
+    let driver = Driver::start();
+    let c = connect(&driver).await;
+    let (queue_id, main_id, dup_id, parent_id, me_id) =
+        (queue["id"].as_str().unwrap().to_owned(), main.clone(), duplicate.clone(), parent.clone(), me.clone());
+    let outcome: Flow<()> = async {
+        submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
+        wait_for(&c, "#nav-user-email").await?;
+        c.goto(&format!("{base}/tickets/{main_id}")).await?;
+        wait_for(&c, "#ticket-actions").await?;
+
+        // Properties: assignee and queue, saved on change.
+        choose(&c, "#ticket-assignee", &me_id).await?;
+        wait_for(&c, "#ticket-saved").await?;
+        choose(&c, "#ticket-queue", &queue_id).await?;
+        poll("the queue saved", || async {
+            let (_, t) = api.get(&format!("/api/v1/tickets/{main_id}")).await;
+            Ok(t["queueId"] == queue_id.as_str() && t["assigneeId"] == me_id.as_str())
+        })
+        .await?;
+
+        // Tags and parent.
+        fill(&c, "#ticket-tags", "VPN, Firewall").await?;
+        click(&c, "#ticket-tags-submit").await?;
+        choose(&c, "#ticket-parent-select", &parent_id).await?;
+        click(&c, "#ticket-parent-submit").await?;
+        poll("the parent link", || async {
+            Ok(match c.find(Locator::Css("#ticket-parent")).await {
+                Ok(e) => e.text().await?.contains("Network refresh project"),
+                Err(_) => false,
+            })
+        })
+        .await?;
+
+        // An attachment.
+        wait_for(&c, "#ticket-attachments .attachment-file").await?.send_keys(&path).await?;
+        click(&c, "#ticket-attachments .attachment-upload").await?;
+        wait_for(&c, "#ticket-attachments [data-testid=attachment-row]").await?;
+
+        // Split the printer note off: the new ticket opens.
+        fill(&c, "#ticket-split-title", "Printer offline").await?;
+        let printer = c.find(Locator::XPath("//label[contains(., 'printer is offline')]/input")).await?;
+        printer.click().await?;
+        click(&c, "#ticket-split-submit").await?;
+        poll("the split-off ticket", || async {
+            Ok(c.find(Locator::Css("#ticket-title")).await?.text().await? == "Printer offline")
+        })
+        .await?;
+
+        // Merge the duplicate into the main ticket: the main ticket opens.
+        c.goto(&format!("{base}/tickets/{dup_id}")).await?;
+        choose(&c, "#ticket-merge-target", &main_id).await?;
+        click(&c, "#ticket-merge-submit").await?;
+        poll("the merge target", || async {
+            Ok(c.find(Locator::Css("#ticket-title")).await?.text().await? == "VPN drops every hour")
+        })
+        .await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        save_evidence(&c).await;
+    }
+    let _ = c.close().await;
+    drop(driver);
+    let _ = std::fs::remove_file(&file);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+    let (_, t) = api.get(&format!("/api/v1/tickets/{main}")).await;
+    assert_eq!(t["tags"], json!(["vpn", "firewall"]), "{t}");
+    assert_eq!(t["parentTicketId"], parent.as_str());
+    let (_, d) = api.get(&format!("/api/v1/tickets/{duplicate}")).await;
+    assert_eq!(d["mergedIntoTicketId"], main.as_str(), "{d}");
+    let (_, notes) = api.get(&format!("/api/v1/tickets/{main}/notes")).await;
+    let bodies: Vec<&str> = notes["notes"].as_array().unwrap().iter().filter_map(|n| n["body"].as_str()).collect();
+    assert!(bodies.contains(&"Started after the firmware update."), "{notes}");
+    assert!(!bodies.contains(&"Also the printer is offline."), "the split note moved: {notes}");
+    let (_, files) = api.get(&format!("/api/v1/tickets/{main}/attachments")).await;
+    assert_eq!(files["attachments"].as_array().map(Vec::len), Some(1), "{files}");
+}

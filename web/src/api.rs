@@ -800,6 +800,15 @@ pub struct Ticket {
     /// Assigned staff user.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub assignee_id: String,
+    /// Parent ticket (output; set through [`set_ticket_parent`]).
+    #[serde(skip_serializing)]
+    pub parent_ticket_id: String,
+    /// The ticket this one was merged into (output; it is then closed).
+    #[serde(skip_serializing)]
+    pub merged_into_ticket_id: String,
+    /// Tags, lower case (output; set through [`set_ticket_tags`]).
+    #[serde(skip_serializing)]
+    pub tags: Vec<String>,
     /// User who created it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub created_by: String,
@@ -871,6 +880,38 @@ pub async fn create_ticket(ticket: &Ticket) -> ApiResult<Ticket> {
 /// Updates the fields present in `patch`, e.g. `{"status":"TICKET_STATUS_RESOLVED"}`.
 pub async fn update_ticket(id: &str, patch: &serde_json::Value) -> ApiResult<Ticket> {
     send_json(Method::PATCH, format!("/api/v1/tickets/{}", encode(id)), patch).await
+}
+
+/// Assigns ticket `id` to staff user `assignee_id` (empty: unassigned); returns it.
+pub async fn assign_ticket(id: &str, assignee_id: &str) -> ApiResult<Ticket> {
+    let body = serde_json::json!({ "assigneeId": assignee_id });
+    send_json(Method::POST, format!("/api/v1/tickets/{}/assign", encode(id)), &body).await
+}
+
+/// Replaces the tags of ticket `id` (the server trims, lower-cases and de-duplicates them).
+pub async fn set_ticket_tags(id: &str, tags: &[String]) -> ApiResult<Ticket> {
+    let body = serde_json::json!({ "tags": tags });
+    send_json(Method::POST, format!("/api/v1/tickets/{}/tags", encode(id)), &body).await
+}
+
+/// Sets the parent of ticket `id` (empty `parent_id` clears it); a loop is a 400 on
+/// `parentTicketId`.
+pub async fn set_ticket_parent(id: &str, parent_id: &str) -> ApiResult<Ticket> {
+    let body = serde_json::json!({ "parentTicketId": parent_id });
+    send_json(Method::POST, format!("/api/v1/tickets/{}/parent", encode(id)), &body).await
+}
+
+/// Merges ticket `id` into `target_id` (notes, time and children move; `id` closes); returns
+/// the target.
+pub async fn merge_ticket(id: &str, target_id: &str) -> ApiResult<Ticket> {
+    let body = serde_json::json!({ "targetTicketId": target_id });
+    send_json(Method::POST, format!("/api/v1/tickets/{}/merge", encode(id)), &body).await
+}
+
+/// Moves notes `note_ids` of ticket `id` to a new ticket titled `title`; returns the new one.
+pub async fn split_ticket(id: &str, title: &str, note_ids: &[String]) -> ApiResult<Ticket> {
+    let body = serde_json::json!({ "title": title, "noteIds": note_ids });
+    send_json(Method::POST, format!("/api/v1/tickets/{}/split", encode(id)), &body).await
 }
 
 /// A note on a ticket.

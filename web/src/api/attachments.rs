@@ -41,14 +41,21 @@ pub fn company_attachments_path(company_id: &str) -> String {
     format!("/api/v1/companies/{}/attachments", encode(company_id))
 }
 
+/// The attachments collection of ticket `ticket_id`.
+pub fn ticket_attachments_path(ticket_id: &str) -> String {
+    format!("/api/v1/tickets/{}/attachments", encode(ticket_id))
+}
+
 /// The documents collection of contract `contract_id` (files of its company).
 pub fn contract_attachments_path(contract_id: &str) -> String {
     format!("/api/v1/contracts/{}/attachments", encode(contract_id))
 }
 
-/// The attachments under `path`, newest first (first 100).
-pub async fn list(path: &str) -> ApiResult<Vec<Attachment>> {
-    get::<AttachmentPage>(with_query(path, &[("pageSize", "100")])).await.map(|p| p.attachments)
+/// The attachments under `path`, newest first: the first 100 of a `paged` collection, else
+/// all (ticket attachments are not paged).
+pub async fn list(path: &str, paged: bool) -> ApiResult<Vec<Attachment>> {
+    let url = if paged { with_query(path, &[("pageSize", "100")]) } else { path.to_owned() };
+    get::<AttachmentPage>(url).await.map(|p| p.attachments)
 }
 
 /// Uploads `file` (a `File` or `Blob`) as `file_name`, sent raw as

@@ -36,13 +36,21 @@ pub struct AttachmentsCardProps {
     /// Whether a file that documents a contract links to it (off on the contract's own page).
     #[prop_or(true)]
     pub link_contracts: bool,
+    /// Whether files can be deleted here (with `can_write`); ticket attachments cannot.
+    #[prop_or(true)]
+    pub deletable: bool,
+    /// Whether the collection pages (`pageSize`); ticket attachments are listed whole.
+    #[prop_or(true)]
+    pub paged: bool,
 }
 
 /// A card listing a record's attachments, with upload, download and delete.
 #[function_component(AttachmentsCard)]
 pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
     let reload = use_state(|| 0u32);
-    let list = use_fetch((props.path.to_string(), *reload), |(path, _)| async move { attachments::list(&path).await });
+    let list = use_fetch((props.path.to_string(), props.paged, *reload), |(path, paged, _)| async move {
+        attachments::list(&path, paged).await
+    });
     let file = use_state(|| None::<File>);
     let input_ref = use_node_ref();
     let busy = use_state(|| false);
@@ -145,7 +153,7 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
                                 <td class="nowrap">{ file_size(&a.size_bytes) }</td>
                                 <td class="nowrap muted">{ datetime(&a.create_time) }</td>
                                 <td class="row-actions">
-                                    if props.can_write {
+                                    if props.can_write && props.deletable {
                                         if confirming.as_deref() == Some(a.id.as_str()) {
                                             <button type="button" class="btn btn-small btn-danger attachment-delete-confirm"
                                                 onclick={delete(&a.id)}>{ "Delete file" }</button>

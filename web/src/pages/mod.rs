@@ -24,6 +24,7 @@ pub mod security;
 pub mod services;
 pub mod sso_settings;
 pub mod tenants;
+pub mod ticket_actions;
 pub mod ticket_detail;
 pub mod ticket_new;
 pub mod tickets;

@@ -4,14 +4,17 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::api::attachments::ticket_attachments_path;
 use crate::api::{self, ApiError, Ticket, TicketNote, desk};
 use crate::app::{Route, use_session};
+use crate::components::attachments::AttachmentsCard;
 use crate::components::badge::Badge;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::field::{enum_options, event_value};
 use crate::components::sla::SlaClocks;
 use crate::format::{TICKET_PRIORITIES, TICKET_STATUSES, datetime, enum_label, or_dash};
 use crate::hooks::{Fetch, use_fetch};
+use crate::pages::ticket_actions::TicketActions;
 use crate::pages::time::TicketTime;
 
 const INTERNAL: &str = "NOTE_VISIBILITY_INTERNAL";
@@ -29,6 +32,7 @@ pub struct TicketPageProps {
 pub fn ticket_page(props: &TicketPageProps) -> Html {
     let reload = use_state(|| 0u32);
     let ticket = use_fetch((props.id.clone(), *reload), |(id, _)| async move { api::get_ticket(&id).await });
+    let can_write = use_session().me.can("tickets.write");
     let retry = {
         let reload = reload.clone();
         Callback::from(move |_| reload.set(*reload + 1))
@@ -84,6 +88,12 @@ pub fn ticket_page(props: &TicketPageProps) -> Html {
                                 }
                             </section>
                             <Notes ticket_id={t.id.clone()} />
+                            if can_write {
+                                <TicketActions ticket={t.clone()} on_updated={on_updated.clone()} />
+                            }
+                            <AttachmentsCard id="ticket-attachments" path={ticket_attachments_path(&t.id)} {can_write}
+                                deletable=false paged=false
+                                empty_hint="Screenshots, logs and exports about this ticket belong here." />
                             <TicketTime ticket_id={t.id.clone()} company_id={t.company_id.clone()}
                                 contract_id={t.contract_id.clone()} />
                             <Activity ticket_id={t.id.clone()} version={t.update_time.clone()} />
@@ -153,6 +163,37 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
     };
     let tenant_statuses = lists[0].clone();
     let named = |i: usize, id: &str| if id.is_empty() { "—".to_owned() } else { desk::name_of(&lists[i], id) };
+    // Staff users for the assignee picker (none without `users.read`: the id is shown).
+    let staff = use_fetch((), |_| async { Ok(crate::api::clients::list_users().await.unwrap_or_default()) });
+    let staff = match &staff.result {
+        Some(Ok(list)) => list.clone(),
+        _ => Vec::new(),
+    };
+    let assign = {
+        let (saving, saved, error, revision) = (saving.clone(), saved.clone(), error.clone(), revision.clone());
+        let (id, on_updated) = (t.id.clone(), props.on_updated.clone());
+        Callback::from(move |e: Event| {
+            let user = event_value(&e);
+            let (saving, saved, error, revision, id, on_updated) =
+                (saving.clone(), saved.clone(), error.clone(), revision.clone(), id.clone(), on_updated.clone());
+            saving.set(true);
+            saved.set(false);
+            error.set(None);
+            spawn_local(async move {
+                match api::assign_ticket(&id, &user).await {
+                    Ok(updated) => {
+                        on_updated.emit(updated);
+                        saved.set(true);
+                    }
+                    Err(err) => {
+                        error.set(Some(err));
+                        revision.set(*revision + 1);
+                    }
+                }
+                saving.set(false);
+            });
+        })
+    };
     let contact = use_fetch(t.contact_id.clone(), |id: String| async move {
         if id.is_empty() { Ok(None) } else { api::get_contact(&id).await.map(Some) }
     });
@@ -199,10 +240,40 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
                 <dd><CompanyLink id={t.company_id.clone()} name={t.company_name.clone()} /></dd>
                 <dt>{ "Contact" }</dt><dd>{ contact_name }</dd>
                 <dt>{ "Source" }</dt><dd>{ enum_label(&t.source) }</dd>
-                <dt>{ "Queue" }</dt><dd id="ticket-queue">{ named(1, &t.queue_id) }</dd>
-                <dt>{ "Type" }</dt><dd id="ticket-type">{ named(2, &t.type_id) }</dd>
-                <dt>{ "Category" }</dt><dd id="ticket-category">{ named(3, &t.category_id) }</dd>
-                <dt>{ "Team" }</dt><dd id="ticket-team">{ named(4, &t.team_id) }</dd>
+                <dt>{ "Assignee" }</dt>
+                <dd>
+                    if staff.is_empty() {
+                        <span id="ticket-assignee">{ or_dash(&t.assignee_id) }</span>
+                    } else {
+                        <select id="ticket-assignee" key={format!("assignee-{}", *revision)} onchange={assign} disabled={*saving}>
+                            <option value="" selected={t.assignee_id.is_empty()}>{ "Unassigned" }</option>
+                            { for staff.iter().map(|u| html! {
+                                <option value={u.id.clone()} selected={u.id == t.assignee_id}>{ u.label() }</option>
+                            }) }
+                        </select>
+                    }
+                </dd>
+                { for [("Queue", "ticket-queue", "queueId", 1, &t.queue_id), ("Type", "ticket-type", "typeId", 2, &t.type_id),
+                       ("Category", "ticket-category", "categoryId", 3, &t.category_id), ("Team", "ticket-team", "teamId", 4, &t.team_id)]
+                    .into_iter().map(|(label, id, field, i, current)| html! {
+                        <>
+                            <dt>{ label }</dt>
+                            <dd>
+                                if lists[i].is_empty() {
+                                    <span id={id}>{ named(i, current) }</span>
+                                } else {
+                                    <select id={id} key={format!("{id}-{}", *revision)} onchange={patch(field)} disabled={*saving}>
+                                        <option value="" selected={current.is_empty()}>{ "—" }</option>
+                                        { for lists[i].iter().filter(|x| x["active"].as_bool().unwrap_or(true) || x["id"].as_str() == Some(current.as_str())).map(|x| {
+                                            let value = x["id"].as_str().unwrap_or_default().to_owned();
+                                            let selected = value == *current;
+                                            html! { <option {value} {selected}>{ x["name"].as_str().unwrap_or_default() }</option> }
+                                        }) }
+                                    </select>
+                                }
+                            </dd>
+                        </>
+                    }) }
                 if !t.contract_id.is_empty() {
                     <dt>{ "Contract" }</dt>
                     <dd><Link<Route> to={Route::Contract { id: t.contract_id.clone() }}>{ "Open contract" }</Link<Route>></dd>
