@@ -222,3 +222,110 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
     let (_, files) = api.get(&format!("/api/v1/tickets/{main}/attachments")).await;
     assert_eq!(files["attachments"].as_array().map(Vec::len), Some(1), "{files}");
 }
+
+/// The SLA page: a holiday calendar, business hours using it and a default policy with a
+/// target on those hours, created in the browser; the company page's SLA policy picker; the
+/// compliance report counting a met first response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_sets_up_sla_policies_and_reads_the_compliance_report() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("slaui").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": "Initech"})).await;
+    let company_id = company["id"].as_str().unwrap().to_owned();
+
+    let driver = Driver::start();
+    let c = connect(&driver).await;
+    let company_page = company_id.clone();
+    let outcome: Flow<()> = async {
+        submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
+        wait_for(&c, "#nav-user-email").await?;
+        click(&c, "#nav-sla").await?;
+
+        fill(&c, "#holiday-calendar-name", "UK holidays").await?;
+        fill(&c, "#holiday-calendar-dates", "2026-12-25 Christmas Day").await?;
+        click(&c, "#holiday-calendar-submit").await?;
+        wait_for(&c, "[data-testid=holiday-calendar-row]").await?;
+
+        fill(&c, "#business-hours-name", "London office").await?;
+        fill(&c, "#business-hours-zone", "Europe/London").await?;
+        let holidays = wait_for(&c, "#business-hours-holidays option:nth-of-type(2)").await?;
+        holidays.click().await?;
+        click(&c, "#business-hours-submit").await?;
+        wait_for(&c, "[data-testid=business-hours-row]").await?;
+        let row = c.find(Locator::Css("[data-testid=business-hours-row]")).await?.text().await?;
+        if !row.contains("mon 09:00–17:00") || row.contains("sat") {
+            return Err(format!("business hours row: {row}").into());
+        }
+
+        fill(&c, "#sla-policy-name", "Gold").await?;
+        wait_for(&c, "#sla-policy-calendar option:nth-of-type(2)").await?.click().await?;
+        click(&c, "#sla-policy-default").await?;
+        fill(&c, "#sla-fr-high", "60").await?;
+        fill(&c, "#sla-res-high", "480").await?;
+        click(&c, "#sla-policy-submit").await?;
+        poll("the policy listed", || async {
+            Ok(match c.find(Locator::Css("[data-testid=sla-policy-row]")).await {
+                Ok(r) => {
+                    let t = r.text().await?;
+                    t.contains("Gold") && t.contains("default") && t.contains("High: 1 h / 8 h (London office)")
+                }
+                Err(_) => false,
+            })
+        })
+        .await?;
+
+        // The company's policy.
+        c.goto(&format!("{base}/companies/{company_page}")).await?;
+        wait_for(&c, "#company-sla-policy option:nth-of-type(2)").await?.click().await?;
+        wait_for(&c, "#company-sla-saved").await?;
+        Ok(())
+    }
+    .await;
+    let outcome = match outcome {
+        Ok(()) => {
+            // A ticket whose first response is met, then the report.
+            let (s, t) = api
+                .post(
+                    "/api/v1/tickets",
+                    &json!({"title": "Printer", "companyId": company_id, "priority": "TICKET_PRIORITY_HIGH"}),
+                )
+                .await;
+            assert_eq!(s, 200, "{t}");
+            let note = json!({"body": "Looking into it.", "visibility": "NOTE_VISIBILITY_PUBLIC"});
+            let (s, n) = api.post(&format!("/api/v1/tickets/{}/notes", t["id"].as_str().unwrap()), &note).await;
+            assert_eq!(s, 200, "{n}");
+            async {
+                c.goto(&format!("{base}/sla")).await?;
+                click(&c, "#sla-report-run").await?;
+                poll("the compliance row", || async {
+                    Ok(match c.find(Locator::Css("[data-testid=sla-compliance-row]")).await {
+                        Ok(r) => {
+                            let t = r.text().await?;
+                            t.contains("Initech") && t.contains("High") && t.contains("100 %")
+                        }
+                        Err(_) => false,
+                    })
+                })
+                .await
+            }
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    if outcome.is_err() {
+        save_evidence(&c).await;
+    }
+    let _ = c.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+    let (_, policies) = api.get("/api/v1/sla-policies").await;
+    let gold = &policies["policies"][0];
+    assert_eq!((&gold["name"], &gold["isDefault"]), (&json!("Gold"), &json!(true)), "{policies}");
+    let (_, assigned) = api.get(&format!("/api/v1/sla/companies/{company_id}")).await;
+    assert_eq!(assigned["policyId"], gold["id"], "{assigned}");
+}

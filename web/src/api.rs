@@ -25,6 +25,7 @@ pub mod email;
 pub mod imports;
 pub mod kb;
 pub mod settings;
+pub mod sla;
 pub mod time;
 
 // ---------------------------------------------------------------------------------------------

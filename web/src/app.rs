@@ -116,6 +116,9 @@ pub enum Route {
     /// fields, templates and canned responses.
     #[at("/settings/service-desk")]
     DeskSettings,
+    /// SLA policies, business hours, holiday calendars and the compliance report.
+    #[at("/sla")]
+    Sla,
     /// Settings: custom field definitions per record type.
     #[at("/settings/custom-fields")]
     CustomFields,
@@ -284,6 +287,7 @@ fn switch(route: Route) -> Html {
         Route::Tenants => html! { <TenantsPage /> },
         Route::Users => html! { <UsersPage /> },
         Route::DeskSettings => html! { <crate::pages::desk_settings::DeskSettingsPage /> },
+        Route::Sla => html! { <crate::pages::sla::SlaPage /> },
         Route::CustomFields => html! { <crate::pages::custom_fields::CustomFieldsPage /> },
         Route::RateCards => html! { <crate::pages::rate_cards::RateCardsPage /> },
         Route::Portal | Route::PortalAny => html! { <PortalPage /> },

@@ -25,6 +25,7 @@ pub fn nav() -> Html {
         Route::Tenants => "tenants",
         Route::Users => "users",
         Route::DeskSettings => "desk",
+        Route::Sla => "sla",
         Route::CustomFields | Route::RateCards => "settings",
         _ => "",
     };
@@ -86,6 +87,11 @@ pub fn nav() -> Html {
                     if has("ticket_settings.read") {
                         <Link<Route> to={Route::DeskSettings} classes={link_class("desk")}>
                             <span id="nav-desk">{ "Service desk" }</span>
+                        </Link<Route>>
+                    }
+                    if has("sla.read") {
+                        <Link<Route> to={Route::Sla} classes={link_class("sla")}>
+                            <span id="nav-sla">{ "SLA" }</span>
                         </Link<Route>>
                     }
                     if has("custom_fields.write") || has("services.write") {

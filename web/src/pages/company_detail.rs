@@ -98,6 +98,7 @@ fn company_view(props: &CompanyViewProps) -> Html {
     let can_see_portal_users = use_session().me.can("portal_users.read");
     let can_see_proposals = use_session().me.can("proposals.read");
     let can_read_company = use_session().me.can("companies.read");
+    let can_read_sla = use_session().me.can("sla.read");
     let navigator = use_navigator();
     let new_ticket = {
         let id = c.id.clone();
@@ -206,6 +207,9 @@ fn company_view(props: &CompanyViewProps) -> Html {
                     if can_read_company {
                         <AttachmentsCard id="company-attachments" path={company_attachments_path(&c.id)}
                             can_write={can_edit} />
+                    }
+                    if can_read_sla {
+                        <crate::pages::sla::CompanySlaCard company_id={c.id.clone()} />
                     }
                 </div>
                 <div class="stack">

@@ -22,6 +22,7 @@ pub mod portal;
 pub mod rate_cards;
 pub mod security;
 pub mod services;
+pub mod sla;
 pub mod sso_settings;
 pub mod tenants;
 pub mod ticket_actions;
