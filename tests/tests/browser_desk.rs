@@ -329,3 +329,73 @@ async fn admin_sets_up_sla_policies_and_reads_the_compliance_report() {
     let (_, assigned) = api.get(&format!("/api/v1/sla/companies/{company_id}")).await;
     assert_eq!(assigned["policyId"], gold["id"], "{assigned}");
 }
+
+/// The tickets list's filters: priority, queue, "assigned to me" and a title search, each
+/// narrowing the rows, and Clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tickets_list_filters_by_priority_queue_assignee_and_title() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("listui").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": "Globex"})).await;
+    let (_, queue) = api.post("/api/v1/ticket-queues", &json!({"name": "Onboarding"})).await;
+    let (_, users) = api.get("/api/v1/users").await;
+    let me = users["users"][0]["id"].clone();
+    for (title, extra) in [
+        ("Laptop for new hire", json!({"queueId": queue["id"]})),
+        ("Server room too hot", json!({"priority": "TICKET_PRIORITY_CRITICAL"})),
+        ("Password reset", json!({"assigneeId": me})),
+    ] {
+        let mut body = json!({"title": title, "companyId": company["id"]});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let (s, t) = api.post("/api/v1/tickets", &body).await;
+        assert_eq!(s, 200, "{t}");
+    }
+
+    let driver = Driver::start();
+    let c = connect(&driver).await;
+    let queue_id = queue["id"].as_str().unwrap().to_owned();
+    let outcome: Flow<()> = async {
+        submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
+        wait_for(&c, "#nav-user-email").await?;
+        click(&c, "#nav-tickets").await?;
+        let only = |want: &'static str| {
+            let c = c.clone();
+            async move {
+                poll(&format!("only `{want}` listed"), || async {
+                    let rows = c.find_all(Locator::Css("#tickets-table tbody tr")).await?;
+                    let mut texts = Vec::new();
+                    for r in rows {
+                        texts.push(r.text().await.unwrap_or_default());
+                    }
+                    Ok(texts.len() == 1 && texts[0].contains(want))
+                })
+                .await
+            }
+        };
+        wait_for(&c, "#tickets-filter-priority").await?.select_by_value("TICKET_PRIORITY_CRITICAL").await?;
+        only("Server room too hot").await?;
+        click(&c, "#tickets-clear").await?;
+        wait_for(&c, &format!("#tickets-filter-queue option[value='{queue_id}']")).await?;
+        wait_for(&c, "#tickets-filter-queue").await?.select_by_value(&queue_id).await?;
+        only("Laptop for new hire").await?;
+        click(&c, "#tickets-clear").await?;
+        click(&c, "#tickets-filter-mine").await?;
+        only("Password reset").await?;
+        click(&c, "#tickets-clear").await?;
+        fill(&c, "#tickets-filter-search", "room").await?;
+        only("Server room too hot").await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        save_evidence(&c).await;
+    }
+    let _ = c.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+}

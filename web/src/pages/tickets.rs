@@ -1,4 +1,5 @@
-//! Tickets list with status and company filters.
+//! Tickets list with filters: status, priority, queue, company, "assigned to me" and a title
+//! search (AIP-160 filter of `GET /api/v1/tickets`).
 
 use serde::Deserialize;
 use yew::prelude::*;
@@ -11,7 +12,7 @@ use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::field::{enum_options, event_value};
 use crate::components::pager::{Cursor, Pager};
 use crate::components::ticket_table::TicketTable;
-use crate::format::TICKET_STATUSES;
+use crate::format::{TICKET_PRIORITIES, TICKET_STATUSES};
 use crate::hooks::use_fetch;
 
 const PAGE_SIZE: u32 = 50;
@@ -31,13 +32,28 @@ pub fn tickets_page() -> Html {
     let initial = use_location().and_then(|l| l.query::<TicketsQuery>().ok()).unwrap_or_default();
     let status = use_state(|| initial.status.clone());
     let company = use_state(|| initial.company.clone());
+    let priority = use_state(String::new);
+    let queue = use_state(String::new);
+    let mine = use_state(|| false);
+    let search = use_state(String::new);
+    let session = crate::app::use_session();
+    let me = session.me.user_id.clone();
+    let queues = use_fetch((), |_| async { Ok(api::desk::list(api::desk::QUEUES).await.unwrap_or_default()) });
+    let queues = match &queues.result {
+        Some(Ok(l)) => l.clone(),
+        _ => Vec::new(),
+    };
     let cursor = use_state(Cursor::default);
     let reload = use_state(|| 0u32);
     let navigator = use_navigator();
 
     let filter = api::and(&[
         if status.is_empty() { String::new() } else { format!("status={}", *status) },
+        if priority.is_empty() { String::new() } else { format!("priority={}", *priority) },
+        if queue.is_empty() { String::new() } else { format!("queue_id={}", quote(&queue)) },
         if company.is_empty() { String::new() } else { format!("company_id={}", quote(&company)) },
+        if *mine && !me.is_empty() { format!("assignee_id={}", quote(&me)) } else { String::new() },
+        if search.trim().is_empty() { String::new() } else { format!("title:{}", quote(search.trim())) },
     ]);
     let page = use_fetch((filter.clone(), (*cursor).clone(), *reload), |(filter, cursor, _)| async move {
         api::list_tickets(&ListQuery { filter, page_token: cursor.token, page_size: PAGE_SIZE, ..ListQuery::default() })
@@ -51,6 +67,28 @@ pub fn tickets_page() -> Html {
             cursor.set(Cursor::default());
         })
     };
+    // A select's value into `state`, back to the first page.
+    let pick = |state: &UseStateHandle<String>| {
+        let (state, cursor) = (state.clone(), cursor.clone());
+        Callback::from(move |e: Event| {
+            state.set(event_value(&e));
+            cursor.set(Cursor::default());
+        })
+    };
+    let on_mine = {
+        let (mine, cursor) = (mine.clone(), cursor.clone());
+        Callback::from(move |_: Event| {
+            mine.set(!*mine);
+            cursor.set(Cursor::default());
+        })
+    };
+    let on_search = {
+        let (search, cursor) = (search.clone(), cursor.clone());
+        Callback::from(move |e: InputEvent| {
+            search.set(event_value(&e));
+            cursor.set(Cursor::default());
+        })
+    };
     let on_company = {
         let (company, cursor) = (company.clone(), cursor.clone());
         Callback::from(move |id: String| {
@@ -60,9 +98,14 @@ pub fn tickets_page() -> Html {
     };
     let on_clear = {
         let (status, company, cursor) = (status.clone(), company.clone(), cursor.clone());
+        let (priority, queue, mine, search) = (priority.clone(), queue.clone(), mine.clone(), search.clone());
         Callback::from(move |_| {
             status.set(String::new());
             company.set(String::new());
+            priority.set(String::new());
+            queue.set(String::new());
+            mine.set(false);
+            search.set(String::new());
             cursor.set(Cursor::default());
         })
     };
@@ -136,8 +179,34 @@ pub fn tickets_page() -> Html {
                         </select>
                     </label>
                     <label class="toolbar-field">
+                        <span>{ "Priority" }</span>
+                        <select id="tickets-filter-priority" onchange={pick(&priority)}>
+                            { enum_options(TICKET_PRIORITIES, &priority, Some("All priorities")) }
+                        </select>
+                    </label>
+                    if !queues.is_empty() {
+                        <label class="toolbar-field">
+                            <span>{ "Queue" }</span>
+                            <select id="tickets-filter-queue" onchange={pick(&queue)}>
+                                <option value="" selected={queue.is_empty()}>{ "All queues" }</option>
+                                { for queues.iter().map(|q| {
+                                    let id = q["id"].as_str().unwrap_or_default().to_owned();
+                                    html! { <option value={id.clone()} selected={id == *queue}>{ q["name"].as_str().unwrap_or_default() }</option> }
+                                }) }
+                            </select>
+                        </label>
+                    }
+                    <label class="toolbar-field">
                         <span>{ "Company" }</span>
                         <CompanySelect id="tickets-filter-company" value={(*company).clone()} on_change={on_company} blank="All companies" />
+                    </label>
+                    <label class="toolbar-field checkbox">
+                        <input id="tickets-filter-mine" type="checkbox" checked={*mine} onchange={on_mine} />
+                        <span>{ "Assigned to me" }</span>
+                    </label>
+                    <label class="toolbar-field">
+                        <span>{ "Title" }</span>
+                        <input id="tickets-filter-search" type="search" placeholder="Search titles" value={(*search).clone()} oninput={on_search} />
                     </label>
                     if filtered {
                         <button type="button" class="btn btn-ghost btn-small" id="tickets-clear" onclick={on_clear.clone()}>{ "Clear" }</button>
