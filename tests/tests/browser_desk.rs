@@ -399,3 +399,85 @@ async fn the_tickets_list_filters_by_priority_queue_assignee_and_title() {
         panic!("browser flow failed: {err}");
     }
 }
+
+/// The new-ticket form: a template fills in the fields (its team and tags are applied too) and
+/// the contract picker links one of the company's active contracts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ticket_from_a_template_linked_to_a_contract() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("tplui").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let (_, company) = api.post("/api/v1/companies", &json!({"name": "Umbrella"})).await;
+    let (_, queue) = api.post("/api/v1/ticket-queues", &json!({"name": "Onboarding"})).await;
+    let (s, template) = api
+        .post(
+            "/api/v1/ticket-templates",
+            &json!({"name": "New hire", "title": "Onboard a new hire", "description": "Laptop, accounts, badge.",
+                    "priority": "TICKET_PRIORITY_HIGH", "queueId": queue["id"], "tags": ["onboarding"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{template}");
+    let (s, contract) = api
+        .post(
+            "/api/v1/contracts",
+            &json!({"name": "Umbrella MSA", "companyId": company["id"], "startDate": "2026-01-01", "currency": "USD"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{contract}");
+    let contract_id = contract["id"].as_str().unwrap().to_owned();
+    let (s, v) =
+        api.patch(&format!("/api/v1/contracts/{contract_id}"), &json!({"status": "CONTRACT_STATUS_ACTIVE"})).await;
+    assert_eq!(s, 200, "{v}");
+
+    let driver = Driver::start();
+    let c = connect(&driver).await;
+    let (template_id, company_id, contract_pick) =
+        (template["id"].as_str().unwrap().to_owned(), company["id"].as_str().unwrap().to_owned(), contract_id.clone());
+    let outcome: Flow<()> = async {
+        submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
+        wait_for(&c, "#nav-user-email").await?;
+        c.goto(&format!("{base}/tickets/new?company={company_id}")).await?;
+        wait_for(&c, &format!("#ticket-new-template option[value='{template_id}']")).await?;
+        wait_for(&c, "#ticket-new-template").await?.select_by_value(&template_id).await?;
+        poll("the template's title", || async {
+            Ok(c.find(Locator::Css("#ticket-new-title")).await?.prop("value").await?.as_deref()
+                == Some("Onboard a new hire"))
+        })
+        .await?;
+        wait_for(&c, &format!("#ticket-new-contract option[value='{contract_pick}']")).await?;
+        wait_for(&c, "#ticket-new-contract").await?.select_by_value(&contract_pick).await?;
+        click(&c, "#ticket-new-submit").await?;
+        poll("the new ticket", || async {
+            Ok(match c.find(Locator::Css("#ticket-title")).await {
+                Ok(e) => e.text().await? == "Onboard a new hire",
+                Err(_) => false,
+            })
+        })
+        .await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        save_evidence(&c).await;
+    }
+    let _ = c.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+    let (_, list) = api.get("/api/v1/tickets").await;
+    let t = &list["tickets"][0];
+    assert_eq!(
+        (&t["priority"], &t["queueId"], &t["contractId"], &t["tags"], &t["description"]),
+        (
+            &json!("TICKET_PRIORITY_HIGH"),
+            &queue["id"],
+            &json!(contract_id),
+            &json!(["onboarding"]),
+            &json!("Laptop, accounts, badge.")
+        ),
+        "{t}"
+    );
+}

@@ -1,4 +1,6 @@
-//! New ticket form.
+//! New ticket form: a ticket template (when the tenant has any) fills in title, description,
+//! priority, queue, type, category, team and tags; the contract picker links one of the
+//! company's contracts (its SLA policy then applies first).
 
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -14,8 +16,17 @@ use crate::format::TICKET_PRIORITIES;
 use crate::hooks::use_fetch;
 use crate::pages::company_detail::CompanyQuery;
 
-const FIELDS: &[&str] =
-    &["title", "description", "priority", "company_id", "contact_id", "queue_id", "type_id", "category_id"];
+const FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "priority",
+    "company_id",
+    "contact_id",
+    "queue_id",
+    "type_id",
+    "category_id",
+    "contract_id",
+];
 
 /// The value of custom field `def` typed in as `text` (proto JSON): numbers parsed, booleans
 /// from `true`, multi-select values comma-separated; `None` when left empty.
@@ -44,6 +55,8 @@ pub fn ticket_new_page() -> Html {
     let queue = use_state(String::new);
     let kind = use_state(String::new);
     let category = use_state(String::new);
+    let contract = use_state(String::new);
+    let template = use_state(|| None::<serde_json::Value>);
     let custom = use_state(std::collections::BTreeMap::<String, String>::new);
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
@@ -62,12 +75,60 @@ pub fn ticket_new_page() -> Html {
         _ => vec![Vec::new(); 4],
     };
     let defs = lists[3].clone();
-
+    let templates = use_fetch((), |_| async { Ok(desk::list(desk::TEMPLATES).await.unwrap_or_default()) });
+    let templates: Vec<serde_json::Value> = match &templates.result {
+        Some(Ok(l)) => l.iter().filter(|t| t["active"].as_bool().unwrap_or(true)).cloned().collect(),
+        _ => Vec::new(),
+    };
+    let contracts = use_fetch((*company).clone(), |company| async move {
+        if company.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = api::ListQuery {
+            filter: format!("company_id={} AND status=CONTRACT_STATUS_ACTIVE", api::quote(&company)),
+            page_size: 100,
+            ..api::ListQuery::default()
+        };
+        Ok(crate::api::catalog::list_contracts(&query).await.map(|p| p.contracts).unwrap_or_default())
+    });
+    let contracts = match &contracts.result {
+        Some(Ok(l)) => l.clone(),
+        _ => Vec::new(),
+    };
+    let on_template = {
+        let (template, title, description, priority, queue, kind, category) = (
+            template.clone(),
+            title.clone(),
+            description.clone(),
+            priority.clone(),
+            queue.clone(),
+            kind.clone(),
+            category.clone(),
+        );
+        let all = templates.clone();
+        Callback::from(move |e: Event| {
+            let id = event_value(&e);
+            let chosen = all.iter().find(|t| t["id"].as_str() == Some(id.as_str())).cloned();
+            if let Some(t) = &chosen {
+                let text = |k: &str| t[k].as_str().unwrap_or_default().to_owned();
+                title.set(text("title"));
+                description.set(text("description"));
+                if !text("priority").is_empty() && text("priority") != "TICKET_PRIORITY_UNSPECIFIED" {
+                    priority.set(text("priority"));
+                }
+                queue.set(text("queueId"));
+                kind.set(text("typeId"));
+                category.set(text("categoryId"));
+            }
+            template.set(chosen);
+        })
+    };
     let on_company = {
-        let (company, contact) = (company.clone(), contact.clone());
+        let (company, contact, contract) = (company.clone(), contact.clone(), contract.clone());
         Callback::from(move |id: String| {
             company.set(id);
             contact.set(String::new());
+            contract.set(String::new());
         })
     };
     let on_contact = {
@@ -77,6 +138,7 @@ pub fn ticket_new_page() -> Html {
     let onsubmit = {
         let (title, description, priority, company, contact) =
             (title.clone(), description.clone(), priority.clone(), company.clone(), contact.clone());
+        let (contract, template) = (contract.clone(), template.clone());
         let (busy, error, navigator) = (busy.clone(), error.clone(), navigator.clone());
         let (queue, kind, category, custom, defs) =
             (queue.clone(), kind.clone(), category.clone(), custom.clone(), defs.clone());
@@ -113,6 +175,8 @@ pub fn ticket_new_page() -> Html {
                 queue_id: (*queue).clone(),
                 type_id: (*kind).clone(),
                 category_id: (*category).clone(),
+                contract_id: (*contract).clone(),
+                team_id: template.as_ref().and_then(|t| t["teamId"].as_str()).unwrap_or_default().to_owned(),
                 custom_fields: serde_json::Value::Object(
                     defs.iter()
                         .filter_map(|d| {
@@ -127,8 +191,18 @@ pub fn ticket_new_page() -> Html {
             busy.set(true);
             error.set(None);
             let (busy, error, navigator) = (busy.clone(), error.clone(), navigator.clone());
+            let tags: Vec<String> = template
+                .as_ref()
+                .and_then(|t| t["tags"].as_array())
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
             spawn_local(async move {
-                match api::create_ticket(&ticket).await {
+                let created = match api::create_ticket(&ticket).await {
+                    // The template's tags (the ticket exists either way; a failure shows on its page).
+                    Ok(t) if !tags.is_empty() => Ok(api::set_ticket_tags(&t.id, &tags).await.unwrap_or(t)),
+                    other => other,
+                };
+                match created {
                     Ok(created) => {
                         if let Some(nav) = &navigator {
                             nav.push(&Route::Ticket { id: created.id });
@@ -166,6 +240,16 @@ pub fn ticket_new_page() -> Html {
                     { form_error(err, FIELDS) }
                 }
                 <div class="form-grid">
+                    if !templates.is_empty() {
+                        <Field label="Template" id="ticket-new-template" class="field-wide">
+                            <select id="ticket-new-template" onchange={on_template}>
+                                <option value="" selected={template.is_none()}>{ "None" }</option>
+                                { for templates.iter().map(|t| html! {
+                                    <option value={t["id"].as_str().unwrap_or_default().to_owned()}>{ t["name"].as_str().unwrap_or_default() }</option>
+                                }) }
+                            </select>
+                        </Field>
+                    }
                     <Field label="Title" id="ticket-new-title" required=true error={field_error("title")} class="field-wide">
                         <input id="ticket-new-title" type="text" maxlength="255" autocomplete="off"
                             placeholder="e.g. Outlook keeps asking for the password"
@@ -179,6 +263,16 @@ pub fn ticket_new_page() -> Html {
                         <ContactSelect id="ticket-new-contact" company_id={(*company).clone()}
                             value={(*contact).clone()} on_change={on_contact} />
                     </Field>
+                    if !contracts.is_empty() {
+                        <Field label="Contract" id="ticket-new-contract" error={field_error("contract_id")}>
+                            <select id="ticket-new-contract" onchange={bind_select(&contract)}>
+                                <option value="" selected={contract.is_empty()}>{ "None" }</option>
+                                { for contracts.iter().map(|k| html! {
+                                    <option value={k.id.clone()} selected={k.id == *contract}>{ format!("{} — {}", k.number, k.name) }</option>
+                                }) }
+                            </select>
+                        </Field>
+                    }
                     <Field label="Priority" id="ticket-new-priority" error={field_error("priority")}>
                         <select id="ticket-new-priority" onchange={bind_select(&priority)}>
                             { enum_options(TICKET_PRIORITIES, &priority, None) }
