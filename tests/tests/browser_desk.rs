@@ -129,6 +129,21 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
             t["id"].as_str().unwrap().to_owned()
         }
     };
+    let (s, v) = api
+        .post(
+            "/api/v1/ticket-custom-fields",
+            &json!({"key": "users", "label": "Users affected", "type": "CUSTOM_FIELD_TYPE_NUMBER"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, contract) = api
+        .post(
+            "/api/v1/contracts",
+            &json!({"name": "Pied Piper MSA", "companyId": company["id"], "startDate": "2026-01-01", "currency": "USD"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{contract}");
+    let asset = uuid::Uuid::now_v7().to_string();
     let main = ticket("VPN drops every hour").await;
     let duplicate = ticket("VPN keeps disconnecting").await;
     let parent = ticket("Network refresh project").await;
@@ -146,6 +161,7 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
     let c = connect(&driver).await;
     let (queue_id, main_id, dup_id, parent_id, me_id) =
         (queue["id"].as_str().unwrap().to_owned(), main.clone(), duplicate.clone(), parent.clone(), me.clone());
+    let (contract_id, asset_id) = (contract["id"].as_str().unwrap().to_owned(), asset.clone());
     let outcome: Flow<()> = async {
         submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
         wait_for(&c, "#nav-user-email").await?;
@@ -159,6 +175,19 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
         poll("the queue saved", || async {
             let (_, t) = api.get(&format!("/api/v1/tickets/{main_id}")).await;
             Ok(t["queueId"] == queue_id.as_str() && t["assigneeId"] == me_id.as_str())
+        })
+        .await?;
+
+        // Links and custom fields.
+        choose(&c, "#ticket-contract", &contract_id).await?;
+        fill(&c, "#ticket-asset", &asset_id).await?;
+        fill(&c, "#ticket-edit-cf-users", "12").await?;
+        click(&c, "#ticket-details-submit").await?;
+        poll("the details saved", || async {
+            let (_, t) = api.get(&format!("/api/v1/tickets/{main_id}")).await;
+            Ok(t["contractId"] == contract_id.as_str()
+                && t["assetId"] == asset_id.as_str()
+                && t["customFields"]["users"].as_f64() == Some(12.0))
         })
         .await?;
 

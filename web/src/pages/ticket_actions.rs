@@ -1,5 +1,6 @@
-//! The ticket page's Actions card (users with `tickets.write`): tags, the parent ticket, merge
-//! into another ticket of the company and split notes off into a new ticket (proto
+//! The ticket page's Actions card (users with `tickets.write`): the ticket's links (contract of
+//! the company, asset and project ids) and custom fields, tags, the parent ticket, merge into
+//! another ticket of the company and split notes off into a new ticket (proto
 //! `TicketActionService`, `psa/tickets/v1/ticket_actions.proto`). Merging and splitting open
 //! the ticket they lead to.
 
@@ -7,11 +8,12 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{self, ApiError, ListQuery, Ticket};
+use crate::api::{self, ApiError, ListQuery, Ticket, desk};
 use crate::app::Route;
 use crate::components::feedback::form_error;
 use crate::components::field::{Field, bind, bind_select};
 use crate::hooks::use_fetch;
+use crate::pages::ticket_new::{custom_inputs, custom_object, custom_text};
 
 /// Props of [`TicketActions`].
 #[derive(Properties, PartialEq)]
@@ -34,6 +36,35 @@ pub fn ticket_actions(props: &TicketActionsProps) -> Html {
     let split_notes = use_state(Vec::<String>::new);
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
+    let contract = use_state(|| t.contract_id.clone());
+    let asset = use_state(|| t.asset_id.clone());
+    let project = use_state(|| t.project_id.clone());
+    let stored: std::collections::BTreeMap<String, String> = t
+        .custom_fields
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), custom_text(v))).collect())
+        .unwrap_or_default();
+    let custom = use_state(|| stored.clone());
+    let defs = use_fetch((), |_| async {
+        let all = desk::list(desk::CUSTOM_FIELDS).await.unwrap_or_default();
+        Ok(all.into_iter().filter(|d| d["active"].as_bool().unwrap_or(true)).collect::<Vec<_>>())
+    });
+    let defs = match &defs.result {
+        Some(Ok(l)) => l.clone(),
+        _ => Vec::new(),
+    };
+    let contracts = use_fetch(t.company_id.clone(), |company| async move {
+        let query = ListQuery {
+            filter: format!("company_id={}", api::quote(&company)),
+            page_size: 100,
+            ..ListQuery::default()
+        };
+        Ok(crate::api::catalog::list_contracts(&query).await.map(|p| p.contracts).unwrap_or_default())
+    });
+    let contracts = match &contracts.result {
+        Some(Ok(l)) => l.clone(),
+        _ => Vec::new(),
+    };
     // The company's other tickets (newest first), for the parent and merge pickers.
     let others = use_fetch((t.company_id.clone(), t.id.clone()), |(company, own)| async move {
         let query = ListQuery { filter: format!("company_id=\"{company}\""), page_size: 100, ..ListQuery::default() };
@@ -76,6 +107,37 @@ pub fn ticket_actions(props: &TicketActionsProps) -> Html {
             if let Some(nav) = &navigator {
                 nav.push(&Route::Ticket { id: t.id });
             }
+        })
+    };
+    let save_details = {
+        let (run, id, done) = (run.clone(), t.id.clone(), props.on_updated.clone());
+        let (contract, asset, project, custom, defs) =
+            (contract.clone(), asset.clone(), project.clone(), custom.clone(), defs.clone());
+        let (old_contract, old_asset, old_project, old_custom) =
+            (t.contract_id.clone(), t.asset_id.clone(), t.project_id.clone(), t.custom_fields.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut patch = serde_json::Map::new();
+            for (key, old, new) in [
+                ("contractId", &old_contract, &*contract),
+                ("assetId", &old_asset, &*asset),
+                ("projectId", &old_project, &*project),
+            ] {
+                if old.trim() != new.trim() {
+                    patch.insert(key.into(), new.trim().into());
+                }
+            }
+            let fields = serde_json::Value::Object(custom_object(&defs, &custom));
+            let unchanged =
+                fields == old_custom || (fields.as_object().is_some_and(|m| m.is_empty()) && old_custom.is_null());
+            if !unchanged {
+                patch.insert("customFields".into(), fields);
+            }
+            if patch.is_empty() {
+                return;
+            }
+            let (id, body) = (id.clone(), serde_json::Value::Object(patch));
+            run(Box::pin(async move { api::update_ticket(&id, &body).await }), done.clone());
         })
     };
     let save_tags = {
@@ -133,7 +195,7 @@ pub fn ticket_actions(props: &TicketActionsProps) -> Html {
         <section class="card" id="ticket-actions">
             <div class="card-header"><h2>{ "Actions" }</h2></div>
             if let Some(err) = &err {
-                { form_error(err, &["tags", "parent_ticket_id", "target_ticket_id", "title", "note_ids"]) }
+                { form_error(err, &["tags", "parent_ticket_id", "target_ticket_id", "title", "note_ids", "contract_id", "asset_id", "project_id"]) }
             }
             <dl class="props">
                 if !t.parent_ticket_id.is_empty() {
@@ -151,6 +213,28 @@ pub fn ticket_actions(props: &TicketActionsProps) -> Html {
                     </dd>
                 }
             </dl>
+            <form class="inline-form" id="ticket-details-form" onsubmit={save_details} novalidate=true>
+                <div class="form-grid">
+                    <Field label="Contract" id="ticket-contract" error={fe("contract_id")}>
+                        <select id="ticket-contract" onchange={bind_select(&contract)}>
+                            <option value="" selected={contract.is_empty()}>{ "None" }</option>
+                            { for contracts.iter().map(|k| html! {
+                                <option value={k.id.clone()} selected={k.id == *contract}>{ format!("{} — {}", k.number, k.name) }</option>
+                            }) }
+                        </select>
+                    </Field>
+                    <Field label="Asset id" id="ticket-asset" error={fe("asset_id")}>
+                        <input id="ticket-asset" class="mono" value={(*asset).clone()} oninput={bind(&asset)} />
+                    </Field>
+                    <Field label="Project id" id="ticket-project" error={fe("project_id")}>
+                        <input id="ticket-project" class="mono" value={(*project).clone()} oninput={bind(&project)} />
+                    </Field>
+                    { custom_inputs(&defs, &custom, "ticket-edit", err.as_ref()) }
+                </div>
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-secondary btn-small" id="ticket-details-submit" disabled={*busy}>{ "Save details" }</button>
+                </div>
+            </form>
             <form class="inline-form" id="ticket-tags-form" onsubmit={save_tags} novalidate=true>
                 <Field label="Tags (comma separated)" id="ticket-tags" error={fe("tags")}>
                     <input id="ticket-tags" value={(*tags).clone()} oninput={bind(&tags)} placeholder="vpn, onboarding" />

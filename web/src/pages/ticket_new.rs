@@ -30,7 +30,7 @@ const FIELDS: &[&str] = &[
 
 /// The value of custom field `def` typed in as `text` (proto JSON): numbers parsed, booleans
 /// from `true`, multi-select values comma-separated; `None` when left empty.
-fn custom_value(def: &serde_json::Value, text: &str) -> Option<serde_json::Value> {
+pub fn custom_value(def: &serde_json::Value, text: &str) -> Option<serde_json::Value> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -41,6 +41,83 @@ fn custom_value(def: &serde_json::Value, text: &str) -> Option<serde_json::Value
         "CUSTOM_FIELD_TYPE_MULTI_SELECT" => text.split(',').map(|v| v.trim().to_owned()).collect::<Vec<_>>().into(),
         _ => text.into(),
     })
+}
+
+/// A stored custom-field value as the text its input shows (the inverse of [`custom_value`]).
+pub fn custom_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect::<Vec<_>>().join(", ")
+        }
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The `customFields` object of the inputs' texts `custom` (keys of `defs`, empty ones left out).
+pub fn custom_object(
+    defs: &[serde_json::Value],
+    custom: &std::collections::BTreeMap<String, String>,
+) -> serde_json::Map<String, serde_json::Value> {
+    defs.iter()
+        .filter_map(|d| {
+            let key = d["key"].as_str()?.to_owned();
+            let value = custom_value(d, custom.get(&key).map_or("", String::as_str))?;
+            Some((key, value))
+        })
+        .collect()
+}
+
+/// One input per ticket custom-field definition in `defs` (ids `<prefix>-cf-<key>`): a select
+/// for select and yes/no fields, else a text, number or date input; texts kept in `custom`.
+pub fn custom_inputs(
+    defs: &[serde_json::Value],
+    custom: &UseStateHandle<std::collections::BTreeMap<String, String>>,
+    prefix: &str,
+    err: Option<&ApiError>,
+) -> Html {
+    let field_error = |f: &str| err.and_then(|e| e.field(f));
+    html! {
+        <>
+                    { for defs.iter().map(|d| {
+                        let key = d["key"].as_str().unwrap_or_default().to_owned();
+                        let id = format!("{prefix}-cf-{key}");
+                        let value = custom.get(&key).cloned().unwrap_or_default();
+                        let set = {
+                            let (custom, key) = (custom.clone(), key.clone());
+                            Callback::from(move |e: Event| {
+                                let mut m = (*custom).clone();
+                                m.insert(key.clone(), event_value(&e));
+                                custom.set(m);
+                            })
+                        };
+                        let input_type = match d["type"].as_str().unwrap_or_default() {
+                            "CUSTOM_FIELD_TYPE_NUMBER" => "number",
+                            "CUSTOM_FIELD_TYPE_DATE" => "date",
+                            _ => "text",
+                        };
+                        let options: Vec<String> = d["options"].as_array().map(|o| o.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+                        html! {
+                            <Field label={d["label"].as_str().unwrap_or_default().to_owned()} id={id.clone()}
+                                required={d["required"].as_bool().unwrap_or(false)} error={field_error(&format!("custom_fields.{key}"))}>
+                                if d["type"] == "CUSTOM_FIELD_TYPE_SELECT" || d["type"] == "CUSTOM_FIELD_TYPE_BOOLEAN" {
+                                    <select id={id.clone()} onchange={set}>
+                                        <option value="" selected={value.is_empty()}>{ "—" }</option>
+                                        { for (if d["type"] == "CUSTOM_FIELD_TYPE_BOOLEAN" { vec!["true".to_owned(), "false".to_owned()] } else { options }).into_iter().map(|o| {
+                                            let selected = o == value;
+                                            html! { <option value={o.clone()} {selected}>{ o }</option> }
+                                        }) }
+                                    </select>
+                                } else {
+                                    <input id={id.clone()} type={input_type} value={value}
+                                    oninput={set.reform(|e: InputEvent| -> Event { e.into() })} />
+                                }
+                            </Field>
+                        }
+                    }) }
+        </>
+    }
 }
 
 /// Title, description, priority, company and contact. `?company=<id>` preselects the company.
@@ -177,15 +254,7 @@ pub fn ticket_new_page() -> Html {
                 category_id: (*category).clone(),
                 contract_id: (*contract).clone(),
                 team_id: template.as_ref().and_then(|t| t["teamId"].as_str()).unwrap_or_default().to_owned(),
-                custom_fields: serde_json::Value::Object(
-                    defs.iter()
-                        .filter_map(|d| {
-                            let key = d["key"].as_str()?.to_owned();
-                            let value = custom_value(d, custom.get(&key).map_or("", String::as_str))?;
-                            Some((key, value))
-                        })
-                        .collect(),
-                ),
+                custom_fields: serde_json::Value::Object(custom_object(&defs, &custom)),
                 ..Ticket::default()
             };
             busy.set(true);
@@ -295,41 +364,7 @@ pub fn ticket_new_page() -> Html {
                                 </select>
                             </Field>
                         }) }
-                    { for defs.iter().map(|d| {
-                        let key = d["key"].as_str().unwrap_or_default().to_owned();
-                        let id = format!("ticket-new-cf-{key}");
-                        let value = custom.get(&key).cloned().unwrap_or_default();
-                        let set = {
-                            let (custom, key) = (custom.clone(), key.clone());
-                            Callback::from(move |e: Event| {
-                                let mut m = (*custom).clone();
-                                m.insert(key.clone(), event_value(&e));
-                                custom.set(m);
-                            })
-                        };
-                        let input_type = match d["type"].as_str().unwrap_or_default() {
-                            "CUSTOM_FIELD_TYPE_NUMBER" => "number",
-                            "CUSTOM_FIELD_TYPE_DATE" => "date",
-                            _ => "text",
-                        };
-                        let options: Vec<String> = d["options"].as_array().map(|o| o.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default();
-                        html! {
-                            <Field label={d["label"].as_str().unwrap_or_default().to_owned()} id={id.clone()}
-                                required={d["required"].as_bool().unwrap_or(false)} error={field_error(&format!("custom_fields.{key}"))}>
-                                if d["type"] == "CUSTOM_FIELD_TYPE_SELECT" || d["type"] == "CUSTOM_FIELD_TYPE_BOOLEAN" {
-                                    <select id={id.clone()} onchange={set}>
-                                        <option value="" selected={value.is_empty()}>{ "—" }</option>
-                                        { for (if d["type"] == "CUSTOM_FIELD_TYPE_BOOLEAN" { vec!["true".to_owned(), "false".to_owned()] } else { options }).into_iter().map(|o| {
-                                            let selected = o == value;
-                                            html! { <option value={o.clone()} {selected}>{ o }</option> }
-                                        }) }
-                                    </select>
-                                } else {
-                                    <input id={id.clone()} type={input_type} value={value} onchange={set} />
-                                }
-                            </Field>
-                        }
-                    }) }
+                    { custom_inputs(&defs, &custom, "ticket-new", err.as_ref()) }
                     <Field label="Description" id="ticket-new-description" error={field_error("description")} class="field-wide">
                         <textarea id="ticket-new-description" rows="6" placeholder="What happened, who is affected, what has been tried…"
                             value={(*description).clone()} oninput={bind(&description)} />
