@@ -15,38 +15,15 @@
 
 mod support;
 
-use std::future::Future;
-
 use fantoccini::{Client, Locator};
 use psa_testkit::{Api, Stack, TenantAdmin};
 use serde_json::{Value, json};
-use support::browser::{
-    Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for,
-};
+use support::browser::{Flow, click, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 async fn post(api: &Api, path: &str, body: Value) -> String {
     let (s, v) = api.post(path, &body).await;
     assert_eq!(s, 200, "POST {path}: {v}");
     v["id"].as_str().unwrap().to_owned()
-}
-
-/// Runs `flow` in a fresh browser session; saves evidence and panics when it fails.
-async fn in_browser<F, Fut>(flow: F)
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = Flow<()>>,
-{
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(client.clone()).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
 }
 
 async fn sign_in(c: &Client, base: &str, admin: &TenantAdmin) -> Flow<()> {

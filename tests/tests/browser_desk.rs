@@ -11,7 +11,9 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{Driver, Flow, click, connect, fill, poll, preflight, save_evidence, submit_login, wait_for};
+use support::browser::{
+    Driver, Flow, click, connect, fill, in_browser, poll, preflight, save_evidence, submit_login, wait_for,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sets_up_the_desk_and_works_a_ticket_with_it() {
@@ -157,12 +159,11 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
     std::fs::write(&file, "12:00 tunnel down\n").unwrap();
     let path = file.to_string_lossy().into_owned();
 
-    let driver = Driver::start();
-    let c = connect(&driver).await;
+    let api = &api;
     let (queue_id, main_id, dup_id, parent_id, me_id) =
         (queue["id"].as_str().unwrap().to_owned(), main.clone(), duplicate.clone(), parent.clone(), me.clone());
     let (contract_id, asset_id) = (contract["id"].as_str().unwrap().to_owned(), asset.clone());
-    let outcome: Flow<()> = async {
+    in_browser(|c| async move {
         submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
         wait_for(&c, "#nav-user-email").await?;
         c.goto(&format!("{base}/tickets/{main_id}")).await?;
@@ -228,17 +229,9 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
         })
         .await?;
         Ok(())
-    }
+    })
     .await;
-    if outcome.is_err() {
-        save_evidence(&c).await;
-    }
-    let _ = c.close().await;
-    drop(driver);
     let _ = std::fs::remove_file(&file);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
     let (_, t) = api.get(&format!("/api/v1/tickets/{main}")).await;
     assert_eq!(t["tags"], json!(["vpn", "firewall"]), "{t}");
     assert_eq!(t["parentTicketId"], parent.as_str());
@@ -265,10 +258,9 @@ async fn admin_sets_up_sla_policies_and_reads_the_compliance_report() {
     let (_, company) = api.post("/api/v1/companies", &json!({"name": "Initech"})).await;
     let company_id = company["id"].as_str().unwrap().to_owned();
 
-    let driver = Driver::start();
-    let c = connect(&driver).await;
+    let api = &api;
     let company_page = company_id.clone();
-    let outcome: Flow<()> = async {
+    in_browser(|c| async move {
         submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
         wait_for(&c, "#nav-user-email").await?;
         click(&c, "#nav-sla").await?;
@@ -310,48 +302,29 @@ async fn admin_sets_up_sla_policies_and_reads_the_compliance_report() {
         c.goto(&format!("{base}/companies/{company_page}")).await?;
         wait_for(&c, "#company-sla-policy option:nth-of-type(2)").await?.click().await?;
         wait_for(&c, "#company-sla-saved").await?;
+
+        // A ticket whose first response is met, then the report.
+        let body = json!({"title": "Printer", "companyId": company_page, "priority": "TICKET_PRIORITY_HIGH"});
+        let (s, t) = api.post("/api/v1/tickets", &body).await;
+        assert_eq!(s, 200, "{t}");
+        let note = json!({"body": "Looking into it.", "visibility": "NOTE_VISIBILITY_PUBLIC"});
+        let (s, n) = api.post(&format!("/api/v1/tickets/{}/notes", t["id"].as_str().unwrap()), &note).await;
+        assert_eq!(s, 200, "{n}");
+        c.goto(&format!("{base}/sla")).await?;
+        click(&c, "#sla-report-run").await?;
+        poll("the compliance row", || async {
+            Ok(match c.find(Locator::Css("[data-testid=sla-compliance-row]")).await {
+                Ok(r) => {
+                    let t = r.text().await?;
+                    t.contains("Initech") && t.contains("High") && t.contains("100 %")
+                }
+                Err(_) => false,
+            })
+        })
+        .await?;
         Ok(())
-    }
+    })
     .await;
-    let outcome = match outcome {
-        Ok(()) => {
-            // A ticket whose first response is met, then the report.
-            let (s, t) = api
-                .post(
-                    "/api/v1/tickets",
-                    &json!({"title": "Printer", "companyId": company_id, "priority": "TICKET_PRIORITY_HIGH"}),
-                )
-                .await;
-            assert_eq!(s, 200, "{t}");
-            let note = json!({"body": "Looking into it.", "visibility": "NOTE_VISIBILITY_PUBLIC"});
-            let (s, n) = api.post(&format!("/api/v1/tickets/{}/notes", t["id"].as_str().unwrap()), &note).await;
-            assert_eq!(s, 200, "{n}");
-            async {
-                c.goto(&format!("{base}/sla")).await?;
-                click(&c, "#sla-report-run").await?;
-                poll("the compliance row", || async {
-                    Ok(match c.find(Locator::Css("[data-testid=sla-compliance-row]")).await {
-                        Ok(r) => {
-                            let t = r.text().await?;
-                            t.contains("Initech") && t.contains("High") && t.contains("100 %")
-                        }
-                        Err(_) => false,
-                    })
-                })
-                .await
-            }
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    if outcome.is_err() {
-        save_evidence(&c).await;
-    }
-    let _ = c.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
     let (_, policies) = api.get("/api/v1/sla-policies").await;
     let gold = &policies["policies"][0];
     assert_eq!((&gold["name"], &gold["isDefault"]), (&json!("Gold"), &json!(true)), "{policies}");
@@ -383,10 +356,8 @@ async fn the_tickets_list_filters_by_priority_queue_assignee_and_title() {
         assert_eq!(s, 200, "{t}");
     }
 
-    let driver = Driver::start();
-    let c = connect(&driver).await;
     let queue_id = queue["id"].as_str().unwrap().to_owned();
-    let outcome: Flow<()> = async {
+    in_browser(|c| async move {
         submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
         wait_for(&c, "#nav-user-email").await?;
         click(&c, "#nav-tickets").await?;
@@ -417,16 +388,8 @@ async fn the_tickets_list_filters_by_priority_queue_assignee_and_title() {
         fill(&c, "#tickets-filter-search", "room").await?;
         only("Server room too hot").await?;
         Ok(())
-    }
+    })
     .await;
-    if outcome.is_err() {
-        save_evidence(&c).await;
-    }
-    let _ = c.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
 }
 
 /// The new-ticket form: a template fills in the fields (its team and tags are applied too) and
@@ -460,11 +423,10 @@ async fn a_new_ticket_from_a_template_linked_to_a_contract() {
         api.patch(&format!("/api/v1/contracts/{contract_id}"), &json!({"status": "CONTRACT_STATUS_ACTIVE"})).await;
     assert_eq!(s, 200, "{v}");
 
-    let driver = Driver::start();
-    let c = connect(&driver).await;
+    let api = &api;
     let (template_id, company_id, contract_pick) =
         (template["id"].as_str().unwrap().to_owned(), company["id"].as_str().unwrap().to_owned(), contract_id.clone());
-    let outcome: Flow<()> = async {
+    in_browser(|c| async move {
         submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
         wait_for(&c, "#nav-user-email").await?;
         c.goto(&format!("{base}/tickets/new?company={company_id}")).await?;
@@ -486,16 +448,8 @@ async fn a_new_ticket_from_a_template_linked_to_a_contract() {
         })
         .await?;
         Ok(())
-    }
+    })
     .await;
-    if outcome.is_err() {
-        save_evidence(&c).await;
-    }
-    let _ = c.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
     let (_, list) = api.get("/api/v1/tickets").await;
     let t = &list["tickets"][0];
     assert_eq!(

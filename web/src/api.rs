@@ -883,12 +883,6 @@ pub async fn update_ticket(id: &str, patch: &serde_json::Value) -> ApiResult<Tic
     send_json(Method::PATCH, format!("/api/v1/tickets/{}", encode(id)), patch).await
 }
 
-/// Assigns ticket `id` to staff user `assignee_id` (empty: unassigned); returns it.
-pub async fn assign_ticket(id: &str, assignee_id: &str) -> ApiResult<Ticket> {
-    let body = serde_json::json!({ "assigneeId": assignee_id });
-    send_json(Method::POST, format!("/api/v1/tickets/{}/assign", encode(id)), &body).await
-}
-
 /// Replaces the tags of ticket `id` (the server trims, lower-cases and de-duplicates them).
 pub async fn set_ticket_tags(id: &str, tags: &[String]) -> ApiResult<Ticket> {
     let body = serde_json::json!({ "tags": tags });

@@ -179,6 +179,26 @@ pub async fn submit_login(c: &Client, base: &str, tenant: &str, email: &str, pas
     click(c, "#login-submit").await
 }
 
+/// Runs `flow` in a fresh browser session (its own chromedriver); saves evidence (screenshot
+/// and DOM) and panics when the flow fails.
+pub async fn in_browser<F, Fut>(flow: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Flow<()>>,
+{
+    let driver = Driver::start();
+    let client = connect(&driver).await;
+    let outcome = flow(client.clone()).await;
+    if outcome.is_err() {
+        save_evidence(&client).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(err) = outcome {
+        panic!("browser flow failed: {err}");
+    }
+}
+
 /// Replaces the text of the input `css` (waiting for it) with `value`.
 pub async fn fill(c: &Client, css: &str, value: &str) -> Flow<()> {
     let input = wait_for(c, css).await?;

@@ -113,28 +113,84 @@ fn id_options(options: &[(String, String)], current: &str) -> Html {
     }
 }
 
-/// Callbacks of a card's row editor: open it for a document id, close it after a save (and
-/// tell the page), close it on cancel.
-fn edit_callbacks(
-    editing: &UseStateHandle<Option<String>>,
-    on_changed: &Callback<()>,
-) -> (Callback<String>, Callback<()>, Callback<MouseEvent>) {
-    let open = {
-        let editing = editing.clone();
-        Callback::from(move |id: String| editing.set(Some(id)))
-    };
-    let saved = {
-        let (editing, on_changed) = (editing.clone(), on_changed.clone());
+/// What a SAF or COC card keeps: the new-document form open or not, the row whose custom fields
+/// are being edited, the last error of a row action, and the page's change callback.
+struct CardState {
+    doc: Doc,
+    adding: UseStateHandle<bool>,
+    editing: UseStateHandle<Option<String>>,
+    error: UseStateHandle<Option<ApiError>>,
+    on_changed: Callback<()>,
+}
+
+#[hook]
+fn use_card(doc: Doc, on_changed: &Callback<()>) -> CardState {
+    CardState {
+        doc,
+        adding: use_state(|| false),
+        editing: use_state(|| None),
+        error: use_state(|| None),
+        on_changed: on_changed.clone(),
+    }
+}
+
+impl CardState {
+    /// Opens or closes the new-document form.
+    fn toggle(&self) -> Callback<MouseEvent> {
+        let adding = self.adding.clone();
+        Callback::from(move |_| adding.set(!*adding))
+    }
+
+    /// Closes the form after a create and tells the page.
+    fn created(&self) -> Callback<()> {
+        let (adding, on_changed) = (self.adding.clone(), self.on_changed.clone());
+        Callback::from(move |()| {
+            adding.set(false);
+            on_changed.emit(());
+        })
+    }
+
+    /// Opens the custom-field editor of a row.
+    fn edit(&self, id: &str) -> Callback<MouseEvent> {
+        let (editing, id) = (self.editing.clone(), id.to_owned());
+        Callback::from(move |_| editing.set(Some(id.clone())))
+    }
+
+    /// Closes the editor after a save and tells the page.
+    fn edited(&self) -> Callback<()> {
+        let (editing, on_changed) = (self.editing.clone(), self.on_changed.clone());
         Callback::from(move |()| {
             editing.set(None);
             on_changed.emit(());
         })
-    };
-    let cancel = {
-        let editing = editing.clone();
-        Callback::from(move |_: MouseEvent| editing.set(None))
-    };
-    (open, saved, cancel)
+    }
+
+    /// Closes the editor without saving.
+    fn stop_editing(&self) -> Callback<MouseEvent> {
+        let editing = self.editing.clone();
+        Callback::from(move |_| editing.set(None))
+    }
+
+    /// Moves document `id` to `status` (the API checks the move; its error shows on the card).
+    fn act(&self, id: &str, status: &'static str) -> Callback<MouseEvent> {
+        let (doc, id, error, on_changed) = (self.doc, id.to_owned(), self.error.clone(), self.on_changed.clone());
+        Callback::from(move |_| {
+            let (id, error, on_changed) = (id.clone(), error.clone(), on_changed.clone());
+            spawn_local(async move {
+                let moved = match doc {
+                    Doc::Saf => commercial::set_saf_status(&id, status).await.map(drop),
+                    Doc::Coc => commercial::set_coc_status(&id, status).await.map(drop),
+                };
+                match moved {
+                    Ok(()) => {
+                        error.set(None);
+                        on_changed.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    }
 }
 
 /// Which kind of document a row editor changes.
@@ -238,36 +294,7 @@ pub fn safs_card(props: &DocumentsProps) -> Html {
     let scopes = use_scopes(contract_id.clone(), props.version);
     let defs = use_definitions(SAF_ENTITY);
     let defs = loaded(&defs);
-    let adding = use_state(|| false);
-    let editing = use_state(|| None::<String>);
-    let error = use_state(|| None::<ApiError>);
-    let toggle = {
-        let adding = adding.clone();
-        Callback::from(move |_: MouseEvent| adding.set(!*adding))
-    };
-    let (edit, on_edited, stop_editing) = edit_callbacks(&editing, &props.on_changed);
-    let act = |id: String, status: &'static str| {
-        let (error, on_changed) = (error.clone(), props.on_changed.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (id, error, on_changed) = (id.clone(), error.clone(), on_changed.clone());
-            spawn_local(async move {
-                match commercial::set_saf_status(&id, status).await {
-                    Ok(_) => {
-                        error.set(None);
-                        on_changed.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
-    let on_created = {
-        let (adding, on_changed) = (adding.clone(), props.on_changed.clone());
-        Callback::from(move |()| {
-            adding.set(false);
-            on_changed.emit(());
-        })
-    };
+    let card = use_card(Doc::Saf, &props.on_changed);
     let body = match &list.result {
         None => html! { <Loading /> },
         Some(Err(e)) => html! { <ErrorBanner error={e.clone()} /> },
@@ -300,19 +327,19 @@ pub fn safs_card(props: &DocumentsProps) -> Html {
                                     if props.can_write {
                                         if let Some((label, to)) = saf_next(&s.status) {
                                             <button type="button" class="btn btn-small" data-action={to}
-                                                onclick={act(s.id.clone(), to)}>{ label }</button>
+                                                onclick={card.act(&s.id, to)}>{ label }</button>
                                         }
                                         if !defs.is_empty() {
                                             <button type="button" class="btn btn-small fields-edit"
-                                                onclick={edit.reform({ let id = s.id.clone(); move |_| id.clone() })}>{ "Edit fields" }</button>
+                                                onclick={card.edit(&s.id)}>{ "Edit fields" }</button>
                                         }
                                     }
                                 </td>
                             </tr>
-                            if editing.as_deref() == Some(s.id.as_str()) {
+                            if card.editing.as_deref() == Some(s.id.as_str()) {
                                 <tr class="row-form"><td colspan={(defs.len() + 7).to_string()}>
                                     <EditFields doc={Doc::Saf} id={s.id.clone()} values={s.custom_fields.clone()}
-                                        on_saved={on_edited.clone()} on_cancel={stop_editing.clone()} />
+                                        on_saved={card.edited()} on_cancel={card.stop_editing()} />
                                 </td></tr>
                             }
                         </> }) }
@@ -325,15 +352,15 @@ pub fn safs_card(props: &DocumentsProps) -> Html {
         <section class="card card-wide" id="contract-safs">
             <div class="card-header">
                 <h2>{ "Service activation forms" }</h2>
-                if props.can_write && !*adding {
-                    <button type="button" class="btn btn-secondary btn-small" id="saf-new-open" onclick={toggle.clone()}>
+                if props.can_write && !*card.adding {
+                    <button type="button" class="btn btn-secondary btn-small" id="saf-new-open" onclick={card.toggle()}>
                         { "New SAF" }
                     </button>
                 }
             </div>
-            if let Some(e) = &*error { <ErrorBanner error={e.clone()} /> }
-            if *adding {
-                <NewSaf contract={props.contract.clone()} scopes={scopes.clone()} {on_created} on_cancel={toggle} />
+            if let Some(e) = &*card.error { <ErrorBanner error={e.clone()} /> }
+            if *card.adding {
+                <NewSaf contract={props.contract.clone()} scopes={scopes.clone()} on_created={card.created()} on_cancel={card.toggle()} />
             }
             { body }
         </section>
@@ -464,36 +491,7 @@ pub fn cocs_card(props: &DocumentsProps) -> Html {
     let scopes = use_scopes(contract_id.clone(), props.version);
     let defs = use_definitions(COC_ENTITY);
     let defs = loaded(&defs);
-    let adding = use_state(|| false);
-    let editing = use_state(|| None::<String>);
-    let error = use_state(|| None::<ApiError>);
-    let toggle = {
-        let adding = adding.clone();
-        Callback::from(move |_: MouseEvent| adding.set(!*adding))
-    };
-    let (edit, on_edited, stop_editing) = edit_callbacks(&editing, &props.on_changed);
-    let act = |id: String, status: &'static str| {
-        let (error, on_changed) = (error.clone(), props.on_changed.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (id, error, on_changed) = (id.clone(), error.clone(), on_changed.clone());
-            spawn_local(async move {
-                match commercial::set_coc_status(&id, status).await {
-                    Ok(_) => {
-                        error.set(None);
-                        on_changed.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
-    let on_created = {
-        let (adding, on_changed) = (adding.clone(), props.on_changed.clone());
-        Callback::from(move |()| {
-            adding.set(false);
-            on_changed.emit(());
-        })
-    };
+    let card = use_card(Doc::Coc, &props.on_changed);
     let covers = |c: &Coc| -> String {
         match (c.saf_id.is_empty(), c.service_scope_id.is_empty()) {
             (false, true) => label_of(&safs, &c.saf_id),
@@ -535,19 +533,19 @@ pub fn cocs_card(props: &DocumentsProps) -> Html {
                                     if props.can_write {
                                         { for coc_moves(&c.status).iter().map(|(label, to)| html! {
                                             <button type="button" class="btn btn-small" data-action={*to}
-                                                onclick={act(c.id.clone(), to)}>{ *label }</button>
+                                                onclick={card.act(&c.id, to)}>{ *label }</button>
                                         }) }
                                         if !defs.is_empty() {
                                             <button type="button" class="btn btn-small fields-edit"
-                                                onclick={edit.reform({ let id = c.id.clone(); move |_| id.clone() })}>{ "Edit fields" }</button>
+                                                onclick={card.edit(&c.id)}>{ "Edit fields" }</button>
                                         }
                                     }
                                 </td>
                             </tr>
-                            if editing.as_deref() == Some(c.id.as_str()) {
+                            if card.editing.as_deref() == Some(c.id.as_str()) {
                                 <tr class="row-form"><td colspan={(defs.len() + 8).to_string()}>
                                     <EditFields doc={Doc::Coc} id={c.id.clone()} values={c.custom_fields.clone()}
-                                        on_saved={on_edited.clone()} on_cancel={stop_editing.clone()} />
+                                        on_saved={card.edited()} on_cancel={card.stop_editing()} />
                                 </td></tr>
                             }
                         </> }) }
@@ -560,15 +558,15 @@ pub fn cocs_card(props: &DocumentsProps) -> Html {
         <section class="card card-wide" id="contract-cocs">
             <div class="card-header">
                 <h2>{ "Certificates of compliance" }</h2>
-                if props.can_write && !*adding {
-                    <button type="button" class="btn btn-secondary btn-small" id="coc-new-open" onclick={toggle.clone()}>
+                if props.can_write && !*card.adding {
+                    <button type="button" class="btn btn-secondary btn-small" id="coc-new-open" onclick={card.toggle()}>
                         { "New COC" }
                     </button>
                 }
             </div>
-            if let Some(e) = &*error { <ErrorBanner error={e.clone()} /> }
-            if *adding {
-                <NewCoc safs={safs.clone()} scopes={scopes.clone()} {on_created} on_cancel={toggle} />
+            if let Some(e) = &*card.error { <ErrorBanner error={e.clone()} /> }
+            if *card.adding {
+                <NewCoc safs={safs.clone()} scopes={scopes.clone()} on_created={card.created()} on_cancel={card.toggle()} />
             }
             { body }
         </section>

@@ -169,31 +169,6 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
         Some(Ok(list)) => list.clone(),
         _ => Vec::new(),
     };
-    let assign = {
-        let (saving, saved, error, revision) = (saving.clone(), saved.clone(), error.clone(), revision.clone());
-        let (id, on_updated) = (t.id.clone(), props.on_updated.clone());
-        Callback::from(move |e: Event| {
-            let user = event_value(&e);
-            let (saving, saved, error, revision, id, on_updated) =
-                (saving.clone(), saved.clone(), error.clone(), revision.clone(), id.clone(), on_updated.clone());
-            saving.set(true);
-            saved.set(false);
-            error.set(None);
-            spawn_local(async move {
-                match api::assign_ticket(&id, &user).await {
-                    Ok(updated) => {
-                        on_updated.emit(updated);
-                        saved.set(true);
-                    }
-                    Err(err) => {
-                        error.set(Some(err));
-                        revision.set(*revision + 1);
-                    }
-                }
-                saving.set(false);
-            });
-        })
-    };
     let contact = use_fetch(t.contact_id.clone(), |id: String| async move {
         if id.is_empty() { Ok(None) } else { api::get_contact(&id).await.map(Some) }
     });
@@ -245,7 +220,7 @@ fn ticket_props(props: &TicketPropsProps) -> Html {
                     if staff.is_empty() {
                         <span id="ticket-assignee">{ or_dash(&t.assignee_id) }</span>
                     } else {
-                        <select id="ticket-assignee" key={format!("assignee-{}", *revision)} onchange={assign} disabled={*saving}>
+                        <select id="ticket-assignee" key={format!("assignee-{}", *revision)} onchange={patch("assigneeId")} disabled={*saving}>
                             <option value="" selected={t.assignee_id.is_empty()}>{ "Unassigned" }</option>
                             { for staff.iter().map(|u| html! {
                                 <option value={u.id.clone()} selected={u.id == t.assignee_id}>{ u.label() }</option>
