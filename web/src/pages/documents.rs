@@ -171,6 +171,60 @@ impl CardState {
         Callback::from(move |_| editing.set(None))
     }
 
+    /// The card's header (title and, for writers, the button opening the new-document form with
+    /// id `open_id`) and the last row action's error.
+    fn header(&self, can_write: bool, title: &str, open_id: &'static str, open_label: &str) -> Html {
+        html! {
+            <>
+                <div class="card-header">
+                    <h2>{ title }</h2>
+                    if can_write && !*self.adding {
+                        <button type="button" class="btn btn-secondary btn-small" id={open_id} onclick={self.toggle()}>
+                            { open_label }
+                        </button>
+                    }
+                </div>
+                if let Some(e) = &*self.error { <ErrorBanner error={e.clone()} /> }
+            </>
+        }
+    }
+
+    /// The actions cell of row `id`: a button per move (label, target status) and, when the
+    /// type has custom fields, "Edit fields". Empty for readers.
+    fn actions_cell(
+        &self,
+        can_write: bool,
+        id: &str,
+        moves: &[(&'static str, &'static str)],
+        has_fields: bool,
+    ) -> Html {
+        html! {
+            <td>
+                if can_write {
+                    { for moves.iter().map(|(label, to)| html! {
+                        <button type="button" class="btn btn-small" data-action={*to} onclick={self.act(id, to)}>{ *label }</button>
+                    }) }
+                    if has_fields {
+                        <button type="button" class="btn btn-small fields-edit" onclick={self.edit(id)}>{ "Edit fields" }</button>
+                    }
+                }
+            </td>
+        }
+    }
+
+    /// The custom-field editor under row `id` while it is open, spanning `columns`.
+    fn editor_row(&self, id: &str, values: &Map<String, Value>, columns: usize) -> Html {
+        if self.editing.as_deref() != Some(id) {
+            return Html::default();
+        }
+        html! {
+            <tr class="row-form"><td colspan={columns.to_string()}>
+                <EditFields doc={self.doc} id={id.to_owned()} values={values.clone()}
+                    on_saved={self.edited()} on_cancel={self.stop_editing()} />
+            </td></tr>
+        }
+    }
+
     /// Moves document `id` to `status` (the API checks the move; its error shows on the card).
     fn act(&self, id: &str, status: &'static str) -> Callback<MouseEvent> {
         let (doc, id, error, on_changed) = (self.doc, id.to_owned(), self.error.clone(), self.on_changed.clone());
@@ -323,25 +377,9 @@ pub fn safs_card(props: &DocumentsProps) -> Html {
                                 <td>{ format!("{} {}", or_dash(&s.value), s.currency) }</td>
                                 <td><Badge kind="saf-status" value={s.status.clone()} /></td>
                                 { value_cells(&defs, &s.custom_fields) }
-                                <td>
-                                    if props.can_write {
-                                        if let Some((label, to)) = saf_next(&s.status) {
-                                            <button type="button" class="btn btn-small" data-action={to}
-                                                onclick={card.act(&s.id, to)}>{ label }</button>
-                                        }
-                                        if !defs.is_empty() {
-                                            <button type="button" class="btn btn-small fields-edit"
-                                                onclick={card.edit(&s.id)}>{ "Edit fields" }</button>
-                                        }
-                                    }
-                                </td>
+                                { card.actions_cell(props.can_write, &s.id, saf_next(&s.status).as_slice(), !defs.is_empty()) }
                             </tr>
-                            if card.editing.as_deref() == Some(s.id.as_str()) {
-                                <tr class="row-form"><td colspan={(defs.len() + 7).to_string()}>
-                                    <EditFields doc={Doc::Saf} id={s.id.clone()} values={s.custom_fields.clone()}
-                                        on_saved={card.edited()} on_cancel={card.stop_editing()} />
-                                </td></tr>
-                            }
+                            { card.editor_row(&s.id, &s.custom_fields, defs.len() + 7) }
                         </> }) }
                     </tbody>
                 </table>
@@ -350,15 +388,7 @@ pub fn safs_card(props: &DocumentsProps) -> Html {
     };
     html! {
         <section class="card card-wide" id="contract-safs">
-            <div class="card-header">
-                <h2>{ "Service activation forms" }</h2>
-                if props.can_write && !*card.adding {
-                    <button type="button" class="btn btn-secondary btn-small" id="saf-new-open" onclick={card.toggle()}>
-                        { "New SAF" }
-                    </button>
-                }
-            </div>
-            if let Some(e) = &*card.error { <ErrorBanner error={e.clone()} /> }
+            { card.header(props.can_write, "Service activation forms", "saf-new-open", "New SAF") }
             if *card.adding {
                 <NewSaf contract={props.contract.clone()} scopes={scopes.clone()} on_created={card.created()} on_cancel={card.toggle()} />
             }
@@ -529,25 +559,9 @@ pub fn cocs_card(props: &DocumentsProps) -> Html {
                                 <td>{ or_dash(&c.next_audit_date) }</td>
                                 <td><Badge kind="coc-status" value={c.status.clone()} /></td>
                                 { value_cells(&defs, &c.custom_fields) }
-                                <td>
-                                    if props.can_write {
-                                        { for coc_moves(&c.status).iter().map(|(label, to)| html! {
-                                            <button type="button" class="btn btn-small" data-action={*to}
-                                                onclick={card.act(&c.id, to)}>{ *label }</button>
-                                        }) }
-                                        if !defs.is_empty() {
-                                            <button type="button" class="btn btn-small fields-edit"
-                                                onclick={card.edit(&c.id)}>{ "Edit fields" }</button>
-                                        }
-                                    }
-                                </td>
+                                { card.actions_cell(props.can_write, &c.id, coc_moves(&c.status), !defs.is_empty()) }
                             </tr>
-                            if card.editing.as_deref() == Some(c.id.as_str()) {
-                                <tr class="row-form"><td colspan={(defs.len() + 8).to_string()}>
-                                    <EditFields doc={Doc::Coc} id={c.id.clone()} values={c.custom_fields.clone()}
-                                        on_saved={card.edited()} on_cancel={card.stop_editing()} />
-                                </td></tr>
-                            }
+                            { card.editor_row(&c.id, &c.custom_fields, defs.len() + 8) }
                         </> }) }
                     </tbody>
                 </table>
@@ -556,15 +570,7 @@ pub fn cocs_card(props: &DocumentsProps) -> Html {
     };
     html! {
         <section class="card card-wide" id="contract-cocs">
-            <div class="card-header">
-                <h2>{ "Certificates of compliance" }</h2>
-                if props.can_write && !*card.adding {
-                    <button type="button" class="btn btn-secondary btn-small" id="coc-new-open" onclick={card.toggle()}>
-                        { "New COC" }
-                    </button>
-                }
-            </div>
-            if let Some(e) = &*card.error { <ErrorBanner error={e.clone()} /> }
+            { card.header(props.can_write, "Certificates of compliance", "coc-new-open", "New COC") }
             if *card.adding {
                 <NewCoc safs={safs.clone()} scopes={scopes.clone()} on_created={card.created()} on_cancel={card.toggle()} />
             }
