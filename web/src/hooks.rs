@@ -5,7 +5,7 @@ use std::future::Future;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api::ApiResult;
+use crate::api::{ApiError, ApiResult};
 
 /// What a page has loaded so far. While reloading, the previous result stays visible.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,4 +51,28 @@ where
         });
     }
     state
+}
+
+/// Runs `call` and then `on_change`, or stores the error; `busy` guards double submits.
+pub fn submit<F, T>(
+    busy: &UseStateHandle<bool>,
+    error: &UseStateHandle<Option<ApiError>>,
+    on_change: &Callback<()>,
+    call: F,
+) where
+    F: std::future::Future<Output = Result<T, ApiError>> + 'static,
+{
+    if **busy {
+        return;
+    }
+    busy.set(true);
+    error.set(None);
+    let (busy, error, on_change) = (busy.clone(), error.clone(), on_change.clone());
+    spawn_local(async move {
+        match call.await {
+            Ok(_) => on_change.emit(()),
+            Err(e) => error.set(Some(e)),
+        }
+        busy.set(false);
+    });
 }

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -16,7 +15,7 @@ use crate::components::badge::Badge;
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, bind_select, enum_options};
 use crate::format::{TEAM_ROLES, company_status_moves, datetime, enum_label, or_dash};
-use crate::hooks::use_fetch;
+use crate::hooks::{submit, use_fetch};
 
 /// Props shared by the cards.
 #[derive(Properties, PartialEq)]
@@ -25,30 +24,6 @@ pub struct CardProps {
     pub overview: Overview,
     /// Asks the page to fetch the overview again.
     pub on_change: Callback<()>,
-}
-
-/// Runs `call` and then `on_change`, or stores the error; `busy` guards double submits.
-fn submit<F, T>(
-    busy: &UseStateHandle<bool>,
-    error: &UseStateHandle<Option<ApiError>>,
-    on_change: &Callback<()>,
-    call: F,
-) where
-    F: std::future::Future<Output = Result<T, ApiError>> + 'static,
-{
-    if **busy {
-        return;
-    }
-    busy.set(true);
-    error.set(None);
-    let (busy, error, on_change) = (busy.clone(), error.clone(), on_change.clone());
-    spawn_local(async move {
-        match call.await {
-            Ok(_) => on_change.emit(()),
-            Err(e) => error.set(Some(e)),
-        }
-        busy.set(false);
-    });
 }
 
 /// Lifecycle status with the legal next moves and a reason, and the history of moves (newest

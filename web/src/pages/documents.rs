@@ -18,7 +18,7 @@ use crate::components::custom_fields::{
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, bind_select};
 use crate::format::{enum_label, or_dash};
-use crate::hooks::use_fetch;
+use crate::hooks::{submit, use_fetch};
 
 const SAF_ENTITY: &str = "CUSTOM_FIELD_ENTITY_SAF";
 const COC_ENTITY: &str = "CUSTOM_FIELD_ENTITY_COC";
@@ -284,22 +284,12 @@ fn edit_fields(props: &EditFieldsProps) -> Html {
             (values.clone(), error.clone(), busy.clone(), props.doc, props.id.clone(), props.on_saved.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            let (values, error, busy, id, on_saved) =
-                ((*values).clone(), error.clone(), busy.clone(), id.clone(), on_saved.clone());
-            spawn_local(async move {
-                let saved = match doc {
+            let (values, id) = ((*values).clone(), id.clone());
+            submit(&busy, &error, &on_saved, async move {
+                match doc {
                     Doc::Saf => commercial::set_saf_custom_fields(&id, &values).await.map(drop),
                     Doc::Coc => commercial::set_coc_custom_fields(&id, &values).await.map(drop),
-                };
-                match saved {
-                    Ok(()) => on_saved.emit(()),
-                    Err(e) => error.set(Some(e)),
                 }
-                busy.set(false);
             });
         })
     };
@@ -439,18 +429,8 @@ fn new_saf(props: &NewSafProps) -> Html {
         let (error, busy, on_created) = (error.clone(), busy.clone(), props.on_created.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            let (saf, error, busy, on_created) = (saf.clone(), error.clone(), busy.clone(), on_created.clone());
-            spawn_local(async move {
-                match commercial::create_saf(&saf).await {
-                    Ok(_) => on_created.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let saf = saf.clone();
+            submit(&busy, &error, &on_created, async move { commercial::create_saf(&saf).await });
         })
     };
     let err = (*error).clone();
@@ -624,18 +604,8 @@ fn new_coc(props: &NewCocProps) -> Html {
         let (error, busy, on_created) = (error.clone(), busy.clone(), props.on_created.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            let (coc, error, busy, on_created) = (coc.clone(), error.clone(), busy.clone(), on_created.clone());
-            spawn_local(async move {
-                match commercial::create_coc(&coc).await {
-                    Ok(_) => on_created.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let coc = coc.clone();
+            submit(&busy, &error, &on_created, async move { commercial::create_coc(&coc).await });
         })
     };
     let err = (*error).clone();
