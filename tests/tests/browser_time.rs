@@ -2,7 +2,9 @@
 //! the week view (totals follow), submits the week (entries lock) and recalls it, then approves
 //! a technician's submitted week from the approval queue. On a ticket, time is logged against
 //! the ticket's contract by default, or another contract of the company picked from the list,
-//! with project and task ids.
+//! with project and task ids. An admin creates a work type and sets the rounding rule on the
+//! Time page, then starts the timer on a ticket (a second start shows the API's error), sees it
+//! on the Time page, and stops it: the rounded entry is listed on the ticket.
 //!
 //! Needs `web/dist` (run `scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 //! The element ids used here are the web client's stable test hooks; keep them in step with
@@ -15,7 +17,9 @@ use psa_core::PrincipalKind;
 use psa_core::permissions::Role;
 use psa_testkit::{Api, Stack};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, submit_login, wait_for};
+use support::browser::{
+    Driver, Flow, click, connect, fill, in_browser, poll, preflight, row_with, save_evidence, submit_login, wait_for,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_page_records_submits_and_approves_weeks() {
@@ -228,5 +232,129 @@ async fn ticket_flow(
         Ok(c.find(Locator::Css("#ticket-time-logged")).await?.text().await?.contains('2'))
     })
     .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timer_work_types_and_rounding() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let base = stack.gateway_url().to_string();
+    let (api, _) = stack.login(&admin).await;
+    let (s, company) = api.post("/api/v1/companies", &json!({"name": "Globex"})).await;
+    assert_eq!(s, 200, "{company}");
+    let (s, ticket) = api.post("/api/v1/tickets", &json!({"title": "Printer jam", "companyId": company["id"]})).await;
+    assert_eq!(s, 200, "{ticket}");
+    let tid = ticket["id"].as_str().unwrap().to_owned();
+
+    let (tenant, ticket) = ((admin.slug.clone(), admin.email.clone(), admin.password.clone()), tid.clone());
+    in_browser(|c| async move { timer_flow(&c, &base, &tenant.0, &tenant.1, &tenant.2, &ticket).await }).await;
+
+    // The API agrees: the work type, the rule, one rounded timer entry, no timer left.
+    let (_, types) = api.get("/api/v1/work-types").await;
+    let onsite = types["workTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "Onsite")
+        .unwrap_or_else(|| panic!("no Onsite work type: {types}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, wt) = api.get(&format!("/api/v1/work-types/{onsite}")).await;
+    assert_eq!(s, 200, "{wt}");
+    assert_eq!(wt["name"], "Onsite", "{wt}");
+    assert_eq!(wt["defaultRate"].as_str().unwrap().parse::<f64>().unwrap(), 150.0, "{wt}");
+    assert_eq!(wt["billable"], true, "{wt}");
+    assert_eq!(wt["active"], true, "{wt}");
+    let (_, settings) = api.get("/api/v1/time-settings").await;
+    assert_eq!(settings["method"], "ROUNDING_METHOD_UP", "{settings}");
+    assert_eq!(settings["incrementMinutes"], 15, "{settings}");
+    assert_eq!(settings["minimumMinutes"], 15, "{settings}");
+    let (s, v) = api.get(&format!("/api/v1/tickets/{tid}/time-entries")).await;
+    assert_eq!(s, 200, "{v}");
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{v}");
+    let e = &entries[0];
+    assert_eq!(e["workTypeId"], onsite.as_str(), "{e}");
+    assert_eq!(e["notes"], "Replaced the fuser", "{e}");
+    assert!(e["durationMinutes"].as_i64().unwrap() >= 1, "{e}");
+    assert_eq!(e["roundedMinutes"], 15, "{e}");
+    assert_eq!(api.get("/api/v1/time-entries/timer").await.0, 404);
+    stack.stop().await;
+}
+
+async fn timer_flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str, ticket: &str) -> Flow<()> {
+    submit_login(c, base, tenant, email, password).await?;
+    wait_for(c, "#nav-user-email").await?;
+    click(c, "#nav-time").await?;
+    wait_for(c, "#timer-idle").await?;
+
+    // A negative rate is refused under its input; then "Onsite" at 150.00 is created.
+    fill(c, "#wt-name", "Onsite").await?;
+    fill(c, "#wt-rate", "-5").await?;
+    click(c, "#wt-add").await?;
+    wait_for(c, "#wt-rate-error").await?;
+    fill(c, "#wt-rate", "150.00").await?;
+    click(c, "#wt-add").await?;
+    let row = r#"#work-types tr[data-name="Onsite"]"#;
+    let onsite = wait_for(c, row).await?.attr("data-id").await?.unwrap_or_default();
+    // Deactivate and reactivate it.
+    click(c, &format!("{row} .wt-toggle")).await?;
+    poll("inactive", move || async move {
+        Ok(c.find(Locator::Css(&format!("{row} .wt-active"))).await?.text().await? == "Inactive")
+    })
+    .await?;
+    click(c, &format!("{row} .wt-toggle")).await?;
+    poll("active again", move || async move {
+        Ok(c.find(Locator::Css(&format!("{row} .wt-active"))).await?.text().await? == "Active")
+    })
+    .await?;
+
+    // Rounding: up to 15 minutes, at least 15. An increment out of range is refused first.
+    wait_for(c, "#rounding-method").await?.select_by_value("ROUNDING_METHOD_UP").await?;
+    fill(c, "#rounding-increment", "90").await?;
+    fill(c, "#rounding-minimum", "15").await?;
+    click(c, "#rounding-save").await?;
+    wait_for(c, "#rounding-increment-error").await?;
+    fill(c, "#rounding-increment", "15").await?;
+    click(c, "#rounding-save").await?;
+    wait_for(c, "#rounding-saved").await?;
+
+    // Start the timer on the ticket; a second start shows the API's refusal.
+    c.goto(&format!("{base}/tickets/{ticket}")).await?;
+    wait_for(c, &format!(r#"#timer-work-type option[value="{onsite}"]"#)).await?;
+    wait_for(c, "#timer-work-type").await?.select_by_value(&onsite).await?;
+    fill(c, "#timer-notes", "Replaced the fuser").await?;
+    click(c, "#timer-start").await?;
+    let running = wait_for(c, "#ticket-timer-running").await?.text().await?;
+    if !running.starts_with("Timer running since ") {
+        return Err(format!("running timer shows {running:?}").into());
+    }
+    wait_for(c, "#ticket-time-none").await?;
+    click(c, "#timer-start").await?;
+    let refusal = wait_for(c, "#timer-error").await?.text().await?;
+    if !refusal.contains("already running") {
+        return Err(format!("second start shows {refusal:?}").into());
+    }
+
+    // The Time page shows the running timer and links back to its ticket.
+    click(c, "#nav-time").await?;
+    wait_for(c, "#timer-running").await?;
+    click(c, "#time-timer a.timer-ticket").await?;
+    // Stop on the ticket: the entry (1 minute rounded up to 15) is listed.
+    click(c, "#ticket-timer-stop").await?;
+    poll("the timer's entry", move || async move {
+        Ok(row_with(c, "#ticket-time-entries tbody tr", "Onsite").await?.is_some())
+    })
+    .await?;
+    let minutes = wait_for(c, "#ticket-time-entries tbody tr").await?.attr("data-minutes").await?;
+    if minutes.as_deref() != Some("15") {
+        return Err(format!("entry shows {minutes:?} rounded minutes, expected 15").into());
+    }
+    if !c.find_all(Locator::Css("#ticket-timer-running")).await?.is_empty() {
+        return Err("the timer still shows as running".into());
+    }
     Ok(())
 }
