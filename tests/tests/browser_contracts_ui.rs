@@ -9,7 +9,9 @@
 //! the Companies and Contracts lists; the contract page's SAF and COC cards (create with custom
 //! fields and a field error, the lifecycle buttons, a SAF activating its scope) with custom-field
 //! inputs in the "Add service" and proposal forms, the contract Details card's edit form and
-//! its Documents card.
+//! its Documents card; the company page's Proposals card (create with description, assignee,
+//! contract and scope, edit to version 2 with a field error, history, submit, accept with a
+//! reason activating the scope, reject with a reason and its length error).
 //!
 //! Needs `web/dist` (`scripts/build-web.sh`) and Debian's `chromium` + `chromium-driver`.
 
@@ -492,13 +494,18 @@ async fn set_date(c: &Client, css: &str, date: &str) -> Flow<()> {
     Ok(())
 }
 
-/// Clicks the button with `data-action=action` in the row matching `row_css` that shows `text`.
+/// Clicks the button with `data-action=action` in the row matching `row_css` that shows `text`
+/// (scrolled into view first).
 async fn row_action(c: &Client, row_css: &str, text: &str, action: &str) -> Flow<()> {
     poll_row(c, row_css, text).await?;
     let row = row_with(c, row_css, text).await?.ok_or_else(|| format!("no {row_css} with {text}"))?;
     let button = row.find(Locator::Css(&format!("button[data-action={action}]"))).await?;
-    // Clear of the sticky navigation bar, as support::browser::click does.
-    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&button)?]).await?;
+    // Centred, so that neither the sticky top bar nor a scrolled table hides it.
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+        vec![serde_json::to_value(&button)?],
+    )
+    .await?;
     button.click().await?;
     Ok(())
 }
@@ -781,4 +788,178 @@ async fn service_catalog_edits_archives_and_reactivates_a_service() {
     let (_, s) = api.get(&format!("/api/v1/services/{service}")).await;
     assert!(s["basePrice"].as_str().is_some_and(|p| p.starts_with("5.5")), "{s}");
     assert_eq!((&s["active"], &s["category"]), (&json!(true), &json!("Security")), "{s}");
+}
+
+/// The text of the element matching `css` inside the proposal row that shows `text`.
+async fn proposal_cell(c: &Client, text: &str, css: &str) -> Flow<String> {
+    let row = row_with(c, "[data-testid=proposal-row]", text).await?.ok_or_else(|| format!("no proposal {text}"))?;
+    Ok(row.find(Locator::Css(css)).await?.text().await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proposals_card_creates_revises_and_decides_with_reasons() {
+    preflight();
+    let stack = Stack::start().await;
+    let admin = stack.create_tenant("acme").await;
+    let (api, _) = stack.login(&admin).await;
+    let sales = post(
+        &api,
+        "/api/v1/users",
+        json!({"email": "sam@acme.example", "displayName": "Sam Sales", "password": "violet-otter-93",
+               "roleIds": ["sales"]}),
+    )
+    .await;
+    let company = post(&api, "/api/v1/companies", json!({"name": "Initrode"})).await;
+    let service = post(
+        &api,
+        "/api/v1/services",
+        json!({"name": "24/7 SOC Monitoring", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "5000",
+               "currency": "USD", "pricingUnit": "PRICING_UNIT_MONTHLY"}),
+    )
+    .await;
+    let contract = post(
+        &api,
+        "/api/v1/contracts",
+        json!({"name": "Initrode SOC", "companyId": company, "startDate": "2026-01-01", "currency": "USD"}),
+    )
+    .await;
+    let scope = post(&api, &format!("/api/v1/contracts/{contract}/items"), json!({"serviceId": service})).await;
+    let (_, s) = api.get(&format!("/api/v1/service-scopes/{scope}")).await;
+    assert_eq!(s["status"], "SERVICE_SCOPE_STATUS_PENDING", "{s}");
+    // A second proposal, already submitted, to be rejected.
+    let pentest = post(
+        &api,
+        "/api/v1/proposals",
+        json!({"title": "Annual pen test", "proposalType": "PROPOSAL_TYPE_TECHNICAL", "companyId": company,
+               "value": "12000", "currency": "USD"}),
+    )
+    .await;
+    let (st, v) = api.post(&format!("/api/v1/proposals/{pentest}:submit"), &json!({})).await;
+    assert_eq!(st, 200, "{v}");
+    let base = stack.gateway_url().to_string();
+    let (company_id, contract_id, scope_id, sales_id) =
+        (company.clone(), contract.clone(), scope.clone(), sales.clone());
+    let row = "[data-testid=proposal-row]";
+    in_browser(|c| async move {
+        sign_in(&c, &base, &admin).await?;
+        c.goto(&format!("{base}/companies/{company_id}")).await?;
+        poll_row(&c, row, "Annual pen test").await?;
+
+        // Create: description, assignee, contract and the scope of that contract.
+        fill(&c, "#proposal-title", "SOC for 3 sites").await?;
+        fill(&c, "#proposal-description", "24/7 monitoring of the three plants").await?;
+        fill(&c, "#proposal-value", "60000").await?;
+        wait_for(&c, "#proposal-assignee").await?.select_by_value(&sales_id).await?;
+        if !c.find_all(Locator::Css("#proposal-scope")).await?.is_empty() {
+            return Err("a scope picker without a contract".into());
+        }
+        wait_for(&c, "#proposal-contract").await?.select_by_value(&contract_id).await?;
+        expect(&c, "#proposal-scope", "24/7 SOC Monitoring").await?;
+        wait_for(&c, "#proposal-scope").await?.select_by_value(&scope_id).await?;
+        click(&c, "#proposal-submit").await?;
+        let created = poll_row(&c, row, "SOC for 3 sites").await?;
+        for want in ["60000", "Sam Sales", "Draft"] {
+            if !created.contains(want) {
+                return Err(format!("new proposal row without {want}: {created}").into());
+            }
+        }
+        if proposal_cell(&c, "SOC for 3 sites", ".proposal-version").await? != "1" {
+            return Err("a new proposal is not version 1".into());
+        }
+        let id = row_with(&c, row, "SOC for 3 sites").await?.ok_or("row vanished")?.attr("data-id").await?;
+        let id = id.ok_or("row without data-id")?;
+
+        // Edit: a bad value is reported at its input; a good revision is version 2.
+        row_action(&c, row, "SOC for 3 sites", "edit").await?;
+        if wait_for(&c, "#proposal-edit-description").await?.prop("value").await?.as_deref()
+            != Some("24/7 monitoring of the three plants")
+        {
+            return Err("the edit form does not start from the proposal".into());
+        }
+        fill(&c, "#proposal-edit-value", "lots").await?;
+        click(&c, "#proposal-edit-submit").await?;
+        wait_for(&c, "#proposal-edit-value-error").await?;
+        fill(&c, "#proposal-edit-value", "55000").await?;
+        fill(&c, "#proposal-edit-title", "SOC for 3 plants").await?;
+        click(&c, "#proposal-edit-submit").await?;
+        poll_row(&c, row, "SOC for 3 plants").await?;
+        poll("version 2 shown", || async {
+            Ok(proposal_cell(&c, "SOC for 3 plants", ".proposal-version").await.is_ok_and(|v| v == "2"))
+        })
+        .await?;
+        if !c.find_all(Locator::Css("#proposal-edit-form")).await?.is_empty() {
+            return Err("the edit form stays open after saving".into());
+        }
+
+        // History: v2 then v1 with their titles and values.
+        row_action(&c, row, "SOC for 3 plants", "history").await?;
+        let versions = format!("#proposal-history-{id} [data-testid=proposal-version-row]");
+        rows_are(&c, &versions, &["v2", "v1"]).await?;
+        let texts = row_texts(&c, &versions).await?;
+        let has = |t: &str, want: [&str; 3]| want.iter().all(|w| t.contains(w));
+        if !(has(&texts[0], ["v2", "SOC for 3 plants", "55000"]) && has(&texts[1], ["v1", "SOC for 3 sites", "60000"]))
+        {
+            return Err(format!("history, newest first: {texts:?}").into());
+        }
+
+        // Submit, then accept with a reason: the scope is activated.
+        row_action(&c, row, "SOC for 3 plants", "submit").await?;
+        row_status(&c, row, "SOC for 3 plants", "PROPOSAL_STATUS_SUBMITTED").await?;
+        row_action(&c, row, "SOC for 3 plants", "accept").await?;
+        if wait_for(&c, "#proposal-activate").await?.prop("checked").await?.as_deref() != Some("true") {
+            return Err("activating the scope is not the default".into());
+        }
+        fill(&c, "#proposal-reason", "Signed at the QBR").await?;
+        click(&c, "#proposal-decide-submit").await?;
+        row_status(&c, row, "SOC for 3 plants", "PROPOSAL_STATUS_ACCEPTED").await?;
+        expect(&c, &format!("{row}[data-id='{id}'] .proposal-reason"), "Signed at the QBR").await?;
+        let accepted = proposal_cell(&c, "SOC for 3 plants", "td:last-child").await?;
+        if accepted.contains("Edit") || accepted.contains("Accept") {
+            return Err(format!("a decided proposal offers {accepted}").into());
+        }
+
+        // Reject the other one: an over-long reason is reported at the input, then a short one.
+        row_action(&c, row, "Annual pen test", "reject").await?;
+        if !c.find_all(Locator::Css("#proposal-activate")).await?.is_empty() {
+            return Err("rejecting offers to activate a scope".into());
+        }
+        fill(&c, "#proposal-reason", &"x".repeat(1001)).await?;
+        click(&c, "#proposal-decide-submit").await?;
+        wait_for(&c, "#proposal-reason-error").await?;
+        fill(&c, "#proposal-reason", "Budget frozen until Q3").await?;
+        click(&c, "#proposal-decide-submit").await?;
+        row_status(&c, row, "Annual pen test", "PROPOSAL_STATUS_REJECTED").await?;
+        let rejected = poll_row(&c, row, "Annual pen test").await?;
+        if !(rejected.contains("Budget frozen until Q3") && rejected.contains("Rejected")) {
+            return Err(format!("rejected row: {rejected}").into());
+        }
+        Ok(())
+    })
+    .await;
+
+    // What the card did is what the API holds.
+    let (_, s) = api.get(&format!("/api/v1/service-scopes/{scope}")).await;
+    assert_eq!(s["status"], "SERVICE_SCOPE_STATUS_ACTIVE", "accepting activated the scope: {s}");
+    let (_, list) = api.get(&format!("/api/v1/companies/{company}/proposals")).await;
+    let by_title = |t: &str| list["proposals"].as_array().unwrap().iter().find(|p| p["title"] == t).cloned().unwrap();
+    let soc = by_title("SOC for 3 plants");
+    assert_eq!(
+        (&soc["status"], &soc["version"], &soc["decisionReason"], &soc["value"]),
+        (&json!("PROPOSAL_STATUS_ACCEPTED"), &json!(2), &json!("Signed at the QBR"), &json!("55000.00")),
+        "{soc}"
+    );
+    assert_eq!(
+        (&soc["assigneeId"], &soc["contractId"], &soc["serviceScopeId"], &soc["description"]),
+        (&json!(sales), &json!(contract), &json!(scope), &json!("24/7 monitoring of the three plants")),
+        "{soc}"
+    );
+    let (_, versions) = api.get(&format!("/api/v1/proposals/{}/versions", soc["id"].as_str().unwrap())).await;
+    let versions: Vec<_> = versions["versions"].as_array().unwrap().iter().map(|v| v["version"].clone()).collect();
+    assert_eq!(versions, [json!(2), json!(1)]);
+    let pen = by_title("Annual pen test");
+    assert_eq!(
+        (&pen["status"], &pen["decisionReason"]),
+        (&json!("PROPOSAL_STATUS_REJECTED"), &json!("Budget frozen until Q3"))
+    );
+    stack.stop().await;
 }

@@ -179,6 +179,14 @@ pub async fn list_contracts(query: &ListQuery) -> ApiResult<ContractPage> {
     get(query.url("/api/v1/contracts")).await
 }
 
+/// The contracts of a company (first 200, newest first).
+pub async fn list_company_contracts(company_id: &str) -> ApiResult<Vec<Contract>> {
+    let q = ListQuery { page_size: 200, ..ListQuery::default() };
+    get::<ContractPage>(q.url(&format!("/api/v1/companies/{}/contracts", encode(company_id))))
+        .await
+        .map(|p| p.contracts)
+}
+
 /// Fetches one contract.
 pub async fn get_contract(id: &str) -> ApiResult<Contract> {
     get(format!("/api/v1/contracts/{}", encode(id))).await

@@ -18,6 +18,9 @@ pub struct Proposal {
     pub id: String,
     /// Title, 1–200 characters.
     pub title: String,
+    /// Free text (the offer's content), or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// `PROPOSAL_TYPE_TECHNICAL` or `PROPOSAL_TYPE_FINANCIAL`.
     pub proposal_type: String,
     /// `PROPOSAL_STATUS_…` (output).
@@ -25,6 +28,12 @@ pub struct Proposal {
     pub status: String,
     /// The company.
     pub company_id: String,
+    /// A contract of the company, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub contract_id: String,
+    /// A service scope of `contract_id` that accepting activates, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_scope_id: String,
     /// Proposed value, e.g. `"72000.00"`.
     pub value: String,
     /// ISO 4217 code.
@@ -32,11 +41,51 @@ pub struct Proposal {
     /// Last valid day (`YYYY-MM-DD`), or empty.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub valid_until: String,
-    /// Version (output).
+    /// Identity user id of the staff member responsible, or empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub assignee_id: String,
+    /// Version (output): 1, 2, … up with every revision of the content.
     #[serde(skip_serializing)]
     pub version: i32,
+    /// Reason given on accept or reject (output), or empty.
+    #[serde(skip_serializing)]
+    pub decision_reason: String,
     /// Values of the proposal custom fields (`CUSTOM_FIELD_ENTITY_PROPOSAL`).
     pub custom_fields: Map<String, Value>,
+}
+
+impl Proposal {
+    /// Whether it can still be revised, accepted or rejected (draft or submitted).
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "PROPOSAL_STATUS_DRAFT" | "PROPOSAL_STATUS_SUBMITTED")
+    }
+
+    /// Whether accepting it can activate a scope (it names a contract or a scope).
+    pub fn has_scope(&self) -> bool {
+        !self.contract_id.is_empty() || !self.service_scope_id.is_empty()
+    }
+}
+
+/// One version of a proposal's content, as it was written.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProposalVersion {
+    /// 1, 2, …
+    pub version: i32,
+    /// Title of this version.
+    pub title: String,
+    /// Description of this version.
+    pub description: String,
+    /// Value (decimal string) in `currency`.
+    pub value: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Last valid day (`YYYY-MM-DD`), or empty.
+    pub valid_until: String,
+    /// Identity user id of who wrote it.
+    pub author_id: String,
+    /// When it was written (RFC 3339).
+    pub create_time: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -45,21 +94,54 @@ struct Proposals {
     proposals: Vec<Proposal>,
 }
 
-/// The company's proposals, newest first.
-pub async fn list_company_proposals(company_id: &str) -> ApiResult<Vec<Proposal>> {
-    get::<Proposals>(format!("/api/v1/companies/{}/proposals", encode(company_id))).await.map(|p| p.proposals)
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Versions {
+    versions: Vec<ProposalVersion>,
 }
 
-/// Creates a draft proposal.
+/// The company's proposals, newest first (first 200).
+pub async fn list_company_proposals(company_id: &str) -> ApiResult<Vec<Proposal>> {
+    get::<Proposals>(format!("/api/v1/companies/{}/proposals?pageSize=200", encode(company_id)))
+        .await
+        .map(|p| p.proposals)
+}
+
+/// Creates a draft proposal (version 1). Violations name `proposal.<field>`.
 pub async fn create_proposal(p: &Proposal) -> ApiResult<Proposal> {
     send_json(Method::POST, "/api/v1/proposals".into(), p).await
 }
 
-/// Runs a lifecycle action (`submit`, `accept`, `reject`) on a proposal; accepting activates
-/// its scope.
-pub async fn proposal_action(id: &str, verb: &str) -> ApiResult<Proposal> {
-    let body = if verb == "accept" { serde_json::json!({ "activateScope": true }) } else { serde_json::json!({}) };
-    send_json(Method::POST, format!("/api/v1/proposals/{}:{verb}", encode(id)), &body).await
+/// Revises a draft or submitted proposal: `patch` holds only the fields to change (proto3
+/// JSON names; an empty string clears `validUntil` or `assigneeId`). A change of the title,
+/// description, value, currency or valid-until date makes a new version.
+/// FAILED_PRECONDITION once decided.
+pub async fn update_proposal(id: &str, patch: &Value) -> ApiResult<Proposal> {
+    send_json(Method::PATCH, format!("/api/v1/proposals/{}", encode(id)), patch).await
+}
+
+/// Every version of a proposal's content, newest first.
+pub async fn list_proposal_versions(id: &str) -> ApiResult<Vec<ProposalVersion>> {
+    get::<Versions>(format!("/api/v1/proposals/{}/versions", encode(id))).await.map(|v| v.versions)
+}
+
+/// DRAFT → SUBMITTED (a past `validUntil` is a violation of `proposal.valid_until`).
+pub async fn submit_proposal(id: &str) -> ApiResult<Proposal> {
+    send_json(Method::POST, format!("/api/v1/proposals/{}:submit", encode(id)), &serde_json::json!({})).await
+}
+
+/// SUBMITTED → ACCEPTED with an optional `reason` (≤ 1000 characters, violation on `reason`);
+/// with `activate_scope` the linked scope (or, with only a contract, its pending scopes)
+/// becomes active.
+pub async fn accept_proposal(id: &str, reason: &str, activate_scope: bool) -> ApiResult<Proposal> {
+    let body = serde_json::json!({ "reason": reason, "activateScope": activate_scope });
+    send_json(Method::POST, format!("/api/v1/proposals/{}:accept", encode(id)), &body).await
+}
+
+/// SUBMITTED → REJECTED with an optional `reason` (≤ 1000 characters).
+pub async fn reject_proposal(id: &str, reason: &str) -> ApiResult<Proposal> {
+    let body = serde_json::json!({ "reason": reason });
+    send_json(Method::POST, format!("/api/v1/proposals/{}:reject", encode(id)), &body).await
 }
 
 /// A block-hour policy.

@@ -71,10 +71,12 @@ fn period(start: &str, end: &str) -> String {
 }
 
 /// The contract's service scopes as (id, label) pairs, e.g. `Managed EDR · 250 × Per endpoint`;
-/// refetched when `version` changes.
+/// refetched when `version` changes; none (and no request) while `contract_id` is empty.
 #[hook]
-fn use_scopes(contract_id: String, version: u32) -> Vec<(String, String)> {
-    let items = use_fetch((contract_id, version), |(id, _)| async move { catalog::list_items(&id).await });
+pub(crate) fn use_scopes(contract_id: String, version: u32) -> Vec<(String, String)> {
+    let items = use_fetch((contract_id, version), |(id, _)| async move {
+        if id.is_empty() { Ok(Vec::new()) } else { catalog::list_items(&id).await }
+    });
     let services = use_fetch((), |_| async { catalog::list_services().await });
     let (Some(Ok(items)), services) = (&items.result, &services.result) else {
         return Vec::new();
@@ -94,7 +96,7 @@ fn use_scopes(contract_id: String, version: u32) -> Vec<(String, String)> {
 }
 
 /// The label of `id` among `options`, `—` when empty, the id itself when unknown.
-fn label_of(options: &[(String, String)], id: &str) -> String {
+pub(crate) fn label_of(options: &[(String, String)], id: &str) -> String {
     if id.is_empty() {
         return "—".into();
     }
@@ -102,7 +104,7 @@ fn label_of(options: &[(String, String)], id: &str) -> String {
 }
 
 /// `<option>`s of (id, label) pairs after a blank "None" option, `selected` on `current`.
-fn id_options(options: &[(String, String)], current: &str) -> Html {
+pub(crate) fn id_options(options: &[(String, String)], current: &str) -> Html {
     html! {
         <>
             <option value="" selected={current.is_empty()}>{ "None" }</option>
