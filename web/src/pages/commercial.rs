@@ -16,7 +16,7 @@ use crate::components::custom_fields::{
 use crate::components::feedback::{Empty, ErrorBanner, Loading, form_error};
 use crate::components::field::{Field, bind, bind_select, enum_options, event_value};
 use crate::format::{datetime, enum_label, or_dash};
-use crate::hooks::use_fetch;
+use crate::hooks::{submit, use_fetch};
 use crate::pages::documents::{id_options, use_scopes};
 
 const PROPOSAL_ENTITY: &str = "CUSTOM_FIELD_ENTITY_PROPOSAL";
@@ -106,7 +106,9 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
     let defs = use_definitions(PROPOSAL_ENTITY);
     let defs = loaded(&defs);
     let error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
     let action_error = use_state(|| None::<ApiError>);
+    let acting = use_state(|| false);
     let open = use_state(|| None::<(String, Panel)>);
     let history = use_state(Vec::<String>::new);
     let bump = {
@@ -128,41 +130,24 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
             custom_fields: (*custom).clone(),
             ..Default::default()
         };
-        let (title, description, contract, scope, custom, error, bump) = (
-            title.clone(),
-            description.clone(),
-            contract.clone(),
-            scope.clone(),
-            custom.clone(),
-            error.clone(),
-            bump.clone(),
-        );
+        // After a create: the next proposal starts with a fresh title, text, links and fields.
+        let created = {
+            let (title, description, contract, scope, custom, bump) =
+                (title.clone(), description.clone(), contract.clone(), scope.clone(), custom.clone(), bump.clone());
+            Callback::from(move |()| {
+                title.set(String::new());
+                description.set(String::new());
+                contract.set(String::new());
+                scope.set(String::new());
+                custom.set(Map::new());
+                bump.emit(());
+            })
+        };
+        let (busy, error) = (busy.clone(), error.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let p = p.clone();
-            let (title, description, contract, scope, custom, error, bump) = (
-                title.clone(),
-                description.clone(),
-                contract.clone(),
-                scope.clone(),
-                custom.clone(),
-                error.clone(),
-                bump.clone(),
-            );
-            spawn_local(async move {
-                match commercial::create_proposal(&p).await {
-                    Ok(_) => {
-                        title.set(String::new());
-                        description.set(String::new());
-                        contract.set(String::new());
-                        scope.set(String::new());
-                        custom.set(Map::new());
-                        error.set(None);
-                        bump.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            submit(&busy, &error, &created, async move { commercial::create_proposal(&p).await });
         })
     };
     let on_contract = {
@@ -172,19 +157,11 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
             scope.set(String::new());
         })
     };
-    let submit = |id: String| {
-        let (action_error, bump) = (action_error.clone(), bump.clone());
+    let submit_row = |id: String| {
+        let (acting, action_error, bump) = (acting.clone(), action_error.clone(), bump.clone());
         Callback::from(move |_: MouseEvent| {
-            let (id, action_error, bump) = (id.clone(), action_error.clone(), bump.clone());
-            spawn_local(async move {
-                match commercial::submit_proposal(&id).await {
-                    Ok(_) => {
-                        action_error.set(None);
-                        bump.emit(());
-                    }
-                    Err(e) => action_error.set(Some(e)),
-                }
-            });
+            let id = id.clone();
+            submit(&acting, &action_error, &bump, async move { commercial::submit_proposal(&id).await });
         })
     };
     let show = |id: String, panel: Panel| {
@@ -261,7 +238,7 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                         let onclick = match *verb {
                             "accept" => show(p.id.clone(), Panel::Accept),
                             "reject" => show(p.id.clone(), Panel::Reject),
-                            _ => submit(p.id.clone()),
+                            _ => submit_row(p.id.clone()),
                         };
                         html! { <button type="button" class="btn btn-small" data-action={*verb} {onclick}>{ *label }</button> }
                     }) }
@@ -367,7 +344,7 @@ pub fn proposals_card(props: &ProposalsCardProps) -> Html {
                         on_change={on_custom} error={err.clone()} />
                 </div>
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-secondary" id="proposal-submit">{ "Add proposal" }</button>
+                    <button type="submit" class="btn btn-secondary" id="proposal-submit" disabled={*busy}>{ "Add proposal" }</button>
                 </div>
             </form>
         </section>
@@ -414,23 +391,12 @@ fn edit_proposal(props: &EditProposalProps) -> Html {
         let (id, error, busy, on_saved) = (p.id.clone(), error.clone(), busy.clone(), props.on_saved.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
             if patch.is_empty() {
                 on_saved.emit(());
                 return;
             }
-            busy.set(true);
-            let (patch, id, error, busy, on_saved) =
-                (Value::Object(patch.clone()), id.clone(), error.clone(), busy.clone(), on_saved.clone());
-            spawn_local(async move {
-                match commercial::update_proposal(&id, &patch).await {
-                    Ok(_) => on_saved.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let (id, patch) = (id.clone(), Value::Object(patch.clone()));
+            submit(&busy, &error, &on_saved, async move { commercial::update_proposal(&id, &patch).await });
         })
     };
     let err = (*error).clone();
@@ -502,23 +468,13 @@ fn decide_proposal(props: &DecideProposalProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            let (id, reason, error, busy, on_done) =
-                (id.clone(), reason.clone(), error.clone(), busy.clone(), on_done.clone());
-            spawn_local(async move {
-                let out = if accept {
+            let (id, reason) = (id.clone(), reason.clone());
+            submit(&busy, &error, &on_done, async move {
+                if accept {
                     commercial::accept_proposal(&id, &reason, activate).await
                 } else {
                     commercial::reject_proposal(&id, &reason).await
-                };
-                match out {
-                    Ok(_) => on_done.emit(()),
-                    Err(e) => error.set(Some(e)),
                 }
-                busy.set(false);
             });
         })
     };
