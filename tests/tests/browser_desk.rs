@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
 use support::browser::{
-    Driver, Flow, click, connect, fill, in_browser, poll, preflight, save_evidence, submit_login, wait_for,
+    Driver, Flow, choose, click, connect, fill, in_browser, poll, preflight, save_evidence, submit_login, wait_for,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,14 +100,6 @@ async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str,
         Ok(v == "About Printer jam: on it.")
     })
     .await?;
-    Ok(())
-}
-
-/// Selects `value` in the select `css` once that option has loaded.
-async fn choose(c: &Client, css: &str, value: &str) -> Flow<()> {
-    let option = format!("{css} option[value='{value}']");
-    wait_for(c, &option).await?;
-    wait_for(c, css).await?.select_by_value(value).await?;
     Ok(())
 }
 
@@ -375,11 +367,10 @@ async fn the_tickets_list_filters_by_priority_queue_assignee_and_title() {
                 .await
             }
         };
-        wait_for(&c, "#tickets-filter-priority").await?.select_by_value("TICKET_PRIORITY_CRITICAL").await?;
+        choose(&c, "#tickets-filter-priority", "TICKET_PRIORITY_CRITICAL").await?;
         only("Server room too hot").await?;
         click(&c, "#tickets-clear").await?;
-        wait_for(&c, &format!("#tickets-filter-queue option[value='{queue_id}']")).await?;
-        wait_for(&c, "#tickets-filter-queue").await?.select_by_value(&queue_id).await?;
+        choose(&c, "#tickets-filter-queue", &queue_id).await?;
         only("Laptop for new hire").await?;
         click(&c, "#tickets-clear").await?;
         click(&c, "#tickets-filter-mine").await?;
@@ -430,15 +421,13 @@ async fn a_new_ticket_from_a_template_linked_to_a_contract() {
         submit_login(&c, &base, &admin.slug, &admin.email, &admin.password).await?;
         wait_for(&c, "#nav-user-email").await?;
         c.goto(&format!("{base}/tickets/new?company={company_id}")).await?;
-        wait_for(&c, &format!("#ticket-new-template option[value='{template_id}']")).await?;
-        wait_for(&c, "#ticket-new-template").await?.select_by_value(&template_id).await?;
+        choose(&c, "#ticket-new-template", &template_id).await?;
         poll("the template's title", || async {
             Ok(c.find(Locator::Css("#ticket-new-title")).await?.prop("value").await?.as_deref()
                 == Some("Onboard a new hire"))
         })
         .await?;
-        wait_for(&c, &format!("#ticket-new-contract option[value='{contract_pick}']")).await?;
-        wait_for(&c, "#ticket-new-contract").await?.select_by_value(&contract_pick).await?;
+        choose(&c, "#ticket-new-contract", &contract_pick).await?;
         click(&c, "#ticket-new-submit").await?;
         poll("the new ticket", || async {
             Ok(match c.find(Locator::Css("#ticket-title")).await {

@@ -199,6 +199,23 @@ where
     }
 }
 
+/// Selects `value` in the select `css` once that option has loaded. A select re-rendered
+/// between finding and selecting (a stale element) is found again, up to three times.
+pub async fn choose(c: &Client, css: &str, value: &str) -> Flow<()> {
+    wait_for(c, &format!("{css} option[value='{value}']")).await?;
+    let mut tries = 0;
+    loop {
+        match wait_for(c, css).await?.select_by_value(value).await {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 3 && e.to_string().contains("stale") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// Replaces the text of the input `css` (waiting for it) with `value`.
 pub async fn fill(c: &Client, css: &str, value: &str) -> Flow<()> {
     let input = wait_for(c, css).await?;
