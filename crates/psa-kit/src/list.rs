@@ -333,10 +333,16 @@ impl ListPlan {
 
     /// Appends `ORDER BY <key>, <id> LIMIT page_size + 1` (the extra row tells whether a next
     /// page exists).
+    ///
+    /// The limit is a literal, not a parameter (it is a validated integer): PostgreSQL's
+    /// generic plan for a prepared list then knows it and costs the same as a custom one, so
+    /// the statement is planned once per connection. With `LIMIT $n` the generic plan assumes
+    /// a tenth of the table, loses to the custom plan, and every page was planned anew (about
+    /// 0.4 ms for the tickets list, more than running it).
     pub fn push_order_limit(&self, qb: &mut QueryBuilder<'_, Postgres>) {
         let dir = if self.desc { " desc" } else { " asc" };
         qb.push(" order by ").push(self.order.column).push(dir).push(", ").push(self.id_column).push(dir);
-        qb.push(" limit ").push_bind(self.page_size + 1);
+        qb.push(format_args!(" limit {}", self.page_size + 1));
     }
 
     /// The order field's API name (so callers know which key to return in `finish`).
@@ -403,7 +409,8 @@ mod tests {
         let sql = qb.sql();
         assert!(sql.contains("c.name ilike $1 escape"), "{sql}");
         assert!(sql.contains("c.status = $2"), "{sql}");
-        assert!(sql.ends_with("order by c.created_at desc, c.id desc limit $3"), "{sql}");
+        // The limit (default page size 50, plus the look-ahead row) is a literal: see push_order_limit.
+        assert!(sql.ends_with("order by c.created_at desc, c.id desc limit 51"), "{sql}");
     }
 
     #[test]

@@ -80,9 +80,20 @@ pub fn row(name: &str, c: usize, o: &Outcome) -> String {
 /// outbox relayed and identity's audit log no longer growing (its consumer done) for one
 /// second. Returns how long that took, so the work a scenario leaves behind is not billed to
 /// the next one and can be reported on its own.
+///
+/// Then it refreshes the planner's statistics (`ANALYZE`), as autovacuum keeps them in a
+/// running system: the bench's database is new, and without this the plans measured would be
+/// the ones PostgreSQL made for empty tables (a tenant's tickets scanned to find one by id),
+/// kept until autovacuum's next round a minute or more later.
 pub async fn settle(stack: &psa_testkit::Stack) -> Duration {
-    let started = Instant::now();
     let mut db = stack.db().await;
+    let waited = quiet(&mut db).await;
+    sqlx::query("analyze").execute(&mut db).await.expect("analyze");
+    waited
+}
+
+async fn quiet(db: &mut sqlx::PgConnection) -> Duration {
+    let started = Instant::now();
     let mut last = -1i64;
     let mut steady_since = Instant::now();
     loop {
@@ -94,11 +105,11 @@ pub async fn settle(stack: &psa_testkit::Stack) -> Duration {
                   + (select count(*) from tickets.outbox where published_at is null) \
                   + (select count(*) from tickets.audit_outbox where published_at is null)",
         )
-        .fetch_one(&mut db)
+        .fetch_one(&mut *db)
         .await
         .expect("pending events");
         let audited: i64 =
-            sqlx::query_scalar("select count(*) from identity.audit_log").fetch_one(&mut db).await.expect("audit log");
+            sqlx::query_scalar("select count(*) from identity.audit_log").fetch_one(&mut *db).await.expect("audit log");
         if pending > 0 || audited != last {
             last = audited;
             steady_since = Instant::now();
