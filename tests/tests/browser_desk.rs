@@ -197,7 +197,20 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
         })
         .await?;
 
-        // An attachment.
+        // An attachment: uploaded, deleted (with a confirmation), uploaded again.
+        wait_for(&c, "#ticket-attachments .attachment-file").await?.send_keys(&path).await?;
+        click(&c, "#ticket-attachments .attachment-upload").await?;
+        wait_for(&c, "#ticket-attachments [data-testid=attachment-row]").await?;
+        click(&c, "#ticket-attachments [data-testid=attachment-row] .attachment-delete").await?;
+        click(&c, "#ticket-attachments [data-testid=attachment-row] .attachment-delete-confirm").await?;
+        poll("the deleted attachment gone", || async {
+            Ok(c.find_all(Locator::Css("#ticket-attachments [data-testid=attachment-row]")).await?.is_empty())
+        })
+        .await?;
+        poll("the deletion in the activity", || async {
+            Ok(c.find(Locator::Css("#ticket-activity")).await?.text().await?.contains("File deleted: "))
+        })
+        .await?;
         wait_for(&c, "#ticket-attachments .attachment-file").await?.send_keys(&path).await?;
         click(&c, "#ticket-attachments .attachment-upload").await?;
         wait_for(&c, "#ticket-attachments [data-testid=attachment-row]").await?;
@@ -235,6 +248,8 @@ async fn staff_assigns_tags_splits_and_merges_tickets_in_the_browser() {
     assert!(!bodies.contains(&"Also the printer is offline."), "the split note moved: {notes}");
     let (_, files) = api.get(&format!("/api/v1/tickets/{main}/attachments")).await;
     assert_eq!(files["attachments"].as_array().map(Vec::len), Some(1), "{files}");
+    let (_, log) = api.get(&format!("/api/v1/tickets/{main}/activity")).await;
+    assert!(log.to_string().contains("attachment_deleted"), "{log}");
 }
 
 /// The SLA page: a holiday calendar, business hours using it and a default policy with a

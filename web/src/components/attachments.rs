@@ -36,12 +36,15 @@ pub struct AttachmentsCardProps {
     /// Whether a file that documents a contract links to it (off on the contract's own page).
     #[prop_or(true)]
     pub link_contracts: bool,
-    /// Whether files can be deleted here (with `can_write`); ticket attachments cannot.
+    /// Whether files can be deleted here (with `can_write`).
     #[prop_or(true)]
     pub deletable: bool,
     /// Whether the collection pages (`pageSize`); ticket attachments are listed whole.
     #[prop_or(true)]
     pub paged: bool,
+    /// Told after a file was uploaded or deleted (e.g. to show the owner's new activity).
+    #[prop_or_default]
+    pub on_changed: Callback<()>,
 }
 
 /// A card listing a record's attachments, with upload, download and delete.
@@ -67,12 +70,26 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
         })
     };
     let upload = {
-        let (path, file, input_ref, busy, error, reload) =
-            (props.path.clone(), file.clone(), input_ref.clone(), busy.clone(), error.clone(), reload.clone());
+        let (path, file, input_ref, busy, error, reload, changed) = (
+            props.path.clone(),
+            file.clone(),
+            input_ref.clone(),
+            busy.clone(),
+            error.clone(),
+            reload.clone(),
+            props.on_changed.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             let Some(chosen) = (*file).clone() else { return };
-            let (path, file, input_ref, busy, error, reload) =
-                (path.clone(), file.clone(), input_ref.clone(), busy.clone(), error.clone(), reload.clone());
+            let (path, file, input_ref, busy, error, reload, changed) = (
+                path.clone(),
+                file.clone(),
+                input_ref.clone(),
+                busy.clone(),
+                error.clone(),
+                reload.clone(),
+                changed.clone(),
+            );
             busy.set(true);
             spawn_local(async move {
                 match attachments::upload(&path, &chosen, &chosen.name()).await {
@@ -83,6 +100,7 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
                             input.set_value("");
                         }
                         reload.set(*reload + 1);
+                        changed.emit(());
                     }
                     Err(e) => error.set(Some(e)),
                 }
@@ -103,16 +121,23 @@ pub fn attachments_card(props: &AttachmentsCardProps) -> Html {
         Callback::from(move |_: MouseEvent| confirming.set(Some(id.clone())))
     };
     let delete = |id: &str| {
-        let (path, confirming, error, reload, id) =
-            (props.path.clone(), confirming.clone(), error.clone(), reload.clone(), id.to_string());
+        let (path, confirming, error, reload, id, changed) = (
+            props.path.clone(),
+            confirming.clone(),
+            error.clone(),
+            reload.clone(),
+            id.to_string(),
+            props.on_changed.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
-            let (path, confirming, error, reload, id) =
-                (path.clone(), confirming.clone(), error.clone(), reload.clone(), id.clone());
+            let (path, confirming, error, reload, id, changed) =
+                (path.clone(), confirming.clone(), error.clone(), reload.clone(), id.clone(), changed.clone());
             spawn_local(async move {
                 match attachments::delete(&path, &id).await {
                     Ok(()) => {
                         error.set(None);
                         reload.set(*reload + 1);
+                        changed.emit(());
                     }
                     Err(e) => error.set(Some(e)),
                 }

@@ -32,7 +32,10 @@ pub struct TicketPageProps {
 pub fn ticket_page(props: &TicketPageProps) -> Html {
     let reload = use_state(|| 0u32);
     let ticket = use_fetch((props.id.clone(), *reload), |(id, _)| async move { api::get_ticket(&id).await });
-    let can_write = use_session().me.can("tickets.write");
+    let session = use_session();
+    let can_write = session.me.can("tickets.write");
+    // Staff delete attachments; portal users (who may upload) do not.
+    let can_delete_files = can_write && session.me.kind != "portal";
     let retry = {
         let reload = reload.clone();
         Callback::from(move |_| reload.set(*reload + 1))
@@ -58,6 +61,19 @@ pub fn ticket_page(props: &TicketPageProps) -> Html {
             let on_updated = {
                 let ticket = ticket.clone();
                 Callback::from(move |t: Ticket| ticket.set(Fetch::ready(t)))
+            };
+            // A file added or deleted touches the ticket: fetch it again, so the activity
+            // (keyed on its update time) shows the change.
+            let on_files_changed = {
+                let (on_updated, id) = (on_updated.clone(), t.id.clone());
+                Callback::from(move |()| {
+                    let (on_updated, id) = (on_updated.clone(), id.clone());
+                    spawn_local(async move {
+                        if let Ok(t) = api::get_ticket(&id).await {
+                            on_updated.emit(t);
+                        }
+                    });
+                })
             };
             html! {
                 <div class="page" id="ticket-detail" data-id={t.id.clone()}>
@@ -92,7 +108,7 @@ pub fn ticket_page(props: &TicketPageProps) -> Html {
                                 <TicketActions ticket={t.clone()} on_updated={on_updated.clone()} />
                             }
                             <AttachmentsCard id="ticket-attachments" path={ticket_attachments_path(&t.id)} {can_write}
-                                deletable=false paged=false
+                                deletable={can_delete_files} paged=false on_changed={on_files_changed}
                                 empty_hint="Screenshots, logs and exports about this ticket belong here." />
                             <TicketTime ticket_id={t.id.clone()} company_id={t.company_id.clone()}
                                 contract_id={t.contract_id.clone()} />
@@ -538,6 +554,8 @@ fn activity(props: &ActivityProps) -> Html {
                         "parent_changed" => format!("Parent: {} → {}", or_dash(&a.old_value), or_dash(&a.new_value)),
                         "tags_changed" => format!("Tags: {} → {}", or_dash(&a.old_value), or_dash(&a.new_value)),
                         "automation_rule_applied" => format!("Automation rule \u{201c}{}\u{201d} applied", a.new_value),
+                        "attachment_added" => format!("File attached: {}", a.new_value),
+                        "attachment_deleted" => format!("File deleted: {}", a.old_value),
                         other => other.to_owned(),
                     };
                     let by_rule = !a.automation_rule_id.is_empty() && a.action != "automation_rule_applied";

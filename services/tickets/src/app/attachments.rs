@@ -1,4 +1,4 @@
-//! Uploading and downloading ticket attachments (PRD §3.4): checked and stored by
+//! Uploading, downloading and deleting ticket attachments (PRD §3.4): checked and stored by
 //! [`psa_kit::attachments::AttachmentStore`], bytes in the object store under
 //! `<tenant>/<ticket>/<attachment id>`, metadata in `ticket_attachments`, an activity entry.
 
@@ -79,5 +79,37 @@ impl Tickets {
         drop(tx);
         let bytes = self.email.store.get(&a.storage_key).await?;
         Ok((a, bytes))
+    }
+
+    /// Deletes attachment `id` of ticket `ticket`: its row, then its bytes (a store failure
+    /// after the commit only leaves orphaned bytes, logged); records `attachment_deleted` in
+    /// the ticket's activity.
+    ///
+    /// # Errors
+    /// PERMISSION_DENIED for portal users; NOT_FOUND for a ticket or attachment the principal
+    /// cannot see.
+    pub async fn delete_attachment(&self, p: &Principal, ticket: Uuid, id: Uuid) -> Result<()> {
+        if p.portal_company().is_some() {
+            return Err(DomainError::PermissionDenied("tickets.write".into()).into());
+        }
+        let mut tx = self.tx(p).await?;
+        self.visible(&mut tx, p, ticket, true).await?;
+        let a = repo::attachments::delete(&mut tx, p.tenant_id, ticket, id)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "attachment" })?;
+        repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
+        repo::ticket_actions::record(
+            &mut tx,
+            p.tenant_id,
+            ticket,
+            p.user_id,
+            Change { action: "attachment_deleted", field: "", old: &a.file_name, new: "" },
+        )
+        .await?;
+        tx.commit().await?;
+        if let Err(e) = self.email.store.delete(&a.storage_key).await {
+            tracing::warn!(error = %e, key = %a.storage_key, "deleted ticket attachment's bytes remain in the store");
+        }
+        Ok(())
     }
 }

@@ -138,4 +138,18 @@ impl psa_proto::tickets::ticket_attachment_service_server::TicketAttachmentServi
         let (a, content) = self.app.attachment_content(&p, ticket.unwrap_or_default(), id.unwrap_or_default()).await?;
         Ok(Response::new(pb::TicketAttachmentContent { attachment: Some(proto::email::attachment(&a)), content }))
     }
+
+    async fn delete_ticket_attachment(
+        &self,
+        req: Request<pb::DeleteTicketAttachmentRequest>,
+    ) -> Reply<pb::DeleteTicketAttachmentResponse> {
+        let p = principal(&req)?;
+        let r = req.into_inner();
+        let mut v = Validator::new();
+        let ticket = v.uuid("ticket_id", &r.ticket_id);
+        let id = v.uuid("id", &r.id);
+        v.finish().map_err(err)?;
+        self.app.delete_attachment(&p, ticket.unwrap_or_default(), id.unwrap_or_default()).await?;
+        Ok(Response::new(pb::DeleteTicketAttachmentResponse {}))
+    }
 }

@@ -71,6 +71,19 @@ pub async fn get(
     Ok(list(tx, tenant, ticket, public_only).await?.into_iter().find(|a| a.id == id))
 }
 
+/// Deletes attachment `id` of ticket `ticket`; returns its metadata (`None`: no such
+/// attachment on that ticket).
+pub async fn delete(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, id: Uuid) -> Result<Option<Attachment>> {
+    Ok(sqlx::query_as(&format!(
+        "delete from ticket_attachments where tenant_id = $1 and ticket_id = $2 and id = $3 returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(ticket)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
 /// Whether `note` is a note of `ticket`.
 pub async fn note_of(tx: &mut TenantTx, tenant: Uuid, ticket: Uuid, note: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar(

@@ -603,5 +603,26 @@ async fn attachments_upload_download_limits_and_isolation() {
     let res = http.get(&url).bearer_auth(stranger.token().unwrap()).send().await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(stranger.post(&base, &json!({"fileName": "a.txt", "content": "aGk="})).await.0, 404);
+
+    // Delete: staff of the tenant only; the row, the bytes and an activity entry.
+    let one = format!("{base}/{}", id(&a));
+    assert_eq!(other.delete(&one).await.0, 404, "another tenant");
+    assert_eq!(portal.delete(&one).await.0, 403, "portal users do not delete");
+    assert_eq!(stranger.delete(&one).await.0, 403);
+    assert_eq!(api.delete(&format!("{base}/not-a-uuid")).await.0, 400);
+    let (s, v) = api.delete(&one).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(api.delete(&one).await.0, 404, "already gone");
+    let res = http.get(&url).bearer_auth(api.token().unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let (_, list) = api.get(&base).await;
+    let names: Vec<&str> =
+        list["attachments"].as_array().unwrap().iter().filter_map(|a| a["fileName"].as_str()).collect();
+    assert_eq!(names, ["log.txt", "photo.txt"], "{list}");
+    let (_, log) = api.get(&format!("/api/v1/tickets/{tid}/activity")).await;
+    assert!(log.to_string().contains("attachment_deleted") && log.to_string().contains("screen.png"), "{log}");
+    // An attachment id of another ticket is not found through this one.
+    let t2 = ok(&api, "/api/v1/tickets", json!({"title": "Scanner", "companyId": company["id"]})).await;
+    assert_eq!(api.delete(&format!("/api/v1/tickets/{}/attachments/{}", id(&t2), id(&txt))).await.0, 404);
     stack.stop().await;
 }
