@@ -110,7 +110,7 @@ impl Tickets {
     ) -> Result<Ticket> {
         let t = repo::tickets::insert(tx, tenant, fields, actor, number).await?;
         repo::sla_state::record_status(tx, tenant, t.id, t.fields.status, t.created_at).await?;
-        sla::refresh(tx, &self.naming, &t, t.created_at, true, false).await?;
+        sla::start(tx, &self.naming, &t, t.created_at).await?;
         let t = repo::tickets::get(tx, tenant, t.id, false).await?;
         repo::ticket_actions::record(
             tx,

@@ -48,6 +48,33 @@ pub async fn refresh(
     let Some(policy_id) = policy_id else {
         return repo::sla_state::delete(tx, tenant, t.id).await;
     };
+    apply(tx, naming, t, policy_id, now, emit).await
+}
+
+/// [`refresh`] for a ticket just inserted in `tx` (it has no SLA state or timers yet): selects
+/// its policy and, when there is one, computes its clocks; without one there is nothing to
+/// lock or clear (two statements fewer per create than [`refresh`]).
+///
+/// # Errors
+/// Database errors.
+pub async fn start(tx: &mut TenantTx, naming: &Naming, t: &Ticket, now: DateTime<Utc>) -> Result<()> {
+    let policy = repo::sla::policy_for_ticket(tx, t.tenant_id, t.fields.links.contract_id, t.fields.company_id).await?;
+    match policy {
+        Some(policy_id) => apply(tx, naming, t, policy_id, now, false).await,
+        None => Ok(()),
+    }
+}
+
+/// Computes ticket `t`'s SLA state under policy `policy_id` (see [`refresh`]).
+async fn apply(
+    tx: &mut TenantTx,
+    naming: &Naming,
+    t: &Ticket,
+    policy_id: Uuid,
+    now: DateTime<Utc>,
+    emit: bool,
+) -> Result<()> {
+    let tenant = t.tenant_id;
     let policy = repo::sla::get_policy(tx, tenant, policy_id, true).await?;
     let Some(target) = policy.fields.target(t.fields.priority).cloned() else {
         return repo::sla_state::delete(tx, tenant, t.id).await;
