@@ -10,7 +10,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 const COMPANY: &str = "Browser Test Co";
 const TICKET: &str = "Printer on floor 2 is jammed";
@@ -22,19 +22,7 @@ async fn staff_creates_company_and_ticket_in_the_browser() {
     let admin = stack.create_tenant("acme").await;
     let base = stack.gateway_url().to_string();
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    // End the session so chromedriver takes Chromium down with it; the guard then stops
-    // chromedriver.
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password).await).await;
 }
 
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
@@ -123,17 +111,7 @@ async fn staff_adds_a_service_through_its_template_form() {
     assert_eq!(s, 200, "{contract}");
     let base = stack.gateway_url().to_string();
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = scope_flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| scope_flow(&c, &base, &admin.slug, &admin.email, &admin.password).await).await;
 }
 
 async fn scope_flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str) -> Flow<()> {
@@ -224,10 +202,8 @@ async fn mfa_user_signs_in_with_a_second_step() {
     let recovery = verified["recoveryCodes"][0].as_str().unwrap().to_owned();
     let base = stack.gateway_url().to_string();
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let c = &client;
-    let outcome: Flow<()> = async {
+    in_browser(async |client| {
+        let c = &client;
         submit_login(c, &base, &admin.slug, &admin.email, &admin.password).await?;
         // A wrong code is refused and the second step stays open.
         wait_for(c, "#login-mfa-code").await?.send_keys("000000").await?;
@@ -242,14 +218,6 @@ async fn mfa_user_signs_in_with_a_second_step() {
             return Err(format!("signed in as {who:?}, expected {:?}", admin.email).into());
         }
         Ok(())
-    }
+    })
     .await;
-    if outcome.is_err() {
-        save_evidence(c).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser MFA flow failed: {err}");
-    }
 }

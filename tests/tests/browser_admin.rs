@@ -9,24 +9,14 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use psa_testkit::{Stack, TenantAdmin};
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn super_admin_administers_tenants_and_reads_the_audit_log_in_the_browser() {
     preflight();
     let stack = Stack::start().await;
     let operator = stack.create_platform_tenant("operator").await;
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &stack, &operator).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &stack, &operator).await).await;
 }
 
 async fn flow(c: &Client, stack: &Stack, operator: &TenantAdmin) -> Flow<()> {

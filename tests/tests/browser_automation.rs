@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{Driver, Flow, click, connect, poll, preflight, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, click, in_browser, poll, preflight, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn build_save_and_dry_run_a_rule() {
@@ -25,17 +25,7 @@ async fn build_save_and_dry_run_a_rule() {
     assert_eq!(s, 200, "{ticket}");
     let ticket_id = ticket["id"].as_str().unwrap().to_owned();
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password, &ticket_id).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password, &ticket_id).await).await;
     let (_, rules) = api.get("/api/v1/ticket-automation-rules").await;
     let rule = &rules["rules"][0];
     assert_eq!(rule["name"], "Outage triage", "{rules}");

@@ -10,17 +10,9 @@
 mod support;
 
 use fantoccini::{Client, Locator};
-use psa_testkit::Api;
-use serde_json::{Value, json};
-use support::browser::{
-    Driver, Flow, click, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for,
-};
-
-async fn post(api: &Api, path: &str, body: Value) -> String {
-    let (s, v) = api.post(path, &body).await;
-    assert_eq!(s, 200, "POST {path}: {v}");
-    v["id"].as_str().unwrap().to_owned()
-}
+use serde_json::json;
+use support::browser::{Flow, click, in_browser, poll, preflight, row_with, submit_login, wait_for};
+use support::contracts::{create, soc_service};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_360_shows_and_changes_a_client() {
@@ -28,60 +20,44 @@ async fn client_360_shows_and_changes_a_client() {
     let stack = psa_testkit::Stack::start().await;
     let admin = stack.create_tenant("acme").await;
     let (api, _) = stack.login(&admin).await;
-    let group = post(&api, "/api/v1/companies", json!({"name": "Globex Group"})).await;
-    let company = post(
+    let group = create(&api, "/api/v1/companies", json!({"name": "Globex Group"})).await;
+    let company = create(
         &api,
         "/api/v1/companies",
         json!({"name": "Globex Berlin", "parentId": group, "leadScore": 72, "estimatedDealValue": "48000",
                "dealCurrency": "EUR"}),
     )
     .await;
-    post(&api, "/api/v1/contacts", json!({"companyId": company, "firstName": "Hank", "lastName": "Scorpio"})).await;
-    let service = post(
-        &api,
-        "/api/v1/services",
-        json!({"name": "24/7 SOC Monitoring", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "5000",
-               "currency": "USD", "pricingUnit": "PRICING_UNIT_MONTHLY"}),
-    )
-    .await;
-    let contract = post(
+    create(&api, "/api/v1/contacts", json!({"companyId": company, "firstName": "Hank", "lastName": "Scorpio"})).await;
+    let service = soc_service(&api).await;
+    let contract = create(
         &api,
         "/api/v1/contracts",
         json!({"name": "SOC Monitoring Agreement", "companyId": company, "startDate": "2026-01-01",
                "endDate": "2026-12-31", "currency": "USD"}),
     )
     .await;
-    let scope = post(&api, &format!("/api/v1/contracts/{contract}/items"), json!({"serviceId": service})).await;
-    post(
+    let scope = create(&api, &format!("/api/v1/contracts/{contract}/items"), json!({"serviceId": service})).await;
+    create(
         &api,
         "/api/v1/safs",
         json!({"title": "SOC authorisation", "contractId": contract, "serviceScopeId": scope, "currency": "USD"}),
     )
     .await;
-    post(
+    create(
         &api,
         "/api/v1/cocs",
         json!({"title": "ISO 27001", "cocType": "COC_TYPE_ISO27001", "serviceScopeId": scope,
                "issueDate": "2026-01-01", "expiryDate": "2026-12-31"}),
     )
     .await;
-    post(&api, "/api/v1/tickets", json!({"title": "Firewall alarms at night", "companyId": company})).await;
+    create(&api, "/api/v1/tickets", json!({"title": "Firewall alarms at night", "companyId": company})).await;
     let (_, me) = api.get("/api/v1/users").await;
     let my_name = me["users"][0]["displayName"].as_str().unwrap_or_default().to_owned();
     let my_name = if my_name.is_empty() { admin.email.clone() } else { my_name };
 
     let base = stack.gateway_url().to_string();
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin, &company, &my_name).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin, &company, &my_name).await).await;
     stack.stop().await;
 }
 

@@ -18,15 +18,10 @@
 mod support;
 
 use fantoccini::{Client, Locator};
-use psa_testkit::{Api, Stack, TenantAdmin};
-use serde_json::{Value, json};
+use psa_testkit::{Stack, TenantAdmin};
+use serde_json::json;
 use support::browser::{Flow, click, in_browser, poll, preflight, row_with, submit_login, wait_for};
-
-async fn post(api: &Api, path: &str, body: Value) -> String {
-    let (s, v) = api.post(path, &body).await;
-    assert_eq!(s, 200, "POST {path}: {v}");
-    v["id"].as_str().unwrap().to_owned()
-}
+use support::contracts::{create, soc_service};
 
 async fn sign_in(c: &Client, base: &str, admin: &TenantAdmin) -> Flow<()> {
     submit_login(c, base, &admin.slug, &admin.email, &admin.password).await?;
@@ -130,7 +125,7 @@ async fn custom_field_admin_and_a_company_form_using_the_fields() {
     let stack = Stack::start().await;
     let admin = stack.create_tenant("acme").await;
     let (api, _) = stack.login(&admin).await;
-    let group = post(&api, "/api/v1/companies", json!({"name": "Umbrella Group"})).await;
+    let group = create(&api, "/api/v1/companies", json!({"name": "Umbrella Group"})).await;
     let base = stack.gateway_url().to_string();
     let group_id = group.clone();
     in_browser(|c| async move {
@@ -271,29 +266,29 @@ async fn contact_edit_form_and_company_rate_card() {
     let stack = Stack::start().await;
     let admin = stack.create_tenant("acme").await;
     let (api, _) = stack.login(&admin).await;
-    let company = post(&api, "/api/v1/companies", json!({"name": "Stark Industries"})).await;
-    let contact = post(
+    let company = create(&api, "/api/v1/companies", json!({"name": "Stark Industries"})).await;
+    let contact = create(
         &api,
         "/api/v1/contacts",
         json!({"companyId": company, "firstName": "Pepper", "lastName": "Potts", "title": "Assistant",
                "email": "pepper@stark.example"}),
     )
     .await;
-    post(
+    create(
         &api,
         "/api/v1/custom-field-definitions",
         json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTACT", "key": "seats", "label": "Seats",
                "fieldType": "CUSTOM_FIELD_TYPE_NUMBER", "min": 1}),
     )
     .await;
-    post(
+    create(
         &api,
         "/api/v1/custom-field-definitions",
         json!({"entityType": "CUSTOM_FIELD_ENTITY_CONTRACT", "key": "cost_centre", "label": "Cost centre",
                "fieldType": "CUSTOM_FIELD_TYPE_TEXT"}),
     )
     .await;
-    let contract = post(
+    let contract = create(
         &api,
         "/api/v1/contracts",
         json!({"name": "Arc Reactor Support", "companyId": company, "startDate": "2026-01-01", "currency": "USD",
@@ -301,7 +296,7 @@ async fn contact_edit_form_and_company_rate_card() {
     )
     .await;
     let work_type =
-        post(&api, "/api/v1/work-types", json!({"name": "Remote support", "billable": true, "active": true})).await;
+        create(&api, "/api/v1/work-types", json!({"name": "Remote support", "billable": true, "active": true})).await;
     let base = stack.gateway_url().to_string();
     let (company_id, contract_id) = (company.clone(), contract.clone());
     in_browser(|c| async move {
@@ -405,7 +400,7 @@ async fn company_attachments_card_and_custom_field_list_filters() {
     for (entity, key, label) in
         [("CUSTOM_FIELD_ENTITY_COMPANY", "tier", "Tier"), ("CUSTOM_FIELD_ENTITY_CONTRACT", "region", "Region")]
     {
-        post(
+        create(
             &api,
             "/api/v1/custom-field-definitions",
             json!({"entityType": entity, "key": key, "label": label, "fieldType": "CUSTOM_FIELD_TYPE_TEXT"}),
@@ -413,11 +408,11 @@ async fn company_attachments_card_and_custom_field_list_filters() {
         .await;
     }
     let wayne =
-        post(&api, "/api/v1/companies", json!({"name": "Wayne Enterprises", "customFields": {"tier": "gold"}})).await;
-    let lex = post(&api, "/api/v1/companies", json!({"name": "LexCorp", "customFields": {"tier": "silver"}})).await;
-    post(&api, "/api/v1/companies", json!({"name": "Daily Planet"})).await;
+        create(&api, "/api/v1/companies", json!({"name": "Wayne Enterprises", "customFields": {"tier": "gold"}})).await;
+    let lex = create(&api, "/api/v1/companies", json!({"name": "LexCorp", "customFields": {"tier": "silver"}})).await;
+    create(&api, "/api/v1/companies", json!({"name": "Daily Planet"})).await;
     for (name, company, region) in [("Batcave Monitoring", &wayne, "emea"), ("Lex Tower SOC", &lex, "amer")] {
-        post(
+        create(
             &api,
             "/api/v1/contracts",
             json!({"name": name, "companyId": company, "startDate": "2026-01-01", "currency": "USD",
@@ -533,7 +528,7 @@ async fn contract_page_edits_its_terms_and_manages_safs_and_cocs() {
         ("CUSTOM_FIELD_ENTITY_COC", "auditor", "Auditor", false),
         ("CUSTOM_FIELD_ENTITY_PROPOSAL", "deal_id", "Deal", false),
     ] {
-        post(
+        create(
             &api,
             "/api/v1/custom-field-definitions",
             json!({"entityType": entity, "key": key, "label": label, "fieldType": "CUSTOM_FIELD_TYPE_TEXT",
@@ -541,21 +536,21 @@ async fn contract_page_edits_its_terms_and_manages_safs_and_cocs() {
         )
         .await;
     }
-    let company = post(&api, "/api/v1/companies", json!({"name": "Umbrella Corp"})).await;
-    let signer = post(
+    let company = create(&api, "/api/v1/companies", json!({"name": "Umbrella Corp"})).await;
+    let signer = create(
         &api,
         "/api/v1/contacts",
         json!({"companyId": company, "firstName": "Jill", "lastName": "Valentine", "email": "jill@umbrella.example"}),
     )
     .await;
-    let service = post(
+    let service = create(
         &api,
         "/api/v1/services",
         json!({"name": "Managed EDR", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "8",
                "currency": "USD", "pricingUnit": "PRICING_UNIT_PER_DEVICE"}),
     )
     .await;
-    let contract = post(
+    let contract = create(
         &api,
         "/api/v1/contracts",
         json!({"name": "Raccoon City EDR", "companyId": company, "startDate": "2026-01-01", "currency": "EUR"}),
@@ -750,7 +745,7 @@ async fn service_catalog_edits_archives_and_reactivates_a_service() {
     let stack = Stack::start().await;
     let admin = stack.create_tenant("acme").await;
     let (api, _) = stack.login(&admin).await;
-    let service = post(
+    let service = create(
         &api,
         "/api/v1/services",
         json!({"name": "Vulnerability scanning", "category": "Security", "deliveryModel": "DELIVERY_MODEL_SERVERLESS",
@@ -802,32 +797,26 @@ async fn proposals_card_creates_revises_and_decides_with_reasons() {
     let stack = Stack::start().await;
     let admin = stack.create_tenant("acme").await;
     let (api, _) = stack.login(&admin).await;
-    let sales = post(
+    let sales = create(
         &api,
         "/api/v1/users",
         json!({"email": "sam@acme.example", "displayName": "Sam Sales", "password": "violet-otter-93",
                "roleIds": ["sales"]}),
     )
     .await;
-    let company = post(&api, "/api/v1/companies", json!({"name": "Initrode"})).await;
-    let service = post(
-        &api,
-        "/api/v1/services",
-        json!({"name": "24/7 SOC Monitoring", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "5000",
-               "currency": "USD", "pricingUnit": "PRICING_UNIT_MONTHLY"}),
-    )
-    .await;
-    let contract = post(
+    let company = create(&api, "/api/v1/companies", json!({"name": "Initrode"})).await;
+    let service = soc_service(&api).await;
+    let contract = create(
         &api,
         "/api/v1/contracts",
         json!({"name": "Initrode SOC", "companyId": company, "startDate": "2026-01-01", "currency": "USD"}),
     )
     .await;
-    let scope = post(&api, &format!("/api/v1/contracts/{contract}/items"), json!({"serviceId": service})).await;
+    let scope = create(&api, &format!("/api/v1/contracts/{contract}/items"), json!({"serviceId": service})).await;
     let (_, s) = api.get(&format!("/api/v1/service-scopes/{scope}")).await;
     assert_eq!(s["status"], "SERVICE_SCOPE_STATUS_PENDING", "{s}");
     // A second proposal, already submitted, to be rejected.
-    let pentest = post(
+    let pentest = create(
         &api,
         "/api/v1/proposals",
         json!({"title": "Annual pen test", "proposalType": "PROPOSAL_TYPE_TECHNICAL", "companyId": company,

@@ -11,9 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{
-    Driver, Flow, choose, click, connect, fill, in_browser, poll, preflight, save_evidence, submit_login, wait_for,
-};
+use support::browser::{Flow, choose, click, fill, in_browser, poll, preflight, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sets_up_the_desk_and_works_a_ticket_with_it() {
@@ -27,17 +25,7 @@ async fn admin_sets_up_the_desk_and_works_a_ticket_with_it() {
     assert_eq!(s, 200, "{ticket}");
     let ticket_id = ticket["id"].as_str().unwrap().to_owned();
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password, &ticket_id).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password, &ticket_id).await).await;
     let (_, t) = api.get(&format!("/api/v1/tickets/{ticket_id}")).await;
     let (_, statuses) = api.get("/api/v1/ticket-statuses").await;
     let parts =

@@ -12,7 +12,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::{Api, Stack};
 use serde_json::{Value, json};
-use support::browser::{Driver, Flow, click, connect, fill, poll, preflight, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, click, fill, in_browser, poll, preflight, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sets_up_a_mailbox_and_follows_its_messages() {
@@ -26,17 +26,7 @@ async fn admin_sets_up_a_mailbox_and_follows_its_messages() {
     let (s, queue) = api.post("/api/v1/ticket-queues", &json!({"name": "Facilities"})).await;
     assert_eq!(s, 200, "{queue}");
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &stack, &api, &base, &admin.slug, &admin.email, &admin.password).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &stack, &api, &base, &admin.slug, &admin.email, &admin.password).await).await;
     // What the page created is what the API holds: one rule, the message opened a HIGH ticket.
     let (_, boxes) = api.get("/api/v1/email-mailboxes").await;
     let id = boxes["mailboxes"][0]["id"].as_str().unwrap().to_owned();

@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, in_browser, poll, preflight, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ticket_to_published_searchable_article() {
@@ -29,17 +29,7 @@ async fn ticket_to_published_searchable_article() {
     let note = json!({"body": "Power-cycled the scanner.", "visibility": "NOTE_VISIBILITY_PUBLIC"});
     assert_eq!(api.post(&format!("/api/v1/tickets/{ticket_id}/notes"), &note).await.0, 200);
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password, &ticket_id).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password, &ticket_id).await).await;
     let (_, list) = api.get("/api/v1/kb/articles").await;
     assert_eq!(list["articles"][0]["status"], "KB_ARTICLE_STATUS_PUBLISHED", "{list}");
     assert_eq!(list["articles"][0]["version"], 2, "{list}");

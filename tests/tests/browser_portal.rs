@@ -15,7 +15,7 @@ use fantoccini::{Client, Locator};
 use psa_testkit::smtp::SmtpSink;
 use psa_testkit::{Api, Stack, StackOptions};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 const PASSWORD: &str = "portal passphrase for ann 1";
 const NEW_PASSWORD: &str = "a brand new passphrase 2";
@@ -30,17 +30,7 @@ async fn invitation_set_password_portal_login_and_own_tickets() {
     let base = stack.gateway_url();
     let seeded = seed(&staff).await;
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin, &smtp, &seeded).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin, &smtp, &seeded).await).await;
     stack.stop().await;
 }
 

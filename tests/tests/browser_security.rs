@@ -11,7 +11,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use psa_testkit::Api;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 const KEY_NAME: &str = "Browser BI export";
 
@@ -24,17 +24,7 @@ async fn admin_manages_sessions_and_api_keys_in_the_browser() {
     // another session of the same user, to be revoked from the page
     let (other, _) = stack.login(&admin).await;
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password, &other).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password, &other).await).await;
 }
 
 async fn flow(c: &Client, base: &str, tenant: &str, email: &str, password: &str, other: &Api) -> Flow<()> {

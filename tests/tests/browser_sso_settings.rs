@@ -10,7 +10,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use psa_testkit::Stack;
-use support::browser::{Driver, Flow, click, connect, fill, poll, preflight, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, click, fill, in_browser, poll, preflight, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_adds_and_removes_sign_in_providers() {
@@ -20,17 +20,7 @@ async fn admin_adds_and_removes_sign_in_providers() {
     let base = stack.gateway_url().to_string();
     let (api, _) = stack.login(&admin).await;
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password).await).await;
     let (_, dirs) = api.get("/api/v1/ldap-directories").await;
     assert!(dirs.to_string().contains("\"ldapDirectories\":[]") || dirs.get("ldapDirectories").is_none(), "{dirs}");
     let (_, idps) = api.get("/api/v1/identity-providers").await;

@@ -17,9 +17,7 @@ use psa_core::PrincipalKind;
 use psa_core::permissions::Role;
 use psa_testkit::{Api, Stack};
 use serde_json::json;
-use support::browser::{
-    Driver, Flow, click, connect, fill, in_browser, poll, preflight, row_with, save_evidence, submit_login, wait_for,
-};
+use support::browser::{Flow, click, fill, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_page_records_submits_and_approves_weeks() {
@@ -41,17 +39,7 @@ async fn time_page_records_submits_and_approves_weeks() {
     let (s, v) = tech.post(&format!("/api/v1/users/me/timesheets/{today}/submit"), &json!({})).await;
     assert_eq!(s, 200, "{v}");
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin.slug, &admin.email, &admin.password).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin.slug, &admin.email, &admin.password).await).await;
     let (_, week) = api.get(&format!("/api/v1/users/{tech_id}/timesheets/{today}")).await;
     assert_eq!(week["status"], "TIMESHEET_STATUS_APPROVED", "{week}");
     stack.stop().await;
@@ -142,21 +130,12 @@ async fn ticket_time_defaults_to_the_tickets_contract_and_picks_another() {
             .await;
     let tid = ticket["id"].as_str().unwrap().to_owned();
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
     let ids = (managed.clone(), project.clone(), foreign.clone());
     // Projects and tasks are named by id (not checked against a project service).
     let (prj, task) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
     let work = (prj.as_str(), task.as_str());
-    let outcome = ticket_flow(&client, &base, &admin.slug, &admin.email, &admin.password, &tid, ids, work).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| ticket_flow(&c, &base, &admin.slug, &admin.email, &admin.password, &tid, ids, work).await)
+        .await;
     let (s, v) = api.get(&format!("/api/v1/tickets/{tid}/time-entries")).await;
     assert_eq!(s, 200, "{v}");
     let mut entries: Vec<(String, String, String, i64)> = v["entries"]

@@ -11,7 +11,7 @@ mod support;
 use fantoccini::{Client, Locator};
 use psa_testkit::{Api, TenantAdmin};
 use serde_json::json;
-use support::browser::{Driver, Flow, connect, poll, preflight, row_with, save_evidence, submit_login, wait_for};
+use support::browser::{Flow, in_browser, poll, preflight, row_with, submit_login, wait_for};
 
 const NEW_EMAIL: &str = "dana.tech@acme.example";
 const NEW_PASSWORD: &str = "copper-falcon-8812";
@@ -24,17 +24,7 @@ async fn admin_manages_users_and_enrols_in_mfa_in_the_browser() {
     let base = stack.gateway_url().to_string();
     let (api, _) = stack.login(&admin).await;
 
-    let driver = Driver::start();
-    let client = connect(&driver).await;
-    let outcome = flow(&client, &base, &admin, &api).await;
-    if outcome.is_err() {
-        save_evidence(&client).await;
-    }
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(err) = outcome {
-        panic!("browser flow failed: {err}");
-    }
+    in_browser(async |c| flow(&c, &base, &admin, &api).await).await;
     stack.stop().await;
 }
 

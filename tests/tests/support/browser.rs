@@ -180,11 +180,11 @@ pub async fn submit_login(c: &Client, base: &str, tenant: &str, email: &str, pas
 }
 
 /// Runs `flow` in a fresh browser session (its own chromedriver); saves evidence (screenshot
-/// and DOM) and panics when the flow fails.
-pub async fn in_browser<F, Fut>(flow: F)
+/// and DOM) and panics when the flow fails. `flow` is an async closure, so it may borrow the
+/// test's locals: `in_browser(async |c| flow(&c, &base, &admin).await)`.
+pub async fn in_browser<F>(flow: F)
 where
-    F: FnOnce(Client) -> Fut,
-    Fut: std::future::Future<Output = Flow<()>>,
+    F: AsyncFnOnce(Client) -> Flow<()>,
 {
     let driver = Driver::start();
     let client = connect(&driver).await;
@@ -192,6 +192,8 @@ where
     if outcome.is_err() {
         save_evidence(&client).await;
     }
+    // End the session so chromedriver takes Chromium down with it; the guard then stops
+    // chromedriver.
     let _ = client.close().await;
     drop(driver);
     if let Err(err) = outcome {

@@ -35,6 +35,22 @@ pub fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
+/// POSTs `body` to `path` (which must answer 200) and returns the new resource's id.
+pub async fn create(api: &Api, path: &str, body: Value) -> String {
+    id(&post_ok(api, path, body).await)
+}
+
+/// Creates the catalog's "24/7 SOC Monitoring" managed service (5000 USD monthly); its id.
+pub async fn soc_service(api: &Api) -> String {
+    create(
+        api,
+        "/api/v1/services",
+        json!({"name": "24/7 SOC Monitoring", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "5000",
+               "currency": "USD", "pricingUnit": "PRICING_UNIT_MONTHLY"}),
+    )
+    .await
+}
+
 /// What [`seed`] created (ids).
 pub struct Seeded {
     /// "Alpha Co", owner of `contract` and `scope`.
@@ -52,13 +68,7 @@ pub struct Seeded {
 pub async fn seed(api: &Api) -> Seeded {
     let company = id(&post_ok(api, "/api/v1/companies", json!({"name": "Alpha Co"})).await);
     let other_company = id(&post_ok(api, "/api/v1/companies", json!({"name": "Beta Co"})).await);
-    let service = id(&post_ok(
-        api,
-        "/api/v1/services",
-        json!({"name": "24/7 SOC Monitoring", "deliveryModel": "DELIVERY_MODEL_MANAGED_SERVICE", "basePrice": "5000",
-               "currency": "USD", "pricingUnit": "PRICING_UNIT_MONTHLY"}),
-    )
-    .await);
+    let service = soc_service(api).await;
     let mut contracts = Vec::new();
     for c in [&company, &other_company] {
         let k = post_ok(

@@ -5,6 +5,7 @@
 use chrono::Utc;
 use psa_core::{DomainError, Principal};
 use psa_kit::Result;
+use psa_kit::db::TenantTx;
 use uuid::Uuid;
 
 use super::Tickets;
@@ -52,12 +53,10 @@ impl Tickets {
         };
         self.email.store.put(&key, bytes).await?;
         repo::attachments::insert(&mut tx, &row).await?;
-        repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
-        repo::ticket_actions::record(
+        files_changed(
             &mut tx,
-            p.tenant_id,
+            p,
             ticket,
-            p.user_id,
             Change { action: "attachment_added", field: "", old: "", new: &row.file_name },
         )
         .await?;
@@ -97,12 +96,10 @@ impl Tickets {
         let a = repo::attachments::delete(&mut tx, p.tenant_id, ticket, id)
             .await?
             .ok_or(DomainError::NotFound { entity: "attachment" })?;
-        repo::tickets::touch(&mut tx, p.tenant_id, ticket).await?;
-        repo::ticket_actions::record(
+        files_changed(
             &mut tx,
-            p.tenant_id,
+            p,
             ticket,
-            p.user_id,
             Change { action: "attachment_deleted", field: "", old: &a.file_name, new: "" },
         )
         .await?;
@@ -112,4 +109,11 @@ impl Tickets {
         }
         Ok(())
     }
+}
+
+/// A file of `ticket` was added or deleted: the ticket's update time moves (so clients
+/// showing it refresh) and its activity records `change` by the principal.
+async fn files_changed(tx: &mut TenantTx, p: &Principal, ticket: Uuid, change: Change<'_>) -> Result<()> {
+    repo::tickets::touch(tx, p.tenant_id, ticket).await?;
+    repo::ticket_actions::record(tx, p.tenant_id, ticket, p.user_id, change).await
 }
